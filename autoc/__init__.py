@@ -1,0 +1,76 @@
+"""autoc: serialize, register, build images for and execute Flyte container tasks.
+
+Public names are imported lazily so that ``autoc --help`` and ``autoc execute`` start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "task": "autoc.core.task",
+    "PythonTask": "autoc.core.task",
+    "PythonAutoContainerTask": "autoc.core.task",
+    "PythonFunctionTask": "autoc.core.task",
+    "PythonInstanceTask": "autoc.core.task",
+    "Interface": "autoc.core.interface",
+    "kwtypes": "autoc.core.interface",
+    "Resources": "autoc.core.resources",
+    "ResourceSpec": "autoc.core.resources",
+    "Secret": "autoc.core.security",
+    "SecurityContext": "autoc.core.security",
+    "TaskMetadata": "autoc.core.metadata",
+    "Cache": "autoc.core.metadata",
+    "PodTemplate": "autoc.core.pod",
+    "TrackedInstance": "autoc.core.tracker",
+    "FlyteTrackedABC": "autoc.core.tracker",
+    "FlyteContextManager": "autoc.core.context",
+    "timeit": "autoc.core.timeit",
+    "BaseAccelerator": "autoc.core.accelerators",
+    "GPUAccelerator": "autoc.core.accelerators",
+    "MultiInstanceGPUAccelerator": "autoc.core.accelerators",
+    "TaskResolverMixin": "autoc.resolvers",
+    "DefaultTaskResolver": "autoc.resolvers",
+    "DefaultNotebookTaskResolver": "autoc.resolvers",
+    "PickledEntity": "autoc.resolvers",
+    "PickledEntityMetadata": "autoc.resolvers",
+    "default_task_resolver": "autoc.resolvers",
+    "default_notebook_task_resolver": "autoc.resolvers",
+    "ImageSpec": "autoc.image.spec",
+    "CopyFileDetection": "autoc.image.spec",
+    "ImageBuildEngine": "autoc.image.engine",
+    "ImageSpecBuilder": "autoc.image.engine",
+    "Image": "autoc.image.config",
+    "ImageConfig": "autoc.image.config",
+    "SerializationSettings": "autoc.serialize.settings",
+    "FastSerializationSettings": "autoc.serialize.settings",
+    "AutocError": "autoc.errors",
+}
+for _name in ("A10G", "L4", "L4_VWS", "L40S", "K80", "M60", "P4", "P100", "T4", "V100", "H100", "H200",
+              "RTX_PRO_6000", "A100", "A100_80GB", "V5E", "V5P", "V6E"):
+    _EXPORTS[_name] = "autoc.core.accelerators"
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'autoc' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from autoc.core.accelerators import *  # noqa: F401,F403
+    from autoc.core.interface import Interface, kwtypes  # noqa: F401
+    from autoc.core.task import PythonAutoContainerTask, PythonFunctionTask, PythonInstanceTask, PythonTask, task  # noqa
+    from autoc.image.spec import ImageSpec  # noqa: F401

@@ -1,0 +1,102 @@
+"""The ``autoc`` command. Subcommands are imported only when they run, so ``autoc --help`` is fast."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Dict, Tuple
+
+import click
+
+# name -> (module, attribute, one-line help shown by ``autoc --help``)
+COMMANDS: Dict[str, Tuple[str, str, str]] = {
+    "serialize": ("autoc.cli.serialize", "serialize", "Write a TaskSpec .pb file for every task under PATHS."),
+    "register": ("autoc.cli.unimplemented", "register", "Register tasks with FlyteAdmin over gRPC."),
+    "build-image": ("autoc.cli.unimplemented", "build_image", "Build and push the images tasks declare."),
+    "execute": ("autoc.cli.unimplemented", "execute", "Run one task inside its container (used by Flyte)."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        spec = COMMANDS.get(name)
+        if spec is None:
+            return None
+        return getattr(importlib.import_module(spec[0]), spec[1])
+
+    def format_commands(self, ctx, formatter):
+        with formatter.section("Commands"):
+            formatter.write_dl([(n, h) for n, (_, _, h) in COMMANDS.items()])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="autoc", prog_name="autoc")
+@click.option("-v", "--verbose", count=True, help="More detail; -v also shows tracebacks of errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
+    """autoc: a toolchain for Flyte container tasks.
+
+    \b
+    Typical use:
+      autoc serialize ./workflows -o out/ --image ghcr.io/acme/app:v1
+      autoc serialize ./workflows --archive out.tgz --output json
+
+    Tasks are ordinary Python modules using `from autoc import task, Resources, ...`.
+    The .pb files are the ones `pyflyte serialize` writes and `flytectl register files` loads.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+
+
+def render_error(e: Exception, verbose: int) -> None:
+    from autoc.errors import AutocError
+
+    if verbose:
+        import traceback
+
+        traceback.print_exception(e, file=sys.stderr)
+    if isinstance(e, AutocError):
+        if e.where:
+            click.secho(f"{e.where}:", fg="red", err=True)
+        click.secho(f"error: {e.message}", fg="red", err=True)
+        if e.hint:
+            click.echo(f"hint: {e.hint}", err=True)
+
+
+def main(argv=None) -> int:
+    from autoc.errors import AutocError
+
+    try:
+        cli.main(args=argv, prog_name="autoc", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except AutocError as e:
+        render_error(e, _verbosity(argv))
+        return e.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    return 0
+
+
+def _verbosity(argv) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    return sum(a.count("v") for a in args if a.startswith("-") and not a.startswith("--") and set(a[1:]) == {"v"}) \
+        + args.count("--verbose")
+
+
+def entrypoint() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entrypoint()

@@ -1,0 +1,139 @@
+"""A task's Python interface: input and output names with their Python types, and the parsed docstring."""
+
+from __future__ import annotations
+
+import collections
+import inspect
+import typing
+from typing import Any, Callable, Dict, Optional, Tuple
+
+from autoc.errors import TaskDefinitionError, location_of
+
+
+class Docstring:
+    """A parsed docstring (ReST, Google and numpydoc are detected): descriptions of the task and its variables."""
+
+    def __init__(self, docstring: Optional[str] = None, callable_: Optional[Callable] = None):
+        from docstring_parser import parse
+
+        self._parsed = parse(docstring if docstring is not None else (callable_.__doc__ if callable_ else None))
+
+    @property
+    def input_descriptions(self) -> Dict[str, str]:
+        return {p.arg_name: p.description for p in self._parsed.params}
+
+    @property
+    def output_descriptions(self) -> Dict[str, str]:
+        return {p.return_name: p.description for p in self._parsed.many_returns}
+
+    @property
+    def short_description(self) -> Optional[str]:
+        return self._parsed.short_description
+
+    @property
+    def long_description(self) -> Optional[str]:
+        return self._parsed.long_description
+
+
+class Interface:
+    """Ordered inputs and outputs (name -> Python type); ``defaults`` holds inputs' default values."""
+
+    def __init__(self, inputs: Optional[Dict[str, Any]] = None, outputs: Optional[Dict[str, Any]] = None,
+                 output_tuple_name: Optional[str] = None, docstring: Optional[Docstring] = None,
+                 defaults: Optional[Dict[str, Any]] = None):
+        self._inputs: Dict[str, Any] = {}
+        self.defaults: Dict[str, Any] = dict(defaults or {})
+        for k, v in (inputs or {}).items():
+            if isinstance(v, tuple) and len(v) == 2 and not _is_type_like(v):
+                self._inputs[k], self.defaults[k] = v
+            else:
+                self._inputs[k] = v
+        self._outputs: Dict[str, Any] = dict(outputs or {})
+        self._output_tuple_name = output_tuple_name
+        self.docstring = docstring
+
+    @property
+    def inputs(self) -> Dict[str, Any]:
+        return self._inputs
+
+    @property
+    def outputs(self) -> Dict[str, Any]:
+        return self._outputs
+
+    @property
+    def output_tuple_name(self) -> Optional[str]:
+        return self._output_tuple_name
+
+    def __repr__(self) -> str:
+        return f"Interface(inputs={self._inputs}, outputs={self._outputs})"
+
+
+def _is_type_like(v) -> bool:
+    return isinstance(v, type) or typing.get_origin(v) is not None
+
+
+def kwtypes(**kwargs) -> Dict[str, Any]:
+    """``kwtypes(a=int, b=str)``: an ordered name -> type mapping for Interface inputs and outputs."""
+    return collections.OrderedDict(kwargs)
+
+
+def default_output_name(index: int = 0) -> str:
+    return f"o{index}"
+
+
+def extract_return_annotation(return_annotation: Any, where: Optional[str] = None) -> Dict[str, Any]:
+    """Output names and types from a return annotation, named as flytekit names them."""
+    if return_annotation in (None, type(None), inspect.Signature.empty):
+        return {}
+    if isinstance(return_annotation, type) and issubclass(return_annotation, tuple) \
+            and hasattr(return_annotation, "_fields"):
+        hints = typing.get_type_hints(return_annotation)
+        return collections.OrderedDict((f, hints.get(f, Any)) for f in return_annotation._fields)
+    origin = typing.get_origin(return_annotation)
+    if origin is tuple or return_annotation in (tuple, typing.Tuple):
+        args = typing.get_args(return_annotation)
+        if not args:
+            raise TaskDefinitionError("a bare `tuple` return annotation does not say the output types", where=where,
+                                      hint="annotate as tuple[int, str] (outputs o0, o1) or return a NamedTuple")
+        if len(args) == 2 and args[1] is Ellipsis:
+            raise TaskDefinitionError("variable-length tuple[T, ...] cannot name task outputs", where=where,
+                                      hint="return list[T] for many values of one type")
+        if len(args) == 1:
+            raise TaskDefinitionError("Tuples should be used to indicate multiple return values, found only one "
+                                      "return variable.", where=where,
+                                      hint="Please don't use a tuple if you're just returning one thing.")
+        return collections.OrderedDict((default_output_name(i), a) for i, a in enumerate(args))
+    return {default_output_name(0): return_annotation}
+
+
+def transform_function_to_interface(fn: Callable, docstring: Optional[Docstring] = None,
+                                    pickle_untyped: bool = False) -> Interface:
+    """The Interface of a task function: parameters in signature order; outputs from the return annotation."""
+    where = location_of(fn)
+    try:
+        hints = typing.get_type_hints(fn, include_extras=True)
+    except Exception as e:
+        raise TaskDefinitionError(f"cannot resolve the type annotations of {fn.__qualname__}(): {e}", where=where,
+                                  hint="make every annotation importable at module level") from e
+    sig = inspect.signature(fn)
+    inputs: Dict[str, Any] = collections.OrderedDict()
+    defaults: Dict[str, Any] = {}
+    for name, p in sig.parameters.items():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise TaskDefinitionError(f"parameter {p}: *args and **kwargs cannot be task inputs", where=where,
+                                      hint="name every input explicitly")
+        t = hints.get(name, inspect.Parameter.empty)
+        if t is inspect.Parameter.empty:
+            if not pickle_untyped:
+                raise TaskDefinitionError(f"parameter '{name}' of {fn.__qualname__}() has no type annotation",
+                                          where=where, hint=f"annotate it, e.g. {name}: int")
+            t = Any
+        inputs[name] = t
+        if p.default is not inspect.Parameter.empty:
+            defaults[name] = p.default
+    ret = hints.get("return", sig.return_annotation)
+    if ret is inspect.Signature.empty and pickle_untyped:
+        ret = Any
+    outputs = extract_return_annotation(ret, where)
+    tuple_name = ret.__name__ if outputs and isinstance(ret, type) and hasattr(ret, "_fields") else None
+    return Interface(inputs, outputs, output_tuple_name=tuple_name, docstring=docstring, defaults=defaults)

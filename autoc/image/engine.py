@@ -1,0 +1,128 @@
+"""ImageBuildEngine: a registry of named image builders; picks one per ImageSpec and builds each spec once.
+
+Builders are classes with one abstract method (``build_image``); third-party builders register through the
+``autoc.image_builders`` entry-point group and are not imported until a build happens.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Dict, FrozenSet, Optional, Tuple
+
+from autoc.errors import ImageConfigError
+
+
+class ImageSpecBuilder(abc.ABC):
+    """Builds (and pushes) the image an ImageSpec describes. ``supported_fields`` lists the ImageSpec fields it
+    honours; a spec that sets any other field is refused rather than silently built without it."""
+
+    builder_type: str = ""
+    supported_fields: FrozenSet[str] = frozenset()
+
+    @abc.abstractmethod
+    def build_image(self, image_spec) -> Optional[str]:
+        """Build and push; return the pushed reference when it differs from ``image_spec.image_name()``."""
+
+    def should_build(self, image_spec) -> bool:
+        exists = image_spec.exist()
+        if exists is False:
+            return True
+        if exists is True:
+            return image_spec.is_force_push
+        raise ImageConfigError(f"could not tell whether {image_spec.image_name()} exists in its registry",
+                               hint="check the registry address and credentials, or pass --assume-images-exist")
+
+    def unsupported_fields(self, image_spec) -> Tuple[str, ...]:
+        import dataclasses
+
+        always = {"name", "registry", "platform", "builder", "tag_format"}
+        return tuple(f.name for f in dataclasses.fields(image_spec)
+                     if getattr(image_spec, f.name) is not None and f.name not in always | set(self.supported_fields))
+
+
+class NoOpBuilder(ImageSpecBuilder):
+    """Builds nothing: the spec's ``base_image`` is the image, and it must exist."""
+
+    builder_type = "noop"
+    supported_fields = frozenset({"base_image", "runtime_packages", "python_version"})
+
+    def should_build(self, image_spec) -> bool:
+        return True
+
+    def build_image(self, image_spec) -> Optional[str]:
+        if not isinstance(image_spec.base_image, str):
+            raise ImageConfigError("base_image must be a string to use the noop image builder")
+        return image_spec.base_image
+
+
+class ImageBuildEngine:
+    """The registry of builders (``register``/``get_registry``) and ``build(spec)``."""
+
+    _REGISTRY: Dict[str, Tuple[ImageSpecBuilder, int]] = {}
+    _IMAGE_NAME_TO_REAL_NAME: Dict[str, str] = {}
+    _BUILT: Dict[str, str] = {}
+    _plugins_loaded = False
+
+    @classmethod
+    def register(cls, builder_type: str, image_spec_builder: ImageSpecBuilder, priority: int = 5) -> None:
+        cls._REGISTRY[builder_type] = (image_spec_builder, priority)
+
+    @classmethod
+    def get_registry(cls) -> Dict[str, Tuple[ImageSpecBuilder, int]]:
+        cls._load_plugins()
+        return cls._REGISTRY
+
+    @classmethod
+    def _load_plugins(cls) -> None:
+        if cls._plugins_loaded:
+            return
+        cls._plugins_loaded = True
+        from importlib.metadata import entry_points
+
+        for ep in entry_points(group="autoc.image_builders"):
+            obj = ep.load()
+            builder = obj() if isinstance(obj, type) else obj
+            cls.register(getattr(builder, "builder_type", ep.name) or ep.name, builder,
+                         getattr(builder, "priority", 5))
+
+    @classmethod
+    def _get_builder(cls, name: Optional[str]) -> ImageSpecBuilder:
+        reg = cls.get_registry()
+        if name is None:
+            if not reg:
+                raise ImageConfigError("There is no image builder registered.")
+            return max(reg.values(), key=lambda bp: bp[1])[0]
+        if name not in reg:
+            raise ImageConfigError(f"Image builder {name} is not registered.",
+                                   hint=f"registered builders: {', '.join(sorted(reg)) or 'none'}")
+        return reg[name][0]
+
+    @classmethod
+    def build(cls, image_spec) -> Optional[str]:
+        """Build ``image_spec`` unless it exists (or was built in this run); return the pushed reference."""
+        from autoc.core.context import is_registration_mode
+        from autoc.image.spec import ImageSpec
+
+        if not is_registration_mode():
+            return None
+        key = image_spec.image_name()
+        if key in cls._BUILT:
+            return cls._BUILT[key]
+        if isinstance(image_spec.base_image, ImageSpec):
+            cls.build(image_spec.base_image)
+        builder = cls._get_builder(image_spec.builder)
+        bad = builder.unsupported_fields(image_spec)
+        if bad:
+            raise ImageConfigError(f"ImageSpec {image_spec.name}: builder {builder.builder_type!r} does not "
+                                   f"support {', '.join(bad)}", hint="remove those fields or pick another builder")
+        result = key
+        if builder.should_build(image_spec):
+            pushed = builder.build_image(image_spec)
+            if pushed is not None and pushed != key:
+                cls._IMAGE_NAME_TO_REAL_NAME[key] = pushed
+                result = pushed
+        cls._BUILT[key] = result
+        return result
+
+
+ImageBuildEngine.register("noop", NoOpBuilder(), 0)

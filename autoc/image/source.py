@@ -1,0 +1,76 @@
+"""Which source files an image copies, and a content digest of them that does not depend on the machine."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import Iterable, List
+
+_SKIP_DIRS = {".git", "__pycache__", ".venv", ".mypy_cache", ".pytest_cache"}
+_SKIP_SUFFIXES = (".pyc", ".pyo")
+
+
+def list_source_files(source_root: str, mode) -> List[Path]:
+    """Files under ``source_root`` that an image copies for ``mode``, sorted by relative path."""
+    from autoc.image.spec import CopyFileDetection
+
+    root = Path(source_root).resolve()
+    if mode == CopyFileDetection.NO_COPY:
+        return []
+    if mode == CopyFileDetection.LOADED_MODULES:
+        files = set()
+        for m in list(sys.modules.values()):
+            f = getattr(m, "__file__", None)
+            if not f:
+                continue
+            p = Path(f).resolve()
+            if p.is_file() and root in p.parents and "site-packages" not in p.parts:
+                files.add(p)
+        return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        for fn in filenames:
+            if not fn.endswith(_SKIP_SUFFIXES):
+                out.append(Path(dirpath) / fn)
+    return sorted(out, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _digest(entries: Iterable[tuple]) -> str:
+    h = hashlib.md5()
+    for rel, path in entries:
+        h.update(rel.encode())
+        h.update(b"\0")
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(65536), b""):
+                h.update(chunk)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def source_digest(source_root: str, mode) -> str:
+    root = Path(source_root).resolve()
+    return _digest((p.relative_to(root).as_posix(), p) for p in list_source_files(source_root, mode))
+
+
+def paths_digest(paths: List[str]) -> str:
+    """Digest of ``ImageSpec.copy`` entries: files by name, directories walked in sorted order."""
+    entries = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames.sort()
+                for fn in sorted(filenames):
+                    full = Path(dirpath) / fn
+                    entries.append((f"{p}/{full.relative_to(path).as_posix()}", full))
+        elif path.is_file():
+            entries.append((p, path))
+        else:
+            from autoc.errors import ImageConfigError
+
+            raise ImageConfigError(f"ImageSpec.copy: {p} does not exist", hint="paths are relative to the "
+                                   "directory autoc runs in")
+    return _digest(entries)

@@ -1,0 +1,100 @@
+"""``autoc serialize`` as a library: discover tasks under paths and turn them into TaskSpec files."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from autoc.errors import AutocError, TaskDefinitionError
+from autoc.serialize.discover import Discovery, ModuleFailure, discover
+from autoc.serialize.settings import FastSerializationSettings, SerializationSettings
+from autoc.serialize.write import WrittenFile
+
+__all__ = ["SerializationSettings", "FastSerializationSettings", "SerializeResult", "serialize", "to_specs"]
+
+
+@dataclasses.dataclass
+class SerializeResult:
+    source_root: Path
+    modules: List[str]
+    files: List[WrittenFile]
+    failures: List[ModuleFailure]
+    task_errors: List[AutocError]
+    output: Optional[str] = None
+    archive: Optional[str] = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.task_errors
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.bytes for f in self.files)
+
+    def to_json(self) -> dict:
+        return {
+            "ok": self.ok, "source_root": str(self.source_root), "modules": self.modules,
+            "output": self.output, "archive": self.archive, "total_bytes": self.total_bytes,
+            "tasks": [dataclasses.asdict(f) for f in self.files],
+            "errors": [{"module": f.module, "where": f.error.where, "message": f.error.message,
+                        "hint": f.error.hint} for f in self.failures]
+            + [{"where": e.where, "message": e.message, "hint": e.hint} for e in self.task_errors],
+        }
+
+
+def check_unique_names(tasks) -> None:
+    seen = {}
+    for t in tasks:
+        if t.name in seen:
+            other = seen[t.name]
+            raise TaskDefinitionError(
+                f"two tasks are named {t.name}: one at {_site(other)}, one at {_site(t)}",
+                where=_site(t), hint="rename one of them; task names must be unique within a registration")
+        seen[t.name] = t
+
+
+def _site(t) -> str:
+    return getattr(t, "definition_site", None) or t.creation_site
+
+
+def to_specs(tasks, settings: SerializationSettings, keep_going: bool = False):
+    """(task names, TaskSpecs, errors) for ``tasks``; the first error is raised unless ``keep_going``."""
+    from autoc.serialize.translate import task_spec
+
+    done, specs, errors = [], [], []
+    for t in tasks:
+        try:
+            t.loader_location()  # settles the final name (``bar = task(foo)`` is named by ``bar``)
+            specs.append(task_spec(t, settings))
+            done.append(t)
+        except AutocError as e:
+            if not keep_going:
+                raise
+            errors.append(e)
+    check_unique_names(done)
+    return [t.name for t in done], specs, errors
+
+
+def serialize(paths: Sequence[str], settings: SerializationSettings, out_dir: Optional[str] = None,
+              archive: Optional[str] = None, source_root: Optional[str] = None,
+              keep_going: bool = False) -> SerializeResult:
+    """Discover tasks under ``paths`` and write one TaskSpec per task to ``out_dir`` and/or ``archive``."""
+    from autoc.serialize import write
+
+    found: Discovery = discover(paths, source_root=source_root, keep_going=keep_going)
+    if settings.source_root is None:
+        settings = dataclasses.replace(settings, source_root=str(found.source_root))
+    names, specs, errors = to_specs(found.tasks, settings, keep_going=keep_going)
+    files = write.file_names(names)
+    blobs = write.serialize_specs(specs)
+    entries = list(zip(files, blobs))
+    result = SerializeResult(found.source_root, found.modules, write.describe(names, files, blobs),
+                             found.failures, errors, output=out_dir, archive=archive)
+    if not result.ok:
+        return result
+    if out_dir:
+        write.write_directory(out_dir, entries)
+    if archive:
+        write.write_archive(archive, entries)
+    return result

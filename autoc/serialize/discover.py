@@ -1,0 +1,183 @@
+"""Discovery: paths -> source root -> module names -> imported modules -> tasks, in a stable order.
+
+The source root is the nearest directory, at or above each path, that is not a package (has no
+``__init__.py``); module names are dotted paths relative to it, so ``src/`` layouts and single files work.
+Modules are imported in the order ``pkgutil.walk_packages`` gives (depth first, by file name), which is the
+order pyflyte numbers its files in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+from autoc.errors import AutocError, DiscoveryError, UserInputError
+
+
+@dataclasses.dataclass
+class ModuleFailure:
+    module: str
+    file: str
+    error: AutocError
+
+
+@dataclasses.dataclass
+class Discovery:
+    source_root: Path
+    modules: List[str]
+    tasks: list
+    failures: List[ModuleFailure]
+
+
+def find_source_root(path: Path) -> Path:
+    """The nearest directory at or above ``path`` that has no ``__init__.py``."""
+    d = path if path.is_dir() else path.parent
+    while (d / "__init__.py").is_file() and d.parent != d:
+        d = d.parent
+    return d
+
+
+def module_name(file: Path, source_root: Path) -> str:
+    """Dotted module name of a file or package directory relative to the source root."""
+    rel = file.resolve().relative_to(source_root.resolve())
+    parts = list(rel.parts)
+    if parts and parts[-1] == "__init__.py":
+        parts.pop()
+    elif parts and parts[-1].endswith(".py"):
+        parts[-1] = parts[-1][:-3]
+    if not parts or not all(p.isidentifier() for p in parts):
+        raise UserInputError(f"{file} cannot be imported as a module from source root {source_root}",
+                             hint="file and directory names must be valid Python identifiers; pass --source-root "
+                                  "to choose where module names start")
+    return ".".join(parts)
+
+
+def _walk(directory: Path, prefix: str) -> List[str]:
+    """Module names under ``directory`` in ``pkgutil.walk_packages`` order: sorted by file name, a subpackage's
+    modules right after the subpackage. Directories without ``__init__.py`` are skipped, as pkgutil does."""
+    out: List[str] = []
+    try:
+        entries = sorted(os.listdir(directory))
+    except OSError as e:
+        raise UserInputError(f"cannot list {directory}: {e.strerror}") from e
+    seen = set()
+    for fn in entries:
+        full = directory / fn
+        if fn.endswith(".py") and full.is_file():
+            name = fn[:-3]
+            if name == "__init__" or name in seen or not name.isidentifier():
+                continue
+            seen.add(name)
+            out.append(prefix + name)
+        elif full.is_dir() and "." not in fn and fn.isidentifier() and (full / "__init__.py").is_file():
+            if fn in seen:
+                continue
+            seen.add(fn)
+            out.append(prefix + fn)
+            out.extend(_walk(full, prefix + fn + "."))
+    return out
+
+
+def list_modules(paths: Sequence[str], source_root: Optional[str] = None) -> Tuple[Path, List[str]]:
+    """The source root and every module to import for ``paths`` (files or directories), without duplicates."""
+    if not paths:
+        raise UserInputError("no paths given", hint="autoc serialize ./workflows (a folder, a package or a .py file)")
+    resolved = []
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise UserInputError(f"{p}: no such file or directory")
+        if path.is_file() and path.suffix != ".py":
+            raise UserInputError(f"{p} is not a Python file", hint="pass .py files or folders")
+        resolved.append(path.resolve())
+    if source_root:
+        root = Path(source_root).resolve()
+        if not root.is_dir():
+            raise UserInputError(f"--source-root {source_root} is not a directory")
+    else:
+        roots = {find_source_root(p) for p in resolved}
+        if len(roots) > 1:
+            raise UserInputError(f"the paths have different source roots: {', '.join(sorted(map(str, roots)))}",
+                                 hint="pass --source-root DIR, the folder module names are relative to")
+        root = roots.pop()
+    modules: List[str] = []
+    for p in resolved:
+        if root != p and root not in p.parents:
+            raise UserInputError(f"{p} is outside the source root {root}", hint="pass a --source-root above it")
+        if p.is_file():
+            modules.append(module_name(p, root))
+        elif p == root:
+            modules.extend(_walk(p, ""))
+        elif (p / "__init__.py").is_file():
+            pkg = module_name(p, root)
+            modules.append(pkg)
+            modules.extend(_walk(p, pkg + "."))
+        else:
+            modules.extend(_walk(p, module_name(p / "__init__.py", root) + "."))
+    return root, list(dict.fromkeys(modules))
+
+
+def _user_frame(exc: BaseException, root: Path) -> Optional[str]:
+    """file:line of the innermost traceback frame inside the source root."""
+    where = None
+    for fs in traceback.extract_tb(exc.__traceback__):
+        try:
+            if root in Path(fs.filename).resolve().parents:
+                where = f"{fs.filename}:{fs.lineno}"
+        except OSError:
+            continue
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f"{exc.filename}:{exc.lineno}"
+    return where
+
+
+def import_module(name: str, root: Path) -> None:
+    """Import one module; any failure becomes a DiscoveryError naming the file:line and the original error."""
+    expected = root.joinpath(*name.split("."))
+    try:
+        mod = importlib.import_module(name)
+    except AutocError as e:
+        e.where = e.where or _user_frame(e, root)
+        raise
+    except BaseException as e:  # noqa: B902 - user code may raise anything, SystemExit included
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        raise DiscoveryError(f"module {name} failed to import: {type(e).__name__}: {e}",
+                             where=_user_frame(e, root) or str(expected) + ".py",
+                             hint="fix the error above; run `python -c 'import " + name + "'` from the source root "
+                                  "to reproduce it") from e
+    f = getattr(mod, "__file__", None)
+    if f is not None:
+        actual = Path(f).resolve()
+        if actual not in (expected.with_suffix(".py"), expected / "__init__.py"):
+            raise DiscoveryError(f"module name {name} is taken by {actual}, not the file under {root}",
+                                 hint="rename your module or package so it does not shadow an installed one")
+
+
+def discover(paths: Sequence[str], source_root: Optional[str] = None, keep_going: bool = False) -> Discovery:
+    """Import every module under ``paths`` and return the tasks they define, in import order."""
+    from autoc.core.task import ENTITIES, PythonAutoContainerTask
+
+    root, modules = list_modules(paths, source_root)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    first_new = len(ENTITIES)
+    failures: List[ModuleFailure] = []
+    for name in modules:
+        try:
+            import_module(name, root)
+        except AutocError as e:
+            if not keep_going:
+                raise
+            failures.append(ModuleFailure(name, str(root.joinpath(*name.split("."))), e))
+    wanted = set(modules)
+    tasks = [t for t in ENTITIES[:first_new] if t.instantiated_in in wanted]
+    tasks += ENTITIES[first_new:]
+    tasks = [t for t in dict.fromkeys(tasks) if isinstance(t, PythonAutoContainerTask)]
+    return Discovery(root, modules, tasks, failures)

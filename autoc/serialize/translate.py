@@ -1,0 +1,231 @@
+"""Translation: a pure function of (task, settings) -> flyteidl messages. No I/O happens here.
+
+Field for field this writes what ``pyflyte serialize`` writes, except that the container runs ``autoc execute``
+with autoc's resolver and ``metadata.runtime`` names autoc.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from flyteidl.admin import description_entity_pb2, task_pb2 as admin_task_pb2
+from flyteidl.core import identifier_pb2, interface_pb2, tasks_pb2
+
+from autoc.core.resources import ResourceSpec
+from autoc.errors import AutocError, ImageConfigError, TaskDefinitionError
+from autoc.types.engine import to_literal_type
+
+ENTRYPOINT = ["autoc", "execute"]
+_RESOURCE_NAMES = {"cpu": tasks_pb2.Resources.CPU, "gpu": tasks_pb2.Resources.GPU,
+                   "mem": tasks_pb2.Resources.MEMORY, "ephemeral_storage": tasks_pb2.Resources.EPHEMERAL_STORAGE}
+_POD_RESOURCE_KEYS = {"cpu": "cpu", "gpu": "gpu", "mem": "memory", "ephemeral_storage": "ephemeral-storage"}
+
+
+# --- interface ------------------------------------------------------------------------------------------------------
+def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task) -> interface_pb2.VariableMap:
+    vm = interface_pb2.VariableMap()
+    for name, t in variables.items():
+        var = vm.variables[name]
+        try:
+            var.type.CopyFrom(to_literal_type(t))
+        except AutocError as e:
+            e.message = f"task {task.name}, variable '{name}': {e.message}"
+            e.where = e.where or getattr(task, "definition_site", None)
+            raise
+        desc = descriptions.get(name, name)
+        var.description = desc if desc is not None else ""
+    return vm
+
+
+def typed_interface(task) -> interface_pb2.TypedInterface:
+    """Inputs and outputs with their LiteralTypes; descriptions from the docstring, else the variable name."""
+    iface = task.python_interface
+    ins: Dict[str, str] = {}
+    outs: Dict[str, str] = {}
+    if iface.docstring is not None:
+        ins = iface.docstring.input_descriptions
+        outs = iface.docstring.output_descriptions
+        if len(outs) == 1:  # one :return: description is shared by every output, as flytekit does
+            shared = next(iter(outs.values()))
+            outs = {k: shared for k in iface.outputs}
+    ti = interface_pb2.TypedInterface()
+    ti.inputs.CopyFrom(_variable_map(iface.inputs, ins, task))
+    ti.outputs.CopyFrom(_variable_map(iface.outputs, outs, task))
+    return ti
+
+
+# --- image and command ---------------------------------------------------------------------------------------------
+def resolve_image(container_image, settings, task_name: str = "") -> str:
+    """The image reference a task's container names: an ImageSpec's ``image_name()``, a template filled from
+    the ImageConfig, a plain string, or the default image."""
+    from autoc.image.config import resolve_image_template
+
+    cfg = settings.image_config
+    if container_image is not None and not isinstance(container_image, str):
+        found = cfg.find_image(container_image.id) if cfg else None
+        return found.full if found is not None else container_image.image_name()
+    if container_image:
+        return resolve_image_template(container_image, cfg, task_name)
+    if cfg is None or cfg.default_image is None:
+        raise ImageConfigError(f"task {task_name} has no container image and no default image is configured",
+                               hint="pass --image REPO:TAG (or set AUTOC_IMAGE), or give the task container_image=")
+    return cfg.default_image.full
+
+
+def default_command(task, settings) -> List[str]:
+    """``autoc execute --inputs {{.input}} ... --resolver <location> -- <loader args>``."""
+    resolver = task.task_resolver
+    args = list(ENTRYPOINT)
+    if settings.should_fast_serialize():
+        fss = settings.fast_serialization_settings
+        args += ["--additional-distribution", fss.distribution_location or "{{ .remote_package_path }}",
+                 "--dest-dir", fss.destination_dir or "{{ .dest_dir }}"]
+    args += ["--inputs", "{{.input}}", "--output-prefix", "{{.outputPrefix}}",
+             "--raw-output-data-prefix", "{{.rawOutputDataPrefix}}",
+             "--checkpoint-path", "{{.checkpointOutputPrefix}}", "--prev-checkpoint", "{{.prevCheckpointPrefix}}",
+             "--resolver", resolver.location, "--"]
+    return args + list(resolver.loader_args(settings, task))
+
+
+# --- resources ---------------------------------------------------------------------------------------------------
+def effective_resources(task, settings) -> ResourceSpec:
+    """The task's ResourceSpec, or the settings' default when the task sets neither requests nor limits."""
+    spec = task.resources
+    if settings.default_resources is not None and not spec.requests.entries() and not spec.limits.entries():
+        return settings.default_resources
+    return spec
+
+
+def _resources(spec: ResourceSpec) -> tasks_pb2.Resources:
+    r = tasks_pb2.Resources()
+    for field, value in spec.requests.entries():
+        r.requests.add(name=_RESOURCE_NAMES[field], value=value)
+    for field, value in spec.limits.entries():
+        r.limits.add(name=_RESOURCE_NAMES[field], value=value)
+    return r
+
+
+def _environment(task, settings) -> Dict[str, str]:
+    env = dict(settings.env or {})
+    env.update(task.environment or {})
+    img = task.container_image
+    if img is not None and not isinstance(img, str) and getattr(img, "runtime_packages", None):
+        env["_F_RUNTIME_PACKAGES"] = " ".join(img.runtime_packages)
+    return env
+
+
+def container(task, settings) -> tasks_pb2.Container:
+    c = tasks_pb2.Container(image=task.get_image(settings), args=task.get_command(settings))
+    c.resources.CopyFrom(_resources(effective_resources(task, settings)))
+    for k, v in _environment(task, settings).items():
+        c.env.add(key=k, value=v)
+    return c
+
+
+def extended_resources(accelerator, shared_memory) -> Optional[tasks_pb2.ExtendedResources]:
+    if accelerator is None and not shared_memory:
+        return None
+    er = tasks_pb2.ExtendedResources()
+    if accelerator is not None:
+        er.gpu_accelerator.CopyFrom(accelerator.to_flyte_idl())
+    if shared_memory:
+        er.shared_memory.mount_path = "/dev/shm"
+        er.shared_memory.mount_name = "flyte-shared-memory"
+        if isinstance(shared_memory, str):
+            er.shared_memory.size_limit = shared_memory
+    return er
+
+
+def k8s_pod(task, settings) -> tasks_pb2.K8sPod:
+    """The pod template with the task's container merged into its primary container (appended if absent)."""
+    from autoc.image.config import resolve_image_template
+
+    pt = task.pod_template
+    spec = pt.pod_spec_dict()
+    containers = spec.setdefault("containers", [])
+    if not any(c.get("name") == pt.primary_container_name for c in containers):
+        containers.append({"name": pt.primary_container_name})
+    image = task.get_image(settings)
+    res = effective_resources(task, settings)
+    env = _environment(task, settings)
+    for c in containers:
+        if c.get("name") == pt.primary_container_name:
+            c["image"] = resolve_image_template(c["image"], settings.image_config, task.name) if c.get("image") \
+                else image
+            c["command"] = []
+            c["args"] = task.get_command(settings)
+            limits = {_POD_RESOURCE_KEYS[f]: v for f, v in res.limits.entries()}
+            requests = {_POD_RESOURCE_KEYS[f]: v for f, v in res.requests.entries()}
+            if limits or requests:
+                c["resources"] = {"limits": limits, "requests": requests}
+            c["env"] = [{"name": k, "value": v} for k, v in env.items()] + list(c.get("env") or [])
+        else:
+            if not c.get("image"):
+                raise TaskDefinitionError(
+                    f"task {task.name}: pod template container {c.get('name')!r} has no image",
+                    where=getattr(task, "definition_site", None),
+                    hint="give every sidecar container an image (flytekit silently uses the task's default image)")
+            c["image"] = resolve_image_template(c["image"], settings.image_config, task.name)
+    pod = tasks_pb2.K8sPod()
+    pod.pod_spec.update(spec)
+    pod.metadata.labels.update(pt.labels or {})
+    pod.metadata.annotations.update(pt.annotations or {})
+    return pod
+
+
+# --- the template and the spec -----------------------------------------------------------------------------------
+def task_template(task, settings) -> tasks_pb2.TaskTemplate:
+    tt = tasks_pb2.TaskTemplate(type=task.task_type, task_type_version=task.task_type_version)
+    tt.id.CopyFrom(identifier_pb2.Identifier(resource_type=identifier_pb2.TASK, project=settings.project or "",
+                                             domain=settings.domain or "", name=task.name,
+                                             version=settings.version or ""))
+    md = task.metadata
+    tt.metadata.CopyFrom(md.to_taskmetadata_model())
+    if task.enable_deck:
+        tt.metadata.generates_deck.value = True
+    tt.interface.CopyFrom(typed_interface(task))
+    custom = task.get_custom(settings)
+    if custom:
+        tt.custom.update(custom)
+    pod = task.get_k8s_pod(settings)
+    if pod is not None:
+        tt.k8s_pod.CopyFrom(pod)
+    else:
+        c = task.get_container(settings)
+        if c is not None:
+            tt.container.CopyFrom(c)
+        sql = task.get_sql(settings)
+        if sql is not None:
+            if c is not None:
+                raise TaskDefinitionError(f"task {task.name}: at most one of container, k8s_pod or sql can be set")
+            tt.sql.CopyFrom(sql)
+    sec = task.security_context
+    if sec is not None and sec.secrets:
+        tt.security_context.CopyFrom(sec.to_flyte_idl())
+    er = task.get_extended_resources(settings)
+    if er is not None:
+        tt.extended_resources.CopyFrom(er)
+    for k, v in (task.get_config(settings) or {}).items():
+        tt.config[k] = v
+    return tt
+
+
+def description(task) -> Optional[description_entity_pb2.DescriptionEntity]:
+    """Short and long description from the docstring; present whenever the task has a docstring object."""
+    doc = task.python_interface.docstring if task.python_interface.docstring is not None else task.docs
+    if doc is None:
+        return None
+    d = description_entity_pb2.DescriptionEntity(short_description=doc.short_description or "")
+    d.long_description.format = description_entity_pb2.DESCRIPTION_FORMAT_RST
+    if doc.long_description:
+        d.long_description.value = doc.long_description
+    return d
+
+
+def task_spec(task, settings) -> admin_task_pb2.TaskSpec:
+    """The admin ``TaskSpec`` flyteadmin and ``flytectl register files`` accept."""
+    spec = admin_task_pb2.TaskSpec(template=task_template(task, settings))
+    d = description(task)
+    if d is not None:
+        spec.description.CopyFrom(d)
+    return spec

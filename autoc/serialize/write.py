@@ -1,0 +1,102 @@
+"""Writing specs: ``{idx}_{name}_1.pb`` files or a gzip tar of them, atomically and byte-for-byte reproducibly."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import io
+import math
+import os
+import re
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import List, Sequence, Tuple
+
+from autoc.errors import UserInputError
+
+_OUR_FILE = re.compile(r"^\d+_.+_[123]\.pb$")
+
+
+@dataclasses.dataclass(frozen=True)
+class WrittenFile:
+    task: str
+    file: str
+    bytes: int
+    sha256: str
+
+
+def file_names(names: Sequence[str]) -> List[str]:
+    """pyflyte's names: the index zero-padded to ceil(log10(N)) digits, then the task name, then ``_1.pb``."""
+    width = math.ceil(math.log10(len(names))) if names else 0
+    return [f"{str(i).zfill(width)}_{n}_1.pb" for i, n in enumerate(names)]
+
+
+def serialize_specs(specs) -> List[bytes]:
+    return [s.SerializeToString(deterministic=True) for s in specs]
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def write_directory(out_dir: str, entries: Sequence[Tuple[str, bytes]]) -> None:
+    """Write every file under a temporary name, then rename them into place and remove stale autoc files, so an
+    interrupted run never leaves a half-written .pb."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UserInputError(f"output {out_dir} exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".autoc-", dir=out))
+    try:
+        for name, data in entries:
+            _fsync_write(tmp / name, data)
+        keep = {name for name, _ in entries}
+        for name, _ in entries:
+            os.replace(tmp / name, out / name)
+        for old in out.iterdir():
+            if old.is_file() and _OUR_FILE.match(old.name) and old.name not in keep:
+                old.unlink()
+    finally:
+        for leftover in tmp.iterdir():
+            leftover.unlink()
+        tmp.rmdir()
+
+
+def archive_bytes(entries: Sequence[Tuple[str, bytes]]) -> bytes:
+    """A gzip'd tar with fixed mtimes, owners and modes: the same input gives the same bytes."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), 0, 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, io.BytesIO(data))
+    return gzip.compress(raw.getvalue(), mtime=0)
+
+
+def write_archive(path: str, entries: Sequence[Tuple[str, bytes]], force: bool = True) -> int:
+    target = Path(path)
+    if target.exists() and not force:
+        raise UserInputError(f"{path} already exists", hint="pass --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = archive_bytes(entries)
+    fd, tmp = tempfile.mkstemp(prefix=".autoc-", dir=target.parent)
+    os.close(fd)
+    try:
+        _fsync_write(Path(tmp), data)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return len(data)
+
+
+def describe(names: Sequence[str], files: Sequence[str], blobs: Sequence[bytes]) -> List[WrittenFile]:
+    return [WrittenFile(n, f, len(b), hashlib.sha256(b).hexdigest()) for n, f, b in zip(names, files, blobs)]
