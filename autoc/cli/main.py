@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     from autoc.errors import AutocError
 
     try:
-        cli.main(args=argv, prog_name="autoc", standalone_mode=False)
+        rv = cli.main(args=argv, prog_name="autoc", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 130
@@ -85,7 +85,8 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
-    return 0
+    # with standalone_mode=False click returns ctx.exit()'s code instead of raising
+    return rv if isinstance(rv, int) else 0
 
 
 def _verbosity(argv) -> int:

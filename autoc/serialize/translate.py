@@ -168,6 +168,7 @@ def k8s_pod(task, settings) -> tasks_pb2.K8sPod:
             c["image"] = resolve_image_template(c["image"], settings.image_config, task.name)
     pod = tasks_pb2.K8sPod()
     pod.pod_spec.update(spec)
+    pod.metadata.SetInParent()
     pod.metadata.labels.update(pt.labels or {})
     pod.metadata.annotations.update(pt.annotations or {})
     return pod

@@ -1,0 +1,7 @@
+# Shared paths for the scripts: source this file. Everything lives inside the checkout (git-ignored).
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${AUTOC_VENV:-$ROOT/.venv}"
+ORACLE_VENV="${AUTOC_ORACLE_VENV:-$ROOT/.oracle-venv}"
+PYTHON="${PYTHON:-python3}"
+FLYTEKIT_VERSION="1.16.31"
+export AUTOC_ORACLE_VENV="$ORACLE_VENV"

@@ -1,0 +1,54 @@
+"""Shared fixtures: paths, the flytekit oracle environment, and running the real ``autoc`` CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+SHIM = REPO / "tests" / "oracle_shim"
+AUTOC = Path(sys.executable).with_name("autoc")
+
+
+@pytest.fixture(scope="session")
+def oracle_python() -> Path:
+    """The Python of the flytekit oracle venv (made by scripts/setup-dev). Missing is a failure, not a skip."""
+    venv = Path(os.environ.get("AUTOC_ORACLE_VENV", REPO / ".oracle-venv"))
+    py = venv / "bin" / "python"
+    if not (venv / "bin" / "pyflyte").exists():
+        pytest.fail(f"flytekit oracle venv not found at {venv}; run scripts/setup-dev")
+    return py
+
+
+def run_autoc(*args, cwd=None, env=None, check=True) -> subprocess.CompletedProcess:
+    """Run the installed ``autoc`` console script as a real subprocess."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    p = subprocess.run([str(AUTOC), *map(str, args)], cwd=cwd, env=full_env, capture_output=True, text=True)
+    if check and p.returncode != 0:
+        raise AssertionError(f"autoc {' '.join(map(str, args))} exited {p.returncode}\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+@pytest.fixture
+def unique_pkg(tmp_path):
+    """A fresh, importable package name under tmp_path (modules stay in sys.modules between tests)."""
+
+    def make(files: dict) -> Path:
+        name = f"pkg_{uuid.uuid4().hex[:8]}"
+        root = tmp_path / name
+        root.mkdir()
+        (root / "__init__.py").write_text("")
+        for rel, text in files.items():
+            p = root / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text)
+        return root
+
+    return make

@@ -1,0 +1,13 @@
+"""Test-only shim: lets pyflyte import the bundled examples (which say ``from autoc import ...``) by mapping
+autoc's public names onto flytekit's. Used only inside the oracle virtualenv; autoc never imports flytekit."""
+
+from flytekit import (Cache, ImageSpec, PodTemplate, PythonInstanceTask, Resources, Secret, kwtypes,  # noqa: F401
+                      task)
+from flytekit.core.base_task import TaskMetadata, TaskResolverMixin  # noqa: F401
+from flytekit.core.interface import Interface  # noqa: F401
+from flytekit.core.python_auto_container import (DefaultTaskResolver, PythonAutoContainerTask,  # noqa: F401
+                                                 default_task_resolver)
+from flytekit.core.resources import ResourceSpec  # noqa: F401
+from flytekit.core.tracker import TrackedInstance  # noqa: F401
+from flytekit.extras.accelerators import (A10G, A100, A100_80GB, H100, L4, T4, V100, GPUAccelerator,  # noqa: F401
+                                          MultiInstanceGPUAccelerator)

@@ -1,0 +1,64 @@
+"""The bundled examples serialized by pyflyte (flytekit 1.16, the oracle) and by autoc must give the same
+TaskSpecs field for field, apart from the entrypoint, the resolver location and metadata.runtime."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from tests.conftest import EXAMPLES, SHIM, run_autoc
+from tests.golden import diff, load_dir, normalize
+
+IMAGES = ["--image", "ghcr.io/acme/app:v1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
+
+
+@pytest.fixture(scope="module")
+def pyflyte_out(oracle_python, tmp_path_factory):
+    out = tmp_path_factory.mktemp("pyflyte")
+    env = dict(os.environ, PYTHONPATH=str(SHIM))
+    p = subprocess.run([str(oracle_python.with_name("pyflyte")), "--pkgs", "workflows", "serialize", *IMAGES,
+                        "workflows", "-f", str(out)], cwd=EXAMPLES, env=env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return load_dir(out)
+
+
+@pytest.fixture(scope="module")
+def autoc_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("autoc")
+    run_autoc("serialize", EXAMPLES / "workflows", "-o", out, *IMAGES)
+    return out
+
+
+def test_same_files_in_same_order(pyflyte_out, autoc_out):
+    names = sorted(p.name for p in autoc_out.glob("*.pb"))
+    assert len(names) >= 30
+    assert names == sorted(pyflyte_out)
+
+
+def test_every_field_matches_pyflyte(pyflyte_out, autoc_out):
+    ours = load_dir(autoc_out)
+    diffs = {name: diff(spec, ours[name]) for name, spec in pyflyte_out.items()}
+    bad = {k: v for k, v in diffs.items() if v}
+    assert not bad, "\n\n".join(f"{k}:\n{v}" for k, v in bad.items())
+
+
+def test_only_allowed_fields_differ(pyflyte_out, autoc_out):
+    """The normalisation really is needed (the entrypoint, resolver and runtime differ) and is all that differs."""
+    ours = load_dir(autoc_out)
+    spec = ours["00_workflows.basic.add_1.pb"]
+    theirs = pyflyte_out["00_workflows.basic.add_1.pb"]
+    assert spec != theirs
+    assert list(spec.template.container.args[:3]) == ["autoc", "execute", "--inputs"]
+    assert "autoc.resolvers.default_task_resolver" in spec.template.container.args
+    assert spec.template.metadata.runtime.version and spec.template.metadata.runtime.flavor == "python"
+    assert normalize(spec) == normalize(theirs)
+
+
+def test_output_is_byte_identical_across_runs(autoc_out, tmp_path):
+    again = tmp_path / "again"
+    run_autoc("serialize", EXAMPLES / "workflows", "-o", again, *IMAGES)
+    first = {p.name: p.read_bytes() for p in autoc_out.glob("*.pb")}
+    second = {p.name: p.read_bytes() for p in again.glob("*.pb")}
+    assert first == second
