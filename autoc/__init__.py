@@ -48,6 +48,10 @@ _EXPORTS = {
     "SerializationSettings": "autoc.serialize.settings",
     "FastSerializationSettings": "autoc.serialize.settings",
     "AutocError": "autoc.errors",
+    "File": "autoc.types.files",
+    "Directory": "autoc.types.files",
+    "RecoverableException": "autoc.runtime.errors",
+    "current_context": "autoc.runtime.context",
 }
 for _name in ("A10G", "L4", "L4_VWS", "L40S", "K80", "M60", "P4", "P100", "T4", "V100", "H100", "H200",
               "RTX_PRO_6000", "A100", "A100_80GB", "V5E", "V5P", "V6E"):

@@ -13,7 +13,7 @@ COMMANDS: Dict[str, Tuple[str, str, str]] = {
     "serialize": ("autoc.cli.serialize", "serialize", "Write a TaskSpec .pb file for every task under PATHS."),
     "register": ("autoc.cli.unimplemented", "register", "Register tasks with FlyteAdmin over gRPC."),
     "build-image": ("autoc.cli.unimplemented", "build_image", "Build and push the images tasks declare."),
-    "execute": ("autoc.cli.unimplemented", "execute", "Run one task inside its container (used by Flyte)."),
+    "execute": ("autoc.cli.execute", "execute", "Run one task inside its container (used by Flyte)."),
 }
 
 

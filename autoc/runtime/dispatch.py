@@ -1,17 +1,113 @@
-"""Running a task in this process. The literal round trip (inputs.pb -> values -> outputs.pb) is the
-type-engine issue's work; until then a local call runs the function directly."""
+"""Running a task: literal inputs -> Python values -> the task -> literal outputs.
+
+``autoc execute`` and a plain local call (``add(a=1, b=2)``) go through the same round trip, so a type mistake
+shows up on a laptop rather than in the cluster.
+"""
 
 from __future__ import annotations
 
+import typing
+from typing import Any, Dict
 
-def local_execute(task, **kwargs):
-    missing = [k for k in task.python_interface.inputs if k not in kwargs and k not in task.python_interface.defaults]
-    if missing:
-        from autoc.errors import TaskDefinitionError
+from flyteidl.core import literals_pb2
 
-        raise TaskDefinitionError(f"task {task.name} is missing input(s): {', '.join(missing)}")
-    return task.execute(**kwargs)
+from autoc.errors import AutocError, TypeEngineError
+from autoc.runtime.errors import PhaseError, system_error, user_code_error
+from autoc.types import engine
 
 
-def dispatch_execute(task, input_literal_map):
-    raise NotImplementedError("dispatch_execute needs the type engine's value conversions (not implemented yet)")
+def inputs_to_python(task, lm: literals_pb2.LiteralMap) -> Dict[str, Any]:
+    """Python values for every input present in the map; absent inputs fall back to the function defaults."""
+    iface = task.python_interface
+    unknown = sorted(set(lm.literals) - set(iface.inputs))
+    if unknown:
+        raise system_error("InputConversionError", TypeEngineError(
+            f"task {task.name} has no input(s) named {', '.join(unknown)}"))
+    values = {}
+    for name, t in iface.inputs.items():
+        if name not in lm.literals:
+            if name in iface.defaults:
+                continue
+            raise system_error("InputConversionError", TypeEngineError(f"task {task.name}: input '{name}' is missing"))
+        try:
+            values[name] = engine.to_python(lm.literals[name], t)
+        except (AutocError, TypeError, ValueError) as e:
+            raise system_error("InputConversionError",
+                               TypeEngineError(f"task {task.name}, input '{name}': {e}")) from e
+    return values
+
+
+def _output_values(task, rval: Any) -> Dict[str, Any]:
+    outputs = task.python_interface.outputs
+    names = list(outputs)
+    if not names:
+        return {}
+    if len(names) == 1 and not _is_namedtuple_return(task):
+        return {names[0]: rval}
+    if not isinstance(rval, tuple) or len(rval) != len(names):
+        raise TypeEngineError(f"task {task.name} declares {len(names)} outputs ({', '.join(names)}) but returned "
+                              f"{type(rval).__name__} {rval!r:.80}")
+    return dict(zip(names, rval))
+
+
+def _is_namedtuple_return(task) -> bool:
+    return task.python_interface.output_tuple_name is not None
+
+
+def outputs_to_literals(task, rval: Any) -> literals_pb2.LiteralMap:
+    """Every output as a Literal; any failure is an OutputConversionError and nothing is returned."""
+    try:
+        values = _output_values(task, rval)
+        lm = literals_pb2.LiteralMap()
+        for name, t in task.python_interface.outputs.items():
+            lm.literals[name].CopyFrom(engine.to_literal(values[name], t))
+        return lm
+    except (AutocError, TypeError, ValueError) as e:
+        raise system_error("OutputConversionError", TypeEngineError(f"task {task.name}: {e}")) from e
+
+
+def call_task(task, values: Dict[str, Any]) -> Any:
+    """pre_execute, execute, post_execute; exceptions from user code become USER errors."""
+    try:
+        params = task.pre_execute(None)
+        rval = task.execute(**values)
+        return task.post_execute(params, rval)
+    except PhaseError:
+        raise
+    except Exception as e:  # the user's code may raise anything
+        raise user_code_error(e) from e
+
+
+def dispatch_execute(task, input_literal_map: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
+    return outputs_to_literals(task, call_task(task, inputs_to_python(task, input_literal_map)))
+
+
+def local_execute(task, **kwargs) -> Any:
+    """Call a task in this process through the literal round trip; returns its Python outputs."""
+    from autoc.core.context import ExecutionMode, execution_mode
+
+    iface = task.python_interface
+    unknown = sorted(set(kwargs) - set(iface.inputs))
+    if unknown:
+        raise TypeEngineError(f"task {task.name} got unexpected input(s): {', '.join(unknown)}")
+    lm = literals_pb2.LiteralMap()
+    for name, v in kwargs.items():
+        try:
+            lm.literals[name].CopyFrom(engine.to_literal(v, iface.inputs[name]))
+        except AutocError as e:
+            e.message = f"task {task.name}, input '{name}': {e.message}"
+            raise
+    with execution_mode(ExecutionMode.LOCAL_TASK_EXECUTION):
+        try:
+            out = dispatch_execute(task, lm)
+        except PhaseError as e:
+            raise e.cause
+        values = {k: engine.to_python(out.literals[k], t) for k, t in iface.outputs.items()}
+    if not values:
+        return None
+    if len(values) == 1 and not _is_namedtuple_return(task):
+        return next(iter(values.values()))
+    ret = typing.get_type_hints(getattr(task, "task_function", None) or (lambda: None)).get("return")
+    if _is_namedtuple_return(task) and ret is not None:
+        return ret(**values)
+    return tuple(values.values())

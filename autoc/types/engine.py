@@ -15,7 +15,7 @@ import logging
 import typing
 from typing import Any, Dict, Optional, Tuple
 
-from flyteidl.core import types_pb2
+from flyteidl.core import literals_pb2, types_pb2
 
 from autoc.errors import TypeEngineError
 
@@ -23,6 +23,7 @@ logger = logging.getLogger("autoc")
 
 LiteralType = types_pb2.LiteralType
 SimpleType = types_pb2.SimpleType
+Literal = literals_pb2.Literal
 
 CACHE_KEY_METADATA = "cache-key-metadata"
 SERIALIZATION_FORMAT = "serialization-format"
@@ -31,12 +32,41 @@ PYTHON_PICKLE_FORMAT = "PythonPickle"
 
 
 class Transformer:
-    """One family of Python types: its name (used as union tag) and its LiteralType."""
+    """One family of Python types: its name (used as union tag), its LiteralType, and value conversions."""
 
     name = ""
 
     def literal_type(self, t: Any) -> LiteralType:
         raise NotImplementedError
+
+    def to_literal(self, v: Any, t: Any) -> Literal:
+        raise TypeEngineError(f"values of {_type_name(t)} cannot be converted to literals")
+
+    def to_python(self, lit: Literal, t: Any) -> Any:
+        raise TypeEngineError(f"literals cannot be converted to {_type_name(t)}")
+
+
+def _scalar(**kw) -> Literal:
+    return Literal(scalar=literals_pb2.Scalar(**kw))
+
+
+def _primitive(lit: Literal, t) -> literals_pb2.Primitive:
+    if lit.WhichOneof("value") != "scalar" or lit.scalar.WhichOneof("value") != "primitive":
+        raise TypeEngineError(f"expected a primitive literal for {_type_name(t)}, got {_describe(lit)}")
+    return lit.scalar.primitive
+
+
+def _describe(lit: Literal) -> str:
+    kind = lit.WhichOneof("value")
+    if kind == "scalar":
+        kind = f"scalar.{lit.scalar.WhichOneof('value')}"
+        if lit.scalar.WhichOneof("value") == "primitive":
+            kind += f".{lit.scalar.primitive.WhichOneof('value')}"
+    return kind or "an empty literal"
+
+
+def _wrong_value(v, t) -> TypeEngineError:
+    return TypeEngineError(f"expected a value of type {_type_name(t)}, got {type(v).__name__} {v!r:.80}")
 
 
 class SimpleTransformer(Transformer):
@@ -45,6 +75,59 @@ class SimpleTransformer(Transformer):
 
     def literal_type(self, t):
         return LiteralType(simple=self.simple)
+
+    def to_literal(self, v, t):
+        pt = self.python_type
+        if pt is type(None):
+            if v is not None:
+                raise _wrong_value(v, t)
+            return _scalar(none_type=literals_pb2.Void())
+        if pt is float and isinstance(v, int) and not isinstance(v, bool):
+            v = float(v)
+        if pt is datetime.date and isinstance(v, datetime.datetime) or not isinstance(v, pt) \
+                or (pt is int and isinstance(v, bool)):
+            raise _wrong_value(v, t)
+        prim = literals_pb2.Primitive()
+        if pt is int:
+            prim.integer = v
+        elif pt is float:
+            prim.float_value = v
+        elif pt is bool:
+            prim.boolean = v
+        elif pt is str:
+            prim.string_value = v
+        elif pt is datetime.datetime:
+            utc = v.astimezone(datetime.timezone.utc) if v.tzinfo else v
+            prim.datetime.FromDatetime(utc.replace(tzinfo=None))
+        elif pt is datetime.date:
+            prim.datetime.FromDatetime(datetime.datetime.combine(v, datetime.time.min))
+        else:
+            prim.duration.FromTimedelta(v)
+        return _scalar(primitive=prim)
+
+    def to_python(self, lit, t):
+        pt = self.python_type
+        if pt is type(None):
+            if lit.WhichOneof("value") == "scalar" and lit.scalar.WhichOneof("value") == "none_type":
+                return None
+            raise TypeEngineError(f"expected a none literal, got {_describe(lit)}")
+        prim = _primitive(lit, t)
+        kind = prim.WhichOneof("value")
+        if pt is int and kind == "float_value" and prim.float_value.is_integer():
+            return int(prim.float_value)  # the Flyte console sends numbers as floats
+        if pt is float and kind == "integer":
+            return float(prim.integer)
+        expected = {int: "integer", float: "float_value", bool: "boolean", str: "string_value",
+                    datetime.datetime: "datetime", datetime.date: "datetime", datetime.timedelta: "duration"}[pt]
+        if kind != expected:
+            raise TypeEngineError(f"expected a {expected} literal for {_type_name(t)}, got {_describe(lit)}")
+        if pt is datetime.datetime:
+            return prim.datetime.ToDatetime(tzinfo=datetime.timezone.utc)
+        if pt is datetime.date:
+            return prim.datetime.ToDatetime().date()
+        if pt is datetime.timedelta:
+            return prim.duration.ToTimedelta()
+        return getattr(prim, kind)
 
 
 class ListTransformer(Transformer):
@@ -55,6 +138,20 @@ class ListTransformer(Transformer):
         if not args:
             raise TypeEngineError(f"{_type_name(t)} needs an item type", hint="use list[int], list[str], ...")
         return LiteralType(collection_type=to_literal_type(args[0]))
+
+    def to_literal(self, v, t):
+        if not isinstance(v, list):
+            raise _wrong_value(v, t)
+        (item,) = typing.get_args(t)
+        tr = get_transformer(item)
+        return Literal(collection=literals_pb2.LiteralCollection(literals=[tr.to_literal(x, item) for x in v]))
+
+    def to_python(self, lit, t):
+        if lit.WhichOneof("value") != "collection":
+            raise TypeEngineError(f"expected a collection literal for {_type_name(t)}, got {_describe(lit)}")
+        (item,) = typing.get_args(t)
+        tr = get_transformer(item)
+        return [tr.to_python(x, item) for x in lit.collection.literals]
 
 
 class DictTransformer(Transformer):
@@ -67,6 +164,59 @@ class DictTransformer(Transformer):
         lt = LiteralType(simple=SimpleType.STRUCT)
         _set_msgpack_annotation(lt)
         return lt
+
+    def to_literal(self, v, t):
+        if not isinstance(v, dict):
+            raise _wrong_value(v, t)
+        args = typing.get_args(t)
+        if args and args[0] is str:
+            tr = get_transformer(args[1])
+            if not all(isinstance(k, str) for k in v):
+                raise TypeEngineError(f"{_type_name(t)} needs string keys, got {v!r:.80}")
+            return Literal(map=literals_pb2.LiteralMap(literals={k: tr.to_literal(x, args[1]) for k, x in v.items()}))
+        return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
+
+    def to_python(self, lit, t):
+        args = typing.get_args(t)
+        if args and args[0] is str:
+            if lit.WhichOneof("value") != "map":
+                raise TypeEngineError(f"expected a map literal for {_type_name(t)}, got {_describe(lit)}")
+            tr = get_transformer(args[1])
+            return {k: tr.to_python(x, args[1]) for k, x in lit.map.literals.items()}
+        return _decode_struct(lit, t)
+
+
+def _msgpack_encode(v, t) -> bytes:
+    from mashumaro.codecs.msgpack import MessagePackEncoder
+
+    try:
+        return MessagePackEncoder(t).encode(v)
+    except Exception as e:
+        raise TypeEngineError(f"cannot encode {type(v).__name__} as {_type_name(t)}: {e}") from e
+
+
+def _decode_struct(lit: Literal, t) -> Any:
+    """A dataclass or untyped dict from msgpack binary (flytekit >= 1.14) or a JSON Struct (older writers)."""
+    kind = lit.scalar.WhichOneof("value") if lit.WhichOneof("value") == "scalar" else None
+    try:
+        if kind == "binary":
+            if lit.scalar.binary.tag != MESSAGEPACK:
+                raise TypeEngineError(f"unsupported binary tag {lit.scalar.binary.tag!r} for {_type_name(t)}")
+            import msgpack
+            from mashumaro.codecs.msgpack import MessagePackDecoder
+
+            return MessagePackDecoder(t, pre_decoder_func=lambda b: msgpack.unpackb(
+                b, raw=False, strict_map_key=False)).decode(lit.scalar.binary.value)
+        if kind == "generic":
+            from google.protobuf import json_format
+            from mashumaro.codecs.json import JSONDecoder
+
+            return JSONDecoder(t).decode(json_format.MessageToJson(lit.scalar.generic))
+    except TypeEngineError:
+        raise
+    except Exception as e:
+        raise TypeEngineError(f"cannot decode {_type_name(t)} from the literal: {e}") from e
+    raise TypeEngineError(f"expected a binary or generic literal for {_type_name(t)}, got {_describe(lit)}")
 
 
 class UnionTransformer(Transformer):
@@ -81,6 +231,57 @@ class UnionTransformer(Transformer):
             variants.append(v)
         return LiteralType(union_type=types_pb2.UnionType(variants=variants))
 
+    def to_literal(self, v, t):
+        matches = []
+        for arg in typing.get_args(t):
+            tr = get_transformer(arg)
+            try:
+                matches.append((arg, tr, tr.to_literal(v, arg)))
+            except (TypeEngineError, TypeError, ValueError):
+                continue
+        if len(matches) > 1:  # prefer the variant whose type is exactly the value's
+            exact = [m for m in matches if m[0] is type(v)]
+            matches = exact or matches
+        if not matches:
+            raise TypeEngineError(f"{v!r:.80} matches no variant of {_type_name(t)}")
+        if len(matches) > 1:
+            raise TypeEngineError(f"{v!r:.80} matches several variants of {_type_name(t)}: "
+                                  f"{', '.join(_type_name(m[0]) for m in matches)}")
+        arg, tr, lit = matches[0]
+        stored = LiteralType()
+        stored.CopyFrom(to_literal_type(arg))
+        stored.structure.tag = tr.name
+        return _scalar(union=literals_pb2.Union(value=lit, type=stored))
+
+    def to_python(self, lit, t):
+        args = typing.get_args(t)
+        if lit.WhichOneof("value") == "scalar" and lit.scalar.WhichOneof("value") == "union":
+            u = lit.scalar.union
+            candidates = [a for a in args if get_transformer(a).name == u.type.structure.tag] or list(args)
+            if len(candidates) > 1:
+                bare = LiteralType()
+                bare.CopyFrom(u.type)
+                bare.ClearField("structure")
+                exact = [a for a in candidates if _without_tag(to_literal_type(a)) == bare]
+                candidates = exact or candidates
+            inner = u.value
+        else:
+            candidates, inner = list(args), lit
+        errors = []
+        for a in candidates:
+            try:
+                return get_transformer(a).to_python(inner, a)
+            except (TypeEngineError, TypeError, ValueError) as e:
+                errors.append(f"{_type_name(a)}: {e}")
+        raise TypeEngineError(f"the literal matches no variant of {_type_name(t)} ({'; '.join(errors)})")
+
+
+def _without_tag(lt: LiteralType) -> LiteralType:
+    out = LiteralType()
+    out.CopyFrom(lt)
+    out.ClearField("structure")
+    return out
+
 
 class EnumTransformer(Transformer):
     name = "DefaultEnumTransformer"
@@ -91,6 +292,20 @@ class EnumTransformer(Transformer):
             raise TypeEngineError(f"enum {t.__name__}: only enums whose values are strings are supported",
                                   hint=f'give every member of {t.__name__} a string value, e.g. RED = "red"')
         return LiteralType(enum_type=types_pb2.EnumType(values=values))
+
+    def to_literal(self, v, t):
+        value = v.value if isinstance(v, enum.Enum) else v
+        if not isinstance(value, str) or value not in [m.value for m in t]:
+            raise TypeEngineError(f"{v!r} is not a member of enum {t.__name__}",
+                                  hint=f"one of: {', '.join(m.value for m in t)}")
+        return _scalar(primitive=literals_pb2.Primitive(string_value=value))
+
+    def to_python(self, lit, t):
+        value = _primitive(lit, t).string_value
+        try:
+            return t(value)
+        except ValueError:
+            raise TypeEngineError(f"{value!r} is not a member of enum {t.__name__}") from None
 
 
 class LiteralValuesTransformer(Transformer):
@@ -108,6 +323,16 @@ class LiteralValuesTransformer(Transformer):
         lt = LiteralType(simple=self._SIMPLE[base])
         lt.annotation.annotations.update({"literal_values": vals})
         return lt
+
+    def to_literal(self, v, t):
+        if v not in typing.get_args(t):
+            raise TypeEngineError(f"{v!r} is not one of {typing.get_args(t)}")
+        base = type(typing.get_args(t)[0])
+        return _SIMPLE[base].to_literal(v, base)
+
+    def to_python(self, lit, t):
+        base = type(typing.get_args(t)[0])
+        return _SIMPLE[base].to_python(lit, base)
 
 
 class DataclassTransformer(Transformer):
@@ -130,6 +355,14 @@ class DataclassTransformer(Transformer):
         lt.structure.SetInParent()
         return lt
 
+    def to_literal(self, v, t):
+        if not dataclasses.is_dataclass(v) or not isinstance(v, t):
+            raise _wrong_value(v, t)
+        return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
+
+    def to_python(self, lit, t):
+        return _decode_struct(lit, t)
+
 
 class PickleTransformer(Transformer):
     name = "FlytePickle"
@@ -139,6 +372,28 @@ class PickleTransformer(Transformer):
                                                  dimensionality=types_pb2.BlobType.SINGLE))
         lt.metadata.update({"python_class_name": str(t)})
         return lt
+
+    def to_literal(self, v, t):
+        import cloudpickle
+
+        from autoc.runtime.storage import current_file_access, write_bytes
+
+        if v is None:
+            raise TypeEngineError("Cannot pickle None Value.", hint="use Optional[...] for values that may be None")
+        uri = current_file_access().new_remote_path()
+        write_bytes(uri, cloudpickle.dumps(v))
+        meta = literals_pb2.BlobMetadata(type=types_pb2.BlobType(format=PYTHON_PICKLE_FORMAT,
+                                                                  dimensionality=types_pb2.BlobType.SINGLE))
+        return _scalar(blob=literals_pb2.Blob(metadata=meta, uri=uri))
+
+    def to_python(self, lit, t):
+        import cloudpickle
+
+        from autoc.runtime.storage import read_bytes
+
+        if lit.WhichOneof("value") != "scalar" or lit.scalar.WhichOneof("value") != "blob":
+            raise TypeEngineError(f"expected a pickle blob for {_type_name(t)}, got {_describe(lit)}")
+        return cloudpickle.loads(read_bytes(lit.scalar.blob.uri))
 
 
 class RestrictedTransformer(Transformer):
@@ -248,7 +503,7 @@ def uses_pickle(t: Any) -> bool:
     if tr is _PICKLE:
         return True
     if tr in (_LIST, _DICT, _UNION):
-        return any(uses_pickle(a) for a in typing.get_args(t) if a is not str or tr is not _DICT)
+        return any(uses_pickle(a) for a in typing.get_args(t))
     return False
 
 
@@ -279,6 +534,12 @@ def _json_schema(t) -> Optional[dict]:
         return None
 
 
-def interface_types(t: Any) -> Tuple[str, ...]:
-    """Names of the transformers involved (for diagnostics)."""
-    return (get_transformer(t).name,)
+
+def to_literal(v: Any, t: Any) -> Literal:
+    """A Python value of declared type ``t`` as the Literal flytekit writes."""
+    return get_transformer(t).to_literal(v, t)
+
+
+def to_python(lit: Literal, t: Any) -> Any:
+    """The Python value of declared type ``t`` held by a Literal written by autoc or flytekit."""
+    return get_transformer(t).to_python(lit, t)

@@ -1,0 +1,157 @@
+"""Reading and writing the files a task execution touches: local paths directly, URLs through fsspec.
+
+``FileAccess`` knows the local sandbox and the raw output prefix (where File, Directory and pickled values
+are uploaded); the type engine finds the current one with ``current_file_access()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Iterator, Optional
+
+
+def is_remote(path: str) -> bool:
+    """True for URLs other than ``file://`` (``s3://``, ``gs://``, ``abfs://``, ``http://``...)."""
+    return "://" in path and not path.startswith("file://")
+
+
+def _local(path: str) -> str:
+    return path[len("file://"):] if path.startswith("file://") else path
+
+
+def _fs(path: str):
+    import fsspec
+
+    protocol = path.split("://", 1)[0]
+    kwargs = {}
+    if protocol == "s3":
+        endpoint = os.environ.get("FLYTE_AWS_ENDPOINT") or os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint:
+            kwargs["client_kwargs"] = {"endpoint_url": endpoint}
+    return fsspec.filesystem(protocol, **kwargs)
+
+
+def join(prefix: str, *parts: str) -> str:
+    return "/".join([prefix.rstrip("/")] + [p.strip("/") for p in parts])
+
+
+def read_bytes(path: str) -> bytes:
+    if is_remote(path):
+        with _fs(path).open(path, "rb") as f:
+            return f.read()
+    with open(_local(path), "rb") as f:
+        return f.read()
+
+
+def exists(path: str) -> bool:
+    if is_remote(path):
+        return _fs(path).exists(path)
+    return os.path.exists(_local(path))
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    """Write atomically for local paths (temp file + rename), as one object for URLs."""
+    if is_remote(path):
+        with _fs(path).open(path, "wb") as f:
+            f.write(data)
+        return
+    target = Path(_local(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".autoc-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def download(src: str, dest: str, recursive: bool = False) -> str:
+    """Copy a file (or a directory with ``recursive``) to a local path; returns ``dest``."""
+    if is_remote(src):
+        fs = _fs(src)
+        if recursive:
+            os.makedirs(dest, exist_ok=True)
+            fs.get(src.rstrip("/") + "/", dest, recursive=True)
+        else:
+            os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+            fs.get(src, dest)
+        return dest
+    src = _local(src)
+    if recursive:
+        shutil.copytree(src, dest, dirs_exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+        shutil.copyfile(src, dest)
+    return dest
+
+
+def upload(src: str, dest: str, recursive: bool = False) -> str:
+    """Copy a local file or directory to ``dest`` (a local path or URL); returns ``dest``."""
+    if is_remote(dest):
+        fs = _fs(dest)
+        if recursive:
+            fs.put(src.rstrip("/") + "/", dest.rstrip("/"), recursive=True)
+        else:
+            fs.put(src, dest)
+        return dest
+    target = _local(dest)
+    if recursive:
+        shutil.copytree(src, target, dirs_exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+        shutil.copyfile(src, target)
+    return dest
+
+
+class FileAccess:
+    """The local sandbox plus the raw output prefix that offloaded values are written under."""
+
+    def __init__(self, raw_output_prefix: Optional[str] = None, local_sandbox: Optional[str] = None):
+        self.local_sandbox = local_sandbox or tempfile.mkdtemp(prefix="autoc-")
+        self.raw_output_prefix = raw_output_prefix or os.path.join(self.local_sandbox, "raw")
+
+    def new_remote_path(self, name: str = "") -> str:
+        """A fresh location under the raw output prefix (``<prefix>/<random>[/name]``)."""
+        base = join(self.raw_output_prefix, uuid.uuid4().hex)
+        return join(base, name) if name else base
+
+    def new_local_path(self, name: str = "") -> str:
+        d = os.path.join(self.local_sandbox, "local", uuid.uuid4().hex)
+        os.makedirs(d, exist_ok=True)
+        return os.path.join(d, name) if name else d
+
+
+_CURRENT: contextvars.ContextVar[Optional[FileAccess]] = contextvars.ContextVar("autoc_file_access", default=None)
+
+
+def current_file_access() -> FileAccess:
+    fa = _CURRENT.get()
+    if fa is None:
+        fa = FileAccess()
+        _CURRENT.set(fa)
+    return fa
+
+
+@contextlib.contextmanager
+def using_file_access(fa: FileAccess) -> Iterator[FileAccess]:
+    token = _CURRENT.set(fa)
+    try:
+        yield fa
+    finally:
+        _CURRENT.reset(token)
