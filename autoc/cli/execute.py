@@ -26,9 +26,11 @@ class _ExecuteCommand(click.Command):
     """Even a command line that cannot be parsed ends in an error document when --output-prefix is present."""
 
     def parse_args(self, ctx, args):
+        original = list(args)  # click's parser consumes the list it is given
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as e:
+            args = original
             prefix = _option_value(args, "--output-prefix")
             if prefix is None or ctx.resilient_parsing:
                 raise

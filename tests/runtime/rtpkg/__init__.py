@@ -1,0 +1,1 @@
+"""Tasks used by the runtime tests (run by ``autoc execute`` in a subprocess with this folder's parent as cwd)."""

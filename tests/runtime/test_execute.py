@@ -1,0 +1,313 @@
+"""``autoc execute`` as a real subprocess: outputs, every failure phase as error.pb, exit codes, files,
+checkpoints, the fast-registration bundle and the notebook resolver."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+from flyteidl.core import errors_pb2, execution_pb2, literals_pb2
+
+from autoc.types import engine
+from tests.conftest import REPO, run_autoc
+
+RESOLVER = "autoc.resolvers.default_task_resolver"
+CWD = REPO  # `tests.runtime.rtpkg.tasks` is importable from the repository root
+MODULE = "tests.runtime.rtpkg.tasks"
+RECOVERABLE = errors_pb2.ContainerError.RECOVERABLE
+NON_RECOVERABLE = errors_pb2.ContainerError.NON_RECOVERABLE
+USER, SYSTEM = execution_pb2.ExecutionError.USER, execution_pb2.ExecutionError.SYSTEM
+
+
+def write_inputs(path: Path, values: dict, types: dict) -> Path:
+    lm = literals_pb2.LiteralMap()
+    for k, v in values.items():
+        lm.literals[k].CopyFrom(engine.to_literal(v, types[k]))
+    path.write_bytes(lm.SerializeToString())
+    return path
+
+
+def execute(tmp_path, task_name, inputs=None, *extra, env=None, loader=None, check=False, cwd=CWD):
+    out = tmp_path / "out"
+    args = ["execute", "--inputs", inputs or tmp_path / "inputs.pb", "--output-prefix", out,
+            "--raw-output-data-prefix", tmp_path / "raw", "--checkpoint-path", "{{.checkpointOutputPrefix}}",
+            "--prev-checkpoint", "{{.prevCheckpointPrefix}}", *extra, "--resolver", RESOLVER, "--",
+            *(loader or ["task-module", MODULE, "task-name", task_name])]
+    return run_autoc(*args, cwd=cwd, env=env, check=check), out
+
+
+def outputs(out: Path) -> literals_pb2.LiteralMap:
+    lm = literals_pb2.LiteralMap()
+    lm.ParseFromString((out / "outputs.pb").read_bytes())
+    return lm
+
+
+def error(out: Path) -> errors_pb2.ContainerError:
+    assert not (out / "outputs.pb").exists(), "no outputs may be written when the task failed"
+    doc = errors_pb2.ErrorDocument()
+    doc.ParseFromString((out / "error.pb").read_bytes())
+    assert doc.error.timestamp.seconds > 0
+    return doc.error
+
+
+def test_success_writes_outputs(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {"a": 5}, {"a": int})
+    p, out = execute(tmp_path, "add")
+    assert p.returncode == 0, p.stderr
+    assert engine.to_python(outputs(out).literals["o0"], int) == 15  # b took its default
+    assert not (out / "error.pb").exists()
+
+
+def test_void_task_writes_an_empty_outputs_file(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {}, {})
+    p, out = execute(tmp_path, "nothing")
+    assert p.returncode == 0 and (out / "outputs.pb").read_bytes() == b""
+
+
+def test_tuple_outputs(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {}, {})
+    _, out = execute(tmp_path, "two_outputs")
+    lm = outputs(out)
+    assert (engine.to_python(lm.literals["o0"], int), engine.to_python(lm.literals["o1"], str)) == (1, "one")
+
+
+def test_user_error(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {"x": 3}, {"x": int})
+    p, out = execute(tmp_path, "boom")
+    assert p.returncode == 0
+    e = error(out)
+    assert (e.code, e.kind, e.origin) == ("USER:RuntimeError", NON_RECOVERABLE, USER)
+    assert "ValueError: bad value 3" in e.message
+    assert "rtpkg/tasks.py" in e.message and "autoc/runtime" not in e.message
+
+
+def test_recoverable_user_error(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {}, {})
+    _, out = execute(tmp_path, "flaky")
+    e = error(out)
+    assert (e.code, e.kind, e.origin) == ("USER:Recoverable", RECOVERABLE, USER)
+
+
+def test_fail_on_error_flag_and_env(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {"x": 1}, {"x": int})
+    p, out = execute(tmp_path, "boom", None, "--fail-on-error")
+    assert p.returncode == 1 and (out / "error.pb").exists()
+    p, _ = execute(tmp_path, "boom", env={"FLYTE_FAIL_ON_ERROR": "true"})
+    assert p.returncode == 1
+
+
+def test_output_conversion_error_writes_no_outputs(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {}, {})
+    _, out = execute(tmp_path, "wrong_output")
+    e = error(out)
+    assert (e.code, e.kind, e.origin) == ("SYSTEM:OutputConversionError", NON_RECOVERABLE, SYSTEM)
+    assert "expected a value of type int" in e.message
+
+
+def test_input_conversion_error(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {"a": "five"}, {"a": str})
+    _, out = execute(tmp_path, "add")
+    e = error(out)
+    assert (e.code, e.origin) == ("SYSTEM:InputConversionError", SYSTEM) and "input 'a'" in e.message
+
+
+def test_missing_inputs_is_recoverable(tmp_path):
+    _, out = execute(tmp_path, "add", tmp_path / "nope.pb")
+    e = error(out)
+    assert (e.code, e.kind, e.origin) == ("SYSTEM:InputsNotFound", RECOVERABLE, SYSTEM)
+
+
+def test_corrupt_inputs(tmp_path):
+    (tmp_path / "inputs.pb").write_bytes(b"\xff\xff\xff not a proto")
+    _, out = execute(tmp_path, "add")
+    assert error(out).code == "SYSTEM:CorruptInputs"
+
+
+def test_resolver_that_cannot_be_imported(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {}, {})
+    p = run_autoc("execute", "--inputs", tmp_path / "inputs.pb", "--output-prefix", tmp_path / "out",
+                  "--resolver", "no_such_module.resolver", "--", "task-module", MODULE, "task-name", "add",
+                  cwd=CWD, check=False)
+    assert p.returncode == 0
+    e = error(tmp_path / "out")
+    assert (e.code, e.origin) == ("SYSTEM:ResolverLoadError", SYSTEM) and "no_such_module" in e.message
+
+
+def test_task_that_cannot_be_loaded(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {}, {})
+    _, out = execute(tmp_path, "x", loader=["task-module", "tests.runtime.rtpkg.missing", "task-name", "x"])
+    e = error(out)
+    assert (e.code, e.origin) == ("USER:TaskLoadError", USER) and "ModuleNotFoundError" in e.message
+    _, out = execute(tmp_path, "not_a_task")
+    assert "has no task named 'not_a_task'" in error(out).message
+
+
+def test_bad_arguments_still_write_an_error_document(tmp_path):
+    p = run_autoc("execute", "--output-prefix", tmp_path / "out", "--bogus-flag", "1", cwd=CWD, check=False)
+    assert p.returncode == 0
+    e = error(tmp_path / "out")
+    assert e.code == "SYSTEM:BadArguments" and "--bogus-flag" in e.message
+    p = run_autoc("execute", "--output-prefix", tmp_path / "out2", "--resolver", RESOLVER, cwd=CWD, check=False)
+    assert error(tmp_path / "out2").code == "SYSTEM:BadArguments"
+
+
+def test_no_output_prefix_exits_nonzero(tmp_path):
+    p = run_autoc("execute", "--inputs", "x.pb", cwd=CWD, check=False)
+    assert p.returncode == 2 and "no error.pb could be written" in p.stderr
+
+
+def test_upload_failure(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {"a": 1}, {"a": int})
+    (tmp_path / "out" / "outputs.pb").mkdir(parents=True)  # outputs.pb cannot be written over a directory
+    _, out = execute(tmp_path, "add")
+    doc = errors_pb2.ErrorDocument()
+    doc.ParseFromString((out / "error.pb").read_bytes())
+    assert (doc.error.code, doc.error.kind) == ("SYSTEM:UploadError", RECOVERABLE)
+
+
+def test_files_round_trip_through_the_raw_output_prefix(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {"text": "hello file"}, {"text": str})
+    _, out = execute(tmp_path, "write_file")
+    lit = outputs(out).literals["o0"]
+    assert lit.scalar.blob.uri.startswith(str(tmp_path / "raw"))
+    assert Path(lit.scalar.blob.uri).read_text() == "hello file"
+    (tmp_path / "in2").mkdir()
+    lm = literals_pb2.LiteralMap()
+    lm.literals["f"].CopyFrom(lit)
+    (tmp_path / "in2" / "inputs.pb").write_bytes(lm.SerializeToString())
+    _, out2 = execute(tmp_path / "in2", "read_file", tmp_path / "in2" / "inputs.pb")
+    assert engine.to_python(outputs(out2).literals["o0"], str) == "hello file"
+
+
+def test_missing_raw_output_prefix_falls_back_to_a_local_folder(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {"text": "x"}, {"text": str})
+    p = run_autoc("execute", "--inputs", tmp_path / "inputs.pb", "--output-prefix", tmp_path / "out",
+                  "--raw-output-data-prefix", "{{.rawOutputDataPrefix}}", "--resolver", RESOLVER, "--",
+                  "task-module", MODULE, "task-name", "write_file", cwd=CWD)
+    assert Path(outputs(tmp_path / "out").literals["o0"].scalar.blob.uri).read_text() == "x"
+
+
+def test_dataclass_in_and_out(tmp_path):
+    from tests.types.cases import Color, Point, Shape
+
+    s = Shape("sq", [Point(0.0, 0.0)], Color.GREEN)
+    write_inputs(tmp_path / "inputs.pb", {"s": s}, {"s": Shape})
+    _, out = execute(tmp_path, "reshape")
+    assert engine.to_python(outputs(out).literals["o0"], Shape) == Shape("SQ", [Point(0.0, 0.0)], Color.GREEN)
+
+
+def test_checkpoints_carry_over_between_attempts(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {"n": 2}, {"n": int})
+    cp1, cp2 = tmp_path / "cp1", tmp_path / "cp2"
+    p, out = execute(tmp_path, "checkpointed", None)
+    assert "Checkpointing is not available" in error(out).message  # no --checkpoint-path given
+    args = ["execute", "--inputs", tmp_path / "inputs.pb", "--resolver", RESOLVER]
+    run_autoc(*args, "--output-prefix", tmp_path / "o1", "--checkpoint-path", cp1, "--prev-checkpoint", '""',
+              "--", "task-module", MODULE, "task-name", "checkpointed", cwd=CWD)
+    run_autoc(*args, "--output-prefix", tmp_path / "o2", "--checkpoint-path", cp2, "--prev-checkpoint", cp1,
+              "--", "task-module", MODULE, "task-name", "checkpointed", cwd=CWD)
+    assert engine.to_python(outputs(tmp_path / "o1").literals["o0"], int) == 2
+    assert engine.to_python(outputs(tmp_path / "o2").literals["o0"], int) == 4
+    assert (cp2 / "_dst_cp").read_bytes() == b"4"
+
+
+def test_context_comes_from_flyte_environment(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {}, {})
+    env = {"FLYTE_INTERNAL_EXECUTION_PROJECT": "p", "FLYTE_INTERNAL_EXECUTION_DOMAIN": "d",
+           "FLYTE_INTERNAL_EXECUTION_ID": "exec1", "_F_TK_NM": "tk"}
+    _, out = execute(tmp_path, "whoami", env=env)
+    assert engine.to_python(outputs(out).literals["o0"], str) == "p/d/exec1:tk"
+
+
+def test_deck_is_written_when_enabled(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {}, {})
+    _, out = execute(tmp_path, "decked")
+    page = (out / "deck.html").read_text()
+    assert "Execute user level code" in page and "Load task" in page
+
+
+def _bundle(path: Path, members: dict) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_fast_registration_bundle_runs_in_process(tmp_path):
+    bundle = _bundle(tmp_path / "fastabc.tar.gz", {
+        "bundled_pkg/__init__.py": "",
+        "bundled_pkg/jobs.py": "from autoc import task\n\n@task\ndef double(x: int) -> int:\n    return 2 * x\n"})
+    write_inputs(tmp_path / "inputs.pb", {"x": 21}, {"x": int})
+    work = tmp_path / "work"
+    work.mkdir()
+    p, out = execute(tmp_path, "", None, "--additional-distribution", bundle, "--dest-dir", tmp_path / "code",
+                     loader=["task-module", "bundled_pkg.jobs", "task-name", "double"], cwd=work)
+    assert p.returncode == 0, p.stderr
+    assert engine.to_python(outputs(out).literals["o0"], int) == 42
+    assert (tmp_path / "code" / "bundled_pkg" / "jobs.py").exists()
+
+
+def test_bundle_with_path_traversal_is_refused(tmp_path):
+    bundle = _bundle(tmp_path / "evil.tar.gz", {"../escaped.py": "x = 1\n"})
+    write_inputs(tmp_path / "inputs.pb", {}, {})
+    _, out = execute(tmp_path, "nothing", None, "--additional-distribution", bundle, "--dest-dir", tmp_path / "code")
+    assert error(out).code == "SYSTEM:CodeBundleError"
+    assert not (tmp_path / "escaped.py").exists()
+
+
+def test_missing_bundle_is_recoverable(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {}, {})
+    _, out = execute(tmp_path, "nothing", None, "--additional-distribution", tmp_path / "gone.tar.gz")
+    e = error(out)
+    assert (e.code, e.kind) == ("SYSTEM:CodeBundleNotFound", RECOVERABLE)
+
+
+def test_notebook_resolver_loads_pickled_tasks(tmp_path):
+    import subprocess
+    import sys
+
+    script = ("from autoc import task\nfrom autoc.resolvers import pickle_entities\n"
+              "@task\ndef triple(x: int) -> int:\n    return 3 * x\n"
+              "pickle_entities([triple])\n")
+    subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True)
+    write_inputs(tmp_path / "inputs.pb", {"x": 5}, {"x": int})
+    p = run_autoc("execute", "--inputs", tmp_path / "inputs.pb", "--output-prefix", tmp_path / "out",
+                  "--resolver", "autoc.resolvers.default_notebook_task_resolver", "--",
+                  "entity-name", "__main__.triple", cwd=tmp_path)
+    assert engine.to_python(outputs(tmp_path / "out").literals["o0"], int) == 15, p.stderr
+
+
+def test_notebook_pickle_from_another_python_is_refused(tmp_path):
+    import gzip
+
+    import cloudpickle
+
+    from autoc.resolvers import PickledEntity, PickledEntityMetadata
+
+    with gzip.open(tmp_path / "pkl.gz", "wb") as f:
+        cloudpickle.dump(PickledEntity(PickledEntityMetadata("2.7.18"), {}), f)
+    write_inputs(tmp_path / "inputs.pb", {}, {})
+    run_autoc("execute", "--inputs", tmp_path / "inputs.pb", "--output-prefix", tmp_path / "out", "--resolver",
+              "autoc.resolvers.default_notebook_task_resolver", "--", "entity-name", "t", cwd=tmp_path)
+    assert "different from the current Python version" in error(tmp_path / "out").message
+
+
+def test_local_call_goes_through_the_literal_round_trip():
+    from tests.runtime.rtpkg import tasks
+
+    assert tasks.add(a=1) == 11
+    assert tasks.two_outputs() == (1, "one")
+    with pytest.raises(ValueError, match="bad value 2"):
+        tasks.boom(x=2)
+    from autoc.errors import TypeEngineError
+
+    with pytest.raises(TypeEngineError, match="input 'a'"):
+        tasks.add(a="1")
+    with pytest.raises(TypeEngineError, match="expected a value of type int"):
+        tasks.wrong_output()
