@@ -79,6 +79,8 @@ def _render_text(result, verbose: int) -> None:
             click.echo(f"  module {m}", err=True)
         for f in result.files:
             click.echo(f"  {f.task} -> {f.file} ({f.bytes} bytes)", err=True)
+    for w in result.warnings:
+        click.secho(f"warning: {w}", fg="yellow", err=True)
     for failure in result.failures:
         render_error(failure.error, 0)
     for e in result.task_errors:

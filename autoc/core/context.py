@@ -114,7 +114,11 @@ def is_registration_mode() -> bool:
 
 
 @contextlib.contextmanager
-def execution_mode(mode: ExecutionMode, working_dir: Optional[str] = None) -> Iterator[FlyteContext]:
-    ctx = FlyteContextManager.current_context()
-    with FlyteContextManager.with_context(ctx.with_execution_state(ExecutionState(mode, working_dir))) as c:
+def execution_mode(mode: ExecutionMode, working_dir: Optional[str] = None,
+                   user_space_params: Optional[object] = None) -> Iterator[FlyteContext]:
+    """Push a context in ``mode``; ``user_space_params`` is what ``autoc.current_context()`` returns."""
+    ctx = FlyteContextManager.current_context().with_execution_state(ExecutionState(mode, working_dir))
+    if user_space_params is not None:
+        ctx = dataclasses.replace(ctx, user_space_params=user_space_params)
+    with FlyteContextManager.with_context(ctx) as c:
         yield c

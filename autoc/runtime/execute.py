@@ -141,7 +141,7 @@ def _run(args: ExecuteArgs, fa: storage.FileAccess) -> Outcome:
     params = ExecutionParameters.from_env(fa.local_sandbox, fa.raw_output_prefix,
                                           output_metadata_prefix=args.output_prefix,
                                           checkpoint_dest=args.checkpoint_path, checkpoint_src=args.prev_checkpoint)
-    with execution_mode(ExecutionMode.TASK_EXECUTION, fa.local_sandbox), using_params(params):
+    with execution_mode(ExecutionMode.TASK_EXECUTION, fa.local_sandbox, params), using_params(params):
         with timeit("Translate literal to python value"):
             values = inputs_to_python(task, lm)
         with timeit("Execute user level code"):

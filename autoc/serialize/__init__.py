@@ -23,6 +23,7 @@ class SerializeResult:
     task_errors: List[AutocError]
     output: Optional[str] = None
     archive: Optional[str] = None
+    warnings: List[str] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -36,7 +37,7 @@ class SerializeResult:
         return {
             "ok": self.ok, "source_root": str(self.source_root), "modules": self.modules,
             "output": self.output, "archive": self.archive, "total_bytes": self.total_bytes,
-            "tasks": [dataclasses.asdict(f) for f in self.files],
+            "tasks": [dataclasses.asdict(f) for f in self.files], "warnings": self.warnings,
             "errors": [{"module": f.module, "where": f.error.where, "message": f.error.message,
                         "hint": f.error.hint} for f in self.failures]
             + [{"where": e.where, "message": e.message, "hint": e.hint} for e in self.task_errors],
@@ -56,6 +57,22 @@ def check_unique_names(tasks) -> None:
 
 def _site(t) -> str:
     return getattr(t, "definition_site", None) or t.creation_site
+
+
+def pickle_warnings(tasks) -> List[str]:
+    """One warning per variable whose type travels as a pickle (readable only by the same Python version)."""
+    from autoc.types.engine import uses_pickle
+
+    out = []
+    for t in tasks:
+        iface = t.python_interface
+        for kind, variables in (("input", iface.inputs), ("output", iface.outputs)):
+            for name, tp in variables.items():
+                if uses_pickle(tp):
+                    out.append(f"{_site(t)}: task {t.name} {kind} '{name}' ({getattr(tp, '__name__', tp)}) "
+                               f"travels as a pickle: only the same Python version can read it; prefer a "
+                               f"dataclass or a supported type")
+    return out
 
 
 def to_specs(tasks, settings: SerializationSettings, keep_going: bool = False):
@@ -90,7 +107,8 @@ def serialize(paths: Sequence[str], settings: SerializationSettings, out_dir: Op
     blobs = write.serialize_specs(specs)
     entries = list(zip(files, blobs))
     result = SerializeResult(found.source_root, found.modules, write.describe(names, files, blobs),
-                             found.failures, errors, output=out_dir, archive=archive)
+                             found.failures, errors, output=out_dir, archive=archive,
+                             warnings=pickle_warnings(found.tasks))
     if not result.ok:
         return result
     if out_dir:

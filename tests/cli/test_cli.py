@@ -152,3 +152,13 @@ def test_click_runner_in_process(tmp_path):
 def test_main_returns_exit_codes(tmp_path, capsys):
     assert main(["serialize", str(EXAMPLES / "workflows"), *IMAGE]) == 2
     assert "nothing to write" in capsys.readouterr().err
+
+
+def test_pickled_types_are_warned_about_at_serialize_time(tmp_path):
+    p = run_autoc("serialize", EXAMPLES / "workflows" / "basic.py", "-o", tmp_path / "out", *IMAGE,
+                  "--source-root", EXAMPLES)
+    assert "warning:" in p.stderr and "task workflows.basic.everything input 'raw' (bytes) travels as a pickle" \
+        in p.stderr
+    p = run_autoc("serialize", EXAMPLES / "workflows" / "basic.py", "-o", tmp_path / "out", *IMAGE,
+                  "--source-root", EXAMPLES, "--output", "json")
+    assert any("input 'raw'" in w for w in json.loads(p.stdout)["warnings"])

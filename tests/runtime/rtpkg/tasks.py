@@ -72,7 +72,11 @@ def checkpointed(n: int) -> int:
 
 @task
 def whoami() -> str:
+    from autoc import FlyteContextManager
+
     ctx = current_context()
+    assert FlyteContextManager.current_context().user_space_params is ctx
+    assert FlyteContextManager.current_context().execution_state.mode == 1  # TASK_EXECUTION
     return f"{ctx.execution_id.project}/{ctx.execution_id.domain}/{ctx.execution_id.name}:{ctx.task_id.name}"
 
 

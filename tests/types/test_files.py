@@ -1,0 +1,93 @@
+"""File and Directory against flytekit's FlyteFile and FlyteDirectory: same literal types, and each side reads
+the other's literals (the blobs are uploaded to a raw output prefix and fetched on first use)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from flyteidl.core import literals_pb2, types_pb2
+
+from autoc import Directory, File
+from autoc.runtime.storage import FileAccess, using_file_access
+from autoc.types import engine
+
+FLYTEKIT_WRITES = """
+import os
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine
+from flytekit.types.file import FlyteFile
+from flytekit.types.directory import FlyteDirectory
+from flyteidl.core import literals_pb2, interface_pb2
+os.makedirs("d/sub", exist_ok=True)
+open("data.csv", "w").write("a,b\\n1,2\\n"); open("d/x.txt", "w").write("x"); open("d/sub/y.txt", "w").write("y")
+ctx = FlyteContextManager.current_context()
+lm, vm = literals_pb2.LiteralMap(), interface_pb2.VariableMap()
+for name, t, v in [("f", FlyteFile, FlyteFile("data.csv")), ("csv", FlyteFile["csv"], FlyteFile("data.csv")),
+                   ("d", FlyteDirectory, FlyteDirectory("d"))]:
+    lt = TypeEngine.to_literal_type(t)
+    lm.literals[name].CopyFrom(TypeEngine.to_literal(ctx, v, t, lt).to_flyte_idl())
+    vm.variables[name].type.CopyFrom(lt.to_flyte_idl())
+open("lits.pb", "wb").write(lm.SerializeToString()); open("types.pb", "wb").write(vm.SerializeToString())
+"""
+
+FLYTEKIT_READS = """
+import os, sys
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.literals import LiteralMap
+from flytekit.types.file import FlyteFile
+from flytekit.types.directory import FlyteDirectory
+from flyteidl.core import literals_pb2
+pb = literals_pb2.LiteralMap(); pb.ParseFromString(open("ours.pb", "rb").read())
+ctx = FlyteContextManager.current_context()
+lm = LiteralMap.from_flyte_idl(pb)
+f = TypeEngine.to_python_value(ctx, lm.literals["f"], FlyteFile)
+d = TypeEngine.to_python_value(ctx, lm.literals["d"], FlyteDirectory)
+d.download()
+print("RESULT", open(f.download()).read(), sorted(os.listdir(d.path)))
+"""
+
+
+def test_literal_types_and_flytekit_literals(oracle_python, tmp_path):
+    subprocess.run([str(oracle_python), "-c", FLYTEKIT_WRITES], cwd=tmp_path, check=True, capture_output=True)
+    from flyteidl.core import interface_pb2
+
+    lm, vm = literals_pb2.LiteralMap(), interface_pb2.VariableMap()
+    lm.ParseFromString((tmp_path / "lits.pb").read_bytes())
+    vm.ParseFromString((tmp_path / "types.pb").read_bytes())
+    assert engine.to_literal_type(File) == vm.variables["f"].type
+    assert engine.to_literal_type(File["csv"]) == vm.variables["csv"].type
+    assert engine.to_literal_type(Directory) == vm.variables["d"].type
+    assert vm.variables["d"].type.blob.dimensionality == types_pb2.BlobType.MULTIPART
+
+    f = engine.to_python(lm.literals["f"], File)
+    assert Path(f).read_text() == "a,b\n1,2\n"
+    d = engine.to_python(lm.literals["d"], Directory)
+    assert sorted(p.name for p in Path(d.download()).rglob("*.txt")) == ["x.txt", "y.txt"]
+
+
+def test_flytekit_reads_autoc_files(oracle_python, tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "note.txt").write_text("from autoc")
+    (tmp_path / "src" / "dir").mkdir()
+    (tmp_path / "src" / "dir" / "one").write_text("1")
+    with using_file_access(FileAccess(str(tmp_path / "raw"), str(tmp_path / "sandbox"))):
+        lm = literals_pb2.LiteralMap()
+        lm.literals["f"].CopyFrom(engine.to_literal(File(tmp_path / "src" / "note.txt"), File))
+        lm.literals["d"].CopyFrom(engine.to_literal(Directory(tmp_path / "src" / "dir"), Directory))
+    assert lm.literals["f"].scalar.blob.uri.startswith(str(tmp_path / "raw"))
+    (tmp_path / "ours.pb").write_bytes(lm.SerializeToString())
+    p = subprocess.run([str(oracle_python), "-c", FLYTEKIT_READS], cwd=tmp_path, capture_output=True, text=True,
+                       check=True)
+    line = next(x for x in p.stdout.splitlines() if x.startswith("RESULT"))
+    assert line == "RESULT from autoc ['one']"
+
+
+def test_missing_file_is_an_error():
+    import pytest
+
+    from autoc.errors import TypeEngineError
+
+    with pytest.raises(TypeEngineError, match="is not a file"):
+        engine.to_literal(File("/no/such/file"), File)
