@@ -12,7 +12,7 @@ import click
 COMMANDS: Dict[str, Tuple[str, str, str]] = {
     "serialize": ("autoc.cli.serialize", "serialize", "Write a TaskSpec .pb file for every task under PATHS."),
     "register": ("autoc.cli.unimplemented", "register", "Register tasks with FlyteAdmin over gRPC."),
-    "build-image": ("autoc.cli.unimplemented", "build_image", "Build and push the images tasks declare."),
+    "build-image": ("autoc.cli.build_image", "build_image", "Build and push the images tasks declare."),
     "execute": ("autoc.cli.execute", "execute", "Run one task inside its container (used by Flyte)."),
 }
 

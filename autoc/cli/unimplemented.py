@@ -13,4 +13,3 @@ def _not_yet(name: str, issue: str):
 
 
 register = _not_yet("register", "issue: `autoc register`")
-build_image = _not_yet("build-image", "issue: Images and `autoc build-image`")

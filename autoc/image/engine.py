@@ -7,6 +7,8 @@ Builders are classes with one abstract method (``build_image``); third-party bui
 from __future__ import annotations
 
 import abc
+import dataclasses
+import time
 from typing import Dict, FrozenSet, Optional, Tuple
 
 from autoc.errors import ImageConfigError
@@ -23,11 +25,14 @@ class ImageSpecBuilder(abc.ABC):
     def build_image(self, image_spec) -> Optional[str]:
         """Build and push; return the pushed reference when it differs from ``image_spec.image_name()``."""
 
-    def should_build(self, image_spec) -> bool:
+    def should_build(self, image_spec, assume_exists: bool = False) -> bool:
+        """Build when the image is missing or a push is forced; "could not tell" never counts as "exists"."""
         exists = image_spec.exist()
         if exists is False:
             return True
         if exists is True:
+            return image_spec.is_force_push
+        if assume_exists:
             return image_spec.is_force_push
         raise ImageConfigError(f"could not tell whether {image_spec.image_name()} exists in its registry",
                                hint="check the registry address and credentials, or pass --assume-images-exist")
@@ -46,7 +51,7 @@ class NoOpBuilder(ImageSpecBuilder):
     builder_type = "noop"
     supported_fields = frozenset({"base_image", "runtime_packages", "python_version"})
 
-    def should_build(self, image_spec) -> bool:
+    def should_build(self, image_spec, assume_exists: bool = False) -> bool:
         return True
 
     def build_image(self, image_spec) -> Optional[str]:
@@ -55,12 +60,23 @@ class NoOpBuilder(ImageSpecBuilder):
         return image_spec.base_image
 
 
+@dataclasses.dataclass(frozen=True)
+class BuildRecord:
+    """What happened to one image in a run."""
+
+    reference: str
+    digest: Optional[str]
+    status: str  # "built" or "skipped"
+    seconds: float
+    builder: str
+
+
 class ImageBuildEngine:
     """The registry of builders (``register``/``get_registry``) and ``build(spec)``."""
 
     _REGISTRY: Dict[str, Tuple[ImageSpecBuilder, int]] = {}
     _IMAGE_NAME_TO_REAL_NAME: Dict[str, str] = {}
-    _BUILT: Dict[str, str] = {}
+    _BUILT: Dict[str, BuildRecord] = {}
     _plugins_loaded = False
 
     @classmethod
@@ -78,6 +94,12 @@ class ImageBuildEngine:
             return
         cls._plugins_loaded = True
         from importlib.metadata import entry_points
+
+        from autoc.image.builders.docker import DockerImageBuilder
+
+        docker_builder = DockerImageBuilder()
+        cls._REGISTRY.setdefault("docker", (docker_builder, 1))
+        cls._REGISTRY.setdefault("default", (docker_builder, 1))  # flytekit's name for its default builder
 
         for ep in entry_points(group="autoc.image_builders"):
             obj = ep.load()
@@ -101,28 +123,43 @@ class ImageBuildEngine:
     def build(cls, image_spec) -> Optional[str]:
         """Build ``image_spec`` unless it exists (or was built in this run); return the pushed reference."""
         from autoc.core.context import is_registration_mode
-        from autoc.image.spec import ImageSpec
 
         if not is_registration_mode():
             return None
+        return cls.build_record(image_spec).reference
+
+    @classmethod
+    def build_record(cls, image_spec, assume_exists: bool = False, builder=None) -> BuildRecord:
+        """Build (base images first) unless the image exists; each distinct spec at most once per process."""
+        from autoc.image.spec import ImageSpec
+
         key = image_spec.image_name()
         if key in cls._BUILT:
             return cls._BUILT[key]
         if isinstance(image_spec.base_image, ImageSpec):
-            cls.build(image_spec.base_image)
-        builder = cls._get_builder(image_spec.builder)
+            cls.build_record(image_spec.base_image, assume_exists=assume_exists, builder=builder)
+        builder = builder if builder is not None and image_spec.builder in (None, "docker", "default") \
+            else cls._get_builder(image_spec.builder)
         bad = builder.unsupported_fields(image_spec)
         if bad:
             raise ImageConfigError(f"ImageSpec {image_spec.name}: builder {builder.builder_type!r} does not "
                                    f"support {', '.join(bad)}", hint="remove those fields or pick another builder")
-        result = key
-        if builder.should_build(image_spec):
+        started = time.monotonic()
+        status, reference, digest = "skipped", key, None
+        if builder.should_build(image_spec, assume_exists=assume_exists):
             pushed = builder.build_image(image_spec)
+            status = "built"
+            digest = getattr(builder, "last_digest", None)
             if pushed is not None and pushed != key:
                 cls._IMAGE_NAME_TO_REAL_NAME[key] = pushed
-                result = pushed
-        cls._BUILT[key] = result
-        return result
+                reference = pushed
+        if digest is None and image_spec.registry:
+            from autoc.image.registry import manifest_digest
+
+            digest = manifest_digest(reference)
+        record = BuildRecord(reference, digest, status, time.monotonic() - started, builder.builder_type)
+        cls._BUILT[key] = record
+        return record
 
 
 ImageBuildEngine.register("noop", NoOpBuilder(), 0)

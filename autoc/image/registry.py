@@ -46,6 +46,15 @@ def _docker_auth(host: str) -> Optional[str]:
 
 def image_exists(ref: str, timeout: float = 10.0) -> Optional[bool]:
     """True if the registry has the manifest, False on 404, None when it cannot be told (network, auth)."""
+    return head_manifest(ref, timeout)[0]
+
+
+def manifest_digest(ref: str, timeout: float = 10.0) -> Optional[str]:
+    return head_manifest(ref, timeout)[1]
+
+
+def head_manifest(ref: str, timeout: float = 10.0) -> Tuple[Optional[bool], Optional[str]]:
+    """(exists: True/False/None, digest) from ``HEAD /v2/<repo>/manifests/<tag>``."""
     host, repo, tag = split_reference(ref)
     local = host.startswith(("localhost", "127.")) or host.endswith(".localhost")
     url = f"{'http' if local else 'https'}://{host}/v2/{repo}/manifests/{tag}"
@@ -56,10 +65,8 @@ def image_exists(ref: str, timeout: float = 10.0) -> Optional[bool]:
     req = urllib.request.Request(url, method="HEAD", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return 200 <= resp.status < 300
+            return 200 <= resp.status < 300, resp.headers.get("Docker-Content-Digest")
     except urllib.error.HTTPError as e:
-        if e.code == 404:
-            return False
-        return None
+        return (False if e.code == 404 else None), None
     except (urllib.error.URLError, OSError, ValueError):
-        return None
+        return None, None
