@@ -56,6 +56,8 @@ def normalize_quantity(field: str, value: Any) -> str:
                                      'e.g. mem="1Gi", cpu="500m" ("GB" is not a Kubernetes unit)') from None
     else:
         amount = Decimal(str(value))
+        if not amount.is_finite():
+            raise ResourceError(f"{field}={value!r} is not a finite number", hint='e.g. cpu=0.5 or cpu="500m"')
         text = _number_to_quantity(field, amount)
     if amount < 0:
         raise ResourceError(f"{field}={value!r} is negative", hint="resource values must be zero or more")

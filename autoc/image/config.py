@@ -198,7 +198,6 @@ def resolve_image_template(image: str, cfg: ImageConfig, task_name: str = "") ->
                                        hint=f"pass --image {name}=REPO:TAG")
             if ":" in value:  # a digest: "repo:{{..version}}" becomes "repo@sha256:..."
                 image = image.replace(":" + whole, "@" + value)
-                continue
         elif attr == "":
             if not img.version:
                 raise ImageConfigError(f"task {task_name}: image {name!r} has no tag or digest for {whole}",

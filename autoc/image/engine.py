@@ -85,6 +85,12 @@ class ImageBuildEngine:
 
     @classmethod
     def get_registry(cls) -> Dict[str, Tuple[ImageSpecBuilder, int]]:
+        if "docker" not in cls._REGISTRY:
+            from autoc.image.builders.docker import DockerImageBuilder  # no Docker SDK import until a build
+
+            docker_builder = DockerImageBuilder()
+            cls._REGISTRY.setdefault("docker", (docker_builder, 1))
+            cls._REGISTRY.setdefault("default", (docker_builder, 1))  # flytekit's name for its default builder
         cls._load_plugins()
         return cls._REGISTRY
 
@@ -94,12 +100,6 @@ class ImageBuildEngine:
             return
         cls._plugins_loaded = True
         from importlib.metadata import entry_points
-
-        from autoc.image.builders.docker import DockerImageBuilder
-
-        docker_builder = DockerImageBuilder()
-        cls._REGISTRY.setdefault("docker", (docker_builder, 1))
-        cls._REGISTRY.setdefault("default", (docker_builder, 1))  # flytekit's name for its default builder
 
         for ep in entry_points(group="autoc.image_builders"):
             obj = ep.load()

@@ -103,6 +103,8 @@ class ImageSpec:
                                        f"string tuples")
         if self.builder_options is not None and not isinstance(self.builder_options, dict):
             raise ImageConfigError(f"ImageSpec {self.name}: builder_options must be a dict")
+        if self.source_root is not None and self.source_copy_mode is None:
+            set_("source_copy_mode", CopyFileDetection.LOADED_MODULES)  # as flytekit: a source root is copied
         if self.source_copy_mode is not None and not isinstance(self.source_copy_mode, CopyFileDetection):
             raise ImageConfigError(f"ImageSpec {self.name}: source_copy_mode must be a CopyFileDetection")
         set_("_is_force_push", _truthy_env("FLYTE_FORCE_PUSH_IMAGE_SPEC"))
@@ -219,7 +221,7 @@ class ImageSpec:
                 raise ImageConfigError(f"ImageSpec.from_env: package {p} is not installed here",
                                        hint=f"pip install {p}, or drop it from pinned_packages") from None
         return cls(python_version=f"{sys.version_info.major}.{sys.version_info.minor}",
-                   packages=packages or None, **kwargs)
+                   packages=packages, **kwargs)
 
     # --- run time ------------------------------------------------------------------------------------------------
     def is_container(self) -> bool:

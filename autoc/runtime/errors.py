@@ -11,6 +11,7 @@ from typing import Optional
 from flyteidl.core import errors_pb2, execution_pb2
 
 AUTOC_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_IMPORTLIB_DIR = os.path.dirname(os.path.abspath(__import__("importlib").__file__))
 
 
 class RecoverableException(Exception):
@@ -29,10 +30,17 @@ class PhaseError(Exception):
 
 def user_traceback(exc: BaseException) -> str:
     """The traceback without autoc's own frames (and without the frames of the Python runtime above them)."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not os.path.abspath(f.filename).startswith(AUTOC_DIR + os.sep)]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _internal(f.filename)]
     out = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) if frames else ""
     return out
+
+
+def _internal(filename: str) -> bool:
+    """autoc's own frames and the import machinery's: not the user's business."""
+    if filename.startswith("<frozen "):
+        return True
+    path = os.path.abspath(filename)
+    return path.startswith(AUTOC_DIR + os.sep) or path.startswith(_IMPORTLIB_DIR + os.sep)
 
 
 def error_document(err: PhaseError, worker: str = "") -> errors_pb2.ErrorDocument:

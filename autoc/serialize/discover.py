@@ -170,9 +170,12 @@ def discover(paths: Sequence[str], source_root: Optional[str] = None, keep_going
     first_new = len(ENTITIES)
     failures: List[ModuleFailure] = []
     for name in modules:
+        before = len(ENTITIES)
         try:
             import_module(name, root)
         except AutocError as e:
+            # tasks the failed module made before it broke are gone with it: never serialize or report them
+            ENTITIES[before:] = [t for t in ENTITIES[before:] if t.instantiated_in != name]
             if not keep_going:
                 raise
             failures.append(ModuleFailure(name, str(root.joinpath(*name.split("."))), e))

@@ -70,7 +70,7 @@ def write_directory(out_dir: str, entries: Sequence[Tuple[str, bytes]]) -> None:
 def archive_bytes(entries: Sequence[Tuple[str, bytes]]) -> bytes:
     """A gzip'd tar with fixed mtimes, owners and modes: the same input gives the same bytes."""
     raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, data in entries:
             info = tarfile.TarInfo(name)
             info.size, info.mtime, info.mode = len(data), 0, 0o644

@@ -1,0 +1,85 @@
+"""Dockerfile rendering, one ImageSpec field at a time (pure: no Docker needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from autoc import CopyFileDetection, ImageSpec
+from autoc.image.builders.docker import Context, render_dockerfile
+
+CTX = Context(requirements=["x"], wheels=True, offline=False, source_files=[], copies=[])
+
+
+def render(**kw) -> str:
+    return render_dockerfile(ImageSpec(name="t", base_image=kw.pop("base_image", "base:1"), **kw), CTX)
+
+
+def test_minimal_spec():
+    text = render()
+    lines = text.splitlines()
+    assert lines[0] == "FROM base:1"
+    assert "python3 -m venv /opt/venv" in text and "-r /tmp/autoc/requirements.txt" in text
+    assert "--find-links /tmp/autoc/wheels" in text and "--no-index" not in text
+    assert lines[-2] == "WORKDIR /root" and lines[-1].startswith("ENV _F_IMG_ID=")
+    assert "apt-get" not in text and "ENTRYPOINT" not in text
+
+
+def test_offline_installs_without_an_index():
+    text = render_dockerfile(ImageSpec(name="t", base_image="b:1"), Context(["x"], True, True, [], []))
+    assert "--no-index --find-links /tmp/autoc/wheels" in text
+
+
+def test_apt_packages():
+    assert "apt-get install -y --no-install-recommends git curl" in render(apt_packages=["git", "curl"])
+
+
+def test_env_is_quoted():
+    assert 'GREETING="hello world"' in render(env={"GREETING": "hello world"})
+
+
+def test_pip_index_extra_urls_and_args():
+    text = render(pip_index="https://pypi.internal/simple", pip_extra_index_url=["https://a/simple", "https://b"],
+                  pip_extra_args="--pre")
+    assert "--index-url https://pypi.internal/simple --extra-index-url https://a/simple --extra-index-url " \
+           "https://b --pre -r" in text
+
+
+def test_pip_secret_mounts_are_mounts_of_the_pip_step_only():
+    text = render(pip_secret_mounts=[("/home/me/.netrc", "/root/.netrc")])
+    pip_line = next(ln for ln in text.splitlines() if "pip install" in ln)
+    assert pip_line.startswith("RUN --mount=type=secret,id=secret_0,target=/root/.netrc ")
+    assert "/home/me/.netrc" not in text
+
+
+def test_commands_entrypoint_and_python_version():
+    text = render(commands=["echo a", "echo b"], entrypoint=["/bin/sh", "-c"], python_version="3.11")
+    assert "RUN echo a && echo b" in text
+    assert 'ENTRYPOINT ["/bin/sh", "-c"]' in text
+    assert 'the spec asks for 3.11' in text
+
+
+def test_source_copy_and_copy(tmp_path):
+    spec = ImageSpec(name="t", base_image="b:1", source_root=str(tmp_path),
+                     source_copy_mode=CopyFileDetection.ALL)
+    text = render_dockerfile(spec, Context(["x"], True, False, ["a.py"], [("conf", True), ("x.txt", False)]))
+    assert "COPY src/ /root/" in text
+    assert "COPY conf /root/conf/" in text and "COPY x.txt /root/x.txt" in text
+
+
+def test_base_image_spec_uses_its_reference():
+    base = ImageSpec(name="base", registry="localhost:5000", base_image="b:1")
+    text = render_dockerfile(ImageSpec(name="t", base_image=base), CTX)
+    assert text.splitlines()[0] == f"FROM {base.image_name()}"
+
+
+def test_image_id_is_written_for_is_container():
+    spec = ImageSpec(name="t", base_image="b:1")
+    assert render_dockerfile(spec, CTX).splitlines()[-1] == f"ENV _F_IMG_ID={spec.id}"
+
+
+def test_unknown_builder_option_is_an_error(tmp_path):
+    from autoc.errors import ImageConfigError
+    from autoc.image.builders.docker import prepare_context
+
+    with pytest.raises(ImageConfigError, match="unknown builder_options"):
+        prepare_context(ImageSpec(name="t", builder_options={"turbo": True}), tmp_path, offline=False)

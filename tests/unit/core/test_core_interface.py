@@ -1,0 +1,146 @@
+"""autoc.core.interface: output naming, function -> Interface, and docstrings."""
+
+import typing
+from typing import List, NamedTuple, Optional, Tuple
+
+import pytest
+
+from autoc.core.interface import Docstring, Interface, extract_return_annotation, kwtypes, \
+    transform_function_to_interface
+from autoc.errors import TaskDefinitionError
+
+
+class Pair(NamedTuple):
+    total: int
+    label: str
+
+
+def test_return_none_has_no_outputs():
+    assert extract_return_annotation(None) == {}
+    assert extract_return_annotation(type(None)) == {}
+
+
+def test_return_namedtuple_uses_field_names():
+    out = extract_return_annotation(Pair)
+    assert list(out.items()) == [("total", int), ("label", str)]
+
+
+@pytest.mark.parametrize("ann", [Tuple[int, str], tuple[int, str]])
+def test_return_tuple_names_outputs_o0_o1(ann):
+    assert list(extract_return_annotation(ann).items()) == [("o0", int), ("o1", str)]
+
+
+def test_return_single_type_is_o0():
+    assert extract_return_annotation(List[int]) == {"o0": List[int]}
+    assert extract_return_annotation(Optional[str]) == {"o0": Optional[str]}
+
+
+@pytest.mark.parametrize("ann, words", [
+    (Tuple[int], "found only one return variable"),
+    (tuple[int], "found only one return variable"),
+    (tuple, "bare `tuple`"),
+    (typing.Tuple, "bare `tuple`"),
+    (tuple[int, ...], "variable-length"),
+    (Tuple[int, ...], "variable-length"),
+])
+def test_bad_tuple_returns(ann, words):
+    with pytest.raises(TaskDefinitionError) as ei:
+        extract_return_annotation(ann, where="m.py:7")
+    assert words in ei.value.message
+    assert ei.value.where == "m.py:7"
+
+
+def test_function_interface_keeps_signature_order_and_defaults():
+    def fn(b: int, a: str = "x", c: float = 1.0) -> Pair:
+        ...
+
+    i = transform_function_to_interface(fn)
+    assert list(i.inputs.items()) == [("b", int), ("a", str), ("c", float)]
+    assert i.defaults == {"a": "x", "c": 1.0}
+    assert list(i.outputs) == ["total", "label"]
+    assert i.output_tuple_name == "Pair"
+
+
+def test_function_interface_tuple_outputs_have_no_tuple_name():
+    def fn() -> Tuple[int, str]:
+        ...
+
+    i = transform_function_to_interface(fn)
+    assert list(i.outputs) == ["o0", "o1"] and i.output_tuple_name is None
+    assert i.inputs == {}
+
+
+def test_function_without_return_annotation_has_no_outputs():
+    def fn(a: int):
+        ...
+
+    assert transform_function_to_interface(fn).outputs == {}
+
+
+def test_missing_annotation_names_the_parameter_and_location():
+    def fn(a: int, b) -> None:
+        ...
+
+    with pytest.raises(TaskDefinitionError) as ei:
+        transform_function_to_interface(fn)
+    assert "parameter 'b'" in ei.value.message
+    assert fn.__code__.co_filename in ei.value.where
+
+
+def test_pickle_untyped_makes_missing_annotations_any():
+    def fn(a, b: int):
+        ...
+
+    i = transform_function_to_interface(fn, pickle_untyped=True)
+    assert i.inputs == {"a": typing.Any, "b": int}
+    assert i.outputs == {"o0": typing.Any}
+
+
+@pytest.mark.parametrize("src", ["def fn(*args: int): ...", "def fn(a: int, **kw: int): ..."])
+def test_var_args_are_errors(src):
+    ns = {}
+    exec(src, ns)
+    with pytest.raises(TaskDefinitionError, match=r"\*args and \*\*kwargs"):
+        transform_function_to_interface(ns["fn"])
+
+
+def test_unresolvable_string_annotation_is_an_error():
+    ns = {}
+    exec("def fn(a: 'DoesNotExist') -> int: ...", ns)
+    with pytest.raises(TaskDefinitionError, match="cannot resolve the type annotations"):
+        transform_function_to_interface(ns["fn"])
+
+
+def test_interface_inputs_with_default_pairs():
+    i = Interface(inputs=kwtypes(a=int, b=(str, "x")), outputs=kwtypes(o0=int))
+    assert i.inputs == {"a": int, "b": str}
+    assert i.defaults == {"b": "x"}
+
+
+def test_docstring_rest_style():
+    d = Docstring("Short line.\n\nLonger text.\n\n:param a: the a\n:param b: the b\n:return: the sum\n")
+    assert d.short_description == "Short line."
+    assert d.long_description == "Longer text."
+    assert d.input_descriptions == {"a": "the a", "b": "the b"}
+    assert list(d.output_descriptions.values()) == ["the sum"]
+
+
+def test_docstring_google_style_from_callable():
+    def fn(a: int) -> int:
+        """Add one.
+
+        Args:
+            a: a number
+        Returns:
+            int: the number plus one
+        """
+
+    d = Docstring(callable_=fn)
+    assert d.short_description == "Add one."
+    assert d.input_descriptions == {"a": "a number"}
+    assert list(d.output_descriptions.values()) == ["the number plus one"]
+
+
+def test_docstring_absent():
+    d = Docstring(callable_=lambda: 0)
+    assert d.short_description is None and d.input_descriptions == {}
