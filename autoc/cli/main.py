@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Dict, Tuple
 
@@ -96,7 +97,12 @@ def _verbosity(argv) -> int:
 
 
 def entrypoint() -> None:
-    sys.exit(main())
+    code = main()
+    # Everything is written and flushed; skip tearing down every object the user's modules created
+    # (about 0.3 s for 5,000 tasks).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -37,11 +37,10 @@ def serialize_specs(specs) -> List[bytes]:
     return [s.SerializeToString(deterministic=True) for s in specs]
 
 
-def _fsync_write(path: Path, data: bytes) -> None:
+def _write(path: Path, data: bytes) -> None:
+    # No fsync per file (5,000 of them dominated the run on disk): the rename makes each file appear whole.
     with open(path, "wb") as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def write_directory(out_dir: str, entries: Sequence[Tuple[str, bytes]]) -> None:
@@ -54,7 +53,7 @@ def write_directory(out_dir: str, entries: Sequence[Tuple[str, bytes]]) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=".autoc-", dir=out))
     try:
         for name, data in entries:
-            _fsync_write(tmp / name, data)
+            _write(tmp / name, data)
         keep = {name for name, _ in entries}
         for name, _ in entries:
             os.replace(tmp / name, out / name)
@@ -89,7 +88,7 @@ def write_archive(path: str, entries: Sequence[Tuple[str, bytes]], force: bool =
     fd, tmp = tempfile.mkstemp(prefix=".autoc-", dir=target.parent)
     os.close(fd)
     try:
-        _fsync_write(Path(tmp), data)
+        _write(Path(tmp), data)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):

@@ -222,13 +222,19 @@ class DockerImageBuilder(ImageSpecBuilder):
         self.last_digest = self._push(ref) if image_spec.registry else None
         return None
 
+    def _platform_arg(self, spec) -> Dict[str, str]:
+        """The engine builds for its own platform; another one must be asked for (and emulation available)."""
+        v = self.client.version()
+        native = f"{v.get('Os', 'linux')}/{v.get('Arch', 'amd64')}"
+        return {} if not spec.platform or spec.platform == native else {"platform": spec.platform}
+
     def _build_with_sdk(self, spec, ctx_dir: Path, ref: str) -> None:
         from docker.errors import APIError
 
         tail: List[str] = []
         try:
             stream = self.client.api.build(path=str(ctx_dir), tag=ref, rm=True, forcerm=True, decode=True,
-                                           network_mode="host", pull=False)
+                                           network_mode="host", pull=False, **self._platform_arg(spec))
             for chunk in stream:
                 if "stream" in chunk:
                     for line in chunk["stream"].splitlines():
@@ -245,6 +251,7 @@ class DockerImageBuilder(ImageSpecBuilder):
     def _build_with_buildkit(self, spec, ctx_dir: Path, ref: str) -> None:
         """BuildKit (through the docker CLI) is the only builder with secret mounts."""
         args = ["docker", "build", "--network", "host", "--progress", "plain", "-t", ref]
+        args += [f"--platform={p}" for p in self._platform_arg(spec).values()]
         for i, (src, _) in enumerate(spec.pip_secret_mounts):
             if not os.path.isfile(src):
                 raise ImageConfigError(f"ImageSpec {spec.name}: pip secret {src} does not exist")

@@ -1,0 +1,177 @@
+"""A small FlyteAdmin client: TLS or plaintext channels, bearer tokens (a command, ``AUTOC_TOKEN``, or OAuth2
+client credentials against the token endpoint the server advertises), and retries of transient failures only.
+
+Tokens are kept out of logs and errors: an UNAUTHENTICATED answer is reported without them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import shlex
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from typing import Callable, Optional, Tuple
+
+from autoc.errors import AutocError
+from autoc.remote.config import TOKEN_ENV, PlatformSettings, auth_mode
+
+CHANNEL_OPTIONS = [("grpc.max_metadata_size", 32 * 1024), ("grpc.max_receive_message_length", 20 * 1024 * 1024),
+                   ("grpc.keepalive_time_ms", 30000), ("grpc.keepalive_timeout_ms", 10000)]
+
+
+class AuthError(AutocError):
+    exit_code = 3
+
+
+class TokenSource:
+    """Produces the bearer token for calls, fetching it once and again after an UNAUTHENTICATED answer."""
+
+    def __init__(self, settings: PlatformSettings, channel_factory: Callable):
+        self.settings, self._channel_factory = settings, channel_factory
+        self.mode = auth_mode(settings)
+        self.header = "authorization"
+        self._token: Optional[str] = None
+        self._lock = threading.Lock()
+
+    def metadata(self) -> Tuple[Tuple[str, str], ...]:
+        if self.mode == "none":
+            return ()
+        with self._lock:
+            if self._token is None:
+                self._token = self._fetch()
+        return ((self.header, f"Bearer {self._token}"),)
+
+    def refresh(self) -> bool:
+        """Forget the token; True if a new one can be fetched (the call is then retried once)."""
+        with self._lock:
+            self._token = None
+        return self.mode in ("command", "client_credentials")
+
+    def _fetch(self) -> str:
+        import os
+
+        if self.mode == "env_token":
+            return os.environ[TOKEN_ENV].strip()
+        if self.mode == "command":
+            cmd = list(self.settings.command)
+            p = subprocess.run(cmd if len(cmd) > 1 else shlex.split(cmd[0]), capture_output=True, text=True)
+            if p.returncode != 0 or not p.stdout.strip():
+                raise AuthError(f"the token command {cmd[0]!r} failed (exit {p.returncode})",
+                                hint="check admin.command in your config; it must print a token")
+            return p.stdout.strip().splitlines()[-1]
+        return self._client_credentials()
+
+    def _client_credentials(self) -> str:
+        from flyteidl.service import auth_pb2, auth_pb2_grpc
+
+        client_id, secret = self.settings.client_id, self.settings.client_secret()
+        if not client_id or not secret:
+            raise AuthError("client credentials need both a client id and a client secret",
+                            hint="set admin.clientId and admin.clientSecretLocation (or clientSecretEnvVar)")
+        stub = auth_pb2_grpc.AuthMetadataServiceStub(self._channel_factory())
+        try:
+            meta = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(), timeout=30)
+            public = stub.GetPublicClientConfig(auth_pb2.PublicClientAuthConfigRequest(), timeout=30)
+        except Exception as e:
+            raise AuthError(f"could not read the server's OAuth2 metadata: {_grpc_message(e)}") from None
+        self.header = public.authorization_metadata_key or "authorization"
+        form = {"grant_type": "client_credentials"}
+        scopes = self.settings.scopes or tuple(public.scopes)
+        if scopes:
+            form["scope"] = " ".join(scopes)
+        if self.settings.audience:
+            form["audience"] = self.settings.audience
+        basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+        req = urllib.request.Request(meta.token_endpoint, data=urllib.parse.urlencode(form).encode(), method="POST",
+                                     headers={"Authorization": f"Basic {basic}",
+                                              "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return json.loads(resp.read())["access_token"]
+        except urllib.error.HTTPError as e:
+            raise AuthError(f"the token endpoint {meta.token_endpoint} refused the client credentials "
+                            f"(HTTP {e.code})", hint="check admin.clientId and the client secret") from None
+        except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
+            raise AuthError(f"could not get a token from {meta.token_endpoint}: {e}") from None
+
+
+def _grpc_message(e: Exception) -> str:
+    details = getattr(e, "details", None)
+    return details() if callable(details) else str(e)
+
+
+RETRYABLE = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED")
+
+
+class AdminClient:
+    """AdminService and DataProxyService over one channel."""
+
+    def __init__(self, settings: PlatformSettings, retries: int = 6, backoff: float = 0.2, timeout: float = 60):
+        self.settings, self.retries, self.backoff, self.timeout = settings, retries, backoff, timeout
+        self._channel = self._make_channel()
+        self.tokens = TokenSource(settings, self._make_channel)
+        from flyteidl.service import admin_pb2_grpc, dataproxy_pb2_grpc
+
+        self.admin = admin_pb2_grpc.AdminServiceStub(self._channel)
+        self.dataproxy = dataproxy_pb2_grpc.DataProxyServiceStub(self._channel)
+        self.attempts = 0
+
+    def _make_channel(self):
+        import grpc
+
+        s = self.settings
+        if s.insecure:
+            return grpc.insecure_channel(s.endpoint, options=CHANNEL_OPTIONS)
+        roots = None
+        if s.ca_cert_file_path:
+            try:
+                with open(s.ca_cert_file_path, "rb") as f:
+                    roots = f.read()
+            except OSError as e:
+                raise AutocError(f"cannot read the CA certificate {s.ca_cert_file_path}: {e.strerror}") from e
+        elif s.insecure_skip_verify:
+            import ssl
+
+            host, _, port = s.endpoint.rpartition(":")
+            roots = ssl.get_server_certificate((host, int(port or 443))).encode()
+        return grpc.secure_channel(s.endpoint, grpc.ssl_channel_credentials(roots), options=CHANNEL_OPTIONS)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def call(self, method: Callable, request):
+        """One RPC with transient-failure retries (jittered exponential backoff) and one token refresh.
+
+        ALREADY_EXISTS, INVALID_ARGUMENT and the rest are returned to the caller at once (never retried)."""
+        import grpc
+
+        refreshed = False
+        for attempt in range(self.retries + 1):
+            self.attempts += 1
+            try:
+                return method(request, metadata=self.tokens.metadata(), timeout=self.timeout)
+            except grpc.RpcError as e:
+                code = e.code()
+                if code == grpc.StatusCode.UNAUTHENTICATED:
+                    if not refreshed and self.tokens.refresh():
+                        refreshed = True
+                        continue
+                    raise AuthError(f"{self.settings.endpoint} refused the credentials (UNAUTHENTICATED)",
+                                    hint=_auth_hint(self.tokens.mode)) from None
+                if code.name in RETRYABLE and attempt < self.retries:
+                    time.sleep(self.backoff * (2 ** attempt) * random.uniform(0.5, 1.5))
+                    continue
+                raise
+
+
+def _auth_hint(mode: str) -> str:
+    return {"none": f"the server needs a token: set {TOKEN_ENV}, admin.command, or client credentials "
+                    f"(admin.authType: ClientSecret)",
+            "env_token": f"the token in {TOKEN_ENV} was not accepted",
+            "command": "the token printed by admin.command was not accepted",
+            "client_credentials": "the server did not accept the token issued for admin.clientId"}[mode]

@@ -1,0 +1,321 @@
+"""``autoc register`` as a library: specs (from sources or .pb/.tgz files) -> version -> bundle -> CreateTask.
+
+Every task ends with one typed outcome: ``created``, ``unchanged`` (the server has an identical spec),
+``conflict`` (same version, different spec; with a field-level diff from GetTask) or ``failed``. A dry run
+makes no write calls at all; with ``diff`` it may read (GetTask, and CreateUploadLocation to learn the bundle's
+URL) to say what would happen.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import hashlib
+import tarfile
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from flyteidl.admin import task_pb2
+from flyteidl.core import identifier_pb2, tasks_pb2
+
+from autoc.errors import AutocError, UserInputError
+from autoc.remote import bundle as bundles
+
+CREATED, UNCHANGED, CONFLICT, FAILED = "created", "unchanged", "conflict", "failed"
+WOULD_CREATE, WOULD_REGISTER = "would-create", "would-register"
+PLACEHOLDER_DISTRIBUTION = "{{ .remote_package_path }}"
+DEST_DIR = "/root"
+
+
+@dataclasses.dataclass
+class Outcome:
+    name: str
+    status: str
+    message: str = ""
+    diff: List[Tuple[str, str, str]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class RegisterResult:
+    project: str
+    domain: str
+    version: str
+    outcomes: List[Outcome]
+    bundle: Optional[bundles.Bundle] = None
+    distribution: Optional[str] = None
+    dropped: List[Tuple[str, str]] = dataclasses.field(default_factory=list)
+    dry_run: bool = False
+
+    def counts(self) -> Dict[str, int]:
+        out: Dict[str, int] = {}
+        for o in self.outcomes:
+            out[o.status] = out.get(o.status, 0) + 1
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return not any(o.status in (CONFLICT, FAILED) for o in self.outcomes)
+
+    def to_json(self) -> dict:
+        return {
+            "ok": self.ok, "dry_run": self.dry_run, "project": self.project, "domain": self.domain,
+            "version": self.version, "summary": self.counts(),
+            "bundle": None if self.bundle is None else {
+                "name": self.bundle.name, "md5": self.bundle.md5.hex(), "bytes": len(self.bundle.data),
+                "files": [f.arcname for f in self.bundle.files], "distribution": self.distribution},
+            "tasks": [{"name": o.name, "status": o.status, "message": o.message,
+                       "diff": [{"path": p, "server": a, "local": b} for p, a, b in o.diff]} for o in self.outcomes],
+        }
+
+
+# --- inputs ----------------------------------------------------------------------------------------------------
+def is_spec_input(paths: Sequence[str]) -> bool:
+    """True when the paths are serialized specs (.pb files, .tgz archives, folders of .pb) rather than sources."""
+    def spec_like(p: Path) -> bool:
+        if p.is_file():
+            return p.suffix == ".pb" or p.name.endswith((".tgz", ".tar.gz"))
+        return p.is_dir() and any(p.glob("*.pb")) and not any(p.rglob("*.py"))
+
+    return bool(paths) and all(spec_like(Path(p)) for p in paths)
+
+
+def read_spec_files(paths: Sequence[str]) -> List[task_pb2.TaskSpec]:
+    """TaskSpecs from ``*_1.pb`` files (directories, archives); other entity kinds are refused."""
+    blobs: List[Tuple[str, bytes]] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            blobs += [(f.name, f.read_bytes()) for f in sorted(p.glob("*.pb"))]
+        elif p.suffix == ".pb":
+            blobs.append((p.name, p.read_bytes()))
+        else:
+            with tarfile.open(p, "r:*") as tar:
+                for m in sorted(tar.getmembers(), key=lambda m: m.name):
+                    if m.isfile() and m.name.endswith(".pb"):
+                        blobs.append((Path(m.name).name, tar.extractfile(m).read()))
+    specs = []
+    for name, data in blobs:
+        if not name.endswith("_1.pb"):
+            raise UserInputError(f"{name} is not a task spec (only tasks, *_1.pb files, are registered by autoc)")
+        s = task_pb2.TaskSpec()
+        try:
+            s.ParseFromString(data)
+        except Exception as e:
+            raise UserInputError(f"{name} is not a TaskSpec: {e}") from None
+        specs.append(s)
+    if not specs:
+        raise UserInputError("no .pb task specs found", hint="pass the output folder of `autoc serialize`")
+    return specs
+
+
+def with_identity(spec: task_pb2.TaskSpec, project: str, domain: str, version: str) -> task_pb2.TaskSpec:
+    s = task_pb2.TaskSpec()
+    s.CopyFrom(spec)
+    s.template.id.CopyFrom(identifier_pb2.Identifier(resource_type=identifier_pb2.TASK, project=project,
+                                                     domain=domain, name=spec.template.id.name, version=version))
+    return s
+
+
+def content_version(specs: Sequence[task_pb2.TaskSpec], bundle: Optional[bundles.Bundle]) -> str:
+    """The default version: a digest of everything that reaches the cluster (the specs as they will be sent,
+    image references included, with empty identities; and the bundle's bytes). The same tree gives the same
+    version on any machine: no absolute paths go in."""
+    h = hashlib.sha256()
+    for s in sorted((with_identity(s, "", "", "") for s in specs), key=lambda s: s.template.id.name):
+        h.update(s.SerializeToString(deterministic=True))
+    if bundle is not None:
+        h.update(bundle.md5)
+    return h.hexdigest()[:20]
+
+
+# --- comparison --------------------------------------------------------------------------------------------------
+def _flatten(d, prefix="") -> Dict[str, str]:
+    out: Dict[str, str] = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else k))
+    elif isinstance(d, list):
+        for i, v in enumerate(d):
+            out.update(_flatten(v, f"{prefix}[{i}]"))
+    else:
+        out[prefix] = repr(d)
+    return out
+
+
+def template_diff(server: tasks_pb2.TaskTemplate, local: tasks_pb2.TaskTemplate) -> List[Tuple[str, str, str]]:
+    """(field path, server value, local value) for every field that differs."""
+    from google.protobuf import json_format
+
+    a = _flatten(json_format.MessageToDict(server, preserving_proto_field_name=True))
+    b = _flatten(json_format.MessageToDict(local, preserving_proto_field_name=True))
+    return [(k, a.get(k, "<absent>"), b.get(k, "<absent>")) for k in sorted(set(a) | set(b))
+            if a.get(k) != b.get(k) and not k.startswith("id.")]
+
+
+def _same(server: tasks_pb2.TaskTemplate, local: tasks_pb2.TaskTemplate) -> bool:
+    a, b = tasks_pb2.TaskTemplate(), tasks_pb2.TaskTemplate()
+    a.CopyFrom(server)
+    b.CopyFrom(local)
+    a.ClearField("id")
+    b.ClearField("id")
+    return a.SerializeToString(deterministic=True) == b.SerializeToString(deterministic=True)
+
+
+# --- calls ---------------------------------------------------------------------------------------------------------
+def _server_template(client, spec) -> Optional[tasks_pb2.TaskTemplate]:
+    import grpc
+    from flyteidl.admin import common_pb2
+
+    try:
+        task = client.call(client.admin.GetTask, common_pb2.ObjectGetRequest(id=spec.template.id))
+    except grpc.RpcError as e:
+        if e.code() == grpc.StatusCode.NOT_FOUND:
+            return None
+        raise
+    return task.closure.compiled_task.template
+
+
+def register_one(client, spec: task_pb2.TaskSpec) -> Outcome:
+    import grpc
+
+    name = spec.template.id.name
+    try:
+        client.call(client.admin.CreateTask, task_pb2.TaskCreateRequest(id=spec.template.id, spec=spec))
+        return Outcome(name, CREATED)
+    except grpc.RpcError as e:
+        code, msg = e.code(), e.details() or ""
+        if code == grpc.StatusCode.ALREADY_EXISTS:
+            return Outcome(name, UNCHANGED)
+        if code == grpc.StatusCode.INVALID_ARGUMENT and "different structure" in msg:
+            server = _server_template(client, spec)
+            diff = template_diff(server, spec.template) if server is not None else []
+            return Outcome(name, CONFLICT, f"version {spec.template.id.version} exists with a different spec",
+                           diff)
+        return Outcome(name, FAILED, f"{code.name}: {msg}")
+
+
+def diff_one(client, spec: task_pb2.TaskSpec) -> Outcome:
+    name = spec.template.id.name
+    server = _server_template(client, spec)
+    if server is None:
+        return Outcome(name, WOULD_CREATE)
+    if _same(server, spec.template):
+        return Outcome(name, UNCHANGED)
+    return Outcome(name, CONFLICT, f"version {spec.template.id.version} exists with a different spec",
+                   template_diff(server, spec.template))
+
+
+def run_all(fn: Callable, client, specs: Sequence[task_pb2.TaskSpec], concurrency: int, keep_going: bool,
+            on_done: Callable[[Outcome], None]) -> List[Outcome]:
+    """``fn(client, spec)`` for every spec, at most ``concurrency`` at once, in spec order in the result.
+    Without ``keep_going`` no new call starts after the first conflict or failure."""
+    results: Dict[int, Outcome] = {}
+    stop = False
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        pending = {}
+        queue = list(enumerate(specs))
+        while queue or pending:
+            while queue and len(pending) < concurrency and not stop:
+                i, s = queue.pop(0)
+                pending[pool.submit(fn, client, s)] = i
+            if not pending:
+                break
+            done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            for fut in done:
+                i = pending.pop(fut)
+                try:
+                    outcome = fut.result()
+                except AutocError:
+                    raise
+                except Exception as e:  # a transport error that outlived the retries
+                    outcome = Outcome(specs[i].template.id.name, FAILED, f"{type(e).__name__}: {e}")
+                results[i] = outcome
+                on_done(outcome)
+                if outcome.status in (CONFLICT, FAILED) and not keep_going:
+                    stop = True
+        for i, s in queue:
+            results[i] = Outcome(s.template.id.name, "skipped", "not attempted after an earlier failure")
+    return [results[i] for i in sorted(results)]
+
+
+@dataclasses.dataclass
+class RegisterOptions:
+    project: str
+    domain: str
+    version: Optional[str] = None
+    images: Tuple[str, ...] = ()
+    source_root: Optional[str] = None
+    copy: str = "auto"
+    dry_run: bool = False
+    diff: bool = False
+    concurrency: int = 16
+    keep_going: bool = False
+    max_bundle_bytes: int = bundles.DEFAULT_MAX_BYTES
+    env: Optional[Dict[str, str]] = None
+
+
+def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callable,
+             on_done: Callable[[Outcome], None] = lambda o: None) -> RegisterResult:
+    """Serialize (or read) the specs under ``paths`` and register them; see the module docstring."""
+    from autoc.image.config import ImageConfig
+    from autoc.serialize import SerializationSettings, to_specs
+    from autoc.serialize.settings import FastSerializationSettings
+
+    bundle, dropped, distribution = None, [], None
+    if is_spec_input(paths):
+        base_specs = read_spec_files(paths)
+        make_specs = None
+    else:
+        from autoc.serialize.discover import discover
+
+        found = discover(paths, source_root=opts.source_root)
+        if not found.tasks:
+            raise UserInputError("no tasks were found under " + ", ".join(paths),
+                                 hint="tasks are module-level @task functions or task objects")
+        if opts.copy != "none":
+            files, dropped = bundles.collect(found.source_root, opts.copy)
+            bundle = bundles.build(files, opts.max_bundle_bytes)
+        settings = SerializationSettings(image_config=ImageConfig.validate_image(None, "--image", opts.images),
+                                         project=opts.project, domain=opts.domain, env=opts.env,
+                                         source_root=str(found.source_root))
+
+        def make_specs(version: str, dist: Optional[str]):
+            s = dataclasses.replace(settings, version=version, fast_serialization_settings=None if bundle is None
+                                    else FastSerializationSettings(True, DEST_DIR, dist))
+            return to_specs(found.tasks, s)[1]
+
+        base_specs = make_specs("", PLACEHOLDER_DISTRIBUTION)
+    version = opts.version or content_version(base_specs, bundle)
+
+    client = None
+    if not opts.dry_run or opts.diff:
+        client = client_factory()
+    try:
+        if bundle is not None:
+            if not opts.dry_run:
+                distribution = bundles.upload(client, bundle, opts.project, opts.domain)
+            elif opts.diff:
+                distribution = _upload_location(client, bundle, opts.project, opts.domain)
+            else:
+                distribution = PLACEHOLDER_DISTRIBUTION
+        specs = make_specs(version, distribution) if make_specs else base_specs
+        specs = [with_identity(s, opts.project, opts.domain, version) for s in specs]
+        if opts.dry_run and not opts.diff:
+            outcomes = [Outcome(s.template.id.name, WOULD_REGISTER) for s in specs]
+            for o in outcomes:
+                on_done(o)
+        else:
+            fn = diff_one if opts.dry_run else register_one
+            outcomes = run_all(fn, client, specs, opts.concurrency, opts.keep_going or opts.dry_run, on_done)
+    finally:
+        if client is not None:
+            client.close()
+    return RegisterResult(opts.project, opts.domain, version, outcomes, bundle, distribution, dropped, opts.dry_run)
+
+
+def _upload_location(client, bundle, project, domain) -> str:
+    """Where the bundle would go (CreateUploadLocation signs a URL; nothing is written)."""
+    from flyteidl.service import dataproxy_pb2
+
+    req = dataproxy_pb2.CreateUploadLocationRequest(project=project, domain=domain, filename=bundle.name,
+                                                   content_md5=bundle.md5)
+    return client.call(client.dataproxy.CreateUploadLocation, req).native_url

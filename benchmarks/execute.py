@@ -1,0 +1,209 @@
+"""Benchmark the cold start of ``autoc execute`` against ``pyflyte-execute``, side by side, in one run.
+
+    .venv/bin/python benchmarks/execute.py [--repeat 5] [--json results.json] [--root DIR] [--strict]
+
+Writes a task package (benchpkg/tasks.py, ``from autoc import task``) into a temp folder and, once per case,
+an inputs.pb made by flytekit's TypeEngine in the oracle venv, so both entrypoints read the identical file:
+
+  noop   ``noop(x: int) -> int``
+  large  ``total(xs: List[int], cfg: Config) -> int`` with 100,000 ints and a dataclass
+
+Each run gets a fresh output folder and must write outputs.pb (no error.pb); both tools' outputs must decode
+to the same (expected) value. Reports the median wall time (time.perf_counter around the child) and peak RSS
+(os.wait4's ru_maxrss). Exit status: 0 ok, 1 a run failed or outputs differ, 3 with --strict when a target
+is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+AUTOC = REPO / ".venv/bin/autoc"
+PYFLYTE_EXECUTE = REPO / ".oracle-venv/bin/pyflyte-execute"
+ORACLE_PYTHON = REPO / ".oracle-venv/bin/python"
+SHIM = REPO / "tests/oracle_shim"
+RESOLVERS = {"autoc": "autoc.resolvers.default_task_resolver",
+             "pyflyte": "flytekit.core.python_auto_container.default_task_resolver"}
+
+TASKS = '''\
+"""Tasks for benchmarks/execute.py."""
+
+import typing
+from dataclasses import dataclass
+
+from autoc import task
+
+
+@dataclass
+class Config:
+    name: str
+    scale: float
+    tags: typing.List[str]
+
+
+@task
+def noop(x: int) -> int:
+    return x
+
+
+@task
+def total(xs: typing.List[int], cfg: Config) -> int:
+    return int(sum(xs) * cfg.scale)
+'''
+
+# case: (task name, Python expression for its inputs, evaluated in the oracle with ``tasks`` imported,
+#        expected output value, target ratio pyflyte/autoc)
+CASES = {
+    "noop": ("noop", "dict(x=42)", 42, 5.0),
+    "large": ("total", "dict(xs=list(range(100_000)), cfg=tasks.Config('bench', 0.5, ['a', 'b', 'c']))",
+              int(sum(range(100_000)) * 0.5), 1.0),
+}
+
+# Run by the oracle python (cwd = root): write one case's inputs.pb with flytekit's TypeEngine.
+MAKE_INPUTS = '''\
+import sys
+from flytekit import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine
+from benchpkg import tasks
+name, expr, path = sys.argv[1:]
+t = getattr(tasks, name)
+lm = TypeEngine.dict_to_literal_map(FlyteContextManager.current_context(), eval(expr), t.python_interface.inputs)
+open(path, "wb").write(lm.to_flyte_idl().SerializeToString())
+'''
+
+
+class Failed(Exception):
+    pass
+
+
+def run_once(cmd: list[str], cwd: pathlib.Path, env: dict) -> tuple[float, int]:
+    """Run CMD to completion; return (wall seconds, peak RSS in KiB of that child)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = code = os.waitstatus_to_exitcode(status)
+    p.stderr.close()
+    if code != 0:
+        raise Failed(f"{' '.join(map(str, cmd))} exited {code}:\n{stderr.decode(errors='replace')[-3000:]}")
+    return wall, usage.ru_maxrss  # KiB on Linux
+
+
+def read_output(tool: str, out: pathlib.Path):
+    """The single output value of OUT/outputs.pb; raise Failed if the run wrote error.pb or nothing."""
+    from flyteidl.core import errors_pb2, literals_pb2
+
+    if (out / "error.pb").exists():
+        doc = errors_pb2.ErrorDocument.FromString((out / "error.pb").read_bytes())
+        raise Failed(f"{tool} wrote {out / 'error.pb'}:\n{doc}")
+    if not (out / "outputs.pb").exists():
+        raise Failed(f"{tool} wrote no {out / 'outputs.pb'} (files: {sorted(p.name for p in out.iterdir())})")
+    lm = literals_pb2.LiteralMap.FromString((out / "outputs.pb").read_bytes())
+    if list(lm.literals) != ["o0"]:
+        raise Failed(f"{tool}: expected one output o0, got {list(lm.literals)}")
+    p = lm.literals["o0"].scalar.primitive
+    return getattr(p, p.WhichOneof("value"))
+
+
+def bench_case(case: str, root: pathlib.Path, repeat: int, envs: dict) -> dict:
+    task_name, expr, expected, target = CASES[case]
+    inputs = root / f"{case}-inputs.pb"
+    p = subprocess.run([str(ORACLE_PYTHON), "-c", MAKE_INPUTS, task_name, expr, str(inputs)], cwd=root,
+                       env=envs["pyflyte"], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise Failed(f"making {inputs} failed:\n{p.stderr[-3000:]}")
+    exe = {"autoc": [str(AUTOC), "execute"], "pyflyte": [str(PYFLYTE_EXECUTE)]}
+
+    def command(tool: str, out: pathlib.Path) -> list[str]:
+        return [*exe[tool], "--inputs", str(inputs), "--output-prefix", str(out),
+                "--raw-output-data-prefix", str(root / "raw"),
+                "--checkpoint-path", "{{.checkpointOutputPrefix}}", "--prev-checkpoint", "{{.prevCheckpointPrefix}}",
+                "--resolver", RESOLVERS[tool], "--", "task-module", "benchpkg.tasks", "task-name", task_name]
+
+    runs = {tool: {"walls_s": [], "peaks_kib": []} for tool in exe}
+    outputs = {}
+    # Run 0 is an untimed warm-up (page cache, benchpkg's __pycache__ shared by both: same CPython);
+    # the timed runs alternate between the tools so drift on the machine hits both alike.
+    for i in range(repeat + 1):
+        for tool in exe:
+            out = root / f"out-{case}-{tool}-{i}"
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir(parents=True)
+            wall, peak = run_once(command(tool, out), root, envs[tool])
+            value = read_output(tool, out)
+            if value != expected:
+                raise Failed(f"{case}: {tool} returned {value!r}, expected {expected!r}")
+            outputs[tool] = (out / "outputs.pb").read_bytes()
+            if i:
+                runs[tool]["walls_s"].append(wall)
+                runs[tool]["peaks_kib"].append(peak)
+    for r in runs.values():
+        r.update(wall_median_s=statistics.median(r["walls_s"]), peak_rss_kib=max(r["peaks_kib"]))
+    ratio = runs["pyflyte"]["wall_median_s"] / runs["autoc"]["wall_median_s"]
+    return {"task": task_name, "inputs_bytes": inputs.stat().st_size, "output": expected,
+            "identical_outputs_pb": outputs["autoc"] == outputs["pyflyte"], **runs,
+            "ratio": ratio, "target_ratio": target, "met": ratio >= target}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5, help="timed runs per tool and case (median is reported)")
+    ap.add_argument("--json", type=pathlib.Path, help="also write the results here")
+    ap.add_argument("--root", type=pathlib.Path, help="where to write the package and outputs (default: a temp dir, "
+                                                      "removed)")
+    ap.add_argument("--strict", action="store_true", help="exit 3 if a target is missed")
+    a = ap.parse_args()
+
+    for exe in (AUTOC, PYFLYTE_EXECUTE, ORACLE_PYTHON):
+        if not os.access(exe, os.X_OK):
+            sys.exit(f"missing {exe}: run scripts/setup-dev first")
+    root = (a.root or pathlib.Path(tempfile.mkdtemp(prefix="autoc-bench-exec-"))).resolve()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FAIL_ON_ERROR")}
+    envs = {"autoc": env, "pyflyte": {**env, "PYTHONPATH": str(SHIM)}}
+    try:
+        (root / "benchpkg").mkdir(parents=True, exist_ok=True)
+        (root / "benchpkg/__init__.py").write_text("")
+        (root / "benchpkg/tasks.py").write_text(TASKS)
+        print(f"package in {root}; {os.cpu_count()} CPUs; {a.repeat} timed runs per tool after 1 warm-up",
+              flush=True)
+        results = {}
+        for case in CASES:
+            results[case] = r = bench_case(case, root, a.repeat, envs)
+            print(f"  {case}: both returned {r['output']}, outputs.pb "
+                  f"{'byte-identical' if r['identical_outputs_pb'] else 'differ in bytes'}  (inputs.pb {r['inputs_bytes']:,} bytes)", flush=True)
+    except Failed as e:
+        print(f"\nFAILED: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if not a.root:
+            shutil.rmtree(root, ignore_errors=True)
+
+    print(f"\n{'case':<8}{'autoc s':>9}{'pyflyte s':>11}{'ratio':>8}{'autoc RSS':>12}{'pyflyte RSS':>13}  "
+          "target (pyflyte/autoc)")
+    for case, r in results.items():
+        ra, rp = r["autoc"], r["pyflyte"]
+        print(f"{case:<8}{ra['wall_median_s']:>9.3f}{rp['wall_median_s']:>11.3f}{r['ratio']:>7.2f}x"
+              f"{ra['peak_rss_kib'] / 1024:>8.1f} MiB{rp['peak_rss_kib'] / 1024:>9.1f} MiB  "
+              f">= {r['target_ratio']:g}x  {'ok' if r['met'] else 'MISSED'}")
+    print("targets: >= 5x faster cold start for the trivial task; no slower (ratio >= 1) for the large input")
+    if a.json:
+        a.json.write_text(json.dumps({"repeat": a.repeat, "cpus": os.cpu_count(), "python": sys.version.split()[0],
+                                      "cases": results}, indent=2) + "\n")
+        print(f"wrote {a.json}")
+    missed = [c for c, r in results.items() if not r["met"]]
+    return 3 if a.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

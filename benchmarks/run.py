@@ -1,0 +1,195 @@
+"""Benchmark autoc against pyflyte (flytekit), side by side, in one run.
+
+    .venv/bin/python benchmarks/run.py [--tasks 5000] [--repeat 3] [--help-repeat 10] [--json results.json]
+
+Measures wall-clock time (time.perf_counter around each child process; median of the repeats) and the
+child's peak RSS (GNU ``/usr/bin/time -f %M`` when present, else ``os.wait4``'s ru_maxrss) of:
+
+  a. ``autoc --help`` vs ``pyflyte --help``
+  b. ``autoc serialize`` vs ``pyflyte serialize`` on a generated N-task tree (benchmarks/generate.py)
+
+and checks both serializers wrote the same N .pb file names (it also counts the TaskSpecs that equal
+pyflyte's, ignoring the SDK version and entrypoint args). Runs of the two tools alternate.
+
+Exit status: 0 ok, 1 a tool failed or wrote the wrong files, 3 with --strict when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+from generate import generate  # noqa: E402
+
+AUTOC = REPO / ".venv/bin/autoc"
+PYFLYTE = REPO / ".oracle-venv/bin/pyflyte"
+SHIM = REPO / "tests/oracle_shim"
+IMAGE = "ghcr.io/acme/app:v1"
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+PACKAGE = "bench_tasks"
+
+
+class Failed(Exception):
+    pass
+
+
+def run_once(cmd: list[str], cwd: pathlib.Path, env: dict) -> tuple[float, int]:
+    """Run CMD to completion; return (wall seconds, peak RSS in KiB of that child)."""
+    if GNU_TIME:
+        with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+            t0 = time.perf_counter()
+            p = subprocess.run([GNU_TIME, "-q", "-f", "%M", "-o", rss.name, *cmd], cwd=cwd, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            wall = time.perf_counter() - t0
+            code, stderr, peak = p.returncode, p.stderr, int(rss.read().split()[-1])
+    else:
+        t0 = time.perf_counter()
+        with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as p:
+            stderr = p.stderr.read()
+            _, status, usage = os.wait4(p.pid, 0)  # reaps the child: its own rusage, not a running total
+            wall = time.perf_counter() - t0
+            p.returncode = code = os.waitstatus_to_exitcode(status)
+        peak = usage.ru_maxrss  # KiB on Linux
+    if code != 0:
+        raise Failed(f"{' '.join(map(str, cmd))} exited {code}:\n{stderr.decode(errors='replace')[-3000:]}")
+    return wall, peak
+
+
+def compare(what: str, runs: dict, repeat: int, cwd: pathlib.Path) -> dict:
+    """Run each tool REPEAT times, interleaved (A, B, A, B, ...) so drifting machine load hits both alike.
+    RUNS maps tool -> (prepare(k) -> argv for run k, env, check(k) or None); returns tool -> summary."""
+    samples = {tool: [] for tool in runs}
+    for k in range(repeat):
+        for tool, (prepare, env, check) in runs.items():
+            samples[tool].append(run_once(prepare(k), cwd, env))
+            if check:
+                check(k)
+    result = {}
+    for tool, s in samples.items():
+        walls, peaks = [w for w, _ in s], [p for _, p in s]
+        result[tool] = {"wall_median_s": statistics.median(walls), "wall_best_s": min(walls), "walls_s": walls,
+                        "peak_rss_kib": max(peaks), "peak_rss_median_kib": statistics.median(peaks)}
+        print(f"  {tool + ' ' + what:<20} median {statistics.median(walls):7.3f}s  best {min(walls):7.3f}s  "
+              f"peak RSS {max(peaks) / 1024:7.1f} MiB", flush=True)
+    return result
+
+
+def check_files(tool: str, out: pathlib.Path, n: int) -> list[str]:
+    names = sorted(p.name for p in out.glob("*.pb"))
+    if len(names) != n:
+        raise Failed(f"{tool} wrote {len(names)} .pb files into {out}, expected {n}")
+    return names
+
+
+def comparable(path: pathlib.Path) -> bytes:
+    """A TaskSpec without the parts that name the tool (runtime version, entrypoint args), re-serialized."""
+    from flyteidl.admin.task_pb2 import TaskSpec
+
+    spec = TaskSpec.FromString(path.read_bytes())
+    spec.template.metadata.runtime.ClearField("version")
+    spec.template.container.ClearField("args")
+    return spec.SerializeToString(deterministic=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="autoc vs pyflyte: --help and serialize, time and peak memory.")
+    ap.add_argument("--tasks", type=int, default=5000, help="tasks in the generated tree (default 5000)")
+    ap.add_argument("--repeat", type=int, default=3, help="serialize runs per tool (median is reported)")
+    ap.add_argument("--help-repeat", type=int, default=10, help="--help runs per tool (median is reported)")
+    ap.add_argument("--json", type=pathlib.Path, help="also write the results here")
+    ap.add_argument("--root", type=pathlib.Path, help="where to generate the tree (default: a temp dir, removed)")
+    ap.add_argument("--strict", action="store_true", help="exit 3 if a target is missed")
+    a = ap.parse_args()
+
+    for exe in (AUTOC, PYFLYTE):
+        if not os.access(exe, os.X_OK):
+            sys.exit(f"missing {exe}: run scripts/setup-dev first")
+    root = a.root or pathlib.Path(tempfile.mkdtemp(prefix="autoc-bench-"))
+    try:
+        return bench(a, root.resolve())
+    except Failed as e:
+        print(f"\nFAILED: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if not a.root:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def bench(a, root: pathlib.Path) -> int:
+    generate(root, a.tasks, PACKAGE)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "AUTOC_IMAGE")}
+    oracle_env = {**env, "PYTHONPATH": str(SHIM)}  # `from autoc import task` -> flytekit's task
+
+    def serialize_cmd(tool: str, out: pathlib.Path) -> list[str]:
+        out.mkdir(parents=True)  # pyflyte needs it to exist; a new folder per run, so no run overwrites
+        if tool == "autoc":
+            return [str(AUTOC), "serialize", PACKAGE, "-o", str(out), "--image", IMAGE]
+        return [str(PYFLYTE), "--pkgs", PACKAGE, "serialize", "--image", IMAGE, "workflows", "-f", str(out)]
+
+    print(f"{a.tasks} tasks in {root / PACKAGE}; {os.cpu_count()} CPUs; peak RSS via "
+          f"{'/usr/bin/time -f %M' if GNU_TIME else 'os.wait4'}", flush=True)
+    runs = root / "runs"
+    shutil.rmtree(runs, ignore_errors=True)
+
+    # One untimed run of each first: warms the page cache and writes the tree's __pycache__, which both
+    # tools then share (same CPython 3.11), so neither pays for compiling the generated modules.
+    run_once(serialize_cmd("autoc", runs / "autoc-warmup"), root, env)
+    run_once(serialize_cmd("pyflyte", runs / "pyflyte-warmup"), root, oracle_env)
+    names = check_files("autoc", runs / "autoc-warmup", a.tasks)
+    if names != check_files("pyflyte", runs / "pyflyte-warmup", a.tasks):
+        raise Failed("autoc and pyflyte wrote different file names")
+    same = sum(comparable(runs / "autoc-warmup" / n) == comparable(runs / "pyflyte-warmup" / n) for n in names)
+
+    print("--help:")
+    r = {"help": compare("--help", {"autoc": (lambda k: [str(AUTOC), "--help"], env, None),
+                                     "pyflyte": (lambda k: [str(PYFLYTE), "--help"], oracle_env, None)},
+                         a.help_repeat, root)}
+    print("serialize:")
+    r["serialize"] = compare("serialize", {
+        tool: (lambda k, tool=tool: serialize_cmd(tool, runs / f"{tool}-{k}"), tool_env,
+               lambda k, tool=tool: check_files(tool, runs / f"{tool}-{k}", a.tasks))
+        for tool, tool_env in (("autoc", env), ("pyflyte", oracle_env))}, a.repeat, root)
+    shutil.rmtree(runs)
+
+    ha, hp = r["help"]["autoc"], r["help"]["pyflyte"]
+    sa, sp = r["serialize"]["autoc"], r["serialize"]["pyflyte"]
+    help_x, ser_x = hp["wall_median_s"] / ha["wall_median_s"], sp["wall_median_s"] / sa["wall_median_s"]
+    ser_mem = sa["peak_rss_kib"] / sp["peak_rss_kib"]
+    rows = [  # metric, autoc, pyflyte, ratio, target, met (None: no target)
+        ("--help wall (median, s)", ha["wall_median_s"], hp["wall_median_s"], help_x, ">= 8x faster", help_x >= 8),
+        ("--help peak RSS (MiB)", ha["peak_rss_kib"] / 1024, hp["peak_rss_kib"] / 1024,
+         ha["peak_rss_kib"] / hp["peak_rss_kib"], "(autoc/pyflyte)", None),
+        (f"serialize {a.tasks} wall (median, s)", sa["wall_median_s"], sp["wall_median_s"], ser_x, ">= 5x faster",
+         ser_x >= 5),
+        (f"serialize {a.tasks} peak RSS (MiB)", sa["peak_rss_kib"] / 1024, sp["peak_rss_kib"] / 1024, ser_mem,
+         "<= 1 (autoc/pyflyte)", ser_mem <= 1),
+    ]
+    r["table"] = [dict(zip(("metric", "autoc", "pyflyte", "ratio", "target", "met"), row)) for row in rows]
+    print(f"\n{'metric':<34}{'autoc':>10}{'pyflyte':>10}{'ratio':>9}  target")
+    for t in r["table"]:
+        mark = {None: "", True: "  ok", False: "  MISSED"}[t["met"]]
+        print(f"{t['metric']:<34}{t['autoc']:>10.3f}{t['pyflyte']:>10.3f}{t['ratio']:>8.2f}x  {t['target']}{mark}")
+    missed = sum(t["met"] is False for t in r["table"])
+    print(f"\nboth wrote the same {a.tasks} .pb file names; {same}/{a.tasks} TaskSpecs equal pyflyte's "
+          "(ignoring the SDK version and the container's entrypoint args)")
+    r.update(tasks=a.tasks, repeat=a.repeat, help_repeat=a.help_repeat, cpus=os.cpu_count(),
+             python=sys.version.split()[0], equal_specs=same, rss_via="gnu-time" if GNU_TIME else "wait4")
+    if a.json:
+        a.json.write_text(json.dumps(r, indent=2) + "\n")
+        print(f"wrote {a.json}")
+    return 3 if a.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
