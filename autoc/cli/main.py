@@ -12,9 +12,10 @@ import click
 # name -> (module, attribute, one-line help shown by ``autoc --help``)
 COMMANDS: Dict[str, Tuple[str, str, str]] = {
     "serialize": ("autoc.cli.serialize", "serialize", "Write a TaskSpec .pb file for every task under PATHS."),
-    "register": ("autoc.cli.unimplemented", "register", "Register tasks with FlyteAdmin over gRPC."),
+    "register": ("autoc.cli.register", "register", "Register tasks with FlyteAdmin over gRPC."),
     "build-image": ("autoc.cli.build_image", "build_image", "Build and push the images tasks declare."),
     "execute": ("autoc.cli.execute", "execute", "Run one task inside its container (used by Flyte)."),
+    "config": ("autoc.cli.config", "config", "Show the effective connection settings and their sources."),
 }
 
 

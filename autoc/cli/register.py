@@ -1,0 +1,141 @@
+"""``autoc register``: serialize (or read) task specs and register them with FlyteAdmin."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+EXIT_DIFFERENCES = 1
+
+
+def connection_options(f):
+    """--endpoint/--insecure/--ca-cert/--config: flags beat FLYTE_* variables, which beat the config file."""
+    for opt in reversed([
+        click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                     help="flytectl/flytekit YAML config (default: FLYTECTL_CONFIG, then ~/.flyte/config.yaml)."),
+        click.option("--endpoint", help="FlyteAdmin host:port (admin.endpoint, FLYTE_PLATFORM_URL)."),
+        click.option("--insecure/--secure", default=None, help="Plaintext gRPC instead of TLS (admin.insecure)."),
+        click.option("--ca-cert", "ca_cert_file_path", type=click.Path(exists=True, dir_okay=False),
+                     help="CA certificate to trust (admin.caCertFilePath)."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def load_platform(config_file, endpoint, insecure, ca_cert_file_path, project=None, domain=None):
+    from autoc.remote.config import load_settings
+
+    return load_settings({"endpoint": endpoint, "insecure": insecure, "ca_cert_file_path": ca_cert_file_path,
+                          "project": project, "domain": domain}, config_file=config_file)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-p", "--project", help="Project (default: FLYTE_DEFAULT_PROJECT, config task.project, flytesnacks).")
+@click.option("-d", "--domain", help="Domain (default: FLYTE_DEFAULT_DOMAIN, config task.domain, development).")
+@click.option("--version", "version", help="Version of every task (default: a digest of the specs and the bundle).")
+@click.option("-i", "--image", "images", multiple=True, envvar="AUTOC_IMAGE", help="As for `autoc serialize`.")
+@click.option("--source-root", type=click.Path(exists=True, file_okay=False), help="As for `autoc serialize`.")
+@click.option("--copy", type=click.Choice(["auto", "all", "none"]), default="auto", show_default=True,
+              help="Code bundle: the loaded modules, the whole source root (less ignore files), or none "
+                   "(the image must hold the code).")
+@click.option("--explain-bundle", is_flag=True, help="List every bundled file and why, and what was left out.")
+@click.option("--max-bundle-size", type=int, default=50, show_default=True, help="Bundle size limit in MiB.")
+@click.option("--dry-run", is_flag=True, help="No upload and no create call; prints what would be registered.")
+@click.option("--diff", is_flag=True, help="With --dry-run: ask the server what would be created, unchanged or "
+                                           "in conflict; exit 0 (no changes), 1 (changes) or 2 (errors).")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True)
+@click.option("--keep-going", is_flag=True, help="Register the rest after a conflict or failure (still exit 1).")
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@connection_options
+@click.pass_context
+def register(ctx, paths, project, domain, version, images, source_root, copy, explain_bundle, max_bundle_size,
+             dry_run, diff, concurrency, keep_going, output, config_file, endpoint, insecure, ca_cert_file_path):
+    """Register the tasks under PATHS (sources, or .pb files / a .tgz from `autoc serialize`).
+
+    Every task ends as created, unchanged (an identical spec is registered), conflict (same version,
+    different spec: a field diff is shown) or failed. Transient errors are retried; ALREADY_EXISTS and
+    INVALID_ARGUMENT never are.
+
+    \b
+    Examples:
+      autoc register ./workflows -p flytesnacks -d development
+      autoc register out/ -p flytesnacks -d development --version v42
+      autoc register ./workflows --dry-run --diff
+      autoc register ./workflows --output json
+
+    Exit codes: 0 everything created or unchanged; 1 a conflict or failure; 2 bad usage; 3 authentication.
+    """
+    from autoc.errors import UserInputError
+    from autoc.remote.admin import AdminClient
+    from autoc.remote.register import RegisterOptions, register as run
+
+    if diff and not dry_run:
+        raise UserInputError("--diff only goes with --dry-run", hint="autoc register PATHS --dry-run --diff")
+    platform = load_platform(config_file, endpoint, insecure, ca_cert_file_path, project, domain)
+    opts = RegisterOptions(project=platform.project, domain=platform.domain, version=version, images=images,
+                           source_root=source_root, copy=copy, dry_run=dry_run, diff=diff, concurrency=concurrency,
+                           keep_going=keep_going, max_bundle_bytes=max_bundle_size * 1024 * 1024)
+    reporter = _Reporter(output == "text")
+    with reporter:
+        result = run(paths, opts, lambda: AdminClient(platform), on_done=reporter.done)
+    if output == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        _summary(result, explain_bundle, platform.endpoint)
+    if dry_run and diff:
+        if not result.ok and any(o.status == "failed" for o in result.outcomes):
+            ctx.exit(2)
+        ctx.exit(EXIT_DIFFERENCES if any(o.status != "unchanged" for o in result.outcomes) else 0)
+    if not result.ok or any(o.status == "skipped" for o in result.outcomes):
+        ctx.exit(1)
+
+
+class _Reporter:
+    """A progress bar on a terminal; one plain line per task otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.tty = enabled and sys.stderr.isatty()
+        self._progress = None
+
+    def __enter__(self):
+        if self.tty:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self._progress = Progress(TextColumn("registering"), BarColumn(), MofNCompleteColumn(),
+                                      TextColumn("{task.description}"), transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("", total=None)
+        return self
+
+    def __exit__(self, *exc):
+        if self._progress is not None:
+            self._progress.stop()
+
+    def done(self, outcome) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, advance=1, description=outcome.name)
+        elif self.enabled:
+            click.echo(f"{outcome.status:15} {outcome.name}", err=True)
+
+
+def _summary(result, explain: bool, endpoint: str) -> None:
+    if explain and result.bundle is not None:
+        click.echo(f"code bundle {result.bundle.name} ({len(result.bundle.data):,} bytes):")
+        for f in result.bundle.files:
+            click.echo(f"  + {f.arcname:50} {f.reason}")
+        for rel, why in result.dropped:
+            click.echo(f"  - {rel:50} {why}")
+    for o in result.outcomes:
+        if o.status in ("conflict", "failed"):
+            click.secho(f"{o.status}: {o.name}: {o.message}", fg="red", err=True)
+            for path, server, local in o.diff[:50]:
+                click.echo(f"    {path}:\n      - server: {server}\n      + local:  {local}", err=True)
+    counts = result.counts()
+    parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    where = "(dry run, nothing was written)" if result.dry_run else f"on {endpoint}"
+    click.echo(f"{len(result.outcomes)} tasks, version {result.version} in {result.project}/{result.domain} "
+               f"{where}: {parts}")

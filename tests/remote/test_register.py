@@ -1,0 +1,208 @@
+"""``autoc register`` end to end through the CLI (a subprocess) against a real gRPC AdminService and
+DataProxyService on loopback (tests/admin_server), which applies flyteadmin's rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from flyteidl.admin import task_pb2
+
+from tests.admin_server import AdminServer
+from tests.conftest import EXAMPLES, run_autoc
+
+IMAGES = ["-i", "ghcr.io/acme/app:v1", "-i", "gpu=ghcr.io/acme/gpu:v3"]
+SMALL = EXAMPLES / "workflows" / "sub"  # two tasks
+
+
+@pytest.fixture
+def admin(tmp_path):
+    with AdminServer(db_path=str(tmp_path / "admin.db"), platform_limits={"cpu": "64", "memory": "1Ti", "gpu": "8"}) \
+            as server:
+        yield server
+
+
+def register(admin, *args, check=False, env=None):
+    full = dict(env or {})
+    return run_autoc("register", *args, "--endpoint", admin.address, "--insecure", "--output", "json",
+                     check=check, env=full)
+
+
+def result(p):
+    assert p.stdout, p.stderr
+    return json.loads(p.stdout)
+
+
+def test_register_then_reregister_is_all_unchanged(admin):
+    first = result(register(admin, EXAMPLES / "workflows", *IMAGES, check=True))
+    assert first["ok"] and first["summary"] == {"created": 30}
+    assert len(admin.tasks()) == 30
+    uploads = admin.writes - 30
+    second = result(register(admin, EXAMPLES / "workflows", *IMAGES, check=True))
+    assert second["summary"] == {"unchanged": 30} and second["version"] == first["version"]
+    assert admin.calls["CreateTask"] == 60  # unchanged tasks are not retried (flytekit sends each 4 times)
+    assert uploads == 1
+
+
+def test_version_is_a_portable_content_digest(admin, tmp_path):
+    copy = tmp_path / "elsewhere" / "workflows"
+    shutil.copytree(EXAMPLES / "workflows", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    a = result(register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run"))
+    b = result(register(admin, copy, *IMAGES, "--dry-run"))
+    assert a["version"] == b["version"]
+    (copy / "sub" / "etl.py").write_text((copy / "sub" / "etl.py").read_text() + "\n# changed\n")
+    c = result(register(admin, copy, *IMAGES, "--dry-run"))
+    assert c["version"] != a["version"]
+
+
+def test_fast_registration_uploads_the_bundle_and_points_the_specs_at_it(admin):
+    out = result(register(admin, SMALL, *IMAGES, check=True))
+    bundle = out["bundle"]
+    assert bundle["files"] == ["workflows/__init__.py", "workflows/sub/__init__.py", "workflows/sub/etl.py"]
+    assert bundle["distribution"] in admin.blobs
+    spec = admin.task_spec("flytesnacks", "development", "workflows.sub.etl.extract", out["version"])
+    args = list(spec.template.container.args)
+    assert args[:6] == ["autoc", "execute", "--additional-distribution", bundle["distribution"], "--dest-dir",
+                        "/root"]
+
+
+def test_conflict_shows_a_field_diff_and_fails(admin, tmp_path):
+    pkg = tmp_path / "conflict_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "jobs.py").write_text("from autoc import task, Resources\n\n@task(retries=1)\ndef job() -> None:\n"
+                                 "    pass\n")
+    assert result(register(admin, pkg, *IMAGES, "--version", "v1", "--copy", "none", check=True))["ok"]
+    (pkg / "jobs.py").write_text("from autoc import task, Resources\n\n@task(retries=5)\ndef job() -> None:\n"
+                                 "    pass\n")
+    p = register(admin, pkg, *IMAGES, "--version", "v1", "--copy", "none")
+    assert p.returncode == 1
+    (task,) = result(p)["tasks"]
+    assert task["status"] == "conflict"
+    assert {"path": "metadata.retries.retries", "server": "1", "local": "5"} in task["diff"]
+
+
+def test_dry_run_makes_no_calls_and_diff_only_reads(admin):
+    p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run")
+    assert p.returncode == 0 and result(p)["summary"] == {"would-register": 30}
+    assert sum(admin.calls.values()) == 0
+    p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run", "--diff")
+    assert p.returncode == 1 and result(p)["summary"] == {"would-create": 30}
+    assert admin.writes == 0 and admin.calls["CreateTask"] == 0
+    register(admin, EXAMPLES / "workflows", *IMAGES, check=True)
+    writes = admin.writes
+    p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run", "--diff")
+    assert p.returncode == 0 and result(p)["summary"] == {"unchanged": 30}
+    assert admin.writes == writes
+
+
+def test_transient_unavailability_loses_nothing_and_duplicates_nothing(tmp_path):
+    with AdminServer(db_path=str(tmp_path / "a.db"), unavailable_fraction=0.2, seed=7,
+                     platform_limits={"cpu": "64", "memory": "1Ti", "gpu": "8"}) as admin:
+        out = result(register(admin, EXAMPLES / "workflows", *IMAGES, "--concurrency", "8", check=True))
+        assert out["summary"] == {"created": 30}
+        assert len(admin.tasks()) == 30 and len(set(admin.tasks())) == 30
+        assert admin.calls["CreateTask"] > 30  # some calls were refused and retried
+
+
+def test_validation_failure_is_reported_with_the_servers_message(tmp_path):
+    with AdminServer(db_path=str(tmp_path / "a.db")) as admin:  # flyteadmin's default limits: cpu 2
+        p = register(admin, EXAMPLES / "workflows" / "options.py", "--source-root", EXAMPLES, *IMAGES,
+                     "--keep-going")
+        assert p.returncode == 1
+        failed = {t["name"]: t["message"] for t in result(p)["tasks"] if t["status"] == "failed"}
+        assert "greater than current limit set in the platform configuration" in failed["workflows.options.train"]
+        assert result(p)["summary"]["created"] >= 10
+
+
+def test_without_keep_going_registration_stops_after_a_failure(tmp_path):
+    with AdminServer(db_path=str(tmp_path / "a.db")) as admin:
+        p = register(admin, EXAMPLES / "workflows" / "options.py", "--source-root", EXAMPLES, *IMAGES,
+                     "--concurrency", "1")
+        statuses = [t["status"] for t in result(p)["tasks"]]
+        assert p.returncode == 1 and "failed" in statuses and "skipped" in statuses
+
+
+def test_registers_serialized_files_and_archives(admin, tmp_path):
+    run_autoc("serialize", SMALL, "-o", tmp_path / "out", "--archive", tmp_path / "pkg.tgz", *IMAGES)
+    out = result(register(admin, tmp_path / "out", "--version", "files1", check=True))
+    assert out["summary"] == {"created": 2} and out["bundle"] is None
+    out = result(register(admin, tmp_path / "pkg.tgz", "--version", "files1", check=True))
+    assert out["summary"] == {"unchanged": 2}
+
+
+def test_missing_or_wrong_token_is_a_clear_authentication_error(tmp_path):
+    with AdminServer(db_path=str(tmp_path / "a.db"), require_token="s3cret-token") as admin:
+        p = register(admin, SMALL, *IMAGES, "--copy", "none", "--version", "v1")
+        assert p.returncode == 3 and "UNAUTHENTICATED" in p.stderr and "AUTOC_TOKEN" in p.stderr
+        p = register(admin, SMALL, *IMAGES, "--copy", "none", "--version", "v1", env={"AUTOC_TOKEN": "wrong"})
+        assert p.returncode == 3 and "wrong" not in p.stderr + p.stdout
+        p = register(admin, SMALL, *IMAGES, "--copy", "none", "--version", "v1",
+                     env={"AUTOC_TOKEN": "s3cret-token"})
+        assert p.returncode == 0 and "s3cret-token" not in p.stderr + p.stdout
+
+
+def test_token_from_an_external_command(tmp_path):
+    script = tmp_path / "token.sh"
+    script.write_text("#!/bin/sh\necho cmd-token\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    cfg = tmp_path / "config.yaml"
+    with AdminServer(db_path=str(tmp_path / "a.db"), require_token="cmd-token") as admin:
+        cfg.write_text(f"admin:\n  endpoint: dns:///{admin.address}\n  insecure: true\n  command: [{script}]\n")
+        p = run_autoc("register", SMALL, *IMAGES, "--copy", "none", "--version", "v1", "--config", cfg, check=False)
+        assert p.returncode == 0, p.stderr
+
+
+def test_oauth2_client_credentials_against_the_advertised_token_endpoint(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("client-pass\n")
+    with AdminServer(db_path=str(tmp_path / "a.db"), require_token="issued-token",
+                     oauth_clients={"ci-bot": "client-pass"}) as admin:
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(f"admin:\n  endpoint: {admin.address}\n  insecure: true\n  authType: ClientSecret\n"
+                       f"  clientId: ci-bot\n  clientSecretLocation: {secret}\n")
+        p = run_autoc("register", SMALL, *IMAGES, "--copy", "none", "--version", "v1", "--config", cfg, check=False)
+        assert p.returncode == 0, p.stderr
+        secret.write_text("wrong-pass")
+        p = run_autoc("register", SMALL, *IMAGES, "--copy", "none", "--version", "v2", "--config", cfg, check=False)
+        assert p.returncode == 3 and "refused the client credentials" in p.stderr and "wrong-pass" not in p.stderr
+
+
+def test_config_precedence_flags_over_env_over_file(tmp_path):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("admin:\n  endpoint: dns:///from-file:81\n  insecure: true\ntask:\n  project: fileproj\n")
+    env = {"FLYTECTL_CONFIG": str(cfg)}
+    show = json.loads(run_autoc("config", "show", "--output", "json", env=env).stdout)
+    assert show["endpoint"]["value"] == "from-file:81" and "FLYTECTL_CONFIG" in show["endpoint"]["source"]
+    assert show["project"]["value"] == "fileproj"
+    env["FLYTE_PLATFORM_URL"] = "from-env:82"
+    show = json.loads(run_autoc("config", "show", "--output", "json", env=env).stdout)
+    assert show["endpoint"] == {"value": "from-env:82", "source": "env FLYTE_PLATFORM_URL"}
+    show = json.loads(run_autoc("config", "show", "--output", "json", "--endpoint", "from-flag:83",
+                                "--config", cfg, env=env).stdout)
+    assert show["endpoint"] == {"value": "from-flag:83", "source": "flag"}
+    assert show["insecure"]["value"] == "True"
+
+
+def test_bundle_all_honours_ignore_files_and_explains(tmp_path, admin):
+    root = tmp_path / "proj"
+    (root / "pkgall").mkdir(parents=True)
+    (root / "pkgall" / "__init__.py").write_text("")
+    (root / "pkgall" / "jobs.py").write_text("from autoc import task\n\n@task\ndef j() -> None:\n    pass\n")
+    (root / "pkgall" / "data.csv").write_text("a\n")
+    (root / "secrets.env").write_text("X=1\n")
+    (root / "build").mkdir()
+    (root / "build" / "big.bin").write_bytes(b"0" * 1000)
+    (root / ".gitignore").write_text("build/\n")
+    (root / ".flyteignore").write_text("*.env\n")
+    p = run_autoc("register", root / "pkgall", *IMAGES, "--copy", "all", "--dry-run", "--explain-bundle")
+    assert "+ pkgall/data.csv" in p.stdout and "+ pkgall/jobs.py" in p.stdout
+    assert "- build/" in p.stdout and ".gitignore: build/" in p.stdout
+    assert "- secrets.env" in p.stdout and ".flyteignore: *.env" in p.stdout
+    p = run_autoc("register", root / "pkgall", *IMAGES, "--copy", "all", "--dry-run", "--max-bundle-size", "0",
+                  check=False)
+    assert p.returncode == 1 and "over the limit" in p.stderr
