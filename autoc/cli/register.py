@@ -48,11 +48,14 @@ def load_platform(config_file, endpoint, insecure, ca_cert_file_path, project=No
                                            "in conflict; exit 0 (no changes), 1 (changes) or 2 (errors).")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True)
 @click.option("--keep-going", is_flag=True, help="Register the rest after a conflict or failure (still exit 1).")
+@click.option("--assume-images-exist", is_flag=True,
+              help="When a registry cannot say whether a task's ImageSpec image exists, assume it does.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @connection_options
 @click.pass_context
 def register(ctx, paths, project, domain, version, images, source_root, copy, explain_bundle, max_bundle_size,
-             dry_run, diff, concurrency, keep_going, output, config_file, endpoint, insecure, ca_cert_file_path):
+             dry_run, diff, concurrency, keep_going, assume_images_exist, output, config_file, endpoint, insecure,
+             ca_cert_file_path):
     """Register the tasks under PATHS (sources, or .pb files / a .tgz from `autoc serialize`).
 
     Every task ends as created, unchanged (an identical spec is registered), conflict (same version,
@@ -77,7 +80,8 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
     platform = load_platform(config_file, endpoint, insecure, ca_cert_file_path, project, domain)
     opts = RegisterOptions(project=platform.project, domain=platform.domain, version=version, images=images,
                            source_root=source_root, copy=copy, dry_run=dry_run, diff=diff, concurrency=concurrency,
-                           keep_going=keep_going, max_bundle_bytes=max_bundle_size * 1024 * 1024)
+                           keep_going=keep_going, max_bundle_bytes=max_bundle_size * 1024 * 1024,
+                           assume_images_exist=assume_images_exist)
     reporter = _Reporter(output == "text")
     with reporter:
         result = run(paths, opts, lambda: AdminClient(platform), on_done=reporter.done)
@@ -135,7 +139,7 @@ def _summary(result, explain: bool, endpoint: str) -> None:
             for path, server, local in o.diff[:50]:
                 click.echo(f"    {path}:\n      - server: {server}\n      + local:  {local}", err=True)
     counts = result.counts()
-    parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     where = "(dry run, nothing was written)" if result.dry_run else f"on {endpoint}"
-    click.echo(f"{len(result.outcomes)} tasks, version {result.version} in {result.project}/{result.domain} "
-               f"{where}: {parts}")
+    click.echo(f"{len(result.outcomes)} tasks, version {result.version} in {result.project}/{result.domain} {where}")
+    for status, n in sorted(counts.items()):
+        click.echo(f"  {status:15} {n:6}")

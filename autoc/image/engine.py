@@ -52,6 +52,17 @@ class NoOpBuilder(ImageSpecBuilder):
     supported_fields = frozenset({"base_image", "runtime_packages", "python_version"})
 
     def should_build(self, image_spec, assume_exists: bool = False) -> bool:
+        from autoc.image.registry import image_exists
+
+        if not isinstance(image_spec.base_image, str):
+            raise ImageConfigError("base_image must be a string to use the noop image builder")
+        exists = image_exists(image_spec.base_image)
+        if exists is False:
+            raise ImageConfigError(f"noop builder: {image_spec.base_image} does not exist in its registry",
+                               hint="push it first, or use the docker builder")
+        if exists is None and not assume_exists:
+            raise ImageConfigError(f"noop builder: could not tell whether {image_spec.base_image} exists",
+                                   hint="check the registry, or pass --assume-images-exist")
         return True
 
     def build_image(self, image_spec) -> Optional[str]:

@@ -4,38 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from pathlib import Path
 from typing import Iterable, List
 
-_SKIP_DIRS = {".git", "__pycache__", ".venv", ".mypy_cache", ".pytest_cache"}
-_SKIP_SUFFIXES = (".pyc", ".pyo")
-
-
 def list_source_files(source_root: str, mode) -> List[Path]:
     """Files under ``source_root`` that an image copies for ``mode``, sorted by relative path."""
+    from autoc.core import sourcefiles
     from autoc.image.spec import CopyFileDetection
 
-    root = Path(source_root).resolve()
+    root = Path(source_root)
     if mode == CopyFileDetection.NO_COPY:
         return []
     if mode == CopyFileDetection.LOADED_MODULES:
-        files = set()
-        for m in list(sys.modules.values()):
-            f = getattr(m, "__file__", None)
-            if not f:
-                continue
-            p = Path(f).resolve()
-            if p.is_file() and root in p.parents and "site-packages" not in p.parts:
-                files.add(p)
-        return sorted(files, key=lambda p: p.relative_to(root).as_posix())
-    out = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-        for fn in filenames:
-            if not fn.endswith(_SKIP_SUFFIXES):
-                out.append(Path(dirpath) / fn)
-    return sorted(out, key=lambda p: p.relative_to(root).as_posix())
+        return [p for _, p, _ in sourcefiles.loaded_modules(root)]
+    return [p for _, p, _ in sourcefiles.all_files(root)[0]]
 
 
 def _digest(entries: Iterable[tuple]) -> str:

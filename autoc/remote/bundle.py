@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import fnmatch
 import gzip
 import hashlib
 import io
 import os
-import sys
 import tarfile
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 from autoc.errors import AutocError
 
-IGNORE_FILES = (".gitignore", ".dockerignore", ".flyteignore")
-_ALWAYS_SKIPPED = {".git", "__pycache__", ".venv", ".mypy_cache", ".pytest_cache", ".oracle-venv"}
 FIXED_MTIME = 315532800  # 1980-01-01, as flytekit writes
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -48,78 +44,15 @@ class Bundle:
         return f"fast{self.md5.hex()}.tar.gz"
 
 
-class Ignore:
-    """The patterns of the ignore files at the source root (gitignore-style: ``*``, ``dir/``, ``/anchored``, ``!``)."""
-
-    def __init__(self, root: Path):
-        self.rules: List[Tuple[str, str, bool]] = []  # (file, pattern, negated)
-        for name in IGNORE_FILES:
-            p = root / name
-            if p.is_file():
-                for line in p.read_text().splitlines():
-                    line = line.strip()
-                    if line and not line.startswith("#"):
-                        neg = line.startswith("!")
-                        self.rules.append((name, line[1:] if neg else line, neg))
-
-    def match(self, rel: str, is_dir: bool) -> Optional[str]:
-        """The rule (``file: pattern``) that excludes ``rel``, or None."""
-        verdict = None
-        for src, pat, neg in self.rules:
-            if pat.endswith("/") and not is_dir:
-                # a directory pattern excludes files below a matching directory
-                if not any(self._hit(pat.rstrip("/"), "/".join(rel.split("/")[:i]))
-                           for i in range(1, rel.count("/") + 1)):
-                    continue
-            elif not self._hit(pat.rstrip("/"), rel):
-                continue
-            verdict = None if neg else f"{src}: {pat}"
-        return verdict
-
-    @staticmethod
-    def _hit(pat: str, rel: str) -> bool:
-        if pat.startswith("/"):
-            return fnmatch.fnmatch(rel, pat[1:])
-        if "/" in pat.strip("/"):
-            return fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, "*/" + pat)
-        return any(fnmatch.fnmatch(part, pat) for part in rel.split("/"))
-
-
 def collect(root: Path, mode: str) -> Tuple[List[BundleFile], List[Tuple[str, str]]]:
     """(files to bundle with why, files left out with why) for ``mode`` ``auto`` or ``all``."""
-    root = root.resolve()
-    kept: List[BundleFile] = []
-    dropped: List[Tuple[str, str]] = []
+    from autoc.core import sourcefiles
+
     if mode == "auto":
-        for name, m in sorted(sys.modules.items()):
-            f = getattr(m, "__file__", None)
-            if not f:
-                continue
-            p = Path(f).resolve()
-            if p.is_file() and root in p.parents and "site-packages" not in p.parts:
-                kept.append(BundleFile(p.relative_to(root).as_posix(), p, f"loaded module {name}"))
+        kept, dropped = sourcefiles.loaded_modules(root), []
     else:
-        ignore = Ignore(root)
-        for dirpath, dirnames, filenames in os.walk(root):
-            rel_dir = Path(dirpath).relative_to(root).as_posix()
-            for d in sorted(dirnames):
-                rel = f"{rel_dir}/{d}".lstrip("./") if rel_dir != "." else d
-                why = "always skipped" if d in _ALWAYS_SKIPPED else ignore.match(rel, True)
-                if why:
-                    dropped.append((rel + "/", why))
-                    dirnames.remove(d)
-            for fn in sorted(filenames):
-                rel = fn if rel_dir == "." else f"{rel_dir}/{fn}"
-                p = Path(dirpath) / fn
-                why = "compiled file" if fn.endswith((".pyc", ".pyo")) else ignore.match(rel, False)
-                if why is None and (p.is_symlink() or not p.is_file()):
-                    why = "not a regular file"
-                if why:
-                    dropped.append((rel, why))
-                else:
-                    kept.append(BundleFile(rel, p, "in the source root"))
-    kept.sort(key=lambda f: f.arcname)
-    return kept, dropped
+        kept, dropped = sourcefiles.all_files(root)
+    return [BundleFile(rel, p, why) for rel, p, why in kept], dropped
 
 
 def build(files: Sequence[BundleFile], max_bytes: int = DEFAULT_MAX_BYTES) -> Bundle:

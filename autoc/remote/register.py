@@ -18,7 +18,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from flyteidl.admin import task_pb2
 from flyteidl.core import identifier_pb2, tasks_pb2
 
-from autoc.errors import AutocError, UserInputError
+from autoc.errors import AutocError, ImageConfigError, UserInputError
 from autoc.remote import bundle as bundles
 
 CREATED, UNCHANGED, CONFLICT, FAILED = "created", "unchanged", "conflict", "failed"
@@ -251,6 +251,23 @@ class RegisterOptions:
     keep_going: bool = False
     max_bundle_bytes: int = bundles.DEFAULT_MAX_BYTES
     env: Optional[Dict[str, str]] = None
+    assume_images_exist: bool = False
+
+
+def check_images(tasks, assume_exists: bool) -> None:
+    """Every ImageSpec image must be in its registry before its tasks are registered; "could not tell" is an
+    error unless assumed (flytekit assumes it exists)."""
+    from autoc.image.spec import ImageSpec
+
+    specs = {t.container_image.image_name(): t.container_image for t in tasks
+             if isinstance(t.container_image, ImageSpec)}
+    for ref, spec in specs.items():
+        exists = spec.exist()
+        if exists is False:
+            raise ImageConfigError(f"image {ref} is not in its registry", hint="run `autoc build-image` first")
+        if exists is None and not assume_exists:
+            raise ImageConfigError(f"could not tell whether image {ref} exists in its registry",
+                                 hint="check the registry and credentials, or pass --assume-images-exist")
 
 
 def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callable,
@@ -271,6 +288,8 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         if not found.tasks:
             raise UserInputError("no tasks were found under " + ", ".join(paths),
                                  hint="tasks are module-level @task functions or task objects")
+        if not opts.dry_run:
+            check_images(found.tasks, opts.assume_images_exist)
         if opts.copy != "none":
             files, dropped = bundles.collect(found.source_root, opts.copy)
             bundle = bundles.build(files, opts.max_bundle_bytes)

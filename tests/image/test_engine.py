@@ -69,8 +69,11 @@ def test_unknown_builder_names_the_registered_ones():
 
 
 def test_noop_builder_uses_the_base_image(recorder):
-    r = ImageBuildEngine.build_record(ImageSpec(name="n", builder="noop", base_image="ghcr.io/x/y:1"))
-    assert r.reference == "ghcr.io/x/y:1" and r.status == "built"
+    spec = ImageSpec(name="n", builder="noop", base_image="127.0.0.1:1/x/y:1")  # nothing listens on port 1
+    with pytest.raises(ImageConfigError, match="could not tell whether 127.0.0.1:1/x/y:1 exists"):
+        ImageBuildEngine.build_record(spec)
+    r = ImageBuildEngine.build_record(spec, assume_exists=True)
+    assert r.reference == "127.0.0.1:1/x/y:1" and r.status == "built"
 
 
 def test_plugin_builder_from_entry_point(tmp_path):

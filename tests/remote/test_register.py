@@ -206,3 +206,22 @@ def test_bundle_all_honours_ignore_files_and_explains(tmp_path, admin):
     p = run_autoc("register", root / "pkgall", *IMAGES, "--copy", "all", "--dry-run", "--max-bundle-size", "0",
                   check=False)
     assert p.returncode == 1 and "over the limit" in p.stderr
+
+
+def test_images_must_exist_before_registering(admin, tmp_path):
+    (tmp_path / "imgtask.py").write_text(
+        "from autoc import ImageSpec, task\nimg = ImageSpec(name='x', registry='127.0.0.1:1', base_image='b:1')\n"
+        "@task(container_image=img)\ndef t() -> None:\n    pass\n")
+    p = register(admin, tmp_path / "imgtask.py", "--copy", "none", "--version", "v1")
+    assert p.returncode == 1 and "could not tell whether image 127.0.0.1:1/x:" in p.stderr
+    assert admin.calls["CreateTask"] == 0
+    out = result(register(admin, tmp_path / "imgtask.py", "--copy", "none", "--version", "v1",
+                          "--assume-images-exist", check=True))
+    assert out["summary"] == {"created": 1}
+
+
+def test_text_output_ends_with_a_summary_table(admin):
+    p = run_autoc("register", SMALL, *IMAGES, "--endpoint", admin.address, "--insecure")
+    lines = p.stdout.strip().splitlines()
+    assert lines[-2].startswith("2 tasks, version ") and lines[-1].split() == ["created", "2"]
+    assert "created         workflows.sub.etl.extract" in p.stderr
