@@ -171,3 +171,32 @@ def test_src_layout_and_single_file(tmp_path):
     assert r1.source_root == tmp_path / "src" and [f.task for f in r1.files] == ["myapp_srclayout.jobs.run"]
     r2 = serialize([str(single)], SETTINGS, out_dir=str(tmp_path / "o2"))
     assert [f.task for f in r2.files] == ["loose_single_file_mod.solo"]
+
+
+def test_pod_spec_as_a_plain_dict_serializes_like_the_kubernetes_object(unique_pkg, tmp_path):
+    body = ("from autoc import task, PodTemplate\n{imp}\n"
+            "@task(pod_template=PodTemplate(primary_container_name='main', labels={{'a': 'b'}}, pod_spec={spec}))\n"
+            "def t(x: int) -> int:\n    return x\n")
+    k8s = unique_pkg({"m.py": body.format(
+        imp="from kubernetes.client import V1PodSpec, V1Container, V1Toleration",
+        spec="V1PodSpec(containers=[V1Container(name='main'), V1Container(name='side', image='s:1')], "
+             "tolerations=[V1Toleration(key='gpu', operator='Exists')])")})
+    plain = unique_pkg({"m.py": body.format(
+        imp="", spec="{'containers': [{'name': 'main'}, {'name': 'side', 'image': 's:1'}], "
+                     "'tolerations': [{'key': 'gpu', 'operator': 'Exists'}]}")})
+    _, a = specs_of(k8s, tmp_path / "a")
+    _, b = specs_of(plain, tmp_path / "b")
+    pa, pb = next(iter(a.values())).template, next(iter(b.values())).template
+    from google.protobuf import text_format
+
+    same = text_format.MessageToString(pb.k8s_pod).replace(plain.name, k8s.name)
+    assert text_format.MessageToString(pa.k8s_pod) == same and pa.config["primary_container_name"] == "main"
+    assert pa.k8s_pod.metadata.labels["a"] == "b"
+
+
+def test_sidecar_without_image_is_an_error(unique_pkg, tmp_path):
+    pkg = unique_pkg({"m.py": "from autoc import task, PodTemplate\n"
+                                "@task(pod_template=PodTemplate(pod_spec={'containers': [{'name': 'side'}]}))\n"
+                                "def t() -> None:\n    pass\n"})
+    with pytest.raises(TaskDefinitionError, match="container 'side' has no image"):
+        serialize([str(pkg)], SETTINGS, out_dir=str(tmp_path / "out"))

@@ -1,0 +1,279 @@
+"""flyteadmin's rules for ``CreateTask``, in flyteadmin's order and with its messages.
+
+Sources (flyteorg/flyte): ``flyteadmin/pkg/manager/impl/validation/{validation,task_validator,project_validator}.go``
+for ``ValidateTask``, then ``flytepropeller/pkg/compiler/task_compiler.go`` (wrapped by flyteadmin's
+``workflowengine/impl/compiler.go`` as "task failed compilation with ...") for ``CompileTask``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping, Sequence
+
+import grpc
+from flyteidl.admin import task_pb2
+from flyteidl.core import identifier_pb2, tasks_pb2
+from google.protobuf import json_format, text_format
+
+from .quantity import Quantity, QuantityError, parse_quantity
+
+
+class AdminError(Exception):
+    """An error flyteadmin returns as a gRPC status."""
+
+    def __init__(self, code: grpc.StatusCode, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def invalid(message: str) -> AdminError:
+    return AdminError(grpc.StatusCode.INVALID_ARGUMENT, message)
+
+
+def missing(field: str) -> AdminError:
+    return invalid(f"missing {field}")
+
+
+# flyteadmin's default TaskResourceConfiguration limits (runtime/task_resource_provider.go).
+DEFAULT_PLATFORM_LIMITS = {"cpu": "2", "memory": "1Gi", "gpu": "1"}
+
+CPU, MEMORY, GPU, EPHEMERAL = (tasks_pb2.Resources.CPU, tasks_pb2.Resources.MEMORY, tasks_pb2.Resources.GPU,
+                               tasks_pb2.Resources.EPHEMERAL_STORAGE)
+_LIMIT_KEYS = {"cpu": CPU, "memory": MEMORY, "gpu": GPU, "ephemeral_storage": EPHEMERAL, "ephemeral-storage": EPHEMERAL}
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def go_id(ident: identifier_pb2.Identifier) -> str:
+    """How Go's ``%+v`` prints an Identifier (protobuf-go's compact text form)."""
+    return text_format.MessageToString(ident, as_one_line=True)
+
+
+def resource_name(name: int) -> str:
+    return tasks_pb2.Resources.ResourceName.Name(name)
+
+
+def platform_limits_from(limits: Mapping[str, str] | None) -> dict[int, Quantity]:
+    """Platform limits keyed by ResourceName; zero or absent means unlimited (``taskResourceSetToMap``)."""
+    out = {}
+    for key, text in (DEFAULT_PLATFORM_LIMITS if limits is None else limits).items():
+        q = parse_quantity(str(text))
+        if q.value:
+            out[_LIMIT_KEYS[key.lower()]] = q
+    return out
+
+
+# --- ValidateTask -----------------------------------------------------------------------------------------------
+
+def validate_identifier(ident: identifier_pb2.Identifier | None) -> None:
+    if ident is None:
+        raise missing("id")
+    if ident.resource_type != identifier_pb2.TASK:
+        kind = identifier_pb2.ResourceType.Name(ident.resource_type).lower()
+        raise invalid(f"unexpected resource type {kind} for identifier [{go_id(ident)}], expected task instead")
+    for field in ("project", "domain", "name", "version"):
+        if not getattr(ident, field):
+            raise missing(field)
+
+
+def validate_project_and_domain(projects: Mapping[str, Sequence[str]], project: str, domain: str) -> None:
+    if project not in projects:
+        raise invalid(f"failed to validate that project [{project}] and domain [{domain}] are registered, "
+                      f"err: [project [{project}] not found]")
+    if domain not in projects[project]:
+        raise invalid(f"domain [{domain}] is unrecognized by system")
+
+
+def validate_task(request: task_pb2.TaskCreateRequest, projects: Mapping[str, Sequence[str]],
+                  platform_limits: Mapping[int, Quantity]) -> None:
+    """``validation.ValidateTask``: raises :class:`AdminError` on the first problem."""
+    validate_identifier(request.id if request.HasField("id") else None)
+    validate_project_and_domain(projects, request.id.project, request.id.domain)
+    if not request.HasField("spec") or not request.spec.HasField("template"):
+        raise missing("spec")
+    _validate_template(request.id, request.spec.template, platform_limits)
+
+
+def _validate_template(ident, template: tasks_pb2.TaskTemplate, platform_limits) -> None:
+    if not template.type:
+        raise missing("type")
+    if not template.HasField("metadata"):
+        raise missing("metadata")
+    if template.metadata.HasField("runtime") and not template.metadata.runtime.version:
+        raise missing("runtime version")
+    if not template.HasField("interface"):
+        raise missing("typed interface")
+    target = template.WhichOneof("target")
+    if target == "container":
+        if not template.container.image:
+            raise missing("image")
+        if template.container.HasField("resources"):
+            res = template.container.resources
+            validate_resources(template.id, _entries_to_quantities(template.id, res.requests),
+                               _entries_to_quantities(template.id, res.limits), platform_limits)
+    elif target == "k8s_pod":
+        _validate_k8s_pod(template, platform_limits)
+
+
+def _entries_to_quantities(ident, entries) -> dict[int, Quantity]:
+    """``requestedResourcesToQuantity``: only cpu, memory, gpu and ephemeral storage are looked at."""
+    out: dict[int, Quantity] = {}
+    for entry in entries:
+        if entry.name not in (CPU, MEMORY, GPU, EPHEMERAL):
+            continue
+        if entry.name in out:
+            raise invalid(f"can't specify {resource_name(entry.name)} limit for task [{go_id(ident)}] multiple times")
+        try:
+            out[entry.name] = parse_quantity(entry.value)
+        except QuantityError as e:
+            raise invalid(f"Parsing of {resource_name(entry.name)} request failed for value {entry.value} - reason  "
+                          f"{e}. Please follow K8s conventions for resources "
+                          "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/") from None
+        if entry.name == GPU and out[GPU].milli() % 1000 != 0:
+            raise invalid(f"gpu for [{go_id(ident)}] must be a whole number, got: {entry.value} instead")
+    return out
+
+
+def validate_resources(ident, requests: Mapping[int, Quantity], limits: Mapping[int, Quantity],
+                       platform: Mapping[int, Quantity]) -> None:
+    """``validateResource``. Comparisons use ``Value()`` (rounded up to integers), exactly like flyteadmin."""
+    for name, request in requests.items():
+        label = resource_name(name)
+        limit = limits.get(name)
+        ceiling = platform.get(name)
+        if name in (CPU, EPHEMERAL, MEMORY):
+            if limit is not None and limit.whole() < request.whole():
+                raise invalid(f"Requested {label} default [{request}] is greater than the limit [{limit}]. "
+                              "Please fix your configuration")
+            if limit is not None and ceiling is not None and limit.whole() > ceiling.whole():
+                raise invalid(f"Requested {label} limit [{limit}] is greater than current limit set in the platform "
+                              f"configuration [{ceiling}]. Please contact Flyte Admins to change these limits or "
+                              "consult the configuration")
+            if ceiling is not None and request.whole() > ceiling.whole():
+                raise invalid(f"Requested {label} default [{request}] is greater than current limit set in the "
+                              f"platform configuration [{ceiling}]. Please contact Flyte Admins to change these "
+                              "limits or consult the configuration")
+        elif name == GPU:
+            if limit is not None and request.whole() != limit.whole():
+                raise invalid("For extended resource 'gpu' the default value must equal the limit value for task "
+                              f"[{go_id(ident)}]")
+            if ceiling is not None and request.whole() > ceiling.whole():
+                raise invalid(f"Requested {label} default [{request}] is greater than current limit set in the "
+                              f"platform configuration [{ceiling}]. Please contact Flyte Admins to change these "
+                              "limits or consult the configuration")
+
+
+def _pod_spec(template: tasks_pb2.TaskTemplate) -> dict:
+    return json_format.MessageToDict(template.k8s_pod.pod_spec)
+
+
+def _validate_k8s_pod(template: tasks_pb2.TaskTemplate, platform_limits) -> None:
+    if not template.k8s_pod.HasField("pod_spec"):
+        raise invalid("invalid TaskSpecification, pod tasks should specify their target as a K8sPod with a defined "
+                      "pod spec")
+    for container in _pod_spec(template).get("containers") or []:
+        resources = container.get("resources") or {}
+        quantities = []
+        for kind in ("requests", "limits"):
+            parsed = {}
+            for key, text in (resources.get(kind) or {}).items():
+                name = tasks_pb2.Resources.ResourceName.Value(key.upper()) \
+                    if key.upper() in tasks_pb2.Resources.ResourceName.keys() else tasks_pb2.Resources.UNKNOWN
+                try:
+                    parsed[name] = parse_quantity(str(text))
+                except QuantityError as e:  # Go fails earlier, unmarshalling the pod spec
+                    raise invalid(f"quantities in pod spec: {e}") from None
+            quantities.append(parsed)
+        validate_resources(template.id, quantities[0], quantities[1], platform_limits)
+
+
+# --- CompileTask --------------------------------------------------------------------------------------------------
+
+def compile_task(template: tasks_pb2.TaskTemplate) -> None:
+    """flytepropeller's ``CompileTask``, wrapped the way flyteadmin reports it."""
+    errors: set[tuple[str, str]] = set()  # a set, listed sorted by code then text, like compileErrorSet
+
+    def collect(code: str, node: str, description: str) -> None:
+        errors.add((code, f"Code: {code}, Node Id: {node}, Description: {description}"))
+
+    if not template.HasField("id"):
+        collect("ValueRequired", "root", "Value required [Id].")
+    target = template.WhichOneof("target")
+    if target == "container":
+        container = template.container
+        interface = template.interface
+        has_io = bool(interface.inputs.variables) or bool(interface.outputs.variables)
+        if template.HasField("interface") and has_io and not container.command and not container.args:
+            collect("ValueRequired", "container", "Value required [command].")
+        if not container.image:
+            collect("ValueRequired", "container", "Value required [image].")
+        for entry in list(container.resources.requests) + list(container.resources.limits):
+            try:
+                parse_quantity(entry.value)
+            except QuantityError:
+                collect("UnrecognizedValue", f"resources.{resource_name(entry.name)}",
+                        f"Unrecognized value [{entry.value}].")
+    elif target == "k8s_pod":
+        for container in _pod_spec(template).get("containers") or []:
+            name = container.get("name", "")
+            if len(name) > 63 or not _DNS1123_LABEL.match(name):
+                collect("InvalidValue", "root", "Invalid value [k8s pod spec container name].")
+    if errors:
+        listed = [text for _, text in sorted(errors)]
+        text = f"Collected Errors: {len(listed)}\n" + "".join(f"\tError {i}: {e}\n" for i, e in enumerate(listed))
+        raise invalid(f"task failed compilation with {text}")
+
+
+# --- Re-registration -------------------------------------------------------------------------------------------
+
+IDENTICAL_STRUCTURE = "task with identical structure already exists"
+
+
+def different_structure_message(name: str, old: tasks_pb2.TaskTemplate, new: tasks_pb2.TaskTemplate) -> str:
+    """``NewTaskExistsDifferentStructureError``: a JSON diff of the two compiled tasks, old value first."""
+    head = f"{name} task with different structure already exists. (Please register a new version of the task):\n"
+    lines = [f"{path}:\n\t- {_go_value(a)} \n\t+ {_go_value(b)}" for path, a, b in diff_templates(old, new)]
+    return head + "\n".join(lines)
+
+
+_ABSENT = object()
+
+
+def diff_templates(old: tasks_pb2.TaskTemplate, new: tasks_pb2.TaskTemplate) -> list[tuple[str, object, object]]:
+    """(JSON pointer, old value, new value) for every leaf that differs between the compiled tasks
+    ``{"template": ...}`` (flyteadmin diffs CompiledTask, so every path starts with ``/template``)."""
+
+    def as_json(t):
+        return {"template": json_format.MessageToDict(t, preserving_proto_field_name=True)}
+
+    out: list[tuple[str, object, object]] = []
+
+    def walk(path: str, a, b) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b)):
+                walk(f"{path}/{_escape(key)}", a.get(key, _ABSENT), b.get(key, _ABSENT))
+        elif isinstance(a, list) and isinstance(b, list):
+            for i in range(max(len(a), len(b))):
+                walk(f"{path}/{i}", a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT)
+        elif a != b:
+            out.append((path, None if a is _ABSENT else a, None if b is _ABSENT else b))
+
+    walk("", as_json(old), as_json(new))
+    return out
+
+
+def _escape(key: str) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def _go_value(value) -> str:
+    """How Go's ``%v`` prints a decoded JSON value."""
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{_go_value(v)}" for k, v in sorted(value.items())) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(_go_value(v) for v in value) + "]"
+    return str(value)
