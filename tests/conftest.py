@@ -16,14 +16,28 @@ SHIM = REPO / "tests" / "oracle_shim"
 AUTOC = Path(sys.executable).with_name("autoc")
 
 
-@pytest.fixture(scope="session")
-def oracle_python() -> Path:
-    """The Python of the flytekit oracle venv (made by scripts/setup-dev). Missing is a failure, not a skip."""
+def oracle_venv() -> Path:
+    """The flytekit oracle venv (made by scripts/setup-dev). Missing is a failure, not a skip."""
     venv = Path(os.environ.get("AUTOC_ORACLE_VENV", REPO / ".oracle-venv"))
-    py = venv / "bin" / "python"
     if not (venv / "bin" / "pyflyte").exists():
         pytest.fail(f"flytekit oracle venv not found at {venv}; run scripts/setup-dev")
-    return py
+    return venv
+
+
+@pytest.fixture(scope="session")
+def oracle_python() -> Path:
+    return oracle_venv() / "bin" / "python"
+
+
+def run_oracle(script: str, *args: str, cwd: Path) -> str:
+    """Run ``script`` with flytekit's Python (none of this environment's PYTHONPATH); returns its last line."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "FLYTE_FORCE_PUSH_IMAGE_SPEC")}
+    r = subprocess.run([str(oracle_venv() / "bin" / "python"), "-c", script, *args], cwd=cwd, env=env,
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        pytest.fail(f"the flytekit oracle failed:\n{r.stderr[-3000:]}")
+    return r.stdout.strip().splitlines()[-1]
 
 
 def run_autoc(*args, cwd=None, env=None, check=True) -> subprocess.CompletedProcess:

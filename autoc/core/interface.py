@@ -6,7 +6,7 @@ import collections
 import inspect
 import re
 import typing
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional
 
 from autoc.errors import TaskDefinitionError, location_of
 

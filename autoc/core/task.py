@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import inspect
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union
 

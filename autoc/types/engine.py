@@ -13,7 +13,7 @@ import datetime
 import enum
 import logging
 import typing
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional
 
 from flyteidl.core import literals_pb2, types_pb2
 

@@ -9,7 +9,6 @@ import subprocess
 import tarfile
 import typing
 import uuid
-from pathlib import Path
 
 import pytest
 from flyteidl.admin import task_pb2

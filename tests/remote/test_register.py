@@ -4,13 +4,10 @@ DataProxyService on loopback (tests/admin_server), which applies flyteadmin's ru
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import stat
-from pathlib import Path
 
 import pytest
-from flyteidl.admin import task_pb2
 
 from tests.admin_server import AdminServer
 from tests.conftest import EXAMPLES, run_autoc

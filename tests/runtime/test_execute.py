@@ -4,7 +4,6 @@ checkpoints, the fast-registration bundle and the notebook resolver."""
 from __future__ import annotations
 
 import io
-import os
 import tarfile
 from pathlib import Path
 
@@ -184,9 +183,9 @@ def test_files_round_trip_through_the_raw_output_prefix(tmp_path):
 
 def test_missing_raw_output_prefix_falls_back_to_a_local_folder(tmp_path):
     write_inputs(tmp_path / "inputs.pb", {"text": "x"}, {"text": str})
-    p = run_autoc("execute", "--inputs", tmp_path / "inputs.pb", "--output-prefix", tmp_path / "out",
-                  "--raw-output-data-prefix", "{{.rawOutputDataPrefix}}", "--resolver", RESOLVER, "--",
-                  "task-module", MODULE, "task-name", "write_file", cwd=CWD)
+    run_autoc("execute", "--inputs", tmp_path / "inputs.pb", "--output-prefix", tmp_path / "out",
+              "--raw-output-data-prefix", "{{.rawOutputDataPrefix}}", "--resolver", RESOLVER, "--",
+              "task-module", MODULE, "task-name", "write_file", cwd=CWD)
     assert Path(outputs(tmp_path / "out").literals["o0"].scalar.blob.uri).read_text() == "x"
 
 
@@ -202,7 +201,7 @@ def test_dataclass_in_and_out(tmp_path):
 def test_checkpoints_carry_over_between_attempts(tmp_path):
     write_inputs(tmp_path / "inputs.pb", {"n": 2}, {"n": int})
     cp1, cp2 = tmp_path / "cp1", tmp_path / "cp2"
-    p, out = execute(tmp_path, "checkpointed", None)
+    _, out = execute(tmp_path, "checkpointed", None)
     assert "Checkpointing is not available" in error(out).message  # no --checkpoint-path given
     args = ["execute", "--inputs", tmp_path / "inputs.pb", "--resolver", RESOLVER]
     run_autoc(*args, "--output-prefix", tmp_path / "o1", "--checkpoint-path", cp1, "--prev-checkpoint", '""',

@@ -3,17 +3,15 @@
 import dataclasses
 import importlib.metadata
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_oracle
 
 from autoc.errors import ImageConfigError
 from autoc.image.spec import CopyFileDetection, ImageSpec
 
-ORACLE_PYTHON = Path(__file__).resolve().parents[3] / ".oracle-venv" / "bin" / "python"
 
 
 @pytest.fixture(autouse=True)
@@ -187,19 +185,6 @@ from flytekit.image_spec.image_spec import ImageSpec
 specs = json.loads(sys.argv[1])
 print(json.dumps({k: eval(v, {"ImageSpec": ImageSpec}).image_name() for k, v in specs.items()}))
 """
-
-
-def run_oracle(script: str, *args: str, cwd: Path) -> str:
-    if not ORACLE_PYTHON.exists():
-        pytest.fail(f"oracle interpreter {ORACLE_PYTHON} is missing: run scripts/setup-dev")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "FLYTE_FORCE_PUSH_IMAGE_SPEC")}
-    r = subprocess.run([str(ORACLE_PYTHON), "-c", script, *args], cwd=cwd, env=env, capture_output=True,
-                       text=True, timeout=300)
-    if r.returncode != 0:
-        hint = "run scripts/setup-dev" if "No module named 'flytekit" in r.stderr else "see stderr"
-        pytest.fail(f"oracle failed ({hint}):\n{r.stderr[-3000:]}")
-    return r.stdout.strip().splitlines()[-1]
 
 
 def test_image_name_matches_flytekit(tmp_path):

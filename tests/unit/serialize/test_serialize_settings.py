@@ -4,17 +4,16 @@ import base64
 import gzip
 import json
 import os
-import subprocess
-from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_oracle
 
 from autoc.core.resources import Resources, ResourceSpec
 from autoc.image.config import ImageConfig
 from autoc.serialize.settings import (SERIALIZED_CONTEXT_ENV_VAR, FastSerializationSettings,
                                       SerializationSettings)
 
-ORACLE_PYTHON = Path(__file__).resolve().parents[3] / ".oracle-venv" / "bin" / "python"
 
 
 def full_settings(**overrides) -> SerializationSettings:
@@ -118,18 +117,6 @@ print(json.dumps({"project": s.project, "domain": s.domain, "version": s.version
                            s.fast_serialization_settings.distribution_location],
                   "venv": s.flytekit_virtualenv_root}))
 """
-
-
-def run_oracle(script: str, *args: str, cwd: Path) -> str:
-    if not ORACLE_PYTHON.exists():
-        pytest.fail(f"oracle interpreter {ORACLE_PYTHON} is missing: run scripts/setup-dev")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    r = subprocess.run([str(ORACLE_PYTHON), "-c", script, *args], cwd=cwd, env=env, capture_output=True,
-                       text=True, timeout=300)
-    if r.returncode != 0:
-        hint = "run scripts/setup-dev" if "No module named 'flytekit" in r.stderr else "see stderr"
-        pytest.fail(f"oracle failed ({hint}):\n{r.stderr[-3000:]}")
-    return r.stdout.strip().splitlines()[-1]
 
 
 def test_flytekit_reads_autoc_transport(tmp_path):

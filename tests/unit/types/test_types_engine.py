@@ -5,12 +5,9 @@ import datetime
 import enum
 import importlib
 import json
-import os
-import subprocess
 import textwrap
 import typing
 import uuid
-from pathlib import Path
 from typing import Dict, List, Literal, Optional, Tuple, Union
 
 import pytest
@@ -201,7 +198,6 @@ def test_literal_values_order_follows_the_annotation_even_after_the_reverse_was_
 
 # --- cross-check with flytekit ---------------------------------------------------------------------------------
 
-ORACLE_PYTHON = Path(__file__).resolve().parents[3] / ".oracle-venv" / "bin" / "python"
 
 _TYPES_MODULE = """
 import dataclasses, datetime, enum, typing
@@ -241,16 +237,11 @@ print(json.dumps([json_format.MessageToDict(TypeEngine.to_literal_type(t).to_fly
 
 
 def test_literal_types_match_flytekit(tmp_path, monkeypatch):
-    if not ORACLE_PYTHON.exists():
-        pytest.fail(f"oracle interpreter {ORACLE_PYTHON} is missing: run scripts/setup-dev")
+    from tests.conftest import run_oracle
+
     name = f"types_{uuid.uuid4().hex[:8]}"
     (tmp_path / f"{name}.py").write_text(textwrap.dedent(_TYPES_MODULE))
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    r = subprocess.run([str(ORACLE_PYTHON), "-c", _ORACLE_SCRIPT, name], cwd=tmp_path, env=env,
-                       capture_output=True, text=True, timeout=300)
-    if r.returncode != 0:
-        pytest.fail(f"oracle failed (run scripts/setup-dev if flytekit is missing):\n{r.stderr[-3000:]}")
-    expected = json.loads(r.stdout.strip().splitlines()[-1])
+    expected = json.loads(run_oracle(_ORACLE_SCRIPT, name, cwd=tmp_path))
     monkeypatch.syspath_prepend(str(tmp_path))
     types = importlib.import_module(name).TYPES
     got = [json_format.MessageToDict(to_literal_type(t)) for t in types]
