@@ -48,8 +48,11 @@ def image_exists(ref: str, timeout: float = 10.0) -> Optional[bool]:
     return head_manifest(ref, timeout)[0]
 
 
+_DIGESTS: Dict[str, str] = {}  # digests seen by earlier HEADs in this process: one request per skipped image
+
+
 def manifest_digest(ref: str, timeout: float = 10.0) -> Optional[str]:
-    return head_manifest(ref, timeout)[1]
+    return _DIGESTS.get(ref) or head_manifest(ref, timeout)[1]
 
 
 def head_manifest(ref: str, timeout: float = 10.0) -> Tuple[Optional[bool], Optional[str]]:
@@ -64,7 +67,10 @@ def head_manifest(ref: str, timeout: float = 10.0) -> Tuple[Optional[bool], Opti
     req = urllib.request.Request(url, method="HEAD", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return 200 <= resp.status < 300, resp.headers.get("Docker-Content-Digest")
+            digest = resp.headers.get("Docker-Content-Digest")
+            if digest:
+                _DIGESTS[ref] = digest
+            return 200 <= resp.status < 300, digest
     except urllib.error.HTTPError as e:
         return (False if e.code == 404 else None), None
     except (urllib.error.URLError, OSError, ValueError):

@@ -40,23 +40,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--latency-ms", type=float, default=0)
     p.add_argument("--max-concurrency", type=int)
     p.add_argument("--platform-limit", action="append", default=[], metavar="RESOURCE=QUANTITY",
-                   help="override flyteadmin's default limits (cpu=2, memory=1Gi, gpu=1)")
+                   help="override one of flyteadmin's default limits (cpu=2, memory=1Gi, gpu=1); 0 means none")
     p.add_argument("--project", action="append", default=[], metavar="NAME=DOMAIN,DOMAIN",
                    help=f"registered projects (default: {DEFAULT_PROJECTS})")
     p.add_argument("--workers", type=int, default=16)
     p.add_argument("--log-calls", action="store_true", help="print every call and its metadata to stderr")
     args = p.parse_args(argv)
 
-    limits = None
-    if args.platform_limit:
-        from .validate import DEFAULT_PLATFORM_LIMITS
-        limits = {**DEFAULT_PLATFORM_LIMITS, **_pairs(args.platform_limit, "platform-limit")}
     projects = {k: v.split(",") for k, v in _pairs(args.project, "project").items()} or None
 
     server = AdminServer(args.host, args.port, db_path=args.db, projects=projects, require_token=args.require_token,
                          unavailable_fraction=args.unavailable_fraction, seed=args.seed, latency_ms=args.latency_ms,
                          max_concurrency=args.max_concurrency, oauth_clients=_pairs(args.oauth_client, "oauth-client"),
-                         platform_limits=limits, workers=args.workers, log_calls=args.log_calls)
+                         platform_limits=_pairs(args.platform_limit, "platform-limit"), workers=args.workers,
+                         log_calls=args.log_calls)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -37,7 +37,7 @@ class Faults:
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[bool]:
-        """Yields whether the call is admitted under ``max_concurrency``; an admitted call holds its place until exit."""
+        """Yields whether the call is admitted under ``max_concurrency``; admitted calls hold a place until exit."""
         with self._lock:
             admitted = self.max_concurrency is None or self._in_flight < self.max_concurrency
             if admitted:

@@ -146,6 +146,14 @@ class HttpSide:
                 self._reply(404, "not found", "GET ?")
 
             def _body(self) -> bytes:
+                if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                    chunks = []
+                    while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                        chunks.append(self.rfile.read(size))
+                        self.rfile.readline()  # the CRLF after each chunk
+                    while self.rfile.readline().strip():  # trailers, up to the blank line
+                        pass
+                    return b"".join(chunks)
                 length = int(self.headers.get("Content-Length") or 0)
                 return self.rfile.read(length) if length else b""
 
@@ -168,7 +176,8 @@ class HttpSide:
         self.url = f"http://{host}:{port}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="admin-server-http", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="admin-server-http", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

@@ -1,7 +1,7 @@
 """A loopback gRPC server that registers tasks the way flyteadmin does.
 
 Services: ``flyteidl.service.AdminService`` (CreateTask, GetTask, ListTasks, ListTaskIds, and the project, domain and
-version look-ups clients make first), ``flyteidl.service.DataProxyService`` (CreateUploadLocation) and
+version look-ups), ``flyteidl.service.DataProxyService`` (CreateUploadLocation) and
 ``flyteidl.service.AuthMetadataService``. Everything else answers UNIMPLEMENTED, as the generated base class does.
 
 Every call passes through one interceptor, in this order: counted; for CreateTask, admitted under ``max_concurrency``
@@ -85,20 +85,17 @@ class AdminServer:
         return self
 
     def stop(self, grace: float | None = 1.0) -> None:
+        """Stop serving. The store stays readable, so tests may inspect ``tasks()`` after the ``with`` block."""
         if self._started:
             self._grpc.stop(grace).wait()
             self._http.stop()
             self._started = False
-        self.store.close()
 
     def __enter__(self) -> "AdminServer":
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-    def wait(self) -> None:
-        self._grpc.wait_for_termination()
 
     # --- what tests look at ----------------------------------------------------------------------------------------
 

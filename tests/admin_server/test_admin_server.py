@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -230,6 +231,13 @@ def test_concurrent_identical_creates_store_exactly_once(server):
     assert server.writes == 1 and server.calls["CreateTask"] == 24
 
 
+def test_store_stays_readable_after_stop():
+    with AdminServer() as server, channel_to(server) as ch:
+        admin_pb2_grpc.AdminServiceStub(ch).CreateTask(create_request())
+    assert server.tasks() == [TaskKey(PROJECT, DOMAIN, "t", "v1")]
+    assert server.task_spec(PROJECT, DOMAIN, "t", "v1").template.type == "python-task"
+
+
 def test_sqlite_file_survives_a_restart(tmp_path):
     db = tmp_path / "admin.db"
     with AdminServer(db_path=str(db)) as first, channel_to(first) as ch:
@@ -371,12 +379,14 @@ def test_platform_limits_and_projects_are_configurable():
     with AdminServer(platform_limits={"cpu": "8", "memory": "16Gi"}, projects={"acme": ["dev"]}) as server, \
             channel_to(server) as ch:
         stub = admin_pb2_grpc.AdminServiceStub(ch)
-        request = create_request(resources=resources({"cpu": "4", "memory": "8Gi", "gpu": "4"}))
+        request = create_request(resources=resources({"cpu": "4", "memory": "8Gi", "gpu": "1"}))
         request.id.project, request.id.domain = "acme", "dev"
         stub.CreateTask(request)
         request.id.version = "v2"
         request.spec.template.container.resources.CopyFrom(resources({"cpu": "9"}))
         assert "Requested CPU default [9]" in rpc_error(stub.CreateTask, request).details()
+        request.spec.template.container.resources.CopyFrom(resources({"gpu": "2"}))  # gpu keeps its default
+        assert "platform configuration [1]" in rpc_error(stub.CreateTask, request).details()
         assert "project [flytesnacks]" in rpc_error(stub.CreateTask, create_request()).details()
 
 
@@ -426,6 +436,16 @@ def test_put_with_bad_content_md5_is_rejected(server, dataproxy, headers, body):
     status, message = http("PUT", loc.signed_url, body, headers)
     assert status == 400, message
     assert server.blobs == {} and server.writes == 0
+
+
+def test_chunked_put_is_accepted(server, dataproxy):
+    data = bytes(range(256)) * 64
+    loc = upload_location(dataproxy, data)
+    req = urllib.request.Request(loc.signed_url, data=io.BytesIO(data), method="PUT",
+                                 headers={"Content-MD5": b64md5(data)})  # no length: urllib sends it chunked
+    with urllib.request.urlopen(req, timeout=10) as rsp:
+        assert rsp.status == 200
+    assert server.blobs[loc.native_url] == data
 
 
 def test_put_to_an_unknown_signature_is_forbidden(server):

@@ -53,10 +53,11 @@ def resource_name(name: int) -> str:
     return tasks_pb2.Resources.ResourceName.Name(name)
 
 
-def platform_limits_from(limits: Mapping[str, str] | None) -> dict[int, Quantity]:
-    """Platform limits keyed by ResourceName; zero or absent means unlimited (``taskResourceSetToMap``)."""
+def platform_limits_from(overrides: Mapping[str, str] | None) -> dict[int, Quantity]:
+    """The default platform limits with ``overrides`` applied, keyed by ResourceName. A limit of "0" means none,
+    as in flyteadmin's ``taskResourceSetToMap``."""
     out = {}
-    for key, text in (DEFAULT_PLATFORM_LIMITS if limits is None else limits).items():
+    for key, text in {**DEFAULT_PLATFORM_LIMITS, **(overrides or {})}.items():
         q = parse_quantity(str(text))
         if q.value:
             out[_LIMIT_KEYS[key.lower()]] = q
@@ -250,7 +251,7 @@ def diff_templates(old: tasks_pb2.TaskTemplate, new: tasks_pb2.TaskTemplate) -> 
 
     def walk(path: str, a, b) -> None:
         if isinstance(a, dict) and isinstance(b, dict):
-            for key in sorted(set(a) | set(b)):
+            for key in [*a, *(k for k in b if k not in a)]:  # proto field order, like Go's encoding/json
                 walk(f"{path}/{_escape(key)}", a.get(key, _ABSENT), b.get(key, _ABSENT))
         elif isinstance(a, list) and isinstance(b, list):
             for i in range(max(len(a), len(b))):
