@@ -193,15 +193,70 @@ def register_one(client, spec: task_pb2.TaskSpec) -> Outcome:
         return Outcome(name, FAILED, f"{code.name}: {msg}")
 
 
-def diff_one(client, spec: task_pb2.TaskSpec) -> Outcome:
+def registered_at_version(client, project: str, domain: str, version: str) -> Optional[Dict[str, tasks_pb2.TaskTemplate]]:
+    """name -> template of every task the server holds at ``version`` (paginated ListTasks), or None when the
+    server cannot list that way (each task is then asked on its own)."""
+    import grpc
+    from flyteidl.admin import common_pb2
+
+    found: Dict[str, tasks_pb2.TaskTemplate] = {}
+    token = ""
+    while True:
+        req = common_pb2.ResourceListRequest(id=common_pb2.NamedEntityIdentifier(project=project, domain=domain),
+                                             limit=500, token=token, filters=f"eq(version,{version})")
+        try:
+            resp = client.call(client.admin.ListTasks, req)
+        except grpc.RpcError as e:
+            if e.code() in (grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.INVALID_ARGUMENT):
+                return None
+            raise
+        for t in resp.tasks:
+            if t.id.version == version:
+                found[t.id.name] = t.closure.compiled_task.template
+        if not resp.tasks or not resp.token:
+            return found
+        token = resp.token
+
+
+def compare(spec: task_pb2.TaskSpec, server: Optional[tasks_pb2.TaskTemplate], absent: str) -> Outcome:
+    """The outcome for ``spec`` given what the server holds under its id (``absent`` when nothing)."""
     name = spec.template.id.name
-    server = _server_template(client, spec)
     if server is None:
-        return Outcome(name, WOULD_CREATE)
+        return Outcome(name, absent)
     if _same(server, spec.template):
         return Outcome(name, UNCHANGED)
     return Outcome(name, CONFLICT, f"version {spec.template.id.version} exists with a different spec",
                    template_diff(server, spec.template))
+
+
+def diff_one(client, spec: task_pb2.TaskSpec) -> Outcome:
+    return compare(spec, _server_template(client, spec), WOULD_CREATE)
+
+
+def register_specs(client, specs, opts: "RegisterOptions", on_done) -> List[Outcome]:
+    """What the server already holds at this version is compared locally (one listing instead of one call per
+    task; unchanged trees re-register without a single write); only the rest is created or diffed one by one."""
+    known = registered_at_version(client, opts.project, opts.domain, specs[0].template.id.version) \
+        if specs else {}
+    if known is None:
+        fn = diff_one if opts.dry_run else register_one
+        return run_all(fn, client, specs, opts.concurrency, opts.keep_going or opts.dry_run, on_done)
+    results: Dict[int, Outcome] = {}
+    todo = []
+    for i, s in enumerate(specs):
+        if s.template.id.name in known or opts.dry_run:
+            results[i] = compare(s, known.get(s.template.id.name), WOULD_CREATE)
+            on_done(results[i])
+        else:
+            todo.append(i)
+    stopped = any(o.status == CONFLICT for o in results.values()) and not opts.keep_going and not opts.dry_run
+    if stopped:
+        for i in todo:
+            results[i] = Outcome(specs[i].template.id.name, "skipped", "not attempted after an earlier conflict")
+    else:
+        done = run_all(register_one, client, [specs[i] for i in todo], opts.concurrency, opts.keep_going, on_done)
+        results.update(zip(todo, done))
+    return [results[i] for i in sorted(results)]
 
 
 def run_all(fn: Callable, client, specs: Sequence[task_pb2.TaskSpec], concurrency: int, keep_going: bool,
@@ -302,7 +357,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
                                     else FastSerializationSettings(True, DEST_DIR, dist))
             return to_specs(found.tasks, s)[1]
 
-        base_specs = make_specs("", PLACEHOLDER_DISTRIBUTION)
+        base_specs = None if opts.version else make_specs("", PLACEHOLDER_DISTRIBUTION)
     version = opts.version or content_version(base_specs, bundle)
 
     client = None
@@ -323,8 +378,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             for o in outcomes:
                 on_done(o)
         else:
-            fn = diff_one if opts.dry_run else register_one
-            outcomes = run_all(fn, client, specs, opts.concurrency, opts.keep_going or opts.dry_run, on_done)
+            outcomes = register_specs(client, specs, opts, on_done)
     finally:
         if client is not None:
             client.close()

@@ -264,7 +264,8 @@ class _AdminService(admin_pb2_grpc.AdminServiceServicer):
         _require(request.id.project, "project")
         _require(request.id.domain, "domain")
         offset = _page_start(request.limit, request.token, "ListTasks")
-        rows = self.server.store.list(request.id.project, request.id.domain, request.id.name or None)
+        version = validate.version_filter(request.filters)
+        rows = self.server.store.list(request.id.project, request.id.domain, request.id.name or None, version)
         page = rows[offset:offset + request.limit]
         token = str(offset + len(page)) if len(page) == request.limit else ""
         return task_pb2.TaskList(tasks=[_task(r) for r in page], token=token)

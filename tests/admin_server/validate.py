@@ -278,3 +278,16 @@ def _go_value(value) -> str:
     if isinstance(value, list):
         return "[" + " ".join(_go_value(v) for v in value) + "]"
     return str(value)
+
+
+_VERSION_FILTER = re.compile(r"^eq\(version,([^()+]+)\)$")
+
+
+def version_filter(filters: str) -> str | None:
+    """flyteadmin's filter syntax, the one form this server supports: ``eq(version,V)`` (or none)."""
+    if not filters:
+        return None
+    m = _VERSION_FILTER.match(filters.strip())
+    if m is None:
+        raise invalid(f"unsupported filters {filters!r} (this test server knows only eq(version,...))")
+    return m.group(1)

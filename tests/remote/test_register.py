@@ -39,9 +39,11 @@ def test_register_then_reregister_is_all_unchanged(admin):
     assert first["ok"] and first["summary"] == {"created": 30}
     assert len(admin.tasks()) == 30
     uploads = admin.writes - 30
+    assert admin.calls["CreateTask"] == 30
     second = result(register(admin, EXAMPLES / "workflows", *IMAGES, check=True))
     assert second["summary"] == {"unchanged": 30} and second["version"] == first["version"]
-    assert admin.calls["CreateTask"] == 60  # unchanged tasks are not retried (flytekit sends each 4 times)
+    # the server's own listing at this version says so: no write at all (flytekit sends 4 CreateTask per task)
+    assert admin.calls["CreateTask"] == 30 and admin.calls["ListTasks"] == 2
     assert uploads == 1
 
 
@@ -95,6 +97,18 @@ def test_dry_run_makes_no_calls_and_diff_only_reads(admin):
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run", "--diff")
     assert p.returncode == 0 and result(p)["summary"] == {"unchanged": 30}
     assert admin.writes == writes
+
+
+def test_servers_that_cannot_list_by_version_are_asked_task_by_task(admin, monkeypatch):
+    import tests.admin_server.validate as validate
+
+    def refuse(filters):
+        raise validate.invalid("filters are not supported")
+
+    monkeypatch.setattr(validate, "version_filter", refuse)
+    assert result(register(admin, SMALL, *IMAGES, check=True))["summary"] == {"created": 2}
+    assert result(register(admin, SMALL, *IMAGES, check=True))["summary"] == {"unchanged": 2}
+    assert admin.calls["CreateTask"] == 4
 
 
 def test_transient_unavailability_loses_nothing_and_duplicates_nothing(tmp_path):
