@@ -13,7 +13,7 @@ import dataclasses
 import hashlib
 import tarfile
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from flyteidl.admin import task_pb2
 from flyteidl.core import identifier_pb2, tasks_pb2
@@ -233,11 +233,12 @@ def diff_one(client, spec: task_pb2.TaskSpec) -> Outcome:
     return compare(spec, _server_template(client, spec), WOULD_CREATE)
 
 
-def register_specs(client, specs, opts: "RegisterOptions", on_done) -> List[Outcome]:
+def register_specs(client, specs: Iterable[task_pb2.TaskSpec], version: str, opts: "RegisterOptions",
+                   on_done) -> List[Outcome]:
     """What the server already holds at this version is compared locally (one listing instead of one call per
     task; unchanged trees re-register without a single write); only the rest is created or diffed one by one."""
-    known = registered_at_version(client, opts.project, opts.domain, specs[0].template.id.version) \
-        if specs else {}
+    known = registered_at_version(client, opts.project, opts.domain, version)
+    specs = list(specs)
     if known is None:
         fn = diff_one if opts.dry_run else register_one
         return run_all(fn, client, specs, opts.concurrency, opts.keep_going or opts.dry_run, on_done)
@@ -259,18 +260,23 @@ def register_specs(client, specs, opts: "RegisterOptions", on_done) -> List[Outc
     return [results[i] for i in sorted(results)]
 
 
-def run_all(fn: Callable, client, specs: Sequence[task_pb2.TaskSpec], concurrency: int, keep_going: bool,
+def run_all(fn: Callable, client, specs: Iterable[task_pb2.TaskSpec], concurrency: int, keep_going: bool,
             on_done: Callable[[Outcome], None]) -> List[Outcome]:
     """``fn(client, spec)`` for every spec, at most ``concurrency`` at once, in spec order in the result.
     Without ``keep_going`` no new call starts after the first conflict or failure."""
     results: Dict[int, Outcome] = {}
+    names: Dict[int, str] = {}
     stop = False
+    queue = enumerate(specs)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         pending = {}
-        queue = list(enumerate(specs))
-        while queue or pending:
-            while queue and len(pending) < concurrency and not stop:
-                i, s = queue.pop(0)
+        while True:
+            while len(pending) < concurrency and not stop:
+                nxt = next(queue, None)
+                if nxt is None:
+                    break
+                i, s = nxt
+                names[i] = s.template.id.name
                 pending[pool.submit(fn, client, s)] = i
             if not pending:
                 break
@@ -282,7 +288,7 @@ def run_all(fn: Callable, client, specs: Sequence[task_pb2.TaskSpec], concurrenc
                 except AutocError:
                     raise
                 except Exception as e:  # a transport error that outlived the retries
-                    outcome = Outcome(specs[i].template.id.name, FAILED, f"{type(e).__name__}: {e}")
+                    outcome = Outcome(names[i], FAILED, f"{type(e).__name__}: {e}")
                 results[i] = outcome
                 on_done(outcome)
                 if outcome.status in (CONFLICT, FAILED) and not keep_going:
@@ -329,7 +335,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
              on_done: Callable[[Outcome], None] = lambda o: None) -> RegisterResult:
     """Serialize (or read) the specs under ``paths`` and register them; see the module docstring."""
     from autoc.image.config import ImageConfig
-    from autoc.serialize import SerializationSettings, to_specs
+    from autoc.serialize import SerializationSettings, iter_specs
     from autoc.serialize.settings import FastSerializationSettings
 
     bundle, dropped, distribution = None, [], None
@@ -352,12 +358,14 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
                                          project=opts.project, domain=opts.domain, env=opts.env,
                                          source_root=str(found.source_root))
 
-        def make_specs(version: str, dist: Optional[str]):
+        def make_specs(version: str, dist: Optional[str]) -> Iterable[task_pb2.TaskSpec]:
             s = dataclasses.replace(settings, version=version, fast_serialization_settings=None if bundle is None
                                     else FastSerializationSettings(True, DEST_DIR, dist))
-            return to_specs(found.tasks, s)[1]
+            return iter_specs(found.tasks, s)
 
-        base_specs = None if opts.version else make_specs("", PLACEHOLDER_DISTRIBUTION)
+        base_specs = None if opts.version else list(make_specs("", PLACEHOLDER_DISTRIBUTION))
+        if base_specs is not None and bundle is None:
+            make_specs = None  # the specs differ only in their identity, set below: no second translation
     version = opts.version or content_version(base_specs, bundle)
 
     client = None
@@ -371,14 +379,16 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
                 distribution = _upload_location(client, bundle, opts.project, opts.domain)
             else:
                 distribution = PLACEHOLDER_DISTRIBUTION
-        specs = make_specs(version, distribution) if make_specs else base_specs
-        specs = [with_identity(s, opts.project, opts.domain, version) for s in specs]
+        # every spec is built before the first write: a task that cannot be translated stops the run before
+        # anything is registered (building them lazily during the calls was measured: no faster on 2 cores)
+        specs = [with_identity(s, opts.project, opts.domain, version)
+                 for s in (make_specs(version, distribution) if make_specs else base_specs)]
         if opts.dry_run and not opts.diff:
             outcomes = [Outcome(s.template.id.name, WOULD_REGISTER) for s in specs]
             for o in outcomes:
                 on_done(o)
         else:
-            outcomes = register_specs(client, specs, opts, on_done)
+            outcomes = register_specs(client, specs, version, opts, on_done)
     finally:
         if client is not None:
             client.close()

@@ -11,7 +11,8 @@ from autoc.serialize.discover import Discovery, ModuleFailure, discover
 from autoc.serialize.settings import FastSerializationSettings, SerializationSettings
 from autoc.serialize.write import WrittenFile
 
-__all__ = ["SerializationSettings", "FastSerializationSettings", "SerializeResult", "serialize", "to_specs"]
+__all__ = ["SerializationSettings", "FastSerializationSettings", "SerializeResult", "serialize", "to_specs",
+           "iter_specs"]
 
 
 @dataclasses.dataclass
@@ -73,6 +74,16 @@ def pickle_warnings(tasks) -> List[str]:
                                f"travels as a pickle: only the same Python version can read it; prefer a "
                                f"dataclass or a supported type")
     return out
+
+
+def iter_specs(tasks, settings: SerializationSettings):
+    """TaskSpecs one at a time (names are settled and checked unique first); errors are raised as met."""
+    from autoc.serialize.translate import task_spec
+
+    for t in tasks:
+        t.loader_location()
+    check_unique_names(tasks)
+    return (task_spec(t, settings) for t in tasks)
 
 
 def to_specs(tasks, settings: SerializationSettings, keep_going: bool = False):

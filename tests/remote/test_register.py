@@ -236,3 +236,15 @@ def test_text_output_ends_with_a_summary_table(admin):
     lines = p.stdout.strip().splitlines()
     assert lines[-2].startswith("2 tasks, version ") and lines[-1].split() == ["created", "2"]
     assert "created         workflows.sub.etl.extract" in p.stderr
+
+
+def test_a_task_that_cannot_be_translated_stops_the_run_before_any_write(admin, tmp_path):
+    pkg = tmp_path / "halfbad"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from autoc import task\n\n@task\ndef fine() -> None:\n    pass\n")
+    (pkg / "b.py").write_text("from autoc import task\n\n@task(container_image='{{.image.nope.fqn}}:1')\n"
+                              "def broken() -> None:\n    pass\n")
+    p = register(admin, pkg, *IMAGES, "--copy", "none", "--version", "v1")
+    assert p.returncode == 1 and "image 'nope'" in p.stderr
+    assert admin.calls["CreateTask"] == 0 and admin.tasks() == []
