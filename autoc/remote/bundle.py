@@ -76,16 +76,20 @@ def build(files: Sequence[BundleFile], max_bytes: int = DEFAULT_MAX_BYTES) -> Bu
     return Bundle(tuple(files), data)
 
 
-def upload(client, bundle: Bundle, project: str, domain: str) -> str:
-    """CreateUploadLocation, then HTTP PUT with Content-MD5; returns the bundle's native URL."""
-    import urllib.error
-    import urllib.request
-
+def upload_location(client, bundle: Bundle, project: str, domain: str):
+    """CreateUploadLocation: where the bundle goes (``native_url``) and a signed URL to PUT it; writes nothing."""
     from flyteidl.service import dataproxy_pb2
 
     req = dataproxy_pb2.CreateUploadLocationRequest(project=project, domain=domain, filename=bundle.name,
                                                    content_md5=bundle.md5, add_content_md5_metadata=True)
-    resp = client.call(client.dataproxy.CreateUploadLocation, req)
+    return client.call(client.dataproxy.CreateUploadLocation, req)
+
+
+def upload(bundle: Bundle, resp) -> str:
+    """HTTP PUT of the bundle to the signed URL of ``upload_location``, with Content-MD5; returns the native URL."""
+    import urllib.error
+    import urllib.request
+
     headers = {"Content-Length": str(len(bundle.data)), "Content-MD5": base64.b64encode(bundle.md5).decode()}
     headers.update(dict(resp.headers))
     if resp.native_url.startswith("abfs"):

@@ -372,17 +372,19 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
     if not opts.dry_run or opts.diff:
         client = client_factory()
     try:
+        location = None
         if bundle is not None:
-            if not opts.dry_run:
-                distribution = bundles.upload(client, bundle, opts.project, opts.domain)
-            elif opts.diff:
-                distribution = _upload_location(client, bundle, opts.project, opts.domain)
-            else:
-                distribution = PLACEHOLDER_DISTRIBUTION
-        # every spec is built before the first write: a task that cannot be translated stops the run before
-        # anything is registered (building them lazily during the calls was measured: no faster on 2 cores)
+            distribution = PLACEHOLDER_DISTRIBUTION
+            if client is not None:  # signing a URL writes nothing
+                location = bundles.upload_location(client, bundle, opts.project, opts.domain)
+                distribution = location.native_url
+        # every spec is built before the first write (the bundle upload included): a task that cannot be
+        # translated stops the run before anything is written (building them lazily during the calls was
+        # measured: no faster on 2 cores)
         specs = [with_identity(s, opts.project, opts.domain, version)
                  for s in (make_specs(version, distribution) if make_specs else base_specs)]
+        if location is not None and not opts.dry_run:
+            bundles.upload(bundle, location)
         if opts.dry_run and not opts.diff:
             outcomes = [Outcome(s.template.id.name, WOULD_REGISTER) for s in specs]
             for o in outcomes:
@@ -394,11 +396,3 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             client.close()
     return RegisterResult(opts.project, opts.domain, version, outcomes, bundle, distribution, dropped, opts.dry_run)
 
-
-def _upload_location(client, bundle, project, domain) -> str:
-    """Where the bundle would go (CreateUploadLocation signs a URL; nothing is written)."""
-    from flyteidl.service import dataproxy_pb2
-
-    req = dataproxy_pb2.CreateUploadLocationRequest(project=project, domain=domain, filename=bundle.name,
-                                                   content_md5=bundle.md5)
-    return client.call(client.dataproxy.CreateUploadLocation, req).native_url

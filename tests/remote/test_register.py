@@ -245,6 +245,7 @@ def test_a_task_that_cannot_be_translated_stops_the_run_before_any_write(admin, 
     (pkg / "a.py").write_text("from autoc import task\n\n@task\ndef fine() -> None:\n    pass\n")
     (pkg / "b.py").write_text("from autoc import task\n\n@task(container_image='{{.image.nope.fqn}}:1')\n"
                               "def broken() -> None:\n    pass\n")
-    p = register(admin, pkg, *IMAGES, "--copy", "none", "--version", "v1")
-    assert p.returncode == 1 and "image 'nope'" in p.stderr
-    assert admin.calls["CreateTask"] == 0 and admin.tasks() == []
+    for copy in ("none", "auto"):
+        p = register(admin, pkg, *IMAGES, "--copy", copy, "--version", "v1")
+        assert p.returncode == 1 and "image 'nope'" in p.stderr
+    assert admin.writes == 0 and admin.tasks() == [] and not admin.blobs
