@@ -22,4 +22,12 @@ def services():
         k, v = word.split("=", 1)
         env[k] = v
     os.environ.update(env)
-    return env
+    yield env
+    # vfs keeps a full copy of every layer: drop the images the tests built (the registry keeps its copies)
+    docker = ["/usr/bin/docker"]
+    refs = subprocess.run(docker + ["images", "--format", "{{.Repository}}:{{.Tag}}"], capture_output=True,
+                          text=True).stdout.split()
+    ours = [r for r in refs if "/autoc-e2e-" in r or "/autoc-secret-" in r or "/autoc-bench-" in r]
+    if ours:
+        subprocess.run(docker + ["rmi", "-f", *ours], capture_output=True)
+    subprocess.run(docker + ["image", "prune", "-f"], capture_output=True)
