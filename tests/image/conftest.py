@@ -31,3 +31,4 @@ def services():
     if ours:
         subprocess.run(docker + ["rmi", "-f", *ours], capture_output=True)
     subprocess.run(docker + ["image", "prune", "-f"], capture_output=True)
+    subprocess.run(docker + ["builder", "prune", "-af"], capture_output=True)
