@@ -43,11 +43,14 @@ def cli(ctx: click.Context, verbose: int) -> None:
 
     \b
     Typical use:
+      autoc build-image ./workflows                      # build and push the tasks' ImageSpecs
       autoc serialize ./workflows -o out/ --image ghcr.io/acme/app:v1
-      autoc serialize ./workflows --archive out.tgz --output json
+      autoc register ./workflows -p flytesnacks -d development
+      autoc execute ... -- task-module m task-name t     # what Flyte runs in the container
 
     Tasks are ordinary Python modules using `from autoc import task, Resources, ...`.
     The .pb files are the ones `pyflyte serialize` writes and `flytectl register files` loads.
+    Every command takes --help, and --output json where it reports results.
     """
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose

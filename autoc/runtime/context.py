@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import dataclasses
 import logging
 import os
-from typing import Iterator, Optional
+from typing import Optional
 
 from flyteidl.core import identifier_pb2
 
@@ -118,10 +117,7 @@ def current_context() -> ExecutionParameters:
     return p
 
 
-@contextlib.contextmanager
-def using_params(p: ExecutionParameters) -> Iterator[ExecutionParameters]:
-    token = _CURRENT.set(p)
-    try:
-        yield p
-    finally:
-        _CURRENT.reset(token)
+def using_params(p: ExecutionParameters):
+    from autoc.runtime.storage import bound
+
+    return bound(_CURRENT, p)

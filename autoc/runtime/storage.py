@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 
 def is_remote(path: str) -> bool:
@@ -149,9 +149,14 @@ def current_file_access() -> FileAccess:
 
 
 @contextlib.contextmanager
-def using_file_access(fa: FileAccess) -> Iterator[FileAccess]:
-    token = _CURRENT.set(fa)
+def bound(var: contextvars.ContextVar, value):
+    """``var`` holds ``value`` inside the block, whatever it held before afterwards."""
+    token = var.set(value)
     try:
-        yield fa
+        yield value
     finally:
-        _CURRENT.reset(token)
+        var.reset(token)
+
+
+def using_file_access(fa: FileAccess):
+    return bound(_CURRENT, fa)
