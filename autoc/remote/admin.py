@@ -28,6 +28,12 @@ class AuthError(AutocError):
     exit_code = 3
 
 
+class UnreachableError(AutocError):
+    """The server could not be reached (or its certificate was not trusted), after the retries."""
+
+_TLS_FAILURES = ("CERTIFICATE_VERIFY_FAILED", "SSL_ERROR", "WRONG_VERSION_NUMBER", "handshake")
+
+
 class TokenSource:
     """Produces the bearer token for calls, fetching it once and again after an UNAUTHENTICATED answer."""
 
@@ -111,7 +117,12 @@ RETRYABLE = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED")
 class AdminClient:
     """AdminService and DataProxyService over one channel."""
 
-    def __init__(self, settings: PlatformSettings, retries: int = 6, backoff: float = 0.2, timeout: float = 60):
+    def __init__(self, settings: PlatformSettings, retries: Optional[int] = None, backoff: float = 0.2,
+                 timeout: float = 60):
+        import os
+
+        if retries is None:  # retries of transient failures per call (AUTOC_ADMIN_RETRIES, default 6)
+            retries = int(os.environ.get("AUTOC_ADMIN_RETRIES", "6"))
         self.settings, self.retries, self.backoff, self.timeout = settings, retries, backoff, timeout
         self._channel = self._make_channel()
         self.tokens = TokenSource(settings, self._make_channel)
@@ -163,9 +174,19 @@ class AdminClient:
                         continue
                     raise AuthError(f"{self.settings.endpoint} refused the credentials (UNAUTHENTICATED)",
                                     hint=_auth_hint(self.tokens.mode)) from None
+                details = _grpc_message(e)
+                if code == grpc.StatusCode.UNAVAILABLE and any(t in details for t in _TLS_FAILURES):
+                    raise UnreachableError(f"TLS with {self.settings.endpoint} failed: {details.strip()[-300:]}",
+                                           hint="trust the server's CA with --ca-cert, or use --insecure for a "
+                                                "plaintext server") from None
                 if code.name in RETRYABLE and attempt < self.retries:
                     time.sleep(self.backoff * (2 ** attempt) * random.uniform(0.5, 1.5))
                     continue
+                if code == grpc.StatusCode.UNAVAILABLE:
+                    raise UnreachableError(f"cannot reach FlyteAdmin at {self.settings.endpoint} after "
+                                           f"{self.retries + 1} attempts: {details.strip()[-300:]}",
+                                           hint="check --endpoint (or FLYTE_PLATFORM_URL / admin.endpoint), and "
+                                                "--insecure for plaintext servers") from None
                 raise
 
 

@@ -49,7 +49,8 @@ class AdminServer:
                  projects: Mapping[str, Sequence[str]] | None = None, require_token: str | None = None,
                  unavailable_fraction: float = 0.0, seed: int = 0, latency_ms: float = 0,
                  max_concurrency: int | None = None, oauth_clients: Mapping[str, str] | None = None,
-                 platform_limits: Mapping[str, str] | None = None, workers: int = 16, log_calls: bool = False):
+                 platform_limits: Mapping[str, str] | None = None, workers: int = 16, log_calls: bool = False,
+                 tls: tuple[bytes, bytes] | None = None):
         self.projects = {p: list(d) for p, d in (DEFAULT_PROJECTS if projects is None else projects).items()}
         self.require_token = require_token
         self.platform_limits = validate.platform_limits_from(platform_limits)
@@ -70,7 +71,10 @@ class AdminServer:
         admin_pb2_grpc.add_AdminServiceServicer_to_server(_AdminService(self), self._grpc)
         dataproxy_pb2_grpc.add_DataProxyServiceServicer_to_server(_DataProxyService(self), self._grpc)
         auth_pb2_grpc.add_AuthMetadataServiceServicer_to_server(_AuthMetadataService(self), self._grpc)
-        self.port = self._grpc.add_insecure_port(f"{host}:{port}")
+        if tls is not None:  # (private key PEM, certificate chain PEM): serve TLS only
+            self.port = self._grpc.add_secure_port(f"{host}:{port}", grpc.ssl_server_credentials([tls]))
+        else:
+            self.port = self._grpc.add_insecure_port(f"{host}:{port}")
         if not self.port:
             raise RuntimeError(f"could not bind gRPC to {host}:{port}")
         self.host = host

@@ -249,3 +249,35 @@ def test_a_task_that_cannot_be_translated_stops_the_run_before_any_write(admin, 
         p = register(admin, pkg, *IMAGES, "--copy", copy, "--version", "v1")
         assert p.returncode == 1 and "image 'nope'" in p.stderr
     assert admin.writes == 0 and admin.tasks() == [] and not admin.blobs
+
+
+@pytest.fixture(scope="module")
+def tls_pair(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (openssl), as (key, cert, cert path)."""
+    import subprocess
+
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")], check=True, capture_output=True)
+    return (d / "key.pem").read_bytes(), (d / "cert.pem").read_bytes(), d / "cert.pem"
+
+
+def test_tls_is_the_default_and_a_custom_ca_is_trusted(tmp_path, tls_pair):
+    key, cert, cert_path = tls_pair
+    with AdminServer(db_path=str(tmp_path / "a.db"), tls=(key, cert)) as admin:
+        args = ["register", SMALL, *IMAGES, "--copy", "none", "--version", "v1", "--endpoint", admin.address,
+                "--output", "json"]
+        p = run_autoc(*args, "--ca-cert", cert_path, check=False)
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout)["summary"] == {"created": 2}
+        p = run_autoc(*args, check=False, env={"GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": "/dev/null"})
+        assert p.returncode == 1 and admin.calls["CreateTask"] == 2  # the untrusted certificate: no call arrived
+        assert "TLS with 127.0.0.1" in p.stderr and "--ca-cert" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path):
+    p = run_autoc("register", SMALL, *IMAGES, "--copy", "none", "--version", "v1", "--endpoint", "127.0.0.1:1",
+                  "--insecure", check=False, env={"AUTOC_ADMIN_RETRIES": "1"})
+    assert p.returncode == 1 and "cannot reach FlyteAdmin at 127.0.0.1:1" in p.stderr
+    assert "Traceback" not in p.stderr
