@@ -200,3 +200,15 @@ def test_sidecar_without_image_is_an_error(unique_pkg, tmp_path):
                                 "def t() -> None:\n    pass\n"})
     with pytest.raises(TaskDefinitionError, match="container 'side' has no image"):
         serialize([str(pkg)], SETTINGS, out_dir=str(tmp_path / "out"))
+
+
+def test_every_example_task_round_trips_through_its_resolver():
+    """resolver.load_task(resolver.loader_args(task)) is the task itself, for every bundled example."""
+    from autoc.serialize.discover import discover
+    from tests.conftest import EXAMPLES
+
+    tasks = discover([str(EXAMPLES / "workflows")]).tasks
+    assert len(tasks) == 30
+    for t in tasks:
+        args = t.task_resolver.loader_args(SETTINGS, t)
+        assert t.task_resolver.load_task(args) is t, t.name
