@@ -97,8 +97,12 @@ def _progress(verbose: int):
     """Build log lines: all of them with -v, otherwise a one-line live status on a terminal."""
     if verbose:
         return lambda line: click.echo(f"  {line}", err=True)
-    if not sys.stderr.isatty():
-        return lambda line: None
+    if not sys.stderr.isatty():  # CI logs: the build's steps and the result, not every line
+        def steps(line: str) -> None:
+            if line.startswith(("Step ", "built ", "#")) and " DONE" not in line or line.endswith(": Pushed"):
+                click.echo(f"  {line}", err=True)
+
+        return steps
     from rich.console import Console
 
     console = Console(stderr=True)
