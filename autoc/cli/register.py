@@ -90,10 +90,10 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
     else:
         _summary(result, explain_bundle, platform.endpoint)
     if dry_run and diff:
-        if not result.ok and any(o.status == "failed" for o in result.outcomes):
+        if any(o.status == "failed" for o in result.outcomes):
             ctx.exit(2)
         ctx.exit(EXIT_DIFFERENCES if any(o.status != "unchanged" for o in result.outcomes) else 0)
-    if not result.ok or any(o.status == "skipped" for o in result.outcomes):
+    if not result.ok:  # tasks are only skipped after a conflict or failure, which already makes it not ok
         ctx.exit(1)
 
 

@@ -40,9 +40,6 @@ class FlyteContext:
     def with_execution_state(self, es: ExecutionState) -> "FlyteContext":
         return dataclasses.replace(self, execution_state=es)
 
-    def new_builder(self) -> "FlyteContext":
-        return self
-
 
 _STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("autoc_context_stack", default=())
 

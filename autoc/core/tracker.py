@@ -11,13 +11,9 @@ from __future__ import annotations
 import abc
 import inspect
 import sys
-from typing import Any, List, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from autoc.errors import TaskDefinitionError
-
-#: Every tracked object, in creation order: discovery reads the slice created while it imported user modules.
-INSTANCES: List["TrackedInstance"] = []
-
 
 def _creation_site() -> Tuple[Optional[str], Optional[str], Optional[int]]:
     """(module name, file, line) of the outermost-first ``<module>`` frame, i.e. the module being imported."""
@@ -39,7 +35,6 @@ class InstanceTrackingMeta(type):
     def __call__(cls, *args, **kwargs):
         o = super().__call__(*args, **kwargs)
         o._instantiated_in, o._module_file, o._instantiated_line = _creation_site()
-        INSTANCES.append(o)
         return o
 
 

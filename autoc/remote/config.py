@@ -99,7 +99,7 @@ def _dig(tree: Dict[str, Any], dotted: str) -> Any:
 
 
 def _coerce(field: str, value: Any) -> Any:
-    default = getattr(PlatformSettings, field, None) if field in PlatformSettings.__dataclass_fields__ else None
+    """A setting's value (from a flag, the environment or YAML) as its field's type."""
     ftype = PlatformSettings.__dataclass_fields__[field].type
     if ftype == "bool":
         return value if isinstance(value, bool) else str(value).strip().lower() not in _BOOL_FALSE
@@ -109,7 +109,7 @@ def _coerce(field: str, value: Any) -> Any:
         return tuple(value)
     if field == "endpoint" and isinstance(value, str):
         return value[len("dns:///"):] if value.startswith("dns:///") else value
-    return value if value is not None else default
+    return value
 
 
 def load_settings(flags: Optional[Dict[str, Any]] = None, env: Optional[Mapping[str, str]] = None,

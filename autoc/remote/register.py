@@ -13,7 +13,7 @@ import dataclasses
 import hashlib
 import tarfile
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from flyteidl.admin import task_pb2
 from flyteidl.core import identifier_pb2, tasks_pb2
@@ -233,12 +233,11 @@ def diff_one(client, spec: task_pb2.TaskSpec) -> Outcome:
     return compare(spec, _server_template(client, spec), WOULD_CREATE)
 
 
-def register_specs(client, specs: Iterable[task_pb2.TaskSpec], version: str, opts: "RegisterOptions",
+def register_specs(client, specs: List[task_pb2.TaskSpec], version: str, opts: "RegisterOptions",
                    on_done) -> List[Outcome]:
     """What the server already holds at this version is compared locally (one listing instead of one call per
     task; unchanged trees re-register without a single write); only the rest is created or diffed one by one."""
     known = registered_at_version(client, opts.project, opts.domain, version)
-    specs = list(specs)
     if known is None:
         fn = diff_one if opts.dry_run else register_one
         return run_all(fn, client, specs, opts.concurrency, opts.keep_going or opts.dry_run, on_done)
@@ -260,24 +259,21 @@ def register_specs(client, specs: Iterable[task_pb2.TaskSpec], version: str, opt
     return [results[i] for i in sorted(results)]
 
 
-def run_all(fn: Callable, client, specs: Iterable[task_pb2.TaskSpec], concurrency: int, keep_going: bool,
+def run_all(fn: Callable, client, specs: Sequence[task_pb2.TaskSpec], concurrency: int, keep_going: bool,
             on_done: Callable[[Outcome], None]) -> List[Outcome]:
     """``fn(client, spec)`` for every spec, at most ``concurrency`` at once, in spec order in the result.
     Without ``keep_going`` no new call starts after the first conflict or failure."""
     results: Dict[int, Outcome] = {}
-    names: Dict[int, str] = {}
     stop = False
-    queue = enumerate(specs)
+    queue = iter(range(len(specs)))
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         pending = {}
         while True:
             while len(pending) < concurrency and not stop:
-                nxt = next(queue, None)
-                if nxt is None:
+                i = next(queue, None)
+                if i is None:
                     break
-                i, s = nxt
-                names[i] = s.template.id.name
-                pending[pool.submit(fn, client, s)] = i
+                pending[pool.submit(fn, client, specs[i])] = i
             if not pending:
                 break
             done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
@@ -288,13 +284,13 @@ def run_all(fn: Callable, client, specs: Iterable[task_pb2.TaskSpec], concurrenc
                 except AutocError:
                     raise
                 except Exception as e:  # a transport error that outlived the retries
-                    outcome = Outcome(names[i], FAILED, f"{type(e).__name__}: {e}")
+                    outcome = Outcome(specs[i].template.id.name, FAILED, f"{type(e).__name__}: {e}")
                 results[i] = outcome
                 on_done(outcome)
                 if outcome.status in (CONFLICT, FAILED) and not keep_going:
                     stop = True
-        for i, s in queue:
-            results[i] = Outcome(s.template.id.name, "skipped", "not attempted after an earlier failure")
+        for i in queue:
+            results[i] = Outcome(specs[i].template.id.name, "skipped", "not attempted after an earlier failure")
     return [results[i] for i in sorted(results)]
 
 
@@ -335,7 +331,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
              on_done: Callable[[Outcome], None] = lambda o: None) -> RegisterResult:
     """Serialize (or read) the specs under ``paths`` and register them; see the module docstring."""
     from autoc.image.config import ImageConfig
-    from autoc.serialize import SerializationSettings, iter_specs
+    from autoc.serialize import SerializationSettings, to_specs
     from autoc.serialize.settings import FastSerializationSettings
 
     bundle, dropped, distribution = None, [], None
@@ -358,12 +354,12 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
                                          project=opts.project, domain=opts.domain, env=opts.env,
                                          source_root=str(found.source_root))
 
-        def make_specs(version: str, dist: Optional[str]) -> Iterable[task_pb2.TaskSpec]:
+        def make_specs(version: str, dist: Optional[str]) -> List[task_pb2.TaskSpec]:
             s = dataclasses.replace(settings, version=version, fast_serialization_settings=None if bundle is None
                                     else FastSerializationSettings(True, DEST_DIR, dist))
-            return iter_specs(found.tasks, s)
+            return to_specs(found.tasks, s)[1]
 
-        base_specs = None if opts.version else list(make_specs("", PLACEHOLDER_DISTRIBUTION))
+        base_specs = None if opts.version else make_specs("", PLACEHOLDER_DISTRIBUTION)
         if base_specs is not None and bundle is None:
             make_specs = None  # the specs differ only in their identity, set below: no second translation
     version = opts.version or content_version(base_specs, bundle)

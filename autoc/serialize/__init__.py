@@ -11,8 +11,7 @@ from autoc.serialize.discover import Discovery, ModuleFailure, discover
 from autoc.serialize.settings import FastSerializationSettings, SerializationSettings
 from autoc.serialize.write import WrittenFile
 
-__all__ = ["SerializationSettings", "FastSerializationSettings", "SerializeResult", "serialize", "to_specs",
-           "iter_specs"]
+__all__ = ["SerializationSettings", "FastSerializationSettings", "SerializeResult", "serialize", "to_specs"]
 
 
 @dataclasses.dataclass
@@ -74,16 +73,6 @@ def pickle_warnings(tasks) -> List[str]:
                                f"travels as a pickle: only the same Python version can read it; prefer a "
                                f"dataclass or a supported type")
     return out
-
-
-def iter_specs(tasks, settings: SerializationSettings):
-    """TaskSpecs one at a time (names are settled and checked unique first); errors are raised as met."""
-    from autoc.serialize.translate import task_spec
-
-    for t in tasks:
-        t.loader_location()
-    check_unique_names(tasks)
-    return (task_spec(t, settings) for t in tasks)
 
 
 def to_specs(tasks, settings: SerializationSettings, keep_going: bool = False):

@@ -446,7 +446,7 @@ def get_transformer(t: Any) -> Transformer:
     origin = typing.get_origin(t)
     if origin is typing.Annotated:
         return get_transformer(typing.get_args(t)[0])
-    if t in REGISTRY if _hashable(t) else False:
+    if _hashable(t) and t in REGISTRY:
         return REGISTRY[t]
     if isinstance(t, type) and issubclass(t, enum.Enum):
         return _ENUM
