@@ -64,16 +64,14 @@ def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, 
             click.echo(f"{len(plans)} image(s); nothing was built (--dry-run).", err=True)
         return
 
-    from autoc.image.builders.docker import DockerImageBuilder
     from autoc.image.engine import ImageBuildEngine
 
     progress = _progress(verbose)
-    builder = DockerImageBuilder(offline=offline, progress=progress)
     records, failed = [], None
     for spec in specs:
         click.echo(f"image {spec.image_name()}: checking", err=True)
         try:
-            records.append(ImageBuildEngine.build_record(spec, assume_exists=assume_images_exist, builder=builder))
+            records.append(ImageBuildEngine.build_record(spec, assume_images_exist, offline, progress))
         except AutocError as e:
             failed = e
             break

@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import time
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, Optional, Tuple
 
 from autoc.errors import ImageConfigError
 
@@ -20,6 +20,11 @@ class ImageSpecBuilder(abc.ABC):
 
     builder_type: str = ""
     supported_fields: FrozenSet[str] = frozenset()
+    #: Run options the engine sets on the builder it picks, before it builds.
+    offline: bool = False
+    progress: Callable[[str], None] = staticmethod(lambda line: None)
+    #: What the last build pushed, for the engine to report.
+    last_digest: Optional[str] = None
 
     @abc.abstractmethod
     def build_image(self, image_spec) -> Optional[str]:
@@ -138,17 +143,20 @@ class ImageBuildEngine:
         return cls.build_record(image_spec).reference
 
     @classmethod
-    def build_record(cls, image_spec, assume_exists: bool = False, builder=None) -> BuildRecord:
-        """Build (base images first) unless the image exists; each distinct spec at most once per process."""
+    def build_record(cls, image_spec, assume_exists: bool = False, offline: bool = False,
+                     progress: Optional[Callable[[str], None]] = None) -> BuildRecord:
+        """Build (base images first) unless the image exists; each distinct spec at most once per process.
+        ``offline`` and ``progress`` are handed to whichever builder the spec gets."""
         from autoc.image.spec import ImageSpec
 
         key = image_spec.image_name()
         if key in cls._BUILT:
             return cls._BUILT[key]
         if isinstance(image_spec.base_image, ImageSpec):
-            cls.build_record(image_spec.base_image, assume_exists=assume_exists, builder=builder)
-        builder = builder if builder is not None and image_spec.builder in (None, "docker", "default") \
-            else cls._get_builder(image_spec.builder)
+            cls.build_record(image_spec.base_image, assume_exists, offline, progress)
+        builder = cls._get_builder(image_spec.builder)
+        builder.offline = offline
+        builder.progress = progress if progress is not None else (lambda line: None)
         bad = builder.unsupported_fields(image_spec)
         if bad:
             raise ImageConfigError(f"ImageSpec {image_spec.name}: builder {builder.builder_type!r} does not "
@@ -158,7 +166,7 @@ class ImageBuildEngine:
         if builder.should_build(image_spec, assume_exists=assume_exists):
             pushed = builder.build_image(image_spec)
             status = "built"
-            digest = getattr(builder, "last_digest", None)
+            digest = builder.last_digest
             if pushed is not None and pushed != key:
                 cls._IMAGE_NAME_TO_REAL_NAME[key] = pushed
                 reference = pushed

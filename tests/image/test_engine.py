@@ -137,3 +137,11 @@ def test_with_methods_return_new_specs(tmp_path, monkeypatch):
     assert s.packages == ["a"] and s2.packages == ["a", "b"]
     assert (s2.apt_packages, s2.commands, s2.copy) == (["git"], ["echo"], ["x"])
     assert s2.tag != s.tag and s.force_push().is_force_push and not s.is_force_push
+
+
+def test_run_options_reach_the_builder_the_registry_picks(recorder):
+    """build-image's --offline and progress go to whichever builder is chosen: a higher-priority plugin is used,
+    not bypassed by the default docker builder."""
+    lines = []
+    r = ImageBuildEngine.build_record(ImageSpec(name="opts", base_image="b:1"), offline=True, progress=lines.append)
+    assert r.builder == "recorder" and recorder.offline is True and recorder.progress == lines.append

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from autoc.errors import ImageConfigError
 from autoc.image.engine import ImageSpecBuilder
@@ -195,11 +195,6 @@ class DockerImageBuilder(ImageSpecBuilder):
 
     builder_type = "docker"
     supported_fields = SUPPORTED
-
-    def __init__(self, offline: bool = False, progress: Optional[Callable[[str], None]] = None):
-        self.offline = offline
-        self.progress = progress or (lambda line: None)
-        self.last_digest: Optional[str] = None
 
     @property
     def client(self):
