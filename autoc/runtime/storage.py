@@ -81,41 +81,36 @@ def _umask() -> int:
     return mask
 
 
-def download(src: str, dest: str, recursive: bool = False) -> str:
-    """Copy a file (or a directory with ``recursive``) to a local path; returns ``dest``."""
-    if is_remote(src):
-        fs = _fs(src)
-        if recursive:
-            os.makedirs(dest, exist_ok=True)
-            fs.get(src.rstrip("/") + "/", dest, recursive=True)
-        else:
-            os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
-            fs.get(src, dest)
-        return dest
-    src = _local(src)
+def _copy_local(src: str, dest: str, recursive: bool) -> None:
+    src, dest = _local(src), _local(dest)
     if recursive:
         shutil.copytree(src, dest, dirs_exist_ok=True)
     else:
         os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
         shutil.copyfile(src, dest)
+
+
+def download(src: str, dest: str, recursive: bool = False) -> str:
+    """Copy a file (or a directory with ``recursive``) to a local path; returns ``dest``."""
+    if not is_remote(src):
+        _copy_local(src, dest, recursive)
+    elif recursive:
+        os.makedirs(dest, exist_ok=True)
+        _fs(src).get(src.rstrip("/") + "/", dest, recursive=True)
+    else:
+        os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+        _fs(src).get(src, dest)
     return dest
 
 
 def upload(src: str, dest: str, recursive: bool = False) -> str:
     """Copy a local file or directory to ``dest`` (a local path or URL); returns ``dest``."""
-    if is_remote(dest):
-        fs = _fs(dest)
-        if recursive:
-            fs.put(src.rstrip("/") + "/", dest.rstrip("/"), recursive=True)
-        else:
-            fs.put(src, dest)
-        return dest
-    target = _local(dest)
-    if recursive:
-        shutil.copytree(src, target, dirs_exist_ok=True)
+    if not is_remote(dest):
+        _copy_local(src, dest, recursive)
+    elif recursive:
+        _fs(dest).put(src.rstrip("/") + "/", dest.rstrip("/"), recursive=True)
     else:
-        os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-        shutil.copyfile(src, target)
+        _fs(dest).put(src, dest)
     return dest
 
 
