@@ -58,7 +58,7 @@ class Interface:
 
     def __init__(self, inputs: Optional[Dict[str, Any]] = None, outputs: Optional[Dict[str, Any]] = None,
                  output_tuple_name: Optional[str] = None, docstring: Optional[Docstring] = None,
-                 defaults: Optional[Dict[str, Any]] = None):
+                 defaults: Optional[Dict[str, Any]] = None, output_tuple: Optional[type] = None):
         self._inputs: Dict[str, Any] = {}
         self.defaults: Dict[str, Any] = dict(defaults or {})
         for k, v in (inputs or {}).items():
@@ -67,7 +67,8 @@ class Interface:
             else:
                 self._inputs[k] = v
         self._outputs: Dict[str, Any] = dict(outputs or {})
-        self._output_tuple_name = output_tuple_name
+        self.output_tuple = output_tuple  # the NamedTuple class the outputs come in, if any
+        self._output_tuple_name = output_tuple_name or (output_tuple.__name__ if output_tuple else None)
         self.docstring = docstring
 
     @property
@@ -153,5 +154,5 @@ def transform_function_to_interface(fn: Callable, docstring: Optional[Docstring]
     if ret is inspect.Signature.empty and pickle_untyped:
         ret = Any
     outputs = extract_return_annotation(ret, where)
-    tuple_name = ret.__name__ if outputs and isinstance(ret, type) and hasattr(ret, "_fields") else None
-    return Interface(inputs, outputs, output_tuple_name=tuple_name, docstring=docstring, defaults=defaults)
+    named = ret if outputs and isinstance(ret, type) and hasattr(ret, "_fields") else None
+    return Interface(inputs, outputs, docstring=docstring, defaults=defaults, output_tuple=named)

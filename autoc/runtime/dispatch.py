@@ -6,7 +6,6 @@ shows up on a laptop rather than in the cluster.
 
 from __future__ import annotations
 
-import typing
 from typing import Any, Dict
 
 from flyteidl.core import literals_pb2
@@ -107,7 +106,6 @@ def local_execute(task, **kwargs) -> Any:
         return None
     if len(values) == 1 and not _is_namedtuple_return(task):
         return next(iter(values.values()))
-    ret = typing.get_type_hints(getattr(task, "task_function", None) or (lambda: None)).get("return")
-    if _is_namedtuple_return(task) and ret is not None:
-        return ret(**values)
+    if iface.output_tuple is not None:
+        return iface.output_tuple(**values)
     return tuple(values.values())

@@ -302,6 +302,8 @@ def test_local_call_goes_through_the_literal_round_trip():
 
     assert tasks.add(a=1) == 11
     assert tasks.two_outputs() == (1, "one")
+    result = tasks.stats(xs=[1.0, 3.0])
+    assert type(result) is tasks.Stats and result == tasks.Stats(2.0, 2)
     with pytest.raises(ValueError, match="bad value 2"):
         tasks.boom(x=2)
     from autoc.errors import TypeEngineError

@@ -31,6 +31,16 @@ def two_outputs() -> typing.Tuple[int, str]:
     return 1, "one"
 
 
+class Stats(typing.NamedTuple):
+    mean: float
+    count: int
+
+
+@task
+def stats(xs: typing.List[float]) -> Stats:
+    return Stats(sum(xs) / len(xs), len(xs))
+
+
 @task
 def nothing() -> None:
     pass
