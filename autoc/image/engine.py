@@ -126,7 +126,9 @@ class ImageBuildEngine:
         reg = cls.get_registry()
         if name is None:
             if not reg:
-                raise ImageConfigError("There is no image builder registered.")
+                raise ImageConfigError("There is no image builder registered.",
+                                       hint="ImageBuildEngine.register(name, builder, priority), or install a "
+                                            "package that provides one (entry-point group autoc.image_builders)")
             return max(reg.values(), key=lambda bp: bp[1])[0]
         if name not in reg:
             raise ImageConfigError(f"Image builder {name} is not registered.",

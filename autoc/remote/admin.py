@@ -84,7 +84,9 @@ class TokenSource:
             meta = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(), timeout=30)
             public = stub.GetPublicClientConfig(auth_pb2.PublicClientAuthConfigRequest(), timeout=30)
         except Exception as e:
-            raise AuthError(f"could not read the server's OAuth2 metadata: {_grpc_message(e)}") from None
+            raise AuthError(f"could not read the server's OAuth2 metadata: {_grpc_message(e)}",
+                            hint=f"if the server has no OAuth2 (AuthMetadataService), give a token with {TOKEN_ENV} "
+                                 f"or admin.command instead of client credentials") from None
         self.header = public.authorization_metadata_key or "authorization"
         form = {"grant_type": "client_credentials"}
         scopes = self.settings.scopes or tuple(public.scopes)
@@ -103,7 +105,9 @@ class TokenSource:
             raise AuthError(f"the token endpoint {meta.token_endpoint} refused the client credentials "
                             f"(HTTP {e.code})", hint="check admin.clientId and the client secret") from None
         except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
-            raise AuthError(f"could not get a token from {meta.token_endpoint}: {e}") from None
+            raise AuthError(f"could not get a token from {meta.token_endpoint}: {e}",
+                            hint="the server advertises this token endpoint; check it is reachable from here") \
+                from None
 
 
 def _grpc_message(e: Exception) -> str:

@@ -98,9 +98,11 @@ def upload(bundle: Bundle, resp) -> str:
     try:
         with urllib.request.urlopen(put, timeout=300) as r:
             if r.status not in (200, 201):
-                raise AutocError(f"uploading the code bundle failed with HTTP {r.status}")
+                raise AutocError(f"uploading the code bundle failed with HTTP {r.status}",
+                                 hint="retry; or register without a bundle (--copy none) from an image holding the code")
     except urllib.error.HTTPError as e:
-        raise AutocError(f"uploading the code bundle failed with HTTP {e.code}: {e.read()[:300]!r}") from None
+        raise AutocError(f"uploading the code bundle failed with HTTP {e.code}: {e.read()[:300]!r}",
+                         hint="a 403 means the signed URL expired or was refused; retry, or use --copy none") from None
     except (urllib.error.URLError, OSError) as e:
         raise AutocError(f"uploading the code bundle failed: {e}", hint="is the signed URL reachable?") from None
     return resp.native_url

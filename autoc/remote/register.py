@@ -100,7 +100,8 @@ def read_spec_files(paths: Sequence[str]) -> List[task_pb2.TaskSpec]:
         try:
             s.ParseFromString(data)
         except Exception as e:
-            raise UserInputError(f"{name} is not a TaskSpec: {e}") from None
+            raise UserInputError(f"{name} is not a TaskSpec: {e}",
+                                 hint="pass the files `autoc serialize` (or `pyflyte serialize`) wrote") from None
         specs.append(s)
     if not specs:
         raise UserInputError("no .pb task specs found", hint="pass the output folder of `autoc serialize`")

@@ -45,7 +45,8 @@ def _output_values(task, rval: Any) -> Dict[str, Any]:
         return {names[0]: rval}
     if not isinstance(rval, tuple) or len(rval) != len(names):
         raise TypeEngineError(f"task {task.name} declares {len(names)} outputs ({', '.join(names)}) but returned "
-                              f"{type(rval).__name__} {rval!r:.80}")
+                              f"{type(rval).__name__} {rval!r:.80}",
+                              hint=f"return a tuple of {len(names)} values, in the order of the annotation")
     return dict(zip(names, rval))
 
 
