@@ -35,6 +35,9 @@ import urllib.request
 import uuid
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+from common import Failed  # noqa: E402
+
 AUTOC = REPO / ".venv/bin/autoc"
 ORACLE_PY = REPO / ".oracle-venv/bin/python"
 PYFLYTE = REPO / ".oracle-venv/bin/pyflyte"
@@ -87,9 +90,6 @@ sys.argv = ["pyflyte", *sys.argv[1:]]
 main()
 '''
 
-
-class Failed(Exception):
-    pass
 
 
 def run(cmd: list, cwd: pathlib.Path, env: dict) -> tuple[float, str, str]:

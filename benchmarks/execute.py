@@ -25,9 +25,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+from common import Failed, run_once  # noqa: E402
+
 AUTOC = REPO / ".venv/bin/autoc"
 PYFLYTE_EXECUTE = REPO / ".oracle-venv/bin/pyflyte-execute"
 ORACLE_PYTHON = REPO / ".oracle-venv/bin/python"
@@ -80,24 +82,6 @@ t = getattr(tasks, name)
 lm = TypeEngine.dict_to_literal_map(FlyteContextManager.current_context(), eval(expr), t.python_interface.inputs)
 open(path, "wb").write(lm.to_flyte_idl().SerializeToString())
 '''
-
-
-class Failed(Exception):
-    pass
-
-
-def run_once(cmd: list[str], cwd: pathlib.Path, env: dict) -> tuple[float, int]:
-    """Run CMD to completion; return (wall seconds, peak RSS in KiB of that child)."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    stderr = p.stderr.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    p.returncode = code = os.waitstatus_to_exitcode(status)
-    p.stderr.close()
-    if code != 0:
-        raise Failed(f"{' '.join(map(str, cmd))} exited {code}:\n{stderr.decode(errors='replace')[-3000:]}")
-    return wall, usage.ru_maxrss  # KiB on Linux
 
 
 def read_output(tool: str, out: pathlib.Path):

@@ -36,6 +36,7 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+from common import Failed  # noqa: E402
 from generate import generate  # noqa: E402
 
 PYTHON = REPO / ".venv/bin/python"  # runs tests.admin_server (grpc + flyteidl live in autoc's venv)
@@ -46,9 +47,6 @@ PACKAGE, IMAGE, PROJECT, DOMAIN, VERSION = "bench_tasks", "ghcr.io/acme/app:v1",
 TARGETS = {"first": 5.0, "unchanged": 10.0}  # pyflyte seconds / autoc seconds
 TOOLS = ("autoc", "pyflyte")
 
-
-class Failed(Exception):
-    pass
 
 
 class Server:

@@ -22,48 +22,20 @@ import os
 import pathlib
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+from common import GNU_TIME, Failed, run_once  # noqa: E402
 from generate import generate  # noqa: E402
 
 AUTOC = REPO / ".venv/bin/autoc"
 PYFLYTE = REPO / ".oracle-venv/bin/pyflyte"
 SHIM = REPO / "tests/oracle_shim"
 IMAGE = "ghcr.io/acme/app:v1"
-GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 PACKAGE = "bench_tasks"
-
-
-class Failed(Exception):
-    pass
-
-
-def run_once(cmd: list[str], cwd: pathlib.Path, env: dict) -> tuple[float, int]:
-    """Run CMD to completion; return (wall seconds, peak RSS in KiB of that child)."""
-    if GNU_TIME:
-        with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
-            t0 = time.perf_counter()
-            p = subprocess.run([GNU_TIME, "-q", "-f", "%M", "-o", rss.name, *cmd], cwd=cwd, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            wall = time.perf_counter() - t0
-            code, stderr, peak = p.returncode, p.stderr, int(rss.read().split()[-1])
-    else:
-        t0 = time.perf_counter()
-        with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as p:
-            stderr = p.stderr.read()
-            _, status, usage = os.wait4(p.pid, 0)  # reaps the child: its own rusage, not a running total
-            wall = time.perf_counter() - t0
-            p.returncode = code = os.waitstatus_to_exitcode(status)
-        peak = usage.ru_maxrss  # KiB on Linux
-    if code != 0:
-        raise Failed(f"{' '.join(map(str, cmd))} exited {code}:\n{stderr.decode(errors='replace')[-3000:]}")
-    return wall, peak
 
 
 def compare(what: str, runs: dict, repeat: int, cwd: pathlib.Path) -> dict:
