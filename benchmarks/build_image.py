@@ -36,7 +36,7 @@ import uuid
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from common import Failed  # noqa: E402
+from common import Failed, compile_autoc  # noqa: E402
 
 AUTOC = REPO / ".venv/bin/autoc"
 ORACLE_PY = REPO / ".oracle-venv/bin/python"
@@ -195,6 +195,7 @@ def main() -> int:
     ap.add_argument("--no-fast", action="store_true",
                     help="run `pyflyte build` without --fast (it then hashes the loaded source files into the tag)")
     a = ap.parse_args()
+    compile_autoc()
     missing = [v for v in ("DOCKER_HOST", "AUTOC_REGISTRY", "AUTOC_BASE_IMAGE") if not os.environ.get(v)]
     if missing:
         sys.exit(f"{', '.join(missing)} not set: run  eval \"$(bash scripts/services)\"  first")

@@ -28,7 +28,7 @@ import tempfile
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from common import Failed, run_once  # noqa: E402
+from common import Failed, compile_autoc, run_once  # noqa: E402
 
 AUTOC = REPO / ".venv/bin/autoc"
 PYFLYTE_EXECUTE = REPO / ".oracle-venv/bin/pyflyte-execute"
@@ -148,6 +148,7 @@ def main() -> int:
                                                       "removed)")
     ap.add_argument("--strict", action="store_true", help="exit 3 if a target is missed")
     a = ap.parse_args()
+    compile_autoc()
 
     for exe in (AUTOC, PYFLYTE_EXECUTE, ORACLE_PYTHON):
         if not os.access(exe, os.X_OK):

@@ -36,7 +36,7 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import Failed  # noqa: E402
+from common import Failed, compile_autoc  # noqa: E402
 from generate import generate  # noqa: E402
 
 PYTHON = REPO / ".venv/bin/python"  # runs tests.admin_server (grpc + flyteidl live in autoc's venv)
@@ -170,6 +170,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1, help="fresh-server rounds per tool (median is reported)")
     ap.add_argument("--json", type=pathlib.Path, help="also write the results here")
     a = ap.parse_args()
+    compile_autoc()
     for exe in (PYTHON, AUTOC, PYFLYTE):
         if not os.access(exe, os.X_OK):
             sys.exit(f"missing {exe}: run scripts/setup-dev first")

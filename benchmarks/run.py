@@ -28,7 +28,7 @@ import tempfile
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import GNU_TIME, Failed, run_once  # noqa: E402
+from common import GNU_TIME, Failed, compile_autoc, run_once  # noqa: E402
 from generate import generate  # noqa: E402
 
 AUTOC = REPO / ".venv/bin/autoc"
@@ -83,6 +83,7 @@ def main() -> int:
     ap.add_argument("--root", type=pathlib.Path, help="where to generate the tree (default: a temp dir, removed)")
     ap.add_argument("--strict", action="store_true", help="exit 3 if a target is missed")
     a = ap.parse_args()
+    compile_autoc()
 
     for exe in (AUTOC, PYFLYTE):
         if not os.access(exe, os.X_OK):

@@ -6,16 +6,12 @@ Tokens are kept out of logs and errors: an UNAUTHENTICATED answer is reported wi
 
 from __future__ import annotations
 
-import base64
-import json
+import heapq
+import queue
 import random
-import shlex
-import subprocess
 import threading
 import time
-import urllib.parse
-import urllib.request
-from typing import Callable, Optional, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from autoc.errors import AutocError
 from autoc.remote.config import TOKEN_ENV, PlatformSettings, auth_mode
@@ -60,6 +56,8 @@ class TokenSource:
 
     def _fetch(self) -> str:
         import os
+        import shlex
+        import subprocess
 
         if self.mode == "env_token":
             return os.environ[TOKEN_ENV].strip()
@@ -73,6 +71,12 @@ class TokenSource:
         return self._client_credentials()
 
     def _client_credentials(self) -> str:
+        import base64
+        import json
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
         from flyteidl.service import auth_pb2, auth_pb2_grpc
 
         client_id, secret = self.settings.client_id, self.settings.client_secret()
@@ -165,33 +169,101 @@ class AdminClient:
         ALREADY_EXISTS, INVALID_ARGUMENT and the rest are returned to the caller at once (never retried)."""
         import grpc
 
-        refreshed = False
-        for attempt in range(self.retries + 1):
+        attempt, refreshed = 0, False
+        while True:
             self.attempts += 1
             try:
                 return method(request, metadata=self.tokens.metadata(), timeout=self.timeout)
             except grpc.RpcError as e:
-                code = e.code()
-                if code == grpc.StatusCode.UNAUTHENTICATED:
-                    if not refreshed and self.tokens.refresh():
-                        refreshed = True
-                        continue
-                    raise AuthError(f"{self.settings.endpoint} refused the credentials (UNAUTHENTICATED)",
-                                    hint=_auth_hint(self.tokens.mode)) from None
-                details = _grpc_message(e)
-                if code == grpc.StatusCode.UNAVAILABLE and any(t in details for t in _TLS_FAILURES):
-                    raise UnreachableError(f"TLS with {self.settings.endpoint} failed: {details.strip()[-300:]}",
-                                           hint="trust the server's CA with --ca-cert, or use --insecure for a "
-                                                "plaintext server") from None
-                if code.name in RETRYABLE and attempt < self.retries:
-                    time.sleep(self.backoff * (2 ** attempt) * random.uniform(0.5, 1.5))
+                action = self._after_failure(e, attempt, refreshed)
+                if action == GIVE_UP:
+                    raise
+                if action == REFRESH:  # a new token does not use up a retry
+                    refreshed = True
+                else:
+                    time.sleep(action)
+                    attempt += 1
+
+    def call_all(self, method: Callable, requests: Sequence, concurrency: int,
+                 on_result: Callable[[int, Any, Optional[Exception]], bool]) -> None:
+        """``method(requests[i])`` for every i, at most ``concurrency`` at once, as :meth:`call` does one.
+
+        The calls are asynchronous on the channel (no thread per call: on 2 cores, a thread pool of blocking calls
+        costs more CPU than the calls themselves). ``on_result(i, response, error)`` runs in the calling thread,
+        in completion order, once per request that was started, with ``error`` the final ``grpc.RpcError`` (after
+        retries) or None. When it returns False no further request is started; those already started still
+        report. AuthError and UnreachableError are raised as :meth:`call` raises them."""
+        n = len(requests)
+        completions: "queue.SimpleQueue" = queue.SimpleQueue()
+        retry_at: List[Tuple[float, int, int]] = []  # heap of (due, i, attempt)
+        refreshed = set()
+        active = 0  # started and not yet reported (in flight or waiting to be retried)
+        nxt = 0
+        stop = False
+
+        def start(i: int, attempt: int) -> None:
+            self.attempts += 1
+            fut = method.future(requests[i], metadata=self.tokens.metadata(), timeout=self.timeout)
+            fut.add_done_callback(lambda f: completions.put((i, attempt, f)))
+
+        while True:
+            now = time.monotonic()
+            while retry_at and retry_at[0][0] <= now:
+                _, i, attempt = heapq.heappop(retry_at)
+                start(i, attempt)
+            while not stop and nxt < n and active < concurrency:
+                start(nxt, 0)
+                nxt, active = nxt + 1, active + 1
+            if not active:
+                return
+            wait = max(0.0, retry_at[0][0] - now) if retry_at else None
+            try:
+                i, attempt, fut = completions.get(timeout=wait)
+            except queue.Empty:
+                continue
+            error = fut.exception()
+            if error is not None:
+                action = self._after_failure(error, attempt, i in refreshed)
+                if action == REFRESH:
+                    refreshed.add(i)
+                    start(i, attempt)
                     continue
-                if code == grpc.StatusCode.UNAVAILABLE:
-                    raise UnreachableError(f"cannot reach FlyteAdmin at {self.settings.endpoint} after "
-                                           f"{self.retries + 1} attempts: {details.strip()[-300:]}",
-                                           hint="check --endpoint (or FLYTE_PLATFORM_URL / admin.endpoint), and "
-                                                "--insecure for plaintext servers") from None
-                raise
+                if action != GIVE_UP:
+                    heapq.heappush(retry_at, (time.monotonic() + action, i, attempt + 1))
+                    continue
+            active -= 1
+            if not on_result(i, None if error is not None else fut.result(), error):
+                stop = True
+
+    def _after_failure(self, e: Exception, attempt: int, refreshed: bool):
+        """What to do after a failed attempt: REFRESH (the token, then call again), seconds to wait before
+        retrying, or GIVE_UP (return the error to the caller). Raises AuthError and UnreachableError."""
+        import grpc
+
+        if not isinstance(e, grpc.RpcError) or not callable(getattr(e, "code", None)):
+            return GIVE_UP
+        code = e.code()
+        if code == grpc.StatusCode.UNAUTHENTICATED:
+            if not refreshed and self.tokens.refresh():
+                return REFRESH
+            raise AuthError(f"{self.settings.endpoint} refused the credentials (UNAUTHENTICATED)",
+                            hint=_auth_hint(self.tokens.mode)) from None
+        details = _grpc_message(e) or ""
+        if code == grpc.StatusCode.UNAVAILABLE and any(t in details for t in _TLS_FAILURES):
+            raise UnreachableError(f"TLS with {self.settings.endpoint} failed: {details.strip()[-300:]}",
+                                   hint="trust the server's CA with --ca-cert, or use --insecure for a "
+                                        "plaintext server") from None
+        if code.name in RETRYABLE and attempt < self.retries:
+            return self.backoff * (2 ** attempt) * random.uniform(0.5, 1.5)
+        if code == grpc.StatusCode.UNAVAILABLE:
+            raise UnreachableError(f"cannot reach FlyteAdmin at {self.settings.endpoint} after "
+                                   f"{self.retries + 1} attempts: {details.strip()[-300:]}",
+                                   hint="check --endpoint (or FLYTE_PLATFORM_URL / admin.endpoint), and "
+                                        "--insecure for plaintext servers") from None
+        return GIVE_UP
+
+
+REFRESH, GIVE_UP = "refresh", "give-up"
 
 
 def _auth_hint(mode: str) -> str:

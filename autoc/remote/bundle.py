@@ -13,7 +13,6 @@ import gzip
 import hashlib
 import io
 import os
-import tarfile
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
@@ -57,6 +56,8 @@ def collect(root: Path, mode: str) -> Tuple[List[BundleFile], List[Tuple[str, st
 
 def build(files: Sequence[BundleFile], max_bytes: int = DEFAULT_MAX_BYTES) -> Bundle:
     raw = io.BytesIO()
+    import tarfile
+
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for f in files:
             data = f.path.read_bytes()

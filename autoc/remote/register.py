@@ -8,17 +8,15 @@ URL) to say what would happen.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import hashlib
-import tarfile
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from flyteidl.admin import task_pb2
 from flyteidl.core import identifier_pb2, tasks_pb2
 
-from autoc.errors import AutocError, ImageConfigError, UserInputError
+from autoc.errors import ImageConfigError, UserInputError
 from autoc.remote import bundle as bundles
 
 CREATED, UNCHANGED, CONFLICT, FAILED = "created", "unchanged", "conflict", "failed"
@@ -88,6 +86,8 @@ def read_spec_files(paths: Sequence[str]) -> List[task_pb2.TaskSpec]:
         elif p.suffix == ".pb":
             blobs.append((p.name, p.read_bytes()))
         else:
+            import tarfile
+
             with tarfile.open(p, "r:*") as tar:
                 for m in sorted(tar.getmembers(), key=lambda m: m.name):
                     if m.isfile() and m.name.endswith(".pb"):
@@ -108,12 +108,17 @@ def read_spec_files(paths: Sequence[str]) -> List[task_pb2.TaskSpec]:
     return specs
 
 
+def set_identity(spec: task_pb2.TaskSpec, project: str, domain: str, version: str) -> task_pb2.TaskSpec:
+    """``spec``, changed in place to be the task of that name in project/domain at version."""
+    spec.template.id.CopyFrom(identifier_pb2.Identifier(resource_type=identifier_pb2.TASK, project=project,
+                                                        domain=domain, name=spec.template.id.name, version=version))
+    return spec
+
+
 def with_identity(spec: task_pb2.TaskSpec, project: str, domain: str, version: str) -> task_pb2.TaskSpec:
     s = task_pb2.TaskSpec()
     s.CopyFrom(spec)
-    s.template.id.CopyFrom(identifier_pb2.Identifier(resource_type=identifier_pb2.TASK, project=project,
-                                                     domain=domain, name=spec.template.id.name, version=version))
-    return s
+    return set_identity(s, project, domain, version)
 
 
 def content_version(specs: Sequence[task_pb2.TaskSpec], bundle: Optional[bundles.Bundle]) -> str:
@@ -175,23 +180,39 @@ def _server_template(client, spec) -> Optional[tasks_pb2.TaskTemplate]:
     return task.closure.compiled_task.template
 
 
-def register_one(client, spec: task_pb2.TaskSpec) -> Outcome:
+def _failure(error: Exception) -> Outcome:
+    code = getattr(error, "code", None)
+    if callable(code):
+        return Outcome("", FAILED, f"{code().name}: {error.details() or ''}")
+    return Outcome("", FAILED, f"{type(error).__name__}: {error}")
+
+
+def created(client, spec: task_pb2.TaskSpec, error: Optional[Exception]) -> Outcome:
+    """The outcome of CreateTask for ``spec`` that answered ``error`` (None: it was created)."""
     import grpc
 
     name = spec.template.id.name
-    try:
-        client.call(client.admin.CreateTask, task_pb2.TaskCreateRequest(id=spec.template.id, spec=spec))
+    if error is None:
         return Outcome(name, CREATED)
-    except grpc.RpcError as e:
-        code, msg = e.code(), e.details() or ""
-        if code == grpc.StatusCode.ALREADY_EXISTS:
-            return Outcome(name, UNCHANGED)
-        if code == grpc.StatusCode.INVALID_ARGUMENT and "different structure" in msg:
-            server = _server_template(client, spec)
-            diff = template_diff(server, spec.template) if server is not None else []
-            return Outcome(name, CONFLICT, f"version {spec.template.id.version} exists with a different spec",
-                           diff)
-        return Outcome(name, FAILED, f"{code.name}: {msg}")
+    code = error.code() if isinstance(error, grpc.RpcError) else None
+    if code == grpc.StatusCode.ALREADY_EXISTS:
+        return Outcome(name, UNCHANGED)
+    if code == grpc.StatusCode.INVALID_ARGUMENT and "different structure" in (error.details() or ""):
+        server = _server_template(client, spec)
+        diff = template_diff(server, spec.template) if server is not None else []
+        return Outcome(name, CONFLICT, f"version {spec.template.id.version} exists with a different spec", diff)
+    return dataclasses.replace(_failure(error), name=name)
+
+
+def looked_up(spec: task_pb2.TaskSpec, task, error: Optional[Exception]) -> Outcome:
+    """The dry-run outcome for ``spec`` from GetTask's answer: the task, or NOT_FOUND (it would be created)."""
+    import grpc
+
+    if error is None:
+        return compare(spec, task.closure.compiled_task.template, WOULD_CREATE)
+    if isinstance(error, grpc.RpcError) and error.code() == grpc.StatusCode.NOT_FOUND:
+        return Outcome(spec.template.id.name, WOULD_CREATE)
+    return dataclasses.replace(_failure(error), name=spec.template.id.name)
 
 
 def registered_at_version(client, project: str, domain: str, version: str) -> Optional[Dict[str, tasks_pb2.TaskTemplate]]:
@@ -230,18 +251,14 @@ def compare(spec: task_pb2.TaskSpec, server: Optional[tasks_pb2.TaskTemplate], a
                    template_diff(server, spec.template))
 
 
-def diff_one(client, spec: task_pb2.TaskSpec) -> Outcome:
-    return compare(spec, _server_template(client, spec), WOULD_CREATE)
-
-
 def register_specs(client, specs: List[task_pb2.TaskSpec], version: str, opts: "RegisterOptions",
                    on_done) -> List[Outcome]:
     """What the server already holds at this version is compared locally (one listing instead of one call per
     task; unchanged trees re-register without a single write); only the rest is created or diffed one by one."""
     known = registered_at_version(client, opts.project, opts.domain, version)
     if known is None:
-        fn = diff_one if opts.dry_run else register_one
-        return run_all(fn, client, specs, opts.concurrency, opts.keep_going or opts.dry_run, on_done)
+        return run_all(client, specs, "lookup" if opts.dry_run else "create", opts.concurrency,
+                       opts.keep_going or opts.dry_run, on_done)
     results: Dict[int, Outcome] = {}
     todo = []
     for i, s in enumerate(specs):
@@ -255,44 +272,34 @@ def register_specs(client, specs: List[task_pb2.TaskSpec], version: str, opts: "
         for i in todo:
             results[i] = Outcome(specs[i].template.id.name, "skipped", "not attempted after an earlier conflict")
     else:
-        done = run_all(register_one, client, [specs[i] for i in todo], opts.concurrency, opts.keep_going, on_done)
+        done = run_all(client, [specs[i] for i in todo], "create", opts.concurrency, opts.keep_going, on_done)
         results.update(zip(todo, done))
     return [results[i] for i in sorted(results)]
 
 
-def run_all(fn: Callable, client, specs: Sequence[task_pb2.TaskSpec], concurrency: int, keep_going: bool,
+def run_all(client, specs: Sequence[task_pb2.TaskSpec], kind: str, concurrency: int, keep_going: bool,
             on_done: Callable[[Outcome], None]) -> List[Outcome]:
-    """``fn(client, spec)`` for every spec, at most ``concurrency`` at once, in spec order in the result.
-    Without ``keep_going`` no new call starts after the first conflict or failure."""
+    """CreateTask (``kind="create"``) or GetTask (``"lookup"``, for a dry run) for every spec, at most
+    ``concurrency`` at once, with outcomes in spec order. Without ``keep_going`` no new call starts after the
+    first conflict or failure; the tasks never tried are ``skipped``."""
+    from flyteidl.admin import common_pb2
+
+    if kind == "create":
+        method, requests = client.admin.CreateTask, [task_pb2.TaskCreateRequest(id=s.template.id, spec=s)
+                                                     for s in specs]
+    else:
+        method, requests = client.admin.GetTask, [common_pb2.ObjectGetRequest(id=s.template.id) for s in specs]
     results: Dict[int, Outcome] = {}
-    stop = False
-    queue = iter(range(len(specs)))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        pending = {}
-        while True:
-            while len(pending) < concurrency and not stop:
-                i = next(queue, None)
-                if i is None:
-                    break
-                pending[pool.submit(fn, client, specs[i])] = i
-            if not pending:
-                break
-            done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
-            for fut in done:
-                i = pending.pop(fut)
-                try:
-                    outcome = fut.result()
-                except AutocError:
-                    raise
-                except Exception as e:  # a transport error that outlived the retries
-                    outcome = Outcome(specs[i].template.id.name, FAILED, f"{type(e).__name__}: {e}")
-                results[i] = outcome
-                on_done(outcome)
-                if outcome.status in (CONFLICT, FAILED) and not keep_going:
-                    stop = True
-        for i in queue:
-            results[i] = Outcome(specs[i].template.id.name, "skipped", "not attempted after an earlier failure")
-    return [results[i] for i in sorted(results)]
+
+    def on_result(i: int, response, error: Optional[Exception]) -> bool:
+        outcome = created(client, specs[i], error) if kind == "create" else looked_up(specs[i], response, error)
+        results[i] = outcome
+        on_done(outcome)
+        return keep_going or outcome.status not in (CONFLICT, FAILED)
+
+    client.call_all(method, requests, max(1, concurrency), on_result)
+    return [results.get(i) or Outcome(s.template.id.name, "skipped", "not attempted after an earlier failure")
+            for i, s in enumerate(specs)]
 
 
 @dataclasses.dataclass
@@ -378,7 +385,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         # every spec is built before the first write (the bundle upload included): a task that cannot be
         # translated stops the run before anything is written (building them lazily during the calls was
         # measured: no faster on 2 cores)
-        specs = [with_identity(s, opts.project, opts.domain, version)
+        specs = [set_identity(s, opts.project, opts.domain, version)  # (base_specs are not needed any more)
                  for s in (make_specs(version, distribution) if make_specs else base_specs)]
         if location is not None and not opts.dry_run:
             bundles.upload(bundle, location)
