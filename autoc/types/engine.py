@@ -526,6 +526,11 @@ def _set_msgpack_annotation(lt: LiteralType) -> None:
 
 def _json_schema(t) -> Optional[dict]:
     """The JSON schema flytekit stores in a dataclass's metadata (mashumaro's draft 2020-12 builder)."""
+    from autoc.types.jsonschema import dataclass_schema
+
+    schema = dataclass_schema(t)  # the common cases, without importing mashumaro's builder
+    if schema is not None:
+        return schema
     try:
         from mashumaro.jsonschema import build_json_schema
 
