@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="override one of flyteadmin's default limits (cpu=2, memory=1Gi, gpu=1); 0 means none")
     p.add_argument("--project", action="append", default=[], metavar="NAME=DOMAIN,DOMAIN",
                    help=f"registered projects (default: {DEFAULT_PROJECTS})")
-    p.add_argument("--workers", type=int, default=16)
+    p.add_argument("--workers", type=int, help="handler threads (default: two per core, at least 4)")
     p.add_argument("--log-calls", action="store_true", help="print every call and its metadata to stderr")
     args = p.parse_args(argv)
 
