@@ -184,6 +184,22 @@ class AdminClient:
                     time.sleep(action)
                     attempt += 1
 
+    def prefetch(self, method: Callable, request) -> Callable[[], Any]:
+        """Start ``method(request)`` now, without waiting; the function returned gives its answer. If this first
+        attempt failed, that function makes the call again as :meth:`call` does (retries, token refresh, errors)."""
+        import grpc
+
+        self.attempts += 1
+        fut = method.future(request, metadata=self.tokens.metadata(), timeout=self.timeout)
+
+        def result():
+            try:
+                return fut.result()
+            except grpc.RpcError:
+                return self.call(method, request)
+
+        return result
+
     def call_all(self, method: Callable, requests: Sequence, concurrency: int,
                  on_result: Callable[[int, Any, Optional[Exception]], bool]) -> None:
         """``method(requests[i])`` for every i, at most ``concurrency`` at once, as :meth:`call` does one.

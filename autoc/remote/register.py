@@ -215,19 +215,28 @@ def looked_up(spec: task_pb2.TaskSpec, task, error: Optional[Exception]) -> Outc
     return dataclasses.replace(_failure(error), name=spec.template.id.name)
 
 
-def registered_at_version(client, project: str, domain: str, version: str) -> Optional[Dict[str, tasks_pb2.TaskTemplate]]:
-    """name -> template of every task the server holds at ``version`` (paginated ListTasks), or None when the
-    server cannot list that way (each task is then asked on its own)."""
-    import grpc
+def listing_request(project: str, domain: str, version: str, token: str = ""):
     from flyteidl.admin import common_pb2
+
+    return common_pb2.ResourceListRequest(id=common_pb2.NamedEntityIdentifier(project=project, domain=domain),
+                                          limit=500, token=token, filters=f"eq(version,{version})")
+
+
+def registered_at_version(client, project: str, domain: str, version: str,
+                          first_page: Optional[Callable] = None) -> Optional[Dict[str, tasks_pb2.TaskTemplate]]:
+    """name -> template of every task the server holds at ``version`` (paginated ListTasks), or None when the
+    server cannot list that way (each task is then asked on its own). ``first_page``: the answer to the first
+    request, already started with :meth:`AdminClient.prefetch`."""
+    import grpc
 
     found: Dict[str, tasks_pb2.TaskTemplate] = {}
     token = ""
     while True:
-        req = common_pb2.ResourceListRequest(id=common_pb2.NamedEntityIdentifier(project=project, domain=domain),
-                                             limit=500, token=token, filters=f"eq(version,{version})")
         try:
-            resp = client.call(client.admin.ListTasks, req)
+            if first_page is not None and not token:
+                resp = first_page()
+            else:
+                resp = client.call(client.admin.ListTasks, listing_request(project, domain, version, token))
         except grpc.RpcError as e:
             if e.code() in (grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.INVALID_ARGUMENT):
                 return None
@@ -252,10 +261,10 @@ def compare(spec: task_pb2.TaskSpec, server: Optional[tasks_pb2.TaskTemplate], a
 
 
 def register_specs(client, specs: List[task_pb2.TaskSpec], version: str, opts: "RegisterOptions",
-                   on_done) -> List[Outcome]:
+                   on_done, listing: Optional[Callable] = None) -> List[Outcome]:
     """What the server already holds at this version is compared locally (one listing instead of one call per
     task; unchanged trees re-register without a single write); only the rest is created or diffed one by one."""
-    known = registered_at_version(client, opts.project, opts.domain, version)
+    known = registered_at_version(client, opts.project, opts.domain, version, listing)
     if known is None:
         return run_all(client, specs, "lookup" if opts.dry_run else "create", opts.concurrency,
                        opts.keep_going or opts.dry_run, on_done)
@@ -372,10 +381,12 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             make_specs = None  # the specs differ only in their identity, set below: no second translation
     version = opts.version or content_version(base_specs, bundle)
 
-    client = None
+    client = listing = None
     if not opts.dry_run or opts.diff:
         client = client_factory()
     try:
+        if client is not None:  # what the server holds at this version: asked now, read after the translation
+            listing = client.prefetch(client.admin.ListTasks, listing_request(opts.project, opts.domain, version))
         location = None
         if bundle is not None:
             distribution = PLACEHOLDER_DISTRIBUTION
@@ -394,7 +405,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             for o in outcomes:
                 on_done(o)
         else:
-            outcomes = register_specs(client, specs, version, opts, on_done)
+            outcomes = register_specs(client, specs, version, opts, on_done, listing)
     finally:
         if client is not None:
             client.close()
