@@ -46,11 +46,14 @@ def load_platform(config_file, endpoint, insecure, ca_cert_file_path, project=No
 @click.option("--dry-run", is_flag=True, help="No upload and no create call; prints what would be registered.")
 @click.option("--diff", is_flag=True, help="With --dry-run: ask the server what would be created, unchanged or "
                                            "in conflict; exit 0 (no changes), 1 (changes) or 2 (errors).")
-@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True)
+@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
+              help="Calls in flight at once (transient failures are retried with backoff: UNAVAILABLE, "
+                   "DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED; AUTOC_ADMIN_RETRIES, default 6).")
 @click.option("--keep-going", is_flag=True, help="Register the rest after a conflict or failure (still exit 1).")
 @click.option("--assume-images-exist", is_flag=True,
               help="When a registry cannot say whether a task's ImageSpec image exists, assume it does.")
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one document with the summary and every task's outcome, for CI.")
 @connection_options
 @click.pass_context
 def register(ctx, paths, project, domain, version, images, source_root, copy, explain_bundle, max_bundle_size,

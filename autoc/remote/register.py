@@ -180,11 +180,12 @@ def _server_template(client, spec) -> Optional[tasks_pb2.TaskTemplate]:
     return task.closure.compiled_task.template
 
 
-def _failure(error: Exception) -> Outcome:
+def _failed(name: str, error: Exception) -> Outcome:
+    """A call that failed for good: the gRPC status and the server's message (or the exception)."""
     code = getattr(error, "code", None)
     if callable(code):
-        return Outcome("", FAILED, f"{code().name}: {error.details() or ''}")
-    return Outcome("", FAILED, f"{type(error).__name__}: {error}")
+        return Outcome(name, FAILED, f"{code().name}: {error.details() or ''}")
+    return Outcome(name, FAILED, f"{type(error).__name__}: {error}")
 
 
 def created(client, spec: task_pb2.TaskSpec, error: Optional[Exception]) -> Outcome:
@@ -201,7 +202,7 @@ def created(client, spec: task_pb2.TaskSpec, error: Optional[Exception]) -> Outc
         server = _server_template(client, spec)
         diff = template_diff(server, spec.template) if server is not None else []
         return Outcome(name, CONFLICT, f"version {spec.template.id.version} exists with a different spec", diff)
-    return dataclasses.replace(_failure(error), name=name)
+    return _failed(name, error)
 
 
 def looked_up(spec: task_pb2.TaskSpec, task, error: Optional[Exception]) -> Outcome:
@@ -212,7 +213,7 @@ def looked_up(spec: task_pb2.TaskSpec, task, error: Optional[Exception]) -> Outc
         return compare(spec, task.closure.compiled_task.template, WOULD_CREATE)
     if isinstance(error, grpc.RpcError) and error.code() == grpc.StatusCode.NOT_FOUND:
         return Outcome(spec.template.id.name, WOULD_CREATE)
-    return dataclasses.replace(_failure(error), name=spec.template.id.name)
+    return _failed(spec.template.id.name, error)
 
 
 def listing_request(project: str, domain: str, version: str, token: str = ""):
