@@ -39,6 +39,7 @@ class TokenSource:
         self.header = "authorization"
         self._token: Optional[str] = None
         self._lock = threading.Lock()
+        self.generation = 0  # how many tokens were fetched: which token a call was sent with
 
     def metadata(self) -> Tuple[Tuple[str, str], ...]:
         if self.mode == "none":
@@ -46,12 +47,16 @@ class TokenSource:
         with self._lock:
             if self._token is None:
                 self._token = self._fetch()
+                self.generation += 1
         return ((self.header, f"Bearer {self._token}"),)
 
-    def refresh(self) -> bool:
-        """Forget the token; True if a new one can be fetched (the call is then retried once)."""
+    def refresh(self, sent_with: Optional[int] = None) -> bool:
+        """Forget the token; True if a new one can be fetched (the call is then retried once). A call refused
+        with an older token (``sent_with``, a generation) keeps the newer one: many calls in flight when a token
+        expires fetch one new token, not one each."""
         with self._lock:
-            self._token = None
+            if sent_with is None or sent_with == self.generation:
+                self._token = None
         return self.mode in ("command", "client_credentials")
 
     def _fetch(self) -> str:
@@ -172,10 +177,12 @@ class AdminClient:
         attempt, refreshed = 0, False
         while True:
             self.attempts += 1
+            metadata = self.tokens.metadata()
+            sent_with = self.tokens.generation
             try:
-                return method(request, metadata=self.tokens.metadata(), timeout=self.timeout)
+                return method(request, metadata=metadata, timeout=self.timeout)
             except grpc.RpcError as e:
-                action = self._after_failure(e, attempt, refreshed)
+                action = self._after_failure(e, attempt, refreshed, sent_with)
                 if action == GIVE_UP:
                     raise
                 if action == REFRESH:  # a new token does not use up a retry
@@ -219,8 +226,10 @@ class AdminClient:
 
         def start(i: int, attempt: int) -> None:
             self.attempts += 1
-            fut = method.future(requests[i], metadata=self.tokens.metadata(), timeout=self.timeout)
-            fut.add_done_callback(lambda f: completions.put((i, attempt, f)))
+            metadata = self.tokens.metadata()
+            sent_with = self.tokens.generation
+            fut = method.future(requests[i], metadata=metadata, timeout=self.timeout)
+            fut.add_done_callback(lambda f: completions.put((i, attempt, sent_with, f)))
 
         while True:
             now = time.monotonic()
@@ -234,12 +243,12 @@ class AdminClient:
                 return
             wait = max(0.0, retry_at[0][0] - now) if retry_at else None
             try:
-                i, attempt, fut = completions.get(timeout=wait)
+                i, attempt, sent_with, fut = completions.get(timeout=wait)
             except queue.Empty:
                 continue
             error = fut.exception()
             if error is not None:
-                action = self._after_failure(error, attempt, i in refreshed)
+                action = self._after_failure(error, attempt, i in refreshed, sent_with)
                 if action == REFRESH:
                     refreshed.add(i)
                     start(i, attempt)
@@ -251,16 +260,17 @@ class AdminClient:
             if not on_result(i, None if error is not None else fut.result(), error):
                 stop = True
 
-    def _after_failure(self, e: Exception, attempt: int, refreshed: bool):
-        """What to do after a failed attempt: REFRESH (the token, then call again), seconds to wait before
-        retrying, or GIVE_UP (return the error to the caller). Raises AuthError and UnreachableError."""
+    def _after_failure(self, e: Exception, attempt: int, refreshed: bool, sent_with: Optional[int] = None):
+        """What to do after a failed attempt (sent with token generation ``sent_with``): REFRESH (the token, then
+        call again), seconds to wait before retrying, or GIVE_UP (return the error to the caller). Raises
+        AuthError and UnreachableError."""
         import grpc
 
         if not isinstance(e, grpc.RpcError) or not callable(getattr(e, "code", None)):
             return GIVE_UP
         code = e.code()
         if code == grpc.StatusCode.UNAUTHENTICATED:
-            if not refreshed and self.tokens.refresh():
+            if not refreshed and self.tokens.refresh(sent_with):
                 return REFRESH
             raise AuthError(f"{self.settings.endpoint} refused the credentials (UNAUTHENTICATED)",
                             hint=_auth_hint(self.tokens.mode)) from None

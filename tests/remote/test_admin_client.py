@@ -65,11 +65,12 @@ def test_transient_failures_are_retried_until_each_call_succeeds_exactly_once(tm
         assert len(server.tasks()) == 60 and server.writes == 60
 
 
-def test_a_rejected_token_is_fetched_again_once_then_accepted(tmp_path):
-    # the command prints a wrong token the first time and the right one afterwards
-    count = tmp_path / "count"
+def test_a_rejected_token_is_fetched_again_once_for_all_calls_in_flight(tmp_path):
+    # the command prints a stale token the first time and the right one afterwards, and logs every run
+    runs = tmp_path / "runs"
     script = tmp_path / "token.sh"
-    script.write_text(f"#!/bin/sh\nif [ -e {count} ]; then echo good; else touch {count}; echo stale; fi\n")
+    script.write_text(f"#!/bin/sh\necho run >> {runs}\n"
+                      f"if [ $(wc -l < {runs}) -gt 1 ]; then echo good; else echo stale; fi\n")
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     with AdminServer(db_path=str(tmp_path / "a.db"), require_token="good") as server:
         client = client_for(server, command=(str(script),))
@@ -77,6 +78,9 @@ def test_a_rejected_token_is_fetched_again_once_then_accepted(tmp_path):
         client.close()
         assert [e for _, _, e in reports] == [None] * 10
         assert len(server.tasks()) == 10
+        # four calls were refused with the stale token; one new token served them all
+        assert runs.read_text().count("run") == 2
+        assert server.calls["CreateTask"] == 14
 
 
 def test_a_token_rejected_twice_is_an_authentication_error(tmp_path):
