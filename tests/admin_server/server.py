@@ -191,7 +191,7 @@ class AdminServer:
 
 def default_workers() -> int:
     """Handler threads: two per core, at least 4. More only contend for the GIL: on 2 cores, a CreateTask cost
-    0.38-0.40 ms of server CPU with 16 threads against 0.31-0.32 ms with 4 (benchmarks/README.md)."""
+    0.38-0.40 ms of server CPU with 16 threads against 0.26-0.33 ms with 4 (benchmarks/README.md)."""
     return max(4, 2 * (os.cpu_count() or 1))
 
 
