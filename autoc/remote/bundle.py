@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import gzip
 import hashlib
-import io
 import os
 from pathlib import Path
 from typing import List, Sequence, Tuple
@@ -55,19 +53,10 @@ def collect(root: Path, mode: str) -> Tuple[List[BundleFile], List[Tuple[str, st
 
 
 def build(files: Sequence[BundleFile], max_bytes: int = DEFAULT_MAX_BYTES) -> Bundle:
-    raw = io.BytesIO()
-    import tarfile
+    from autoc.serialize.write import archive_bytes
 
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for f in files:
-            data = f.path.read_bytes()
-            info = tarfile.TarInfo(f.arcname)
-            info.size, info.mtime = len(data), FIXED_MTIME
-            info.mode = 0o755 if os.access(f.path, os.X_OK) else 0o644
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            tar.addfile(info, io.BytesIO(data))
-    data = gzip.compress(raw.getvalue(), compresslevel=6, mtime=0)
+    data = archive_bytes([(f.arcname, f.path.read_bytes(), 0o755 if os.access(f.path, os.X_OK) else 0o644)
+                          for f in files], mtime=FIXED_MTIME, compresslevel=6)
     if len(data) > max_bytes:
         top = sorted(files, key=lambda f: f.path.stat().st_size, reverse=True)[:5]
         biggest = ", ".join(f"{f.arcname} ({f.path.stat().st_size:,} B)" for f in top)

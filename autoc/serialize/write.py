@@ -66,34 +66,28 @@ def write_directory(out_dir: str, entries: Sequence[Tuple[str, bytes]]) -> None:
         tmp.rmdir()
 
 
-def archive_bytes(entries: Sequence[Tuple[str, bytes]]) -> bytes:
-    """A gzip'd tar with fixed mtimes, owners and modes: the same input gives the same bytes."""
+def archive_bytes(entries: Sequence[Tuple], mtime: int = 0, compresslevel: int = 9) -> bytes:
+    """A gzip'd tar with fixed mtimes, owners and modes: the same input gives the same bytes. Entries are
+    ``(name, data)`` (mode 0644) or ``(name, data, mode)``."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in entries:
+        for name, data, *mode in entries:
             info = tarfile.TarInfo(name)
-            info.size, info.mtime, info.mode = len(data), 0, 0o644
+            info.size, info.mtime, info.mode = len(data), mtime, mode[0] if mode else 0o644
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             tar.addfile(info, io.BytesIO(data))
-    return gzip.compress(raw.getvalue(), mtime=0)
+    return gzip.compress(raw.getvalue(), compresslevel=compresslevel, mtime=0)
 
 
 def write_archive(path: str, entries: Sequence[Tuple[str, bytes]], force: bool = True) -> int:
+    from autoc.runtime.storage import write_bytes
+
     target = Path(path)
     if target.exists() and not force:
         raise UserInputError(f"{path} already exists", hint="pass --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
     data = archive_bytes(entries)
-    fd, tmp = tempfile.mkstemp(prefix=".autoc-", dir=target.parent)
-    os.close(fd)
-    try:
-        _write(Path(tmp), data)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_bytes(str(target), data)  # atomic: a temp file renamed over the target
     return len(data)
 
 
