@@ -6,7 +6,7 @@ import json
 
 import click
 
-from autoc.cli.register import connection_options, load_platform
+from autoc.cli.options import connection_options, load_platform
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,28 +7,9 @@ import sys
 
 import click
 
+from autoc.cli.options import connection_options, load_platform
+
 EXIT_DIFFERENCES = 1
-
-
-def connection_options(f):
-    """--endpoint/--insecure/--ca-cert/--config: flags beat FLYTE_* variables, which beat the config file."""
-    for opt in reversed([
-        click.option("--config", "config_file", type=click.Path(dir_okay=False),
-                     help="flytectl/flytekit YAML config (default: FLYTECTL_CONFIG, then ~/.flyte/config.yaml)."),
-        click.option("--endpoint", help="FlyteAdmin host:port (admin.endpoint, FLYTE_PLATFORM_URL)."),
-        click.option("--insecure/--secure", default=None, help="Plaintext gRPC instead of TLS (admin.insecure)."),
-        click.option("--ca-cert", "ca_cert_file_path", type=click.Path(exists=True, dir_okay=False),
-                     help="CA certificate to trust (admin.caCertFilePath)."),
-    ]):
-        f = opt(f)
-    return f
-
-
-def load_platform(config_file, endpoint, insecure, ca_cert_file_path, project=None, domain=None):
-    from autoc.remote.config import load_settings
-
-    return load_settings({"endpoint": endpoint, "insecure": insecure, "ca_cert_file_path": ca_cert_file_path,
-                          "project": project, "domain": domain}, config_file=config_file)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

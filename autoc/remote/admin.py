@@ -33,8 +33,8 @@ _TLS_FAILURES = ("CERTIFICATE_VERIFY_FAILED", "SSL_ERROR", "WRONG_VERSION_NUMBER
 class TokenSource:
     """Produces the bearer token for calls, fetching it once and again after an UNAUTHENTICATED answer."""
 
-    def __init__(self, settings: PlatformSettings, channel_factory: Callable):
-        self.settings, self._channel_factory = settings, channel_factory
+    def __init__(self, settings: PlatformSettings, channel):
+        self.settings, self._channel = settings, channel  # the client's channel, for AuthMetadataService
         self.mode = auth_mode(settings)
         self.header = "authorization"
         self._token: Optional[str] = None
@@ -88,7 +88,7 @@ class TokenSource:
         if not client_id or not secret:
             raise AuthError("client credentials need both a client id and a client secret",
                             hint="set admin.clientId and admin.clientSecretLocation (or clientSecretEnvVar)")
-        stub = auth_pb2_grpc.AuthMetadataServiceStub(self._channel_factory())
+        stub = auth_pb2_grpc.AuthMetadataServiceStub(self._channel)
         try:
             meta = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(), timeout=30)
             public = stub.GetPublicClientConfig(auth_pb2.PublicClientAuthConfigRequest(), timeout=30)
@@ -124,6 +124,12 @@ def _grpc_message(e: Exception) -> str:
     return details() if callable(details) else str(e)
 
 
+def _host_port(endpoint: str) -> Tuple[str, int]:
+    """``host[:port]`` (or ``[ipv6][:port]``) as (host, port) for a TLS connection; port 443 when none is given."""
+    host, port = (endpoint, "") if ":" not in endpoint or endpoint.endswith("]") else endpoint.rsplit(":", 1)
+    return host.strip("[]"), int(port or 443)
+
+
 RETRYABLE = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED")
 
 
@@ -138,12 +144,11 @@ class AdminClient:
             retries = int(os.environ.get("AUTOC_ADMIN_RETRIES", "6"))
         self.settings, self.retries, self.backoff, self.timeout = settings, retries, backoff, timeout
         self._channel = self._make_channel()
-        self.tokens = TokenSource(settings, self._make_channel)
+        self.tokens = TokenSource(settings, self._channel)
         from flyteidl.service import admin_pb2_grpc, dataproxy_pb2_grpc
 
         self.admin = admin_pb2_grpc.AdminServiceStub(self._channel)
         self.dataproxy = dataproxy_pb2_grpc.DataProxyServiceStub(self._channel)
-        self.attempts = 0
 
     def _make_channel(self):
         import grpc
@@ -157,12 +162,12 @@ class AdminClient:
                 with open(s.ca_cert_file_path, "rb") as f:
                     roots = f.read()
             except OSError as e:
-                raise AutocError(f"cannot read the CA certificate {s.ca_cert_file_path}: {e.strerror}") from e
+                raise AutocError(f"cannot read the CA certificate {s.ca_cert_file_path}: {e.strerror}",
+                                 hint="check --ca-cert / admin.caCertFilePath") from e
         elif s.insecure_skip_verify:
             import ssl
 
-            host, _, port = s.endpoint.rpartition(":")
-            roots = ssl.get_server_certificate((host, int(port or 443))).encode()
+            roots = ssl.get_server_certificate(_host_port(s.endpoint)).encode()
         return grpc.secure_channel(s.endpoint, grpc.ssl_channel_credentials(roots), options=CHANNEL_OPTIONS)
 
     def close(self) -> None:
@@ -176,7 +181,6 @@ class AdminClient:
 
         attempt, refreshed = 0, False
         while True:
-            self.attempts += 1
             metadata = self.tokens.metadata()
             sent_with = self.tokens.generation
             try:
@@ -196,7 +200,6 @@ class AdminClient:
         attempt failed, that function makes the call again as :meth:`call` does (retries, token refresh, errors)."""
         import grpc
 
-        self.attempts += 1
         fut = method.future(request, metadata=self.tokens.metadata(), timeout=self.timeout)
 
         def result():
@@ -216,7 +219,7 @@ class AdminClient:
         in completion order, once per request that was started, with ``error`` the final ``grpc.RpcError`` (after
         retries) or None. When it returns False no further request is started; those already started still
         report. AuthError and UnreachableError are raised as :meth:`call` raises them."""
-        n = len(requests)
+        n, concurrency = len(requests), max(1, concurrency)
         completions: "queue.SimpleQueue" = queue.SimpleQueue()
         retry_at: List[Tuple[float, int, int]] = []  # heap of (due, i, attempt)
         refreshed = set()
@@ -225,7 +228,6 @@ class AdminClient:
         stop = False
 
         def start(i: int, attempt: int) -> None:
-            self.attempts += 1
             metadata = self.tokens.metadata()
             sent_with = self.tokens.generation
             fut = method.future(requests[i], metadata=metadata, timeout=self.timeout)

@@ -63,7 +63,8 @@ class PlatformSettings:
                 return Path(self.client_secret_location).read_text().strip()
             except OSError as e:
                 raise UserInputError(f"cannot read the client secret file {self.client_secret_location}: "
-                                     f"{e.strerror}") from e
+                                     f"{e.strerror}",
+                                     hint="check admin.clientSecretLocation, or use admin.clientSecretEnvVar") from e
         if self.client_secret_env_var:
             return os.environ.get(self.client_secret_env_var)
         return os.environ.get(_SECRET_ENV)
@@ -78,12 +79,14 @@ def find_config_file(explicit: Optional[str], env: Mapping[str, str]) -> Optiona
     if explicit:
         p = Path(explicit)
         if not p.is_file():
-            raise UserInputError(f"--config {explicit}: no such file")
+            raise UserInputError(f"--config {explicit}: no such file",
+                                 hint="check the path, or drop --config to use FLYTECTL_CONFIG or ~/.flyte/config.yaml")
         return p, "--config"
     if env.get("FLYTECTL_CONFIG"):
         p = Path(env["FLYTECTL_CONFIG"])
         if not p.is_file():
-            raise UserInputError(f"FLYTECTL_CONFIG={p}: no such file")
+            raise UserInputError(f"FLYTECTL_CONFIG={p}: no such file",
+                                 hint="unset FLYTECTL_CONFIG or point it at your config.yaml")
         return p, "FLYTECTL_CONFIG"
     home = Path(env.get("HOME", os.path.expanduser("~"))) / ".flyte" / "config.yaml"
     return (home, "~/.flyte/config.yaml") if home.is_file() else None
@@ -125,7 +128,8 @@ def load_settings(flags: Optional[Dict[str, Any]] = None, env: Optional[Mapping[
         try:
             tree = yaml.safe_load(found[0].read_text()) or {}
         except yaml.YAMLError as e:
-            raise UserInputError(f"{found[0]} is not valid YAML: {e}") from e
+            raise UserInputError(f"{found[0]} is not valid YAML: {e}",
+                                 hint="fix the YAML in that file (or pass --config with another one)") from e
     values: Dict[str, Any] = {}
     sources: Dict[str, str] = {}
     for field, (yaml_key, env_var) in _KEYS.items():

@@ -18,11 +18,10 @@ from flyteidl.core import identifier_pb2, tasks_pb2
 
 from autoc.errors import ImageConfigError, UserInputError
 from autoc.remote import bundle as bundles
+from autoc.remote.admin import _grpc_message
 
 CREATED, UNCHANGED, CONFLICT, FAILED = "created", "unchanged", "conflict", "failed"
 WOULD_CREATE, WOULD_REGISTER = "would-create", "would-register"
-PLACEHOLDER_DISTRIBUTION = "{{ .remote_package_path }}"
-DEST_DIR = "/root"
 
 
 @dataclasses.dataclass
@@ -95,7 +94,8 @@ def read_spec_files(paths: Sequence[str]) -> List[task_pb2.TaskSpec]:
     specs = []
     for name, data in blobs:
         if not name.endswith("_1.pb"):
-            raise UserInputError(f"{name} is not a task spec (only tasks, *_1.pb files, are registered by autoc)")
+            raise UserInputError(f"{name} is not a task spec (only tasks, *_1.pb files, are registered by autoc)",
+                                 hint="pass only the task files `autoc serialize` wrote (*_1.pb)")
         s = task_pb2.TaskSpec()
         try:
             s.ParseFromString(data)
@@ -182,10 +182,21 @@ def _server_template(client, spec) -> Optional[tasks_pb2.TaskTemplate]:
 
 def _failed(name: str, error: Exception) -> Outcome:
     """A call that failed for good: the gRPC status and the server's message (or the exception)."""
-    code = getattr(error, "code", None)
-    if callable(code):
-        return Outcome(name, FAILED, f"{code().name}: {error.details() or ''}")
+    import grpc
+
+    if isinstance(error, grpc.RpcError) and callable(getattr(error, "code", None)):
+        return Outcome(name, FAILED, f"{error.code().name}: {_grpc_message(error) or ''}")
     return Outcome(name, FAILED, f"{type(error).__name__}: {error}")
+
+
+def _conflict(spec: task_pb2.TaskSpec, diff: List[Tuple[str, str, str]]) -> Outcome:
+    return Outcome(spec.template.id.name, CONFLICT, f"version {spec.template.id.version} exists with a different spec",
+                   diff)
+
+
+def _skipped(spec: task_pb2.TaskSpec, after: str) -> Outcome:
+    """A task never tried because an earlier one ended in ``after`` (a conflict, a failure)."""
+    return Outcome(spec.template.id.name, "skipped", f"not attempted after an earlier {after}")
 
 
 def created(client, spec: task_pb2.TaskSpec, error: Optional[Exception]) -> Outcome:
@@ -200,8 +211,7 @@ def created(client, spec: task_pb2.TaskSpec, error: Optional[Exception]) -> Outc
         return Outcome(name, UNCHANGED)
     if code == grpc.StatusCode.INVALID_ARGUMENT and "different structure" in (error.details() or ""):
         server = _server_template(client, spec)
-        diff = template_diff(server, spec.template) if server is not None else []
-        return Outcome(name, CONFLICT, f"version {spec.template.id.version} exists with a different spec", diff)
+        return _conflict(spec, template_diff(server, spec.template) if server is not None else [])
     return _failed(name, error)
 
 
@@ -257,8 +267,7 @@ def compare(spec: task_pb2.TaskSpec, server: Optional[tasks_pb2.TaskTemplate], a
         return Outcome(name, absent)
     if _same(server, spec.template):
         return Outcome(name, UNCHANGED)
-    return Outcome(name, CONFLICT, f"version {spec.template.id.version} exists with a different spec",
-                   template_diff(server, spec.template))
+    return _conflict(spec, template_diff(server, spec.template))
 
 
 def register_specs(client, specs: List[task_pb2.TaskSpec], version: str, opts: "RegisterOptions",
@@ -280,7 +289,7 @@ def register_specs(client, specs: List[task_pb2.TaskSpec], version: str, opts: "
     stopped = any(o.status == CONFLICT for o in results.values()) and not opts.keep_going and not opts.dry_run
     if stopped:
         for i in todo:
-            results[i] = Outcome(specs[i].template.id.name, "skipped", "not attempted after an earlier conflict")
+            results[i] = _skipped(specs[i], "conflict")
     else:
         done = run_all(client, [specs[i] for i in todo], "create", opts.concurrency, opts.keep_going, on_done)
         results.update(zip(todo, done))
@@ -307,9 +316,8 @@ def run_all(client, specs: Sequence[task_pb2.TaskSpec], kind: str, concurrency: 
         on_done(outcome)
         return keep_going or outcome.status not in (CONFLICT, FAILED)
 
-    client.call_all(method, requests, max(1, concurrency), on_result)
-    return [results.get(i) or Outcome(s.template.id.name, "skipped", "not attempted after an earlier failure")
-            for i, s in enumerate(specs)]
+    client.call_all(method, requests, concurrency, on_result)
+    return [results.get(i) or _skipped(s, "failure") for i, s in enumerate(specs)]
 
 
 @dataclasses.dataclass
@@ -325,7 +333,6 @@ class RegisterOptions:
     concurrency: int = 16
     keep_going: bool = False
     max_bundle_bytes: int = bundles.DEFAULT_MAX_BYTES
-    env: Optional[Dict[str, str]] = None
     assume_images_exist: bool = False
 
 
@@ -350,7 +357,8 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
     """Serialize (or read) the specs under ``paths`` and register them; see the module docstring."""
     from autoc.image.config import ImageConfig
     from autoc.serialize import SerializationSettings, to_specs
-    from autoc.serialize.settings import FastSerializationSettings
+    from autoc.serialize.settings import DEFAULT_IN_CONTAINER_SRC_PATH, FastSerializationSettings
+    from autoc.serialize.translate import REMOTE_PACKAGE_PATH
 
     bundle, dropped, distribution = None, [], None
     if is_spec_input(paths):
@@ -369,15 +377,15 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             files, dropped = bundles.collect(found.source_root, opts.copy)
             bundle = bundles.build(files, opts.max_bundle_bytes)
         settings = SerializationSettings(image_config=ImageConfig.validate_image(None, "--image", opts.images),
-                                         project=opts.project, domain=opts.domain, env=opts.env,
+                                         project=opts.project, domain=opts.domain,
                                          source_root=str(found.source_root))
 
         def make_specs(version: str, dist: Optional[str]) -> List[task_pb2.TaskSpec]:
             s = dataclasses.replace(settings, version=version, fast_serialization_settings=None if bundle is None
-                                    else FastSerializationSettings(True, DEST_DIR, dist))
+                                    else FastSerializationSettings(True, DEFAULT_IN_CONTAINER_SRC_PATH, dist))
             return to_specs(found.tasks, s)[1]
 
-        base_specs = None if opts.version else make_specs("", PLACEHOLDER_DISTRIBUTION)
+        base_specs = None if opts.version else make_specs("", REMOTE_PACKAGE_PATH)
         if base_specs is not None and bundle is None:
             make_specs = None  # the specs differ only in their identity, set below: no second translation
     version = opts.version or content_version(base_specs, bundle)
@@ -390,7 +398,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             listing = client.prefetch(client.admin.ListTasks, listing_request(opts.project, opts.domain, version))
         location = None
         if bundle is not None:
-            distribution = PLACEHOLDER_DISTRIBUTION
+            distribution = REMOTE_PACKAGE_PATH
             if client is not None:  # signing a URL writes nothing
                 location = bundles.upload_location(client, bundle, opts.project, opts.domain)
                 distribution = location.native_url

@@ -16,6 +16,8 @@ from autoc.errors import AutocError, ImageConfigError, TaskDefinitionError
 from autoc.types.engine import to_literal_type
 
 ENTRYPOINT = ["autoc", "execute"]
+# stands for the code bundle's URL while it is not known (flytekit writes the same)
+REMOTE_PACKAGE_PATH = "{{ .remote_package_path }}"
 _RESOURCE_NAMES = {"cpu": tasks_pb2.Resources.CPU, "gpu": tasks_pb2.Resources.GPU,
                    "mem": tasks_pb2.Resources.MEMORY, "ephemeral_storage": tasks_pb2.Resources.EPHEMERAL_STORAGE}
 _POD_RESOURCE_KEYS = {"cpu": "cpu", "gpu": "gpu", "mem": "memory", "ephemeral_storage": "ephemeral-storage"}
@@ -78,7 +80,7 @@ def default_command(task, settings) -> List[str]:
     args = list(ENTRYPOINT)
     if settings.should_fast_serialize():
         fss = settings.fast_serialization_settings
-        args += ["--additional-distribution", fss.distribution_location or "{{ .remote_package_path }}",
+        args += ["--additional-distribution", fss.distribution_location or REMOTE_PACKAGE_PATH,
                  "--dest-dir", fss.destination_dir or "{{ .dest_dir }}"]
     args += ["--inputs", "{{.input}}", "--output-prefix", "{{.outputPrefix}}",
              "--raw-output-data-prefix", "{{.rawOutputDataPrefix}}",

@@ -8,7 +8,7 @@ import grpc
 import pytest
 from flyteidl.admin import common_pb2, task_pb2
 
-from autoc.remote.admin import AdminClient, AuthError, UnreachableError
+from autoc.remote.admin import AdminClient, AuthError, UnreachableError, _host_port
 from autoc.remote.config import PlatformSettings
 from tests.admin_server import AdminServer
 from tests.admin_server.test_admin_server import create_request
@@ -118,5 +118,17 @@ def test_a_prefetched_read_gives_the_answer_or_asks_again(tmp_path):
         with pytest.raises(grpc.RpcError) as e:
             failing()
         assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-        assert server.calls["ListTasks"] == 3  # the prefetch, then the one call() made
+        # the first listing, the failing prefetch, then the one call() it made (INVALID_ARGUMENT is not retried)
+        assert server.calls["ListTasks"] == 3
         client.close()
+
+
+@pytest.mark.parametrize("endpoint, expected", [
+    ("example.com", ("example.com", 443)),
+    ("example.com:8443", ("example.com", 8443)),
+    ("10.0.0.1:81", ("10.0.0.1", 81)),
+    ("[::1]", ("::1", 443)),
+    ("[::1]:8443", ("::1", 8443)),
+])
+def test_host_port_defaults_to_443(endpoint, expected):
+    assert _host_port(endpoint) == expected

@@ -24,9 +24,8 @@ def admin(tmp_path):
 
 
 def register(admin, *args, check=False, env=None):
-    full = dict(env or {})
     return run_autoc("register", *args, "--endpoint", admin.address, "--insecure", "--output", "json",
-                     check=check, env=full)
+                     check=check, env=env)
 
 
 def result(p):

@@ -1,0 +1,29 @@
+"""Command-line options shared by the commands that talk to FlyteAdmin (``autoc register``, ``autoc config show``).
+
+Kept apart from the commands so that one command does not import another (``autoc.cli.main`` loads each lazily).
+"""
+
+from __future__ import annotations
+
+import click
+
+
+def connection_options(f):
+    """--endpoint/--insecure/--ca-cert/--config: flags beat FLYTE_* variables, which beat the config file."""
+    for opt in reversed([
+        click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                     help="flytectl/flytekit YAML config (default: FLYTECTL_CONFIG, then ~/.flyte/config.yaml)."),
+        click.option("--endpoint", help="FlyteAdmin host:port (admin.endpoint, FLYTE_PLATFORM_URL)."),
+        click.option("--insecure/--secure", default=None, help="Plaintext gRPC instead of TLS (admin.insecure)."),
+        click.option("--ca-cert", "ca_cert_file_path", type=click.Path(exists=True, dir_okay=False),
+                     help="CA certificate to trust (admin.caCertFilePath)."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def load_platform(config_file, endpoint, insecure, ca_cert_file_path, project=None, domain=None):
+    from autoc.remote.config import load_settings
+
+    return load_settings({"endpoint": endpoint, "insecure": insecure, "ca_cert_file_path": ca_cert_file_path,
+                          "project": project, "domain": domain}, config_file=config_file)
