@@ -49,11 +49,15 @@ def main(argv: list[str] | None = None) -> int:
 
     projects = {k: v.split(",") for k, v in _pairs(args.project, "project").items()} or None
 
-    server = AdminServer(args.host, args.port, db_path=args.db, projects=projects, require_token=args.require_token,
-                         unavailable_fraction=args.unavailable_fraction, seed=args.seed, latency_ms=args.latency_ms,
-                         max_concurrency=args.max_concurrency, oauth_clients=_pairs(args.oauth_client, "oauth-client"),
-                         platform_limits=_pairs(args.platform_limit, "platform-limit"), workers=args.workers,
-                         log_calls=args.log_calls)
+    try:
+        server = AdminServer(args.host, args.port, db_path=args.db, projects=projects,
+                             require_token=args.require_token, unavailable_fraction=args.unavailable_fraction,
+                             seed=args.seed, latency_ms=args.latency_ms, max_concurrency=args.max_concurrency,
+                             oauth_clients=_pairs(args.oauth_client, "oauth-client"),
+                             platform_limits=_pairs(args.platform_limit, "platform-limit"), workers=args.workers,
+                             log_calls=args.log_calls)
+    except ValueError as e:  # a bad --platform-limit
+        raise SystemExit(str(e)) from None
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

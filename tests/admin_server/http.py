@@ -109,11 +109,12 @@ class HttpSide:
 
     Routes: ``PUT /upload/<token>`` (signed uploads), ``POST /oauth2/token``,
     ``GET /.well-known/oauth-authorization-server`` and ``GET /healthcheck``.
-    ``on_request(name, ok)`` is told about every request (for the server's counters).
+    ``on_request(name, ok, wrote)`` is told about every request (for the server's counters); ``wrote`` is true only
+    for an upload that stored its body.
     """
 
     def __init__(self, blobs: BlobStore, tokens: TokenIssuer, oauth_metadata: Callable[[], dict],
-                 on_request: Callable[[str, bool], None], host: str = "127.0.0.1"):
+                 on_request: Callable[[str, bool, bool], None], host: str = "127.0.0.1"):
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
@@ -126,7 +127,7 @@ class HttpSide:
                 if not path.startswith("/upload/"):
                     return self._reply(404, "not found", "PUT ?")
                 status, message = blobs.put(path[len("/upload/"):], body, self.headers.get("Content-MD5"))
-                self._reply(status, message, "PUT /upload")
+                self._reply(status, message, "PUT /upload", wrote=status < 300)
 
             def do_POST(self):
                 path = urllib.parse.urlsplit(self.path).path
@@ -157,8 +158,8 @@ class HttpSide:
                 length = int(self.headers.get("Content-Length") or 0)
                 return self.rfile.read(length) if length else b""
 
-            def _reply(self, status: int, payload, name: str) -> None:
-                on_request(name, status < 300)
+            def _reply(self, status: int, payload, name: str, wrote: bool = False) -> None:
+                on_request(name, status < 300, wrote)
                 if isinstance(payload, dict):
                     data, ctype = json.dumps(payload).encode(), "application/json"
                 else:

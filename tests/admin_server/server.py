@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from concurrent import futures
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence, TypeVar
 
 import grpc
 from flyteidl.admin import common_pb2, project_pb2, task_pb2, version_pb2
@@ -39,7 +39,7 @@ DEFAULT_PROJECTS = {"flytesnacks": ["development", "staging", "production"]}
 UNAUTHENTICATED = "Request unauthenticated with IdentityFilter"
 FAKE_BUCKET = "s3://fake-bucket"
 MAX_UPLOAD_EXPIRY_S = 3600  # flyteadmin's dataProxy.upload.maxExpiresIn default
-_UNAUTHENTICATED_SERVICES = {"flyteidl.service.AuthMetadataService", "grpc.health.v1.Health"}
+_UNAUTHENTICATED_SERVICES = {"flyteidl.service.AuthMetadataService"}
 _RANDOM_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand
 
 
@@ -157,10 +157,10 @@ class AdminServer:
         with self._lock:
             self._writes += 1
 
-    def _on_http_request(self, name: str, ok: bool) -> None:
+    def _on_http_request(self, name: str, ok: bool, wrote: bool) -> None:
         with self._lock:
             self._calls[name] += 1
-            if ok and name == "PUT /upload":
+            if wrote:
                 self._writes += 1
         if self.log_calls:
             _log(f"HTTP {name} {'ok' if ok else 'rejected'}")
@@ -276,20 +276,22 @@ class _AdminService(admin_pb2_grpc.AdminServiceServicer):
             raise validate.missing("id")
         _require(request.id.project, "project")
         _require(request.id.domain, "domain")
-        offset = _page_start(request.limit, request.token, "ListTasks")
-        version = validate.version_filter(request.filters)
-        rows = self.server.store.list(request.id.project, request.id.domain, request.id.name or None, version)
-        page = rows[offset:offset + request.limit]
-        token = str(offset + len(page)) if len(page) == request.limit else ""
+
+        def rows():
+            version = validate.version_filter(request.filters)
+            return self.server.store.list(request.id.project, request.id.domain, request.id.name or None, version)
+
+        page, token = _page(rows, request.limit, request.token, "ListTasks")
         return task_pb2.TaskList(tasks=[_task(r) for r in page], token=token)
 
     def ListTaskIds(self, request: common_pb2.NamedEntityIdentifierListRequest, context):
         _require(request.project, "project")
         _require(request.domain, "domain")
-        offset = _page_start(request.limit, request.token, "ListUniqueTaskIdentifiers")
-        names = sorted({r.key.name for r in self.server.store.list(request.project, request.domain)})
-        page = names[offset:offset + request.limit]
-        token = str(offset + len(page)) if len(page) == request.limit else ""
+
+        def names():
+            return sorted({r.key.name for r in self.server.store.list(request.project, request.domain)})
+
+        page, token = _page(names, request.limit, request.token, "ListUniqueTaskIdentifiers")
         return common_pb2.NamedEntityIdentifierList(
             entities=[common_pb2.NamedEntityIdentifier(project=request.project, domain=request.domain, name=n)
                       for n in page], token=token)
@@ -320,14 +322,19 @@ def _require(value: str, field: str) -> None:
         raise validate.missing(field)
 
 
-def _page_start(limit: int, token: str, rpc: str) -> int:
+_T = TypeVar("_T")
+
+
+def _page(items: Callable[[], Sequence[_T]], limit: int, token: str, rpc: str) -> tuple[Sequence[_T], str]:
+    """flyteadmin's offset paging: the page of ``items()`` that ``token`` (an offset) starts, and the next token ("" on
+    the last page). ``items`` is called only once limit and token are valid, so their errors come first."""
     if limit == 0:
         raise invalid("invalid value for limit")
-    if not token:
-        return 0
-    if not token.isdigit():
+    if token and not token.isdigit():
         raise invalid(f"invalid pagination token {token} for {rpc}")
-    return int(token)
+    offset = int(token or 0)
+    page = items()[offset:offset + limit]
+    return page, str(offset + len(page)) if len(page) == limit else ""
 
 
 def _task(stored: StoredTask) -> task_pb2.Task:

@@ -54,10 +54,6 @@ class TaskStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(SCHEMA)
 
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
     def create_if_absent(self, key: TaskKey, spec: bytes, digest: str) -> StoredTask | None:
         """Insert the task unless the key is taken; returns the task already stored under the key, if any.
 

@@ -31,10 +31,8 @@ from google.protobuf import duration_pb2
 
 from tests.admin_server import AdminServer, TaskKey
 from tests.admin_server.quantity import ERR_FORMAT_WRONG, ERR_NUMERIC, ERR_SUFFIX, QuantityError, parse_quantity
+from tests.conftest import EXAMPLES, REPO, SHIM
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
-SHIM = REPO / "tests" / "oracle_shim"
 IMAGES = ["--image", "ghcr.io/acme/app:v1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
 GENEROUS_LIMITS = ["--platform-limit", "cpu=64", "--platform-limit", "memory=1Ti", "--platform-limit", "gpu=8"]
 PROJECT, DOMAIN = "flytesnacks", "development"
@@ -48,24 +46,15 @@ def server():
         yield s
 
 
-@contextlib.contextmanager
-def channel_to(server: AdminServer):
-    ch = grpc.insecure_channel(server.address)
-    try:
-        yield ch
-    finally:
-        ch.close()
-
-
 @pytest.fixture
 def admin(server):
-    with channel_to(server) as ch:
+    with grpc.insecure_channel(server.address) as ch:
         yield admin_pb2_grpc.AdminServiceStub(ch)
 
 
 @pytest.fixture
 def dataproxy(server):
-    with channel_to(server) as ch:
+    with grpc.insecure_channel(server.address) as ch:
         yield dataproxy_pb2_grpc.DataProxyServiceStub(ch)
 
 
@@ -99,6 +88,15 @@ def rpc_error(call, *args, **kwargs) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as info:
         call(*args, **kwargs)
     return info.value
+
+
+def status_of(call, *args, **kwargs) -> grpc.StatusCode:
+    """The status ``call`` ends with: OK, or the code of the RpcError it raised."""
+    try:
+        call(*args, **kwargs)
+    except grpc.RpcError as e:
+        return e.code()
+    return grpc.StatusCode.OK
 
 
 def resources(requests=None, limits=None) -> tasks_pb2.Resources:
@@ -214,25 +212,18 @@ def test_unimplemented_rpcs_say_so_and_are_counted(server, admin):
 
 
 def test_concurrent_identical_creates_store_exactly_once(server):
-    with channel_to(server) as ch:
+    with grpc.insecure_channel(server.address) as ch:
         stub = admin_pb2_grpc.AdminServiceStub(ch)
 
-        def create(_):
-            try:
-                stub.CreateTask(create_request())
-                return grpc.StatusCode.OK
-            except grpc.RpcError as e:
-                return e.code()
-
         with futures.ThreadPoolExecutor(12) as pool:
-            codes = list(pool.map(create, range(24)))
+            codes = list(pool.map(lambda _: status_of(stub.CreateTask, create_request()), range(24)))
     assert codes.count(grpc.StatusCode.OK) == 1
     assert codes.count(grpc.StatusCode.ALREADY_EXISTS) == 23
     assert server.writes == 1 and server.calls["CreateTask"] == 24
 
 
 def test_store_stays_readable_after_stop():
-    with AdminServer() as server, channel_to(server) as ch:
+    with AdminServer() as server, grpc.insecure_channel(server.address) as ch:
         admin_pb2_grpc.AdminServiceStub(ch).CreateTask(create_request())
     assert server.tasks() == [TaskKey(PROJECT, DOMAIN, "t", "v1")]
     assert server.task_spec(PROJECT, DOMAIN, "t", "v1").template.type == "python-task"
@@ -240,12 +231,12 @@ def test_store_stays_readable_after_stop():
 
 def test_sqlite_file_survives_a_restart(tmp_path):
     db = tmp_path / "admin.db"
-    with AdminServer(db_path=str(db)) as first, channel_to(first) as ch:
+    with AdminServer(db_path=str(db)) as first, grpc.insecure_channel(first.address) as ch:
         admin_pb2_grpc.AdminServiceStub(ch).CreateTask(create_request())
     with sqlite3.connect(db) as conn:
         (name, digest), = conn.execute("SELECT name, digest FROM tasks").fetchall()
     assert name == "t" and re.fullmatch("[0-9a-f]{64}", digest)
-    with AdminServer(db_path=str(db)) as second, channel_to(second) as ch:
+    with AdminServer(db_path=str(db)) as second, grpc.insecure_channel(second.address) as ch:
         stub = admin_pb2_grpc.AdminServiceStub(ch)
         assert stub.GetTask(common_pb2.ObjectGetRequest(id=task_id())).id.name == "t"
         assert rpc_error(stub.CreateTask, create_request()).code() == grpc.StatusCode.ALREADY_EXISTS
@@ -377,7 +368,7 @@ def test_valid_edge_cases_are_accepted(server, admin, mutate):
 
 def test_platform_limits_and_projects_are_configurable():
     with AdminServer(platform_limits={"cpu": "8", "memory": "16Gi"}, projects={"acme": ["dev"]}) as server, \
-            channel_to(server) as ch:
+            grpc.insecure_channel(server.address) as ch:
         stub = admin_pb2_grpc.AdminServiceStub(ch)
         request = create_request(resources=resources({"cpu": "4", "memory": "8Gi", "gpu": "1"}))
         request.id.project, request.id.domain = "acme", "dev"
@@ -489,7 +480,7 @@ def test_without_a_filename_a_random_one_is_chosen(dataproxy):
 # --- authentication ----------------------------------------------------------------------------------------------
 
 def test_token_is_required_when_configured():
-    with AdminServer(require_token="tok") as server, channel_to(server) as ch:
+    with AdminServer(require_token="tok") as server, grpc.insecure_channel(server.address) as ch:
         admin = admin_pb2_grpc.AdminServiceStub(ch)
         dataproxy = dataproxy_pb2_grpc.DataProxyServiceStub(ch)
         auth = auth_pb2_grpc.AuthMetadataServiceStub(ch)
@@ -512,7 +503,8 @@ def test_token_is_required_when_configured():
 
 
 def test_oauth2_metadata_and_client_credentials():
-    with AdminServer(require_token="tok", oauth_clients={"ci": "s3cret:/+"}) as server, channel_to(server) as ch:
+    with AdminServer(require_token="tok", oauth_clients={"ci": "s3cret:/+"}) as server, \
+            grpc.insecure_channel(server.address) as ch:
         auth = auth_pb2_grpc.AuthMetadataServiceStub(ch)
         meta = auth.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest())
         assert meta.token_endpoint == f"{server.http_url}/oauth2/token"
@@ -547,7 +539,7 @@ def test_oauth2_metadata_and_client_credentials():
 # --- fault injection ---------------------------------------------------------------------------------------------
 
 def test_always_unavailable_stores_nothing():
-    with AdminServer(unavailable_fraction=1.0) as server, channel_to(server) as ch:
+    with AdminServer(unavailable_fraction=1.0) as server, grpc.insecure_channel(server.address) as ch:
         admin = admin_pb2_grpc.AdminServiceStub(ch)
         for _ in range(3):
             assert rpc_error(admin.CreateTask, create_request()).code() == grpc.StatusCode.UNAVAILABLE
@@ -558,15 +550,9 @@ def test_always_unavailable_stores_nothing():
 
 
 def _outcomes(seed: int, n: int = 40) -> list[grpc.StatusCode]:
-    with AdminServer(unavailable_fraction=0.5, seed=seed) as server, channel_to(server) as ch:
+    with AdminServer(unavailable_fraction=0.5, seed=seed) as server, grpc.insecure_channel(server.address) as ch:
         admin = admin_pb2_grpc.AdminServiceStub(ch)
-        out = []
-        for i in range(n):
-            try:
-                admin.CreateTask(create_request(f"t{i}"))
-                out.append(grpc.StatusCode.OK)
-            except grpc.RpcError as e:
-                out.append(e.code())
+        out = [status_of(admin.CreateTask, create_request(f"t{i}")) for i in range(n)]
         assert len(server.tasks()) == out.count(grpc.StatusCode.OK) == server.writes
         return out
 
@@ -579,31 +565,23 @@ def test_unavailable_fraction_is_seeded():
 
 
 def test_retrying_through_unavailable_stores_once():
-    with AdminServer(unavailable_fraction=0.6, seed=3) as server, channel_to(server) as ch:
+    with AdminServer(unavailable_fraction=0.6, seed=3) as server, grpc.insecure_channel(server.address) as ch:
         admin = admin_pb2_grpc.AdminServiceStub(ch)
         codes = []
         while not codes or codes[-1] == grpc.StatusCode.UNAVAILABLE:
-            try:
-                admin.CreateTask(create_request())
-                codes.append(grpc.StatusCode.OK)
-            except grpc.RpcError as e:
-                codes.append(e.code())
+            codes.append(status_of(admin.CreateTask, create_request()))
         assert codes[-1] == grpc.StatusCode.OK
         assert server.tasks() == [TaskKey(PROJECT, DOMAIN, "t", "v1")] and server.writes == 1
 
 
 def test_max_concurrency_rejects_the_excess():
-    with AdminServer(max_concurrency=2, latency_ms=400) as server, channel_to(server) as ch:
+    with AdminServer(max_concurrency=2, latency_ms=400) as server, grpc.insecure_channel(server.address) as ch:
         admin = admin_pb2_grpc.AdminServiceStub(ch)
         barrier = threading.Barrier(5)
 
         def create(i):
             barrier.wait()
-            try:
-                admin.CreateTask(create_request(f"t{i}"))
-                return grpc.StatusCode.OK
-            except grpc.RpcError as e:
-                return e.code()
+            return status_of(admin.CreateTask, create_request(f"t{i}"))
 
         with futures.ThreadPoolExecutor(5) as pool:
             codes = list(pool.map(create, range(5)))
@@ -614,7 +592,7 @@ def test_max_concurrency_rejects_the_excess():
 
 
 def test_latency_is_added_to_every_call():
-    with AdminServer(latency_ms=150) as server, channel_to(server) as ch:
+    with AdminServer(latency_ms=150) as server, grpc.insecure_channel(server.address) as ch:
         admin = admin_pb2_grpc.AdminServiceStub(ch)
         admin.ListProjects(project_pb2.ProjectListRequest())  # connect first
         start = time.monotonic()
@@ -646,6 +624,17 @@ def standalone(*args: str, timeout: float = 20):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.mark.parametrize("limit, message", [
+    ("mem=1Gi", "unknown platform limit 'mem'; use one of cpu, memory, gpu, ephemeral_storage"),
+    ("cpu=lots", f"--platform-limit cpu=lots: {ERR_FORMAT_WRONG}"),
+])
+def test_standalone_mode_rejects_a_bad_platform_limit(limit, message):
+    p = subprocess.run([sys.executable, "-m", "tests.admin_server", "--port", "0", "--platform-limit", limit],
+                       cwd=REPO, capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and "READY" not in p.stdout
+    assert message in p.stderr and "Traceback" not in p.stderr
 
 
 def test_standalone_mode_prints_ready_and_serves(tmp_path):

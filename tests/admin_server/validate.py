@@ -58,9 +58,15 @@ def platform_limits_from(overrides: Mapping[str, str] | None) -> dict[int, Quant
     as in flyteadmin's ``taskResourceSetToMap``."""
     out = {}
     for key, text in {**DEFAULT_PLATFORM_LIMITS, **(overrides or {})}.items():
-        q = parse_quantity(str(text))
+        name = _LIMIT_KEYS.get(key.lower())
+        if name is None:
+            raise ValueError(f"unknown platform limit {key!r}; use one of {', '.join(_LIMIT_KEYS)}")
+        try:
+            q = parse_quantity(str(text))
+        except QuantityError as e:
+            raise ValueError(f"--platform-limit {key}={text}: {e}") from None
         if q.value:
-            out[_LIMIT_KEYS[key.lower()]] = q
+            out[name] = q
     return out
 
 
@@ -92,10 +98,10 @@ def validate_task(request: task_pb2.TaskCreateRequest, projects: Mapping[str, Se
     validate_project_and_domain(projects, request.id.project, request.id.domain)
     if not request.HasField("spec") or not request.spec.HasField("template"):
         raise missing("spec")
-    _validate_template(request.id, request.spec.template, platform_limits)
+    _validate_template(request.spec.template, platform_limits)
 
 
-def _validate_template(ident, template: tasks_pb2.TaskTemplate, platform_limits) -> None:
+def _validate_template(template: tasks_pb2.TaskTemplate, platform_limits) -> None:
     if not template.type:
         raise missing("type")
     if not template.HasField("metadata"):
