@@ -24,25 +24,16 @@ import argparse
 import json
 import os
 import pathlib
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
 import uuid
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "benchmarks"))
-from common import Failed, compile_autoc  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from common import (AUTOC, DOCKER, ORACLE_PYTHON, PYFLYTE, SHIM, Failed, compile_autoc, in_root,  # noqa: E402
+                    require, run_captured)
 
-AUTOC = REPO / ".venv/bin/autoc"
-ORACLE_PY = REPO / ".oracle-venv/bin/python"
-PYFLYTE = REPO / ".oracle-venv/bin/pyflyte"
-SHIM = REPO / "tests/oracle_shim"
-DOCKER = "/usr/bin/docker"
 TASK = "add"  # the task pyflyte is asked to build the image of (all tasks share the one image)
 
 MODULE = '''\
@@ -91,16 +82,6 @@ main()
 '''
 
 
-
-def run(cmd: list, cwd: pathlib.Path, env: dict) -> tuple[float, str, str]:
-    t0 = time.perf_counter()
-    p = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if p.returncode != 0:
-        raise Failed(f"{' '.join(map(str, cmd))} exited {p.returncode}:\n{(p.stdout + p.stderr)[-3000:]}")
-    return wall, p.stdout, p.stderr
-
-
 def autoc_statuses(stdout: str) -> list[str]:
     out = json.loads(stdout)
     if not out.get("ok"):
@@ -137,21 +118,21 @@ def bench(a, root: pathlib.Path) -> dict:
     print(f"project {root}/tasks.py, image name {name}; DOCKER_HOST={env.get('DOCKER_HOST')}", flush=True)
 
     # autoc: build and push once
-    wall, out, _ = run([AUTOC, "build-image", ".", "--offline", "--output", "json"], root, env_autoc)
+    wall, out, _ = run_captured([AUTOC, "build-image", ".", "--offline", "--output", "json"], root, env_autoc)
     autoc_ref = json.loads(out)["images"][0]["reference"]
     print(f"autoc built and pushed {autoc_ref} in {wall:.1f}s: {autoc_statuses(out)}", flush=True)
 
     # pyflyte: the reference it would push; make it exist
-    _, out, _ = run([ORACLE_PY, "-c", REFERENCE_PROBE, *flyte_args], root, env_flyte)
+    _, out, _ = run_captured([ORACLE_PYTHON, "-c", REFERENCE_PROBE, *flyte_args], root, env_flyte)
     refs = {line.split()[1] for line in out.splitlines() if line.startswith("BENCH-REFERENCE ")}
     if len(refs) != 1:
         raise Failed(f"expected one reference from pyflyte build, got {sorted(refs)}:\n{out[-2000:]}")
     flyte_ref = refs.pop()
     pushed_by_us = not in_registry(flyte_ref)
     if pushed_by_us:
-        run([DOCKER, "tag", env["AUTOC_BASE_IMAGE"], flyte_ref], root, env)
-        run([DOCKER, "push", flyte_ref], root, env)
-        run([DOCKER, "image", "rm", flyte_ref], root, env)  # the local tag only; the registry keeps it
+        run_captured([DOCKER, "tag", env["AUTOC_BASE_IMAGE"], flyte_ref], root, env)
+        run_captured([DOCKER, "push", flyte_ref], root, env)
+        run_captured([DOCKER, "image", "rm", flyte_ref], root, env)  # the local tag only; the registry keeps it
     how = "tagged $AUTOC_BASE_IMAGE and pushed" if pushed_by_us else "already in the registry"
     print(f"pyflyte would push {flyte_ref} ({'same as' if flyte_ref == autoc_ref else 'differs from'} "
           f"autoc's; {how})", flush=True)
@@ -171,12 +152,12 @@ def bench(a, root: pathlib.Path) -> dict:
     walls = {t: [] for t in tools}
     for k in range(a.repeat + 1):  # run 0 is an untimed warm-up (page cache, __pycache__)
         for tool, (cmd, tool_env, check) in tools.items():
-            wall, out, err = run(cmd, root, tool_env)
+            wall, out, err = run_captured(cmd, root, tool_env)
             check(out, err)
             if k:
                 walls[tool].append(wall)
     try:  # autoc's build left a full copy in the local engine (vfs); the registry keeps the pushed image
-        run([DOCKER, "image", "rm", autoc_ref], root, env)
+        run_captured([DOCKER, "image", "rm", autoc_ref], root, env)
     except Failed as e:
         print(f"note: could not remove the local image: {e}", file=sys.stderr)
 
@@ -199,17 +180,8 @@ def main() -> int:
     missing = [v for v in ("DOCKER_HOST", "AUTOC_REGISTRY", "AUTOC_BASE_IMAGE") if not os.environ.get(v)]
     if missing:
         sys.exit(f"{', '.join(missing)} not set: run  eval \"$(bash scripts/services)\"  first")
-    for exe in (AUTOC, PYFLYTE, DOCKER):
-        if not os.access(exe, os.X_OK):
-            sys.exit(f"missing {exe}")
-    root = pathlib.Path(tempfile.mkdtemp(prefix="autoc-bench-build-")).resolve()
-    try:
-        r = bench(a, root)
-    except Failed as e:
-        print(f"\nFAILED: {e}", file=sys.stderr)
-        return 1
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    require(AUTOC, PYFLYTE, DOCKER)
+    r = in_root(lambda root: bench(a, root), "autoc-bench-build-")
     print(f"\n{'build-image, nothing to build':<32}{'autoc':>9}{'pyflyte':>9}{'ratio':>8}")
     print(f"{'median of ' + str(a.repeat) + ' runs (s)':<32}{r['autoc']['median_s']:>9.3f}"
           f"{r['pyflyte']['median_s']:>9.3f}{r['ratio_pyflyte_over_autoc']:>7.2f}x")

@@ -1,19 +1,59 @@
-"""Helpers the benchmark scripts share: a failure type and a timed child run that measures peak RSS."""
+"""Helpers the benchmark scripts share: the tools' paths, a failure type, a temp root that is cleaned up, and
+timed child runs (one measuring peak RSS, one capturing the output)."""
 
 from __future__ import annotations
 
 import compileall
 import os
 import pathlib
+import shutil
 import subprocess
+import sys
 import tempfile
 import time
+from typing import Callable, Optional, TypeVar
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+AUTOC = REPO / ".venv/bin/autoc"
+ORACLE_PYTHON = REPO / ".oracle-venv/bin/python"
+PYFLYTE = REPO / ".oracle-venv/bin/pyflyte"
+SHIM = REPO / "tests/oracle_shim"  # on the oracle's PYTHONPATH: `from autoc import task` -> flytekit's task
+DOCKER = "/usr/bin/docker"
 
 GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+_HINTS = {DOCKER: "install docker.io (scripts/services does)"}
+
+T = TypeVar("T")
 
 
 class Failed(Exception):
     pass
+
+
+def require(*exes) -> None:
+    """Exit with a hint unless every one of EXES is an executable file."""
+    for exe in exes:
+        if not os.access(exe, os.X_OK):
+            sys.exit(f"missing {exe}: {_HINTS.get(str(exe), 'run scripts/setup-dev first')}")
+
+
+def in_root(fn: Callable[[pathlib.Path], T], prefix: str, root: Optional[pathlib.Path] = None) -> T:
+    """FN(ROOT resolved); ROOT defaults to a new temp dir (PREFIX...), removed afterwards. A Failed is printed
+    as FAILED and exits with status 1."""
+    work = root or pathlib.Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        return fn(work.resolve())
+    except Failed as e:
+        print(f"\nFAILED: {e}", file=sys.stderr)
+        raise SystemExit(1)
+    finally:
+        if root is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _exited(cmd: list, code: int, output: str) -> Failed:
+    return Failed(f"{' '.join(map(str, cmd))} exited {code}:\n{output[-3000:]}")
 
 
 def compile_autoc() -> None:
@@ -42,5 +82,16 @@ def run_once(cmd: list[str], cwd: pathlib.Path, env: dict) -> tuple[float, int]:
             p.returncode = code = os.waitstatus_to_exitcode(status)
         peak = usage.ru_maxrss  # KiB on Linux
     if code != 0:
-        raise Failed(f"{' '.join(map(str, cmd))} exited {code}:\n{stderr.decode(errors='replace')[-3000:]}")
+        raise _exited(cmd, code, stderr.decode(errors="replace"))
     return wall, peak
+
+
+def run_captured(cmd: list, cwd: pathlib.Path, env: dict) -> tuple[float, str, str]:
+    """Run CMD to completion; return (wall seconds, stdout, stderr). A non-zero exit raises Failed with the
+    tail of both streams."""
+    t0 = time.perf_counter()
+    p = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise _exited(cmd, p.returncode, p.stdout + p.stderr)
+    return wall, p.stdout, p.stderr

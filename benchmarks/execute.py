@@ -9,9 +9,9 @@ an inputs.pb made by flytekit's TypeEngine in the oracle venv, so both entrypoin
   large  ``total(xs: List[int], cfg: Config) -> int`` with 100,000 ints and a dataclass
 
 Each run gets a fresh output folder and must write outputs.pb (no error.pb); both tools' outputs must decode
-to the same (expected) value. Reports the median wall time (time.perf_counter around the child) and peak RSS
-(os.wait4's ru_maxrss). Exit status: 0 ok, 1 a run failed or outputs differ, 3 with --strict when a target
-is missed.
+to the same (expected) value. Reports the median wall time (time.perf_counter around the child) and the
+child's peak RSS (GNU ``/usr/bin/time -f %M`` when present, else ``os.wait4``'s ru_maxrss). Exit status:
+0 ok, 1 a run failed or outputs differ, 3 with --strict when a target is missed.
 """
 
 from __future__ import annotations
@@ -22,18 +22,13 @@ import os
 import pathlib
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "benchmarks"))
-from common import Failed, compile_autoc, run_once  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from common import (AUTOC, ORACLE_PYTHON, SHIM, Failed, compile_autoc, in_root, require, run_captured,  # noqa: E402
+                    run_once)
 
-AUTOC = REPO / ".venv/bin/autoc"
-PYFLYTE_EXECUTE = REPO / ".oracle-venv/bin/pyflyte-execute"
-ORACLE_PYTHON = REPO / ".oracle-venv/bin/python"
-SHIM = REPO / "tests/oracle_shim"
+PYFLYTE_EXECUTE = ORACLE_PYTHON.with_name("pyflyte-execute")
 RESOLVERS = {"autoc": "autoc.resolvers.default_task_resolver",
              "pyflyte": "flytekit.core.python_auto_container.default_task_resolver"}
 
@@ -71,7 +66,7 @@ CASES = {
               int(sum(range(100_000)) * 0.5), 1.0),
 }
 
-# Run by the oracle python (cwd = root): write one case's inputs.pb with flytekit's TypeEngine.
+# Written to ROOT/make_inputs.py and run there by the oracle python: one case's inputs.pb by flytekit's TypeEngine.
 MAKE_INPUTS = '''\
 import sys
 from flytekit import FlyteContextManager
@@ -103,10 +98,7 @@ def read_output(tool: str, out: pathlib.Path):
 def bench_case(case: str, root: pathlib.Path, repeat: int, envs: dict) -> dict:
     task_name, expr, expected, target = CASES[case]
     inputs = root / f"{case}-inputs.pb"
-    p = subprocess.run([str(ORACLE_PYTHON), "-c", MAKE_INPUTS, task_name, expr, str(inputs)], cwd=root,
-                       env=envs["pyflyte"], capture_output=True, text=True)
-    if p.returncode != 0:
-        raise Failed(f"making {inputs} failed:\n{p.stderr[-3000:]}")
+    run_captured([ORACLE_PYTHON, "make_inputs.py", task_name, expr, inputs], root, envs["pyflyte"])
     exe = {"autoc": [str(AUTOC), "execute"], "pyflyte": [str(PYFLYTE_EXECUTE)]}
 
     def command(tool: str, out: pathlib.Path) -> list[str]:
@@ -149,30 +141,26 @@ def main() -> int:
     ap.add_argument("--strict", action="store_true", help="exit 3 if a target is missed")
     a = ap.parse_args()
     compile_autoc()
-
-    for exe in (AUTOC, PYFLYTE_EXECUTE, ORACLE_PYTHON):
-        if not os.access(exe, os.X_OK):
-            sys.exit(f"missing {exe}: run scripts/setup-dev first")
-    root = (a.root or pathlib.Path(tempfile.mkdtemp(prefix="autoc-bench-exec-"))).resolve()
+    require(AUTOC, PYFLYTE_EXECUTE, ORACLE_PYTHON)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FAIL_ON_ERROR")}
     envs = {"autoc": env, "pyflyte": {**env, "PYTHONPATH": str(SHIM)}}
-    try:
+
+    def bench(root: pathlib.Path) -> dict:
         (root / "benchpkg").mkdir(parents=True, exist_ok=True)
         (root / "benchpkg/__init__.py").write_text("")
         (root / "benchpkg/tasks.py").write_text(TASKS)
+        (root / "make_inputs.py").write_text(MAKE_INPUTS)
         print(f"package in {root}; {os.cpu_count()} CPUs; {a.repeat} timed runs per tool after 1 warm-up",
               flush=True)
         results = {}
         for case in CASES:
             results[case] = r = bench_case(case, root, a.repeat, envs)
             print(f"  {case}: both returned {r['output']}, outputs.pb "
-                  f"{'byte-identical' if r['identical_outputs_pb'] else 'differ in bytes'}  (inputs.pb {r['inputs_bytes']:,} bytes)", flush=True)
-    except Failed as e:
-        print(f"\nFAILED: {e}", file=sys.stderr)
-        return 1
-    finally:
-        if not a.root:
-            shutil.rmtree(root, ignore_errors=True)
+                  f"{'byte-identical' if r['identical_outputs_pb'] else 'differ in bytes'}  "
+                  f"(inputs.pb {r['inputs_bytes']:,} bytes)", flush=True)
+        return results
+
+    results = in_root(bench, "autoc-bench-exec-", a.root)
 
     print(f"\n{'case':<8}{'autoc s':>9}{'pyflyte s':>11}{'ratio':>8}{'autoc RSS':>12}{'pyflyte RSS':>13}  "
           "target (pyflyte/autoc)")

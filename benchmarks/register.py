@@ -30,19 +30,13 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parent
-sys.path.insert(0, str(HERE))
-from common import Failed, compile_autoc  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from common import AUTOC, PYFLYTE, REPO, SHIM, Failed, compile_autoc, in_root, require  # noqa: E402
 from generate import generate  # noqa: E402
 
 PYTHON = REPO / ".venv/bin/python"  # runs tests.admin_server (grpc + flyteidl live in autoc's venv)
-AUTOC = REPO / ".venv/bin/autoc"
-PYFLYTE = REPO / ".oracle-venv/bin/pyflyte"
-SHIM = REPO / "tests/oracle_shim"
 PACKAGE, IMAGE, PROJECT, DOMAIN, VERSION = "bench_tasks", "ghcr.io/acme/app:v1", "flytesnacks", "development", "v1"
 TARGETS = {"first": 5.0, "unchanged": 10.0}  # pyflyte seconds / autoc seconds
 TOOLS = ("autoc", "pyflyte")
@@ -171,15 +165,8 @@ def main() -> int:
     ap.add_argument("--json", type=pathlib.Path, help="also write the results here")
     a = ap.parse_args()
     compile_autoc()
-    for exe in (PYTHON, AUTOC, PYFLYTE):
-        if not os.access(exe, os.X_OK):
-            sys.exit(f"missing {exe}: run scripts/setup-dev first")
-    with tempfile.TemporaryDirectory(prefix="autoc-register-bench-") as tmp:
-        try:
-            result = bench(a, pathlib.Path(tmp).resolve())
-        except Failed as e:
-            print(f"\nFAILED: {e}", file=sys.stderr)
-            return 1
+    require(PYTHON, AUTOC, PYFLYTE)
+    result = in_root(lambda root: bench(a, root), "autoc-register-bench-")
     if a.json:
         a.json.write_text(json.dumps(result, indent=2) + "\n")
         print(f"wrote {a.json}")

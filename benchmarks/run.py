@@ -23,17 +23,11 @@ import pathlib
 import shutil
 import statistics
 import sys
-import tempfile
 
-HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parent
-sys.path.insert(0, str(HERE))
-from common import GNU_TIME, Failed, compile_autoc, run_once  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from common import AUTOC, GNU_TIME, PYFLYTE, SHIM, Failed, compile_autoc, in_root, require, run_once  # noqa: E402
 from generate import generate  # noqa: E402
 
-AUTOC = REPO / ".venv/bin/autoc"
-PYFLYTE = REPO / ".oracle-venv/bin/pyflyte"
-SHIM = REPO / "tests/oracle_shim"
 IMAGE = "ghcr.io/acme/app:v1"
 PACKAGE = "bench_tasks"
 
@@ -84,19 +78,8 @@ def main() -> int:
     ap.add_argument("--strict", action="store_true", help="exit 3 if a target is missed")
     a = ap.parse_args()
     compile_autoc()
-
-    for exe in (AUTOC, PYFLYTE):
-        if not os.access(exe, os.X_OK):
-            sys.exit(f"missing {exe}: run scripts/setup-dev first")
-    root = a.root or pathlib.Path(tempfile.mkdtemp(prefix="autoc-bench-"))
-    try:
-        return bench(a, root.resolve())
-    except Failed as e:
-        print(f"\nFAILED: {e}", file=sys.stderr)
-        return 1
-    finally:
-        if not a.root:
-            shutil.rmtree(root, ignore_errors=True)
+    require(AUTOC, PYFLYTE)
+    return in_root(lambda root: bench(a, root), "autoc-bench-", a.root)
 
 
 def bench(a, root: pathlib.Path) -> int:

@@ -29,15 +29,18 @@ def oracle_python() -> Path:
     return oracle_venv() / "bin" / "python"
 
 
-def run_oracle(script: str, *args: str, cwd: Path) -> str:
-    """Run ``script`` with flytekit's Python (none of this environment's PYTHONPATH); returns its last line."""
+def run_oracle(script: str | Path, *args: str, cwd: Path) -> str:
+    """Run ``script`` (source text, or a Path to a script file) with flytekit's Python (none of this
+    environment's PYTHONPATH); returns its last line of output, "" if it printed nothing."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "PYTHONHOME", "FLYTE_FORCE_PUSH_IMAGE_SPEC")}
-    r = subprocess.run([str(oracle_venv() / "bin" / "python"), "-c", script, *args], cwd=cwd, env=env,
+    source = [str(script)] if isinstance(script, Path) else ["-c", script]
+    r = subprocess.run([str(oracle_venv() / "bin" / "python"), *source, *args], cwd=cwd, env=env,
                        capture_output=True, text=True, timeout=300)
     if r.returncode != 0:
         pytest.fail(f"the flytekit oracle failed:\n{r.stderr[-3000:]}")
-    return r.stdout.strip().splitlines()[-1]
+    lines = r.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def run_autoc(*args, cwd=None, env=None, check=True) -> subprocess.CompletedProcess:

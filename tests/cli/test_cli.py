@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from autoc.cli.main import cli, main
 from tests.conftest import EXAMPLES, run_autoc
+from tests.golden import load_dir
 
 IMAGE = ["--image", "ghcr.io/acme/app:v1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
 
@@ -62,12 +63,9 @@ def test_archive_holds_the_same_files_and_is_reproducible(tmp_path):
     assert members == {p.name: p.read_bytes() for p in (tmp_path / "out").glob("*.pb")}
 
 
-def test_failure_exits_nonzero_without_traceback_and_leaves_output_untouched(tmp_path):
-    pkg = tmp_path / "broken_pkg_cli"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "ok.py").write_text("from autoc import task\n@task\ndef fine() -> None:\n    pass\n")
-    (pkg / "bad.py").write_text("x = 1\ny = undefined_name\n")
+def test_failure_exits_nonzero_without_traceback_and_leaves_output_untouched(unique_pkg, tmp_path):
+    pkg = unique_pkg({"ok.py": "from autoc import task\n@task\ndef fine() -> None:\n    pass\n",
+                      "bad.py": "x = 1\ny = undefined_name\n"})
     out = tmp_path / "out"
     out.mkdir()
     (out / "0_old.task_1.pb").write_bytes(b"previous run")
@@ -81,12 +79,8 @@ def test_failure_exits_nonzero_without_traceback_and_leaves_output_untouched(tmp
     assert "Traceback" in p.stderr
 
 
-def test_keep_going_reports_all_and_json_carries_errors(tmp_path):
-    pkg = tmp_path / "broken_pkg_json"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "a.py").write_text("raise ValueError('first')\n")
-    (pkg / "b.py").write_text("raise ValueError('second')\n")
+def test_keep_going_reports_all_and_json_carries_errors(unique_pkg, tmp_path):
+    pkg = unique_pkg({"a.py": "raise ValueError('first')\n", "b.py": "raise ValueError('second')\n"})
     p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "--keep-going", "--output", "json", *IMAGE, check=False)
     assert p.returncode == 1
     errors = json.loads(p.stdout)["errors"]
@@ -114,11 +108,8 @@ def test_usage_errors_exit_2(tmp_path):
     assert p.returncode == 2 and "does not exist" in p.stderr
 
 
-def test_no_tasks_found_is_a_failure(tmp_path):
-    pkg = tmp_path / "empty_pkg_cli"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "m.py").write_text("x = 1\n")
+def test_no_tasks_found_is_a_failure(unique_pkg, tmp_path):
+    pkg = unique_pkg({"m.py": "x = 1\n"})
     p = run_autoc("serialize", pkg, "-o", tmp_path / "out", *IMAGE, check=False)
     assert p.returncode == 1 and "no tasks were found" in p.stderr
 
@@ -126,10 +117,7 @@ def test_no_tasks_found_is_a_failure(tmp_path):
 def test_image_from_environment_variable(tmp_path):
     run_autoc("serialize", EXAMPLES / "workflows" / "sub", "-o", tmp_path / "out",
               env={"AUTOC_IMAGE": "ghcr.io/acme/env:7"})
-    from flyteidl.admin import task_pb2
-
-    spec = task_pb2.TaskSpec()
-    spec.ParseFromString(next((tmp_path / "out").glob("*.pb")).read_bytes())
+    spec = next(iter(load_dir(tmp_path / "out").values()))
     assert spec.template.container.image == "ghcr.io/acme/env:7"
 
 

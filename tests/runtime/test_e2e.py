@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from flyteidl.admin import task_pb2
 from flyteidl.core import literals_pb2
 from google.protobuf import json_format
 
 from autoc.types import engine
-from tests.conftest import EXAMPLES, REPO, run_autoc
+from tests.conftest import EXAMPLES, REPO, SHIM, run_autoc, run_oracle
+from tests.golden import load_dir
 
 WRITE_INPUTS = """
 import sys
@@ -48,12 +48,7 @@ def specs(tmp_path_factory):
     out = tmp_path_factory.mktemp("specs")
     run_autoc("serialize", EXAMPLES / "workflows", "-o", out, "--image", "ghcr.io/acme/app:v1", "--image",
               "gpu=ghcr.io/acme/gpu:v3")
-    result = {}
-    for f in out.glob("*.pb"):
-        s = task_pb2.TaskSpec()
-        s.ParseFromString(f.read_bytes())
-        result[s.template.id.name] = s
-    return result
+    return {s.template.id.name: s for s in load_dir(out).values()}
 
 
 def container_args(spec) -> list:
@@ -78,13 +73,9 @@ def run_in_container(args, cwd=EXAMPLES, env=None):
     return subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True)
 
 
-def oracle(oracle_python, template, **kw):
-    from tests.conftest import SHIM
-
-    code = template.format(examples=str(EXAMPLES), shim=str(SHIM), **kw)
-    p = subprocess.run([str(oracle_python), "-c", code], capture_output=True, text=True, cwd="/")
-    assert p.returncode == 0, p.stderr[-3000:]
-    return p.stdout
+def oracle(template, **kw) -> str:
+    """Fill ``template`` and run it with flytekit's Python; its last line of output."""
+    return run_oracle(template.format(examples=str(EXAMPLES), shim=str(SHIM), **kw), cwd=Path("/"))
 
 
 CASES = {
@@ -105,16 +96,16 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_serialized_args_run_and_flytekit_reads_the_outputs(specs, oracle_python, tmp_path, name):
+def test_serialized_args_run_and_flytekit_reads_the_outputs(specs, tmp_path, name):
     setup_in, setup_out = CASES[name]
     inputs = tmp_path / "inputs.pb"
-    oracle(oracle_python, WRITE_INPUTS, setup=setup_in, path=str(inputs))
+    oracle(WRITE_INPUTS, setup=setup_in, path=str(inputs))
     p = run_in_container(fill(container_args(specs[name]), tmp_path, inputs))
     assert p.returncode == 0 and not (tmp_path / "out" / "error.pb").exists(), p.stderr
-    assert "OK" in oracle(oracle_python, READ_OUTPUTS, setup=setup_out, path=str(tmp_path / "out" / "outputs.pb"))
+    assert "OK" in oracle(READ_OUTPUTS, setup=setup_out, path=str(tmp_path / "out" / "outputs.pb"))
 
 
-def test_dataclass_inputs_written_by_flytekit(specs, oracle_python, tmp_path):
+def test_dataclass_inputs_written_by_flytekit(specs, tmp_path):
     setup = ("import datetime\nfrom workflows.basic import Shape, Point, Color\n"
              "VALUES = dict(i=1, f=2.0, s='s', b=True, raw=b'x', when=datetime.datetime(2024, 1, 1), "
              "day=datetime.date(2024, 1, 2), how_long=datetime.timedelta(seconds=5), names=['n'], nested=[[1]], "
@@ -123,7 +114,7 @@ def test_dataclass_inputs_written_by_flytekit(specs, oracle_python, tmp_path):
              "import typing\nfrom workflows.basic import everything\n"
              "TYPES = typing.get_type_hints(everything.task_function)\nTYPES.pop('return')")
     inputs = tmp_path / "inputs.pb"
-    oracle(oracle_python, WRITE_INPUTS, setup=setup, path=str(inputs))
+    oracle(WRITE_INPUTS, setup=setup, path=str(inputs))
     p = run_in_container(fill(container_args(specs["workflows.basic.everything"]), tmp_path, inputs))
     assert p.returncode == 0 and (tmp_path / "out" / "outputs.pb").read_bytes() == b"", p.stderr
 

@@ -8,6 +8,7 @@ import pytest
 from autoc.errors import AutocError, DiscoveryError, ResourceError, TaskDefinitionError
 from autoc.image.config import ImageConfig
 from autoc.serialize import SerializationSettings, serialize
+from tests.golden import load_dir
 
 SETTINGS = SerializationSettings(image_config=ImageConfig.validate_image(None, "--image", ("ghcr.io/a/b:1",)))
 
@@ -15,14 +16,8 @@ SETTINGS = SerializationSettings(image_config=ImageConfig.validate_image(None, "
 def specs_of(pkg, tmp_path, **kw):
     out = tmp_path / "out"
     result = serialize([str(pkg)], SETTINGS, out_dir=str(out), **kw)
-    from flyteidl.admin import task_pb2
-
-    specs = {}
-    for f in result.files:
-        s = task_pb2.TaskSpec()
-        s.ParseFromString((out / f.file).read_bytes())
-        specs[f.task] = s
-    return result, specs
+    by_file = load_dir(out)
+    return result, {f.task: by_file[f.file] for f in result.files}
 
 
 def test_nested_function_task_names_file_and_line(unique_pkg, tmp_path):

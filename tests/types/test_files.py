@@ -3,7 +3,6 @@ the other's literals (the blobs are uploaded to a raw output prefix and fetched 
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from flyteidl.core import literals_pb2, types_pb2
@@ -11,6 +10,7 @@ from flyteidl.core import literals_pb2, types_pb2
 from autoc import Directory, File
 from autoc.runtime.storage import FileAccess, using_file_access
 from autoc.types import engine
+from tests.conftest import run_oracle
 
 FLYTEKIT_WRITES = """
 import os
@@ -49,8 +49,8 @@ print("RESULT", open(f.download()).read(), sorted(os.listdir(d.path)))
 """
 
 
-def test_literal_types_and_flytekit_literals(oracle_python, tmp_path):
-    subprocess.run([str(oracle_python), "-c", FLYTEKIT_WRITES], cwd=tmp_path, check=True, capture_output=True)
+def test_literal_types_and_flytekit_literals(tmp_path):
+    run_oracle(FLYTEKIT_WRITES, cwd=tmp_path)
     from flyteidl.core import interface_pb2
 
     lm, vm = literals_pb2.LiteralMap(), interface_pb2.VariableMap()
@@ -67,7 +67,7 @@ def test_literal_types_and_flytekit_literals(oracle_python, tmp_path):
     assert sorted(p.name for p in Path(d.download()).rglob("*.txt")) == ["x.txt", "y.txt"]
 
 
-def test_flytekit_reads_autoc_files(oracle_python, tmp_path):
+def test_flytekit_reads_autoc_files(tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "note.txt").write_text("from autoc")
     (tmp_path / "src" / "dir").mkdir()
@@ -78,10 +78,7 @@ def test_flytekit_reads_autoc_files(oracle_python, tmp_path):
         lm.literals["d"].CopyFrom(engine.to_literal(Directory(tmp_path / "src" / "dir"), Directory))
     assert lm.literals["f"].scalar.blob.uri.startswith(str(tmp_path / "raw"))
     (tmp_path / "ours.pb").write_bytes(lm.SerializeToString())
-    p = subprocess.run([str(oracle_python), "-c", FLYTEKIT_READS], cwd=tmp_path, capture_output=True, text=True,
-                       check=True)
-    line = next(x for x in p.stdout.splitlines() if x.startswith("RESULT"))
-    assert line == "RESULT from autoc ['one']"
+    assert run_oracle(FLYTEKIT_READS, cwd=tmp_path) == "RESULT from autoc ['one']"
 
 
 def test_missing_file_is_an_error():

@@ -4,23 +4,22 @@ autoc's literals read by flytekit, each to an equal value."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 from flyteidl.core import interface_pb2, literals_pb2
 
 from autoc.types import engine
+from tests.conftest import run_oracle
 from tests.types.cases import CASES
 
 HERE = Path(__file__).parent
 
 
 @pytest.fixture(scope="module")
-def flytekit_written(oracle_python, tmp_path_factory):
+def flytekit_written(tmp_path_factory):
     d = tmp_path_factory.mktemp("fk")
-    subprocess.run([str(oracle_python), str(HERE / "oracle.py"), "write", str(d)], check=True, cwd=d,
-                   capture_output=True)
+    run_oracle(HERE / "oracle.py", "write", str(d), cwd=d)
     lm, vm = literals_pb2.LiteralMap(), interface_pb2.VariableMap()
     lm.ParseFromString((d / "inputs.pb").read_bytes())
     vm.ParseFromString((d / "types.pb").read_bytes())
@@ -41,15 +40,14 @@ def test_autoc_reads_flytekit_literals(flytekit_written, name):
     assert engine.to_python(lm.literals[name], t) == expected
 
 
-def test_flytekit_reads_autoc_literals(oracle_python, tmp_path):
+def test_flytekit_reads_autoc_literals(tmp_path):
     lm = literals_pb2.LiteralMap()
     for name, (t, v) in CASES.items():
         lm.literals[name].CopyFrom(engine.to_literal(v, t))
     path = tmp_path / "outputs.pb"
     path.write_bytes(lm.SerializeToString())
-    p = subprocess.run([str(oracle_python), str(HERE / "oracle.py"), "read", str(path)], cwd=tmp_path,
-                       capture_output=True, text=True, check=True)
-    line = next(x for x in p.stdout.splitlines() if x.startswith("RESULT "))
+    line = run_oracle(HERE / "oracle.py", "read", str(path), cwd=tmp_path)
+    assert line.startswith("RESULT "), line
     result = json.loads(line[len("RESULT "):])
     assert result == {name: "ok" for name in CASES}
 

@@ -234,32 +234,29 @@ def test_autoc_errors_at_import_keep_their_type_and_get_a_location(tmp_path):
 
 # --- tracker ---------------------------------------------------------------------------------------------------
 
-def test_tracked_instance_records_module_variable_and_site(tmp_path):
-    pkg = unique()
-    write(tmp_path, {f"{pkg}/__init__.py": "",
-                     f"{pkg}/objs.py": "from autoc.core.tracker import TrackedInstance\n\n"
-                                       "first = TrackedInstance()\nalias = first\n"})
-    discover([str(tmp_path / pkg)])
+def test_tracked_instance_records_module_variable_and_site(unique_pkg):
+    root = unique_pkg({"objs.py": "from autoc.core.tracker import TrackedInstance\n\n"
+                                  "first = TrackedInstance()\nalias = first\n"})
+    pkg = root.name
+    discover([str(root)])
     mod = sys.modules[f"{pkg}.objs"]
     obj = mod.first
     assert obj.instantiated_in == f"{pkg}.objs"
-    assert obj.creation_site == f"{(tmp_path / pkg / 'objs.py').resolve()}:3"
+    assert obj.creation_site == f"{(root / 'objs.py').resolve()}:3"
     assert obj.lhs == "first"  # the first name bound, not the alphabetically first alias
     assert obj.location == f"{pkg}.objs.first"
     assert extract_task_module(obj)[:3] == (f"{pkg}.objs.first", f"{pkg}.objs", "first")
 
 
-def test_tracked_instance_in_a_container_cannot_be_found(tmp_path):
-    pkg = unique()
-    write(tmp_path, {f"{pkg}/__init__.py": "",
-                     f"{pkg}/objs.py": "from autoc.core.tracker import TrackedInstance\n\n"
-                                       "items = [TrackedInstance()]\n"})
-    discover([str(tmp_path / pkg)])
-    obj = sys.modules[f"{pkg}.objs"].items[0]
+def test_tracked_instance_in_a_container_cannot_be_found(unique_pkg):
+    root = unique_pkg({"objs.py": "from autoc.core.tracker import TrackedInstance\n\n"
+                                  "items = [TrackedInstance()]\n"})
+    discover([str(root)])
+    obj = sys.modules[f"{root.name}.objs"].items[0]
     with pytest.raises(TaskDefinitionError) as ei:
         obj.find_lhs()
     assert "cannot find the variable" in ei.value.message
-    assert ei.value.where == f"{(tmp_path / pkg / 'objs.py').resolve()}:3"
+    assert ei.value.where == f"{(root / 'objs.py').resolve()}:3"
 
 
 def test_check_importable_module():
