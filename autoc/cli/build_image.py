@@ -9,18 +9,6 @@ import sys
 import click
 
 
-def image_specs(tasks) -> list:
-    """Distinct ImageSpecs of ``tasks`` (by reference), in task order."""
-    from autoc.image.spec import ImageSpec
-
-    seen = {}
-    for t in tasks:
-        img = getattr(t, "container_image", None)
-        if isinstance(img, ImageSpec):
-            seen.setdefault(img.image_name(), img)
-    return list(seen.values())
-
-
 @click.command(name="build-image", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--source-root", type=click.Path(exists=True, file_okay=False), help="As for `autoc serialize`.")
@@ -46,11 +34,12 @@ def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, 
     Exit codes: 0 every image exists or was built; 1 a build, push or existence check failed.
     """
     from autoc.errors import AutocError
+    from autoc.image.engine import ImageBuildEngine, distinct_image_specs
     from autoc.serialize.discover import discover
 
     verbose = ctx.obj.get("verbose", 0) if ctx.obj else 0
     found = discover(paths, source_root=source_root)
-    specs = image_specs(found.tasks)
+    specs = distinct_image_specs(found.tasks)
     if dry_run:
         from autoc.image.builders.docker import plan_context, render_dockerfile
 
@@ -63,8 +52,6 @@ def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, 
                 click.echo(f"# {p['reference']}\n{p['dockerfile']}")
             click.echo(f"{len(plans)} image(s); nothing was built (--dry-run).", err=True)
         return
-
-    from autoc.image.engine import ImageBuildEngine
 
     progress = _progress(verbose)
     records, failed = [], None

@@ -13,6 +13,36 @@ from typing import Callable, Dict, FrozenSet, Optional, Tuple
 
 from autoc.errors import ImageConfigError
 
+#: ImageSpec fields every builder honours (naming and picking the image), on top of its ``supported_fields``.
+ALWAYS_SUPPORTED = frozenset({"name", "registry", "platform", "builder", "tag_format"})
+
+
+def distinct_image_specs(tasks) -> list:
+    """Distinct ImageSpecs of ``tasks`` (by reference), in task order."""
+    from autoc.image.spec import ImageSpec
+
+    seen = {}
+    for t in tasks:
+        img = getattr(t, "container_image", None)
+        if isinstance(img, ImageSpec):
+            seen.setdefault(img.image_name(), img)
+    return list(seen.values())
+
+
+def require_image(what: str, exists: Optional[bool], assume_exists: bool, *, prefix: str = "",
+                  missing_hint: Optional[str] = None) -> bool:
+    """Whether the image ``what`` names exists, from a registry's tri-state answer (``image_exists``,
+    ``ImageSpec.exist``). "Could not tell" (None) is an error unless ``assume_exists``, which counts it as existing
+    (as flytekit does). With ``missing_hint``, a missing image is an error too."""
+    if exists is None:
+        if not assume_exists:
+            raise ImageConfigError(f"{prefix}could not tell whether {what} exists in its registry",
+                                   hint="check the registry address and credentials, or pass --assume-images-exist")
+        return True
+    if not exists and missing_hint is not None:
+        raise ImageConfigError(f"{prefix}{what} does not exist in its registry", hint=missing_hint)
+    return exists
+
 
 class ImageSpecBuilder(abc.ABC):
     """Builds (and pushes) the image an ImageSpec describes. ``supported_fields`` lists the ImageSpec fields it
@@ -32,22 +62,13 @@ class ImageSpecBuilder(abc.ABC):
 
     def should_build(self, image_spec, assume_exists: bool = False) -> bool:
         """Build when the image is missing or a push is forced; "could not tell" never counts as "exists"."""
-        exists = image_spec.exist()
-        if exists is False:
-            return True
-        if exists is True:
-            return image_spec.is_force_push
-        if assume_exists:
-            return image_spec.is_force_push
-        raise ImageConfigError(f"could not tell whether {image_spec.image_name()} exists in its registry",
-                               hint="check the registry address and credentials, or pass --assume-images-exist")
+        exists = require_image(image_spec.image_name(), image_spec.exist(), assume_exists)
+        return image_spec.is_force_push if exists else True
 
     def unsupported_fields(self, image_spec) -> Tuple[str, ...]:
-        import dataclasses
-
-        always = {"name", "registry", "platform", "builder", "tag_format"}
+        allowed = ALWAYS_SUPPORTED | set(self.supported_fields)
         return tuple(f.name for f in dataclasses.fields(image_spec)
-                     if getattr(image_spec, f.name) is not None and f.name not in always | set(self.supported_fields))
+                     if getattr(image_spec, f.name) is not None and f.name not in allowed)
 
 
 class NoOpBuilder(ImageSpecBuilder):
@@ -61,13 +82,8 @@ class NoOpBuilder(ImageSpecBuilder):
 
         if not isinstance(image_spec.base_image, str):
             raise ImageConfigError("base_image must be a string to use the noop image builder")
-        exists = image_exists(image_spec.base_image)
-        if exists is False:
-            raise ImageConfigError(f"noop builder: {image_spec.base_image} does not exist in its registry",
-                               hint="push it first, or use the docker builder")
-        if exists is None and not assume_exists:
-            raise ImageConfigError(f"noop builder: could not tell whether {image_spec.base_image} exists",
-                                   hint="check the registry, or pass --assume-images-exist")
+        require_image(image_spec.base_image, image_exists(image_spec.base_image), assume_exists,
+                      prefix="noop builder: ", missing_hint="push it first, or use the docker builder")
         return True
 
     def build_image(self, image_spec) -> Optional[str]:

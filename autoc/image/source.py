@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Iterable, List
+from typing import Iterable, List, Tuple
 
-def list_source_files(source_root: str, mode) -> List[Path]:
-    """Files under ``source_root`` that an image copies for ``mode``, sorted by relative path."""
+
+def list_source_files(source_root: str, mode) -> List[Tuple[str, Path]]:
+    """(relative POSIX path, path) of the files under ``source_root`` that an image copies for ``mode``, sorted by
+    relative path."""
     from autoc.core import sourcefiles
     from autoc.image.spec import CopyFileDetection
 
@@ -16,8 +18,8 @@ def list_source_files(source_root: str, mode) -> List[Path]:
     if mode == CopyFileDetection.NO_COPY:
         return []
     if mode == CopyFileDetection.LOADED_MODULES:
-        return [p for _, p, _ in sourcefiles.loaded_modules(root)]
-    return [p for _, p, _ in sourcefiles.all_files(root)[0]]
+        return [(rel, p) for rel, p, _ in sourcefiles.loaded_modules(root)]
+    return [(rel, p) for rel, p, _ in sourcefiles.all_files(root)[0]]
 
 
 def _digest(entries: Iterable[tuple]) -> str:
@@ -33,8 +35,7 @@ def _digest(entries: Iterable[tuple]) -> str:
 
 
 def source_digest(source_root: str, mode) -> str:
-    root = Path(source_root).resolve()
-    return _digest((p.relative_to(root).as_posix(), p) for p in list_source_files(source_root, mode))
+    return _digest(list_source_files(source_root, mode))
 
 
 def paths_digest(paths: List[str]) -> str:

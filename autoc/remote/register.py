@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from flyteidl.admin import task_pb2
 from flyteidl.core import identifier_pb2, tasks_pb2
 
-from autoc.errors import ImageConfigError, UserInputError
+from autoc.errors import UserInputError
 from autoc.remote import bundle as bundles
 from autoc.remote.admin import _grpc_message
 
@@ -339,17 +339,11 @@ class RegisterOptions:
 def check_images(tasks, assume_exists: bool) -> None:
     """Every ImageSpec image must be in its registry before its tasks are registered; "could not tell" is an
     error unless assumed (flytekit assumes it exists)."""
-    from autoc.image.spec import ImageSpec
+    from autoc.image.engine import distinct_image_specs, require_image
 
-    specs = {t.container_image.image_name(): t.container_image for t in tasks
-             if isinstance(t.container_image, ImageSpec)}
-    for ref, spec in specs.items():
-        exists = spec.exist()
-        if exists is False:
-            raise ImageConfigError(f"image {ref} is not in its registry", hint="run `autoc build-image` first")
-        if exists is None and not assume_exists:
-            raise ImageConfigError(f"could not tell whether image {ref} exists in its registry",
-                                 hint="check the registry and credentials, or pass --assume-images-exist")
+    for spec in distinct_image_specs(tasks):
+        require_image(f"image {spec.image_name()}", spec.exist(), assume_exists,
+                      missing_hint="run `autoc build-image` first")
 
 
 def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callable,

@@ -7,7 +7,7 @@ import pytest
 from autoc import CopyFileDetection, ImageSpec
 from autoc.image.builders.docker import Context, render_dockerfile
 
-CTX = Context(requirements=["x"], wheels=True, offline=False, source_files=[], copies=[])
+CTX = Context(wheels=True, offline=False, copies=[])
 
 
 def render(**kw) -> str:
@@ -25,7 +25,7 @@ def test_minimal_spec():
 
 
 def test_offline_installs_without_an_index():
-    text = render_dockerfile(ImageSpec(name="t", base_image="b:1"), Context(["x"], True, True, [], []))
+    text = render_dockerfile(ImageSpec(name="t", base_image="b:1"), Context(True, True, []))
     assert "--no-index --find-links /tmp/autoc/wheels" in text
 
 
@@ -61,7 +61,7 @@ def test_commands_entrypoint_and_python_version():
 def test_source_copy_and_copy(tmp_path):
     spec = ImageSpec(name="t", base_image="b:1", source_root=str(tmp_path),
                      source_copy_mode=CopyFileDetection.ALL)
-    text = render_dockerfile(spec, Context(["x"], True, False, ["a.py"], [("conf", True), ("x.txt", False)]))
+    text = render_dockerfile(spec, Context(True, False, [("conf", True), ("x.txt", False)]))
     assert "COPY src/ /root/" in text
     assert "COPY conf /root/conf/" in text and "COPY x.txt /root/x.txt" in text
 
@@ -83,3 +83,43 @@ def test_unknown_builder_option_is_an_error(tmp_path):
 
     with pytest.raises(ImageConfigError, match="unknown builder_options"):
         prepare_context(ImageSpec(name="t", builder_options={"turbo": True}), tmp_path, offline=False)
+
+
+def test_dry_run_plan_rejects_an_unknown_builder_option_too():
+    from autoc.errors import ImageConfigError
+    from autoc.image.builders.docker import plan_context
+
+    with pytest.raises(ImageConfigError, match="unknown builder_options"):
+        plan_context(ImageSpec(name="t", builder_options={"turbo": True}), offline=False)
+
+
+def test_default_base_image_is_the_public_python_image():
+    import sys
+
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert render(base_image=None).splitlines()[0] == f"FROM python:{here}-slim-bookworm"
+    assert render(base_image=None, python_version="3.12").splitlines()[0] == "FROM python:3.12-slim-bookworm"
+
+
+def test_missing_pip_secret_fails_before_any_build_work(tmp_path):
+    from autoc.errors import ImageConfigError
+    from autoc.image.builders.docker import DockerImageBuilder
+
+    spec = ImageSpec(name="t", base_image="b:1", pip_secret_mounts=[(str(tmp_path / "nope"), "/etc/pip.conf")])
+    with pytest.raises(ImageConfigError, match="pip secret .* does not exist") as e:
+        DockerImageBuilder().build_image(spec)
+    assert "pip_secret_mounts" in e.value.hint
+
+
+def test_no_platform_asks_the_engine_nothing():
+    from types import SimpleNamespace
+
+    from autoc.image.builders.docker import DockerImageBuilder
+
+    class NoEngine:
+        def version(self):
+            raise AssertionError("the engine was asked")
+
+    builder = DockerImageBuilder()
+    builder.client = NoEngine()
+    assert builder._platform_arg(SimpleNamespace(platform=None)) == {}

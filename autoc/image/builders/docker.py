@@ -5,13 +5,18 @@
 - Offline mode (``builder_options={"offline": True}`` or ``autoc build-image --offline``) builds a wheelhouse on
   the host and installs from it with ``--no-index``: for machines whose build containers cannot reach an index.
 - ``pip_secret_mounts`` become BuildKit secrets (mounted for the pip step only): never in a layer, the tag or a log.
+  They are built by the ``docker`` CLI on PATH, which must support ``docker build --secret``.
+- A spec without ``base_image`` builds from ``python:<python_version>-slim-bookworm`` (Docker Hub; the running
+  interpreter's version when the spec names none).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -24,10 +29,10 @@ from autoc.errors import ImageConfigError
 from autoc.image.engine import ImageSpecBuilder
 
 VENV = "/opt/venv"
-SUPPORTED = frozenset({"name", "registry", "platform", "builder", "tag_format", "python_version", "source_root",
-                       "env", "packages", "requirements", "apt_packages", "base_image", "pip_index",
-                       "pip_extra_index_url", "pip_secret_mounts", "pip_extra_args", "entrypoint", "commands",
-                       "source_copy_mode", "copy", "runtime_packages", "builder_options"})
+#: Besides the fields every builder honours (engine.ALWAYS_SUPPORTED).
+SUPPORTED = frozenset({"python_version", "source_root", "env", "packages", "requirements", "apt_packages",
+                       "base_image", "pip_index", "pip_extra_index_url", "pip_secret_mounts", "pip_extra_args",
+                       "entrypoint", "commands", "source_copy_mode", "copy", "runtime_packages", "builder_options"})
 OPTIONS = {"offline", "autoc_wheel"}
 
 
@@ -39,10 +44,8 @@ class BuildError(ImageConfigError):
 class Context:
     """What the Dockerfile refers to inside the build context."""
 
-    requirements: List[str]
     wheels: bool  # the context carries wheels (autoc's own at least): --find-links
     offline: bool  # install only from those wheels: --no-index
-    source_files: List[str]
     copies: List[Tuple[str, bool]]  # (relative path, is directory)
 
 
@@ -50,12 +53,19 @@ def _q(value: str) -> str:
     return json.dumps(str(value))
 
 
+def default_base_image(spec) -> str:
+    """The base image of a spec without one: the official Python image at the spec's Python version, else this
+    interpreter's (the version the wheels built here target)."""
+    version = spec.python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
+    return f"python:{version}-slim-bookworm"
+
+
 def render_dockerfile(spec, ctx: Context) -> str:
     """The Dockerfile for ``spec`` (pure: easy to read in ``--dry-run`` and to test per field)."""
     from autoc.image.spec import CopyFileDetection, ImageSpec
 
     base = spec.base_image.image_name() if isinstance(spec.base_image, ImageSpec) else spec.base_image
-    lines = [f"FROM {base or 'localbase/python:3.11'}", "USER root"]
+    lines = [f"FROM {base or default_base_image(spec)}", "USER root"]
     if spec.apt_packages:
         lines.append("RUN apt-get update && apt-get install -y --no-install-recommends "
                      + " ".join(spec.apt_packages) + " && rm -rf /var/lib/apt/lists/*")
@@ -109,15 +119,33 @@ def _autoc_requirement(opts: Dict) -> Tuple[str, Optional[Path]]:
     return f"autoc=={autoc.__version__}", None
 
 
+def _options(spec, offline: bool) -> Tuple[Dict, bool]:
+    """The spec's ``builder_options`` (validated) and whether to build offline (the run's flag or the spec's)."""
+    opts = dict(spec.builder_options or {})
+    unknown = set(opts) - OPTIONS
+    if unknown:
+        raise ImageConfigError(f"ImageSpec {spec.name}: unknown builder_options {sorted(unknown)}",
+                               hint=f"the docker builder accepts: {', '.join(sorted(OPTIONS))}")
+    return opts, offline or bool(opts.get("offline"))
+
+
+def _copies(spec) -> List[Tuple[str, bool]]:
+    """(relative path, is directory) of the spec's ``copy`` entries, each checked to stay inside the working
+    directory."""
+    out = []
+    for p in spec.copy or []:
+        if os.path.isabs(p) or ".." in Path(p).parts:
+            raise ImageConfigError(f"ImageSpec {spec.name}: copy entry {p!r} must be a relative path inside the "
+                                   f"working directory")
+        out.append((Path(p).as_posix(), Path(p).is_dir()))
+    return out
+
+
 def plan_context(spec, offline: bool) -> Context:
     """The Context ``prepare_context`` would write, without writing or downloading anything (``--dry-run``)."""
-    opts = dict(spec.builder_options or {})
-    reqs = list(spec.packages or [])
-    line, local = _autoc_requirement(opts)
-    reqs.append("autoc @ file:///tmp/autoc/wheels/autoc-*.whl" if local is not None else line)
-    copies = [(Path(p).as_posix(), Path(p).is_dir()) for p in spec.copy or []]
-    offline = offline or bool(opts.get("offline"))
-    return Context(reqs, offline or local is not None, offline, [], copies)
+    opts, offline = _options(spec, offline)
+    local = _autoc_requirement(opts)[1]
+    return Context(offline or local is not None, offline, _copies(spec))
 
 
 def prepare_context(spec, directory: Path, offline: bool) -> Context:
@@ -125,12 +153,8 @@ def prepare_context(spec, directory: Path, offline: bool) -> Context:
     from autoc.image.source import list_source_files
     from autoc.image.spec import CopyFileDetection
 
-    opts = dict(spec.builder_options or {})
-    unknown = set(opts) - OPTIONS
-    if unknown:
-        raise ImageConfigError(f"ImageSpec {spec.name}: unknown builder_options {sorted(unknown)}",
-                               hint=f"the docker builder accepts: {', '.join(sorted(OPTIONS))}")
-    offline = offline or bool(opts.get("offline"))
+    opts, offline = _options(spec, offline)
+    copies = _copies(spec)
     build = directory / "autoc-build"
     wheels = build / "wheels"
     wheels.mkdir(parents=True)
@@ -145,7 +169,8 @@ def prepare_context(spec, directory: Path, offline: bool) -> Context:
             shutil.copy(local, wheels / local.name)
             target = wheels / local.name
         else:
-            _pip(["wheel", "--no-deps", "--wheel-dir", str(wheels), str(local)])
+            _pip(["wheel", "--no-deps", "--wheel-dir", str(wheels), str(local)],
+                 hint=f"run `pip wheel --no-deps {shlex.quote(str(local))}` by hand to see the whole error")
             target = next(wheels.glob("autoc-*.whl"))
         reqs.append(f"autoc @ file:///tmp/autoc/wheels/{target.name}")
     else:
@@ -153,41 +178,36 @@ def prepare_context(spec, directory: Path, offline: bool) -> Context:
     if offline:
         host_reqs = [r if not r.startswith("autoc @") else str(target) for r in reqs]
         (build / "host-requirements.txt").write_text("\n".join(host_reqs) + "\n")
-        _pip(["wheel", "--wheel-dir", str(wheels), "-r", str(build / "host-requirements.txt")])
+        by_hand = (["-r", spec.requirements] if spec.requirements else []) + list(spec.packages or [])
+        _pip(["wheel", "--wheel-dir", str(wheels), "-r", str(build / "host-requirements.txt")],
+             hint=f"run `pip wheel {shlex.join(by_hand) or '-r <requirements>'}` by hand to see the whole error; "
+                  f"with --offline every requirement must build a wheel on this machine")
         (build / "host-requirements.txt").unlink()
     (build / "requirements.txt").write_text("\n".join(reqs) + "\n")
 
-    source_files: List[str] = []
     if spec.source_copy_mode is not None and spec.source_copy_mode != CopyFileDetection.NO_COPY:
-        root = Path(spec.source_root).resolve()
-        for f in list_source_files(spec.source_root, spec.source_copy_mode):
-            rel = f.relative_to(root).as_posix()
+        for rel, f in list_source_files(spec.source_root, spec.source_copy_mode):
             dest = directory / "src" / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(f, dest)
-            source_files.append(rel)
         (directory / "src").mkdir(exist_ok=True)
-    copies = []
-    for p in spec.copy or []:
-        if os.path.isabs(p) or ".." in Path(p).parts:
-            raise ImageConfigError(f"ImageSpec {spec.name}: copy entry {p!r} must be a relative path inside the "
-                                   f"working directory")
-        src = Path(p)
-        if src.is_dir():
-            shutil.copytree(src, directory / p)
+    for rel, is_dir in copies:
+        if is_dir:
+            shutil.copytree(rel, directory / rel)
         else:
-            (directory / p).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, directory / p)
-        copies.append((Path(p).as_posix(), src.is_dir()))
-    return Context(reqs, offline or local is not None, offline, source_files, copies)
+            (directory / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(rel, directory / rel)
+    return Context(offline or local is not None, offline, copies)
 
 
-def _pip(args: List[str]) -> None:
+def _pip(args: List[str], hint: str) -> None:
     p = subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args],
                        capture_output=True, text=True)
     if p.returncode != 0:
-        raise BuildError(f"pip {' '.join(args[:1])} failed while preparing the build context",
-                         hint=(p.stderr.strip().splitlines() or ["no output"])[-1])
+        last = ((p.stderr.strip() or p.stdout.strip()).splitlines() or ["failed with no output"])[-1]
+        if last.startswith("ERROR: "):
+            last = last[len("ERROR: "):]
+        raise BuildError(f"pip {args[0]}: {last}", hint=hint)
 
 
 class DockerImageBuilder(ImageSpecBuilder):
@@ -196,7 +216,7 @@ class DockerImageBuilder(ImageSpecBuilder):
     builder_type = "docker"
     supported_fields = SUPPORTED
 
-    @property
+    @functools.cached_property
     def client(self):
         import docker
 
@@ -204,6 +224,10 @@ class DockerImageBuilder(ImageSpecBuilder):
 
     def build_image(self, image_spec) -> Optional[str]:
         ref = image_spec.image_name()
+        for src, _ in image_spec.pip_secret_mounts or []:
+            if not os.path.isfile(src):
+                raise ImageConfigError(f"ImageSpec {image_spec.name}: pip secret {src} does not exist",
+                                       hint="fix the source path in pip_secret_mounts")
         with tempfile.TemporaryDirectory(prefix="autoc-build-") as tmp:
             ctx_dir = Path(tmp)
             ctx = prepare_context(image_spec, ctx_dir, self.offline)
@@ -219,9 +243,11 @@ class DockerImageBuilder(ImageSpecBuilder):
 
     def _platform_arg(self, spec) -> Dict[str, str]:
         """The engine builds for its own platform; another one must be asked for (and emulation available)."""
+        if not spec.platform:
+            return {}
         v = self.client.version()
         native = f"{v.get('Os', 'linux')}/{v.get('Arch', 'amd64')}"
-        return {} if not spec.platform or spec.platform == native else {"platform": spec.platform}
+        return {} if spec.platform == native else {"platform": spec.platform}
 
     def _build_with_sdk(self, spec, ctx_dir: Path, ref: str) -> None:
         from docker.errors import APIError
@@ -244,16 +270,16 @@ class DockerImageBuilder(ImageSpecBuilder):
                              hint="is the Docker engine at DOCKER_HOST running? (`docker info`)") from e
 
     def _build_with_buildkit(self, spec, ctx_dir: Path, ref: str) -> None:
-        """BuildKit (through the docker CLI) is the only builder with secret mounts."""
+        """BuildKit (through the ``docker`` CLI on PATH) is the only builder with secret mounts."""
+        if shutil.which("docker") is None:
+            raise BuildError(f"ImageSpec {spec.name}: pip_secret_mounts need the docker CLI, and none is on PATH",
+                             hint="install a docker CLI whose `docker build` supports --secret (BuildKit)")
         args = ["docker", "build", "--network", "host", "--progress", "plain", "-t", ref]
         args += [f"--platform={p}" for p in self._platform_arg(spec).values()]
-        for i, (src, _) in enumerate(spec.pip_secret_mounts):
-            if not os.path.isfile(src):
-                raise ImageConfigError(f"ImageSpec {spec.name}: pip secret {src} does not exist")
+        for i, (src, _) in enumerate(spec.pip_secret_mounts):  # build_image checked that each src exists
             args += ["--secret", f"id=secret_{i},src={src}"]
         env = dict(os.environ, DOCKER_BUILDKIT="1")
-        docker_cli = shutil.which("docker", path="/usr/bin") or "docker"
-        proc = subprocess.Popen([docker_cli, *args[1:], str(ctx_dir)], stdout=subprocess.PIPE,
+        proc = subprocess.Popen([*args, str(ctx_dir)], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, env=env)
         tail: List[str] = []
         for line in proc.stdout:
@@ -275,5 +301,7 @@ class DockerImageBuilder(ImageSpecBuilder):
             aux = chunk.get("aux") or {}
             digest = aux.get("Digest", digest)
         if not digest:
-            raise BuildError(f"push of {ref} reported no digest")
+            raise BuildError(f"push of {ref} reported no digest",
+                             hint=f"the registry did not confirm the push: run `docker push {ref}` by hand to see "
+                                  f"what it answers")
         return digest
