@@ -70,17 +70,14 @@ def execute(ctx, inputs=None, output_prefix=None, raw_output_data_prefix=None, c
     with --fail-on-error or FLYTE_FAIL_ON_ERROR=true it is 1.
     """
     from autoc.runtime.errors import describe, system_error
-    from autoc.runtime.execute import ExecuteArgs, Outcome, run_execute
+    from autoc.runtime.execute import ExecuteArgs, Outcome, run_execute, write_error
 
     fail = fail_on_error or os.environ.get("FLYTE_FAIL_ON_ERROR", "").strip().lower() in _TRUE
     usage = ctx.meta.get("autoc.usage_error")
     if usage is not None:
-        from autoc.runtime import storage
-        from autoc.runtime.errors import error_document
-
         err = system_error("BadArguments", ValueError(usage.format_message()))
-        storage.write_bytes(storage.join(output_prefix, "error.pb"), error_document(err).SerializeToString())
-        outcome = Outcome(err, False)
+        write_error(output_prefix, err)
+        outcome = Outcome(err)
     else:
         outcome = run_execute(ExecuteArgs(
             inputs=inputs, output_prefix=output_prefix, resolver=resolver, resolver_args=list(resolver_args),

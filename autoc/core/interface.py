@@ -59,6 +59,8 @@ class Interface:
     def __init__(self, inputs: Optional[Dict[str, Any]] = None, outputs: Optional[Dict[str, Any]] = None,
                  output_tuple_name: Optional[str] = None, docstring: Optional[Docstring] = None,
                  defaults: Optional[Dict[str, Any]] = None, output_tuple: Optional[type] = None):
+        """flytekit's signature; ``output_tuple_name`` is accepted for it and names a NamedTuple made for the
+        outputs when ``output_tuple`` is not given."""
         self._inputs: Dict[str, Any] = {}
         self.defaults: Dict[str, Any] = dict(defaults or {})
         for k, v in (inputs or {}).items():
@@ -67,8 +69,9 @@ class Interface:
             else:
                 self._inputs[k] = v
         self._outputs: Dict[str, Any] = dict(outputs or {})
+        if output_tuple is None and output_tuple_name:
+            output_tuple = typing.NamedTuple(output_tuple_name, list(self._outputs.items()))
         self.output_tuple = output_tuple  # the NamedTuple class the outputs come in, if any
-        self._output_tuple_name = output_tuple_name or (output_tuple.__name__ if output_tuple else None)
         self.docstring = docstring
 
     @property
@@ -81,7 +84,7 @@ class Interface:
 
     @property
     def output_tuple_name(self) -> Optional[str]:
-        return self._output_tuple_name
+        return self.output_tuple.__name__ if self.output_tuple else None
 
     def __repr__(self) -> str:
         return f"Interface(inputs={self._inputs}, outputs={self._outputs})"

@@ -27,7 +27,8 @@ class Checkpoint:
 
     def _require(self):
         if not self._dest:
-            raise NotImplementedError("Checkpointing is not available, please check the version of the platform.")
+            raise NotImplementedError("Checkpointing is not available: `autoc execute` was given no --checkpoint-path "
+                                      "(Flyte passes one when the platform supports checkpoints; check its version).")
 
     def prev_exists(self) -> bool:
         return bool(self._src)
@@ -102,22 +103,23 @@ class ExecutionParameters:
                    raw_output_prefix=raw_output_prefix, **kw)
 
 
-_CURRENT: contextvars.ContextVar[Optional[ExecutionParameters]] = contextvars.ContextVar("autoc_exec", default=None)
+_LOCAL: contextvars.ContextVar[Optional[ExecutionParameters]] = contextvars.ContextVar("autoc_local_params",
+                                                                                     default=None)
 
 
 def current_context() -> ExecutionParameters:
-    """The running execution's parameters; outside an execution, local defaults."""
-    p = _CURRENT.get()
+    """The running execution's parameters (the FlyteContext's ``user_space_params``, set by ``autoc execute``);
+    outside an execution, local defaults built from the environment and the current file access, once (so a
+    checkpoint written by one call is read by the next, as in flytekit)."""
+    from autoc.core.context import FlyteContextManager
+
+    p = FlyteContextManager.current_context().user_space_params
+    if p is None:
+        p = _LOCAL.get()
     if p is None:
         from autoc.runtime.storage import current_file_access
 
         fa = current_file_access()
         p = ExecutionParameters.from_env(fa.local_sandbox, fa.raw_output_prefix)
-        _CURRENT.set(p)
+        _LOCAL.set(p)
     return p
-
-
-def using_params(p: ExecutionParameters):
-    from autoc.runtime.storage import bound
-
-    return bound(_CURRENT, p)

@@ -21,19 +21,24 @@ def inputs_to_python(task, lm: literals_pb2.LiteralMap) -> Dict[str, Any]:
     unknown = sorted(set(lm.literals) - set(iface.inputs))
     if unknown:
         raise system_error("InputConversionError", TypeEngineError(
-            f"task {task.name} has no input(s) named {', '.join(unknown)}"))
+            f"task {task.name} has no input(s) named {', '.join(unknown)}", hint=_inputs_hint(iface)))
     values = {}
     for name, t in iface.inputs.items():
         if name not in lm.literals:
             if name in iface.defaults:
                 continue
-            raise system_error("InputConversionError", TypeEngineError(f"task {task.name}: input '{name}' is missing"))
+            raise system_error("InputConversionError", TypeEngineError(f"task {task.name}: input '{name}' is missing",
+                                                                       hint=_inputs_hint(iface)))
         try:
             values[name] = engine.to_python(lm.literals[name], t)
         except (AutocError, TypeError, ValueError) as e:
             raise system_error("InputConversionError",
                                TypeEngineError(f"task {task.name}, input '{name}': {e}")) from e
     return values
+
+
+def _inputs_hint(iface) -> str:
+    return f"the inputs are: {', '.join(iface.inputs) or '(none)'}"
 
 
 def _output_values(task, rval: Any) -> Dict[str, Any]:
@@ -51,7 +56,7 @@ def _output_values(task, rval: Any) -> Dict[str, Any]:
 
 
 def _is_namedtuple_return(task) -> bool:
-    return task.python_interface.output_tuple_name is not None
+    return task.python_interface.output_tuple is not None
 
 
 def outputs_to_literals(task, rval: Any) -> literals_pb2.LiteralMap:
@@ -89,7 +94,8 @@ def local_execute(task, **kwargs) -> Any:
     iface = task.python_interface
     unknown = sorted(set(kwargs) - set(iface.inputs))
     if unknown:
-        raise TypeEngineError(f"task {task.name} got unexpected input(s): {', '.join(unknown)}")
+        raise TypeEngineError(f"task {task.name} got unexpected input(s): {', '.join(unknown)}",
+                              hint=_inputs_hint(iface))
     lm = literals_pb2.LiteralMap()
     for name, v in kwargs.items():
         try:

@@ -12,14 +12,13 @@ import importlib
 import logging
 import os
 import sys
-import tarfile
-import tempfile
 from typing import List, Optional
 
 from flyteidl.core import literals_pb2
 
 from autoc.core.timeit import TIMELINE, timeit
 from autoc.runtime import storage
+from autoc.runtime.context import _env
 from autoc.runtime.errors import PhaseError, describe, error_document, system_error, user_code_error
 
 logger = logging.getLogger("autoc")
@@ -46,12 +45,13 @@ class ExecuteArgs:
 
 @dataclasses.dataclass
 class Outcome:
-    error: Optional[PhaseError]
-    outputs_written: bool
+    error: Optional[PhaseError]  # None: the task succeeded and outputs.pb was written
 
 
 def safe_extract(archive: str, dest: str) -> None:
     """Extract a .tar.gz refusing absolute paths, '..', device files and links that leave ``dest``."""
+    import tarfile  # only fast registration needs it: kept off ``autoc execute``'s start-up
+
     with tarfile.open(archive, "r:*") as tar:
         if hasattr(tarfile, "data_filter"):
             tar.extractall(dest, filter="data")
@@ -95,7 +95,7 @@ def load_resolver(location: str):
 
 def _run(args: ExecuteArgs, fa: storage.FileAccess) -> Outcome:
     from autoc.core.context import ExecutionMode, execution_mode
-    from autoc.runtime.context import ExecutionParameters, using_params
+    from autoc.runtime.context import ExecutionParameters
     from autoc.runtime.dispatch import call_task, inputs_to_python, outputs_to_literals
 
     if not args.inputs or not args.output_prefix:
@@ -141,7 +141,7 @@ def _run(args: ExecuteArgs, fa: storage.FileAccess) -> Outcome:
     params = ExecutionParameters.from_env(fa.local_sandbox, fa.raw_output_prefix,
                                           output_metadata_prefix=args.output_prefix,
                                           checkpoint_dest=args.checkpoint_path, checkpoint_src=args.prev_checkpoint)
-    with execution_mode(ExecutionMode.TASK_EXECUTION, fa.local_sandbox, params), using_params(params):
+    with execution_mode(ExecutionMode.TASK_EXECUTION, fa.local_sandbox, params):
         with timeit("Translate literal to python value"):
             values = inputs_to_python(task, lm)
         with timeit("Execute user level code"):
@@ -155,7 +155,7 @@ def _run(args: ExecuteArgs, fa: storage.FileAccess) -> Outcome:
         raise system_error("UploadError", e, recoverable=True) from e
     if getattr(task, "enable_deck", False):
         _write_deck(args.output_prefix, task.name)
-    return Outcome(None, True)
+    return Outcome(None)
 
 
 def _write_deck(output_prefix: str, task_name: str) -> None:
@@ -176,22 +176,29 @@ def run_execute(args: ExecuteArgs) -> Outcome:
     args = dataclasses.replace(args, raw_output_data_prefix=_filled(args.raw_output_data_prefix),
                                checkpoint_path=_filled(args.checkpoint_path),
                                prev_checkpoint=_filled(args.prev_checkpoint))
-    fa = storage.FileAccess(args.raw_output_data_prefix, tempfile.mkdtemp(prefix="autoc-exec-"))
+    fa = storage.FileAccess(args.raw_output_data_prefix)  # makes its own local sandbox
     with storage.using_file_access(fa):
         try:
             return _run(args, fa)
         except PhaseError as err:
-            outcome = Outcome(err, False)
+            outcome = Outcome(err)
         except Exception as e:  # anything not classified above is autoc's fault
-            outcome = Outcome(system_error("Unknown", e), False)
-    logger.error("task failed: %s", describe(outcome.error))
-    if args.output_prefix:
-        worker = os.environ.get("FLYTE_INTERNAL_WORKER_NAME", os.environ.get("_F_WN", ""))
-        name = "error.pb"
-        if os.environ.get("FLYTE_INTERNAL_DIST_ERROR_STRATEGY") or os.environ.get("_F_DES"):
-            import uuid
-
-            name = f"error-{uuid.uuid4().hex}.pb"
-        doc = error_document(outcome.error, worker=worker)
-        storage.write_bytes(storage.join(args.output_prefix, name), doc.SerializeToString(deterministic=True))
+            outcome = Outcome(system_error("Unknown", e))
+    write_error(args.output_prefix, outcome.error)
     return outcome
+
+
+def write_error(output_prefix: Optional[str], err: PhaseError) -> None:
+    """Log the failure and write it as the error document under ``output_prefix`` (when one is known).
+
+    The document is ``error.pb``, or ``error-<uuid>.pb`` under a distributed error strategy (one per worker)."""
+    logger.error("task failed: %s", describe(err))
+    if not output_prefix:
+        return
+    name = "error.pb"
+    if os.environ.get("FLYTE_INTERNAL_DIST_ERROR_STRATEGY") or os.environ.get("_F_DES"):
+        import uuid
+
+        name = f"error-{uuid.uuid4().hex}.pb"
+    doc = error_document(err, worker=_env("FLYTE_INTERNAL_WORKER_NAME", "_F_WN"))
+    storage.write_bytes(storage.join(output_prefix, name), doc.SerializeToString(deterministic=True))

@@ -11,6 +11,7 @@ import collections.abc
 import dataclasses
 import datetime
 import enum
+import importlib
 import logging
 import typing
 from typing import Any, Dict, Optional
@@ -63,6 +64,19 @@ def _describe(lit: Literal) -> str:
         if lit.scalar.WhichOneof("value") == "primitive":
             kind += f".{lit.scalar.primitive.WhichOneof('value')}"
     return kind or "an empty literal"
+
+
+def blob_literal(uri: str, fmt: str, dimensionality: int) -> Literal:
+    """A Blob literal pointing at ``uri`` (pickles, File, Directory)."""
+    meta = literals_pb2.BlobMetadata(type=types_pb2.BlobType(format=fmt, dimensionality=dimensionality))
+    return _scalar(blob=literals_pb2.Blob(metadata=meta, uri=uri))
+
+
+def expect_blob(lit: Literal, t, what: str = "a blob literal") -> literals_pb2.Blob:
+    """The Blob a literal holds; a TypeEngineError ("expected <what> for <t>") when it holds something else."""
+    if lit.WhichOneof("value") != "scalar" or lit.scalar.WhichOneof("value") != "blob":
+        raise TypeEngineError(f"expected {what} for {_type_name(t)}, got {_describe(lit)}")
+    return lit.scalar.blob
 
 
 def _wrong_value(v, t) -> TypeEngineError:
@@ -259,9 +273,7 @@ class UnionTransformer(Transformer):
             u = lit.scalar.union
             candidates = [a for a in args if get_transformer(a).name == u.type.structure.tag] or list(args)
             if len(candidates) > 1:
-                bare = LiteralType()
-                bare.CopyFrom(u.type)
-                bare.ClearField("structure")
+                bare = _without_tag(u.type)
                 exact = [a for a in candidates if _without_tag(to_literal_type(a)) == bare]
                 candidates = exact or candidates
             inner = u.value
@@ -382,18 +394,14 @@ class PickleTransformer(Transformer):
             raise TypeEngineError("Cannot pickle None Value.", hint="use Optional[...] for values that may be None")
         uri = current_file_access().new_remote_path()
         write_bytes(uri, cloudpickle.dumps(v))
-        meta = literals_pb2.BlobMetadata(type=types_pb2.BlobType(format=PYTHON_PICKLE_FORMAT,
-                                                                  dimensionality=types_pb2.BlobType.SINGLE))
-        return _scalar(blob=literals_pb2.Blob(metadata=meta, uri=uri))
+        return blob_literal(uri, PYTHON_PICKLE_FORMAT, types_pb2.BlobType.SINGLE)
 
     def to_python(self, lit, t):
         import cloudpickle
 
         from autoc.runtime.storage import read_bytes
 
-        if lit.WhichOneof("value") != "scalar" or lit.scalar.WhichOneof("value") != "blob":
-            raise TypeEngineError(f"expected a pickle blob for {_type_name(t)}, got {_describe(lit)}")
-        return cloudpickle.loads(read_bytes(lit.scalar.blob.uri))
+        return cloudpickle.loads(read_bytes(expect_blob(lit, t, "a pickle blob").uri))
 
 
 class RestrictedTransformer(Transformer):
@@ -540,7 +548,6 @@ def _json_schema(t) -> Optional[dict]:
         return None
 
 
-
 def to_literal(v: Any, t: Any) -> Literal:
     """A Python value of declared type ``t`` as the Literal flytekit writes."""
     return get_transformer(t).to_literal(v, t)
@@ -549,3 +556,8 @@ def to_literal(v: Any, t: Any) -> Literal:
 def to_python(lit: Literal, t: Any) -> Any:
     """The Python value of declared type ``t`` held by a Literal written by autoc or flytekit."""
     return get_transformer(t).to_python(lit, t)
+
+
+# File, Directory and os.PathLike are part of the engine whatever was imported first (otherwise a parameter typed
+# os.PathLike would serialize as a pickle until autoc.File is imported). Last, because files.py subclasses Transformer.
+importlib.import_module("autoc.types.files")

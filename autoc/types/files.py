@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from flyteidl.core import literals_pb2, types_pb2
+from flyteidl.core import types_pb2
 
 from autoc.errors import TypeEngineError
 from autoc.types import engine
@@ -94,19 +94,15 @@ class _BlobTransformer(engine.Transformer):
                 storage.upload(path, uri, recursive=multipart)
         else:
             raise engine._wrong_value(v, t)
-        meta = literals_pb2.BlobMetadata(type=types_pb2.BlobType(format=self._format(t),
-                                                                  dimensionality=self.dimensionality))
-        return literals_pb2.Literal(scalar=literals_pb2.Scalar(blob=literals_pb2.Blob(metadata=meta, uri=uri)))
+        return engine.blob_literal(uri, self._format(t), self.dimensionality)
 
     def to_python(self, lit, t):
         from autoc.runtime import storage
 
-        if lit.WhichOneof("value") != "scalar" or lit.scalar.WhichOneof("value") != "blob":
-            raise TypeEngineError(f"expected a blob literal for {engine._type_name(t)}, got {engine._describe(lit)}")
-        uri = lit.scalar.blob.uri
+        uri = engine.expect_blob(lit, t).uri
         cls = t if isinstance(t, type) and issubclass(t, File) else self.cls
         if not storage.is_remote(uri):
-            return cls(uri[len("file://"):] if uri.startswith("file://") else uri)
+            return cls(storage._local(uri))
         local = storage.current_file_access().new_local_path(os.path.basename(uri.rstrip("/")) or "data")
         return cls(local, remote_source=uri)
 

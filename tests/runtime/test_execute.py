@@ -111,6 +111,9 @@ def test_input_conversion_error(tmp_path):
     _, out = execute(tmp_path, "add")
     e = error(out)
     assert (e.code, e.origin) == ("SYSTEM:InputConversionError", SYSTEM) and "input 'a'" in e.message
+    write_inputs(tmp_path / "inputs.pb", {"c": 1}, {"c": int})
+    _, out = execute(tmp_path, "add")
+    assert "has no input(s) named c" in error(out).message and "hint: the inputs are: a, b" in error(out).message
 
 
 def test_missing_inputs_is_recoverable(tmp_path):
@@ -151,6 +154,16 @@ def test_bad_arguments_still_write_an_error_document(tmp_path):
     assert e.code == "SYSTEM:BadArguments" and "--bogus-flag" in e.message
     p = run_autoc("execute", "--output-prefix", tmp_path / "out2", "--resolver", RESOLVER, cwd=CWD, check=False)
     assert error(tmp_path / "out2").code == "SYSTEM:BadArguments"
+
+
+def test_bad_arguments_error_document_names_the_worker_and_honours_the_distributed_strategy(tmp_path):
+    run_autoc("execute", "--output-prefix", tmp_path / "out", "--bogus-flag", "1", cwd=CWD, check=False,
+              env={"_F_WN": "worker-3", "_F_DES": "1"})
+    (written,) = (tmp_path / "out").iterdir()
+    assert written.name.startswith("error-") and written.suffix == ".pb"
+    doc = errors_pb2.ErrorDocument()
+    doc.ParseFromString(written.read_bytes())
+    assert (doc.error.code, doc.error.worker) == ("SYSTEM:BadArguments", "worker-3")
 
 
 def test_no_output_prefix_exits_nonzero(tmp_path):
@@ -202,7 +215,8 @@ def test_checkpoints_carry_over_between_attempts(tmp_path):
     write_inputs(tmp_path / "inputs.pb", {"n": 2}, {"n": int})
     cp1, cp2 = tmp_path / "cp1", tmp_path / "cp2"
     _, out = execute(tmp_path, "checkpointed", None)
-    assert "Checkpointing is not available" in error(out).message  # no --checkpoint-path given
+    message = error(out).message
+    assert "Checkpointing is not available" in message and "no --checkpoint-path" in message
     args = ["execute", "--inputs", tmp_path / "inputs.pb", "--resolver", RESOLVER]
     run_autoc(*args, "--output-prefix", tmp_path / "o1", "--checkpoint-path", cp1, "--prev-checkpoint", '""',
               "--", "task-module", MODULE, "task-name", "checkpointed", cwd=CWD)
@@ -310,5 +324,8 @@ def test_local_call_goes_through_the_literal_round_trip():
 
     with pytest.raises(TypeEngineError, match="input 'a'"):
         tasks.add(a="1")
+    with pytest.raises(TypeEngineError, match="unexpected input.*c") as info:
+        tasks.add(a=1, c=2)
+    assert info.value.hint == "the inputs are: a, b"
     with pytest.raises(TypeEngineError, match="expected a value of type int"):
         tasks.wrong_output()

@@ -196,6 +196,20 @@ def test_literal_values_order_follows_the_annotation_even_after_the_reverse_was_
         [tag + "y", tag + "x"]
 
 
+def test_path_like_is_a_file_without_importing_autoc_file_first():
+    """The File/Directory/os.PathLike transformers belong to the engine, whatever was imported before it."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = ("from autoc.types.engine import get_transformer; import os; "
+              "print(type(get_transformer(os.PathLike)).__name__, get_transformer(os.PathLike).name)")
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["_BlobTransformer", "FlyteFilePath"]  # not PickleTransformer / FlytePickle
+
+
 # --- cross-check with flytekit ---------------------------------------------------------------------------------
 
 
