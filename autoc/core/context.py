@@ -36,9 +36,13 @@ class FlyteContext:
     execution_state: ExecutionState = ExecutionState()
     serialization_settings: Optional[object] = None
     user_space_params: Optional[object] = None
+    compilation_state: Optional[object] = None  # an autoc.core.promise.CompilationState while a workflow compiles
 
     def with_execution_state(self, es: ExecutionState) -> "FlyteContext":
         return dataclasses.replace(self, execution_state=es)
+
+    def with_compilation_state(self, cs: Optional[object]) -> "FlyteContext":
+        return dataclasses.replace(self, compilation_state=cs)
 
 
 _STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("autoc_context_stack", default=())

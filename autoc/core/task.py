@@ -172,7 +172,10 @@ class PythonTask(TrackedInstance, metaclass=FlyteTrackedABC):
         return self.dispatch_execute(ctx, input_literal_map)
 
     def compile(self, ctx, *args, **kwargs):
-        raise AutocError(f"task {self.name}: workflows are not supported by autoc; register tasks directly")
+        """A node calling this task in the workflow being compiled (what calling it in a workflow body does)."""
+        from autoc.core.promise import create_and_link_node
+
+        return create_and_link_node(self, args, kwargs)
 
     def construct_node_metadata(self):
         from flyteidl.core import workflow_pb2
@@ -185,6 +188,10 @@ class PythonTask(TrackedInstance, metaclass=FlyteTrackedABC):
         return m
 
     def __call__(self, *args, **kwargs):
+        from autoc.core.promise import compilation_state
+
+        if compilation_state() is not None:  # inside a workflow body: record a node, return promises
+            return self.compile(None, *args, **kwargs)
         if args:
             raise TaskDefinitionError(f"task {self.name} must be called with keyword arguments",
                                       hint="call it as task(a=1, b=2)")
