@@ -38,6 +38,13 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
             raise WorkflowDefinitionError(f"workflow {name}: failure_policy must be a WorkflowFailurePolicy, got "
                                           f"{failure_policy!r}", where=self.definition_site,
                                           hint="use WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE")
+        from autoc.core.documentation import Documentation
+
+        if docs is not None and not isinstance(docs, Documentation):
+            raise WorkflowDefinitionError(f"workflow {name}: docs must be a Documentation, got {docs!r:.80}",
+                                          where=self.definition_site,
+                                          hint="docs=Documentation(short_description=..., "
+                                               "long_description=Description(value=...))")
         if not isinstance(interruptible, bool):
             raise WorkflowDefinitionError(f"workflow {name}: interruptible must be True or False",
                                           where=self.definition_site)

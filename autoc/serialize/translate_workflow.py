@@ -273,8 +273,21 @@ def workflow_spec(wf, settings) -> admin_workflow_pb2.WorkflowSpec:
     subs: Dict[str, workflow_pb2.WorkflowTemplate] = {}
     _sub_workflows(wf, settings, subs)
     spec.sub_workflows.extend(subs[k] for k in sorted(subs, key=lambda name: name + "\n"))
-    d = description(wf)
-    if d is not None:
-        spec.description.CopyFrom(d)
+    spec.description.CopyFrom(workflow_description(wf))
     return spec
+
+
+def workflow_description(wf):
+    """The docstring's descriptions, over ``docs=Documentation(...)`` when given (flytekit fails on a docstring
+    with a long description plus ``docs``: autoc puts the docstring's text into the Documentation's)."""
+    docs = wf.docs
+    if docs is None:
+        return description(wf)
+    d = docs.to_flyte_idl()
+    doc = wf.python_interface.docstring
+    if doc is not None and doc.short_description:
+        d.short_description = doc.short_description
+    if doc is not None and doc.long_description:
+        d.long_description.value = doc.long_description
+    return d
 

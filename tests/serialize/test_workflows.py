@@ -75,3 +75,46 @@ def test_files_and_order_of_tasks_and_workflows(unique_pkg, tmp_path):
     outer = next(v for k, v in specs.items() if k.endswith("m.outer_2.pb"))
     assert [t.id.name for t in outer.sub_workflows] == [f"{pkg.name}.m.wf"]
     assert outer.template.nodes[0].workflow_node.sub_workflow_ref.name == f"{pkg.name}.m.wf"
+
+
+UNSUPPORTED = {
+    "conditional": ("from autoc import conditional", "    return conditional('c').if_(x == 1).then(double(x=x))"
+                    ".else_().then(double(x=2))", "conditional() (branch nodes) is not supported"),
+    "map_task": ("from autoc import map_task", "    return map_task(double)(x=[x])[0]", "map_task (array nodes)"),
+    "array_node": ("from autoc import array_node", "    return array_node(double)", "array_node is not"),
+    "with_overrides": ("", "    return double(x=x).with_overrides(retries=3)", "with_overrides is not supported"),
+    "gate": ("from autoc import wait_for_input", "    return wait_for_input('n', timeout=1, expected_type=int)",
+             "wait_for_input() (gate nodes)"),
+    "approve": ("from autoc import approve", "    return approve(double(x=x), 'ok', timeout=1)", "approve()"),
+    "sleep": ("from autoc import sleep", "    sleep(1)\n    return double(x=x)", "sleep() (gate nodes)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNSUPPORTED))
+def test_unsupported_construct_in_a_body_is_refused_with_file_line_and_exit_1(unique_pkg, tmp_path, name):
+    from tests.conftest import run_autoc
+
+    imp, line, text = UNSUPPORTED[name]
+    pkg = unique_pkg({"m.py": HEAD + "@workflow\ndef wf(x: int) -> int:\n" + line + "\n" + imp + "\n"})
+    p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
+    assert p.returncode == 1, p.stderr
+    assert f"m.py:14:\nerror: {text}" in p.stderr and "not supported by autoc yet" in p.stderr
+    assert "Traceback" not in p.stderr and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("code, text", [
+    ("from autoc import dynamic\n\n@dynamic\ndef d(x: int) -> int:\n    return x\n", "m.py:14:\nerror: @dynamic"),
+    ("from autoc import dynamic\n\n@dynamic(cache=True)\ndef d(x: int) -> int:\n    return x\n",
+     "m.py:14:\nerror: @dynamic"),
+    ("from autoc import eager\n\n@eager\nasync def e(x: int) -> int:\n    return x\n", "m.py:14:\nerror: @eager"),
+    ("from autoc import Workflow\n\nwf = Workflow(name='imperative')\n", "m.py:14:\nerror: ImperativeWorkflow"),
+    ("from autoc import ImperativeWorkflow\n\nwf = ImperativeWorkflow(name='imperative')\n",
+     "m.py:14:\nerror: ImperativeWorkflow"),
+])
+def test_unsupported_definitions_are_refused_at_their_line(unique_pkg, tmp_path, code, text):
+    from tests.conftest import run_autoc
+
+    pkg = unique_pkg({"m.py": HEAD + code})
+    p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
+    assert p.returncode == 1 and text in p.stderr and "not supported by autoc yet" in p.stderr, p.stderr
+    assert "Traceback" not in p.stderr

@@ -13,3 +13,5 @@ from flytekit.extras.accelerators import (A10G, A100, A100_80GB, H100, L4, T4, V
                                           MultiInstanceGPUAccelerator)
 from flytekit import LaunchPlan, WorkflowFailurePolicy, workflow  # noqa: F401
 from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase  # noqa: F401
+from flytekit.types.error import FlyteError  # noqa: F401
+from flytekit import Description, Documentation, SourceCode  # noqa: F401

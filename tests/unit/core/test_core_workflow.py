@@ -7,7 +7,7 @@ import typing
 
 import pytest
 
-from autoc import task, workflow
+from autoc import FlyteError, task, workflow
 from autoc.core.promise import Promise, VoidPromise
 from autoc.errors import AutocError, WorkflowDefinitionError
 
@@ -119,3 +119,48 @@ def test_void_output_cannot_be_an_input():
 
     with pytest.raises(WorkflowDefinitionError, match="has no outputs"):
         w.compile()
+
+
+HANDLED: typing.List[tuple] = []
+
+
+@task
+def on_err(x: int, err: typing.Optional[FlyteError] = None) -> None:
+    HANDLED.append((x, err.failed_node_id if err else None, "boom" in err.message if err else None))
+
+
+@task
+def boom(x: int) -> int:
+    raise ValueError("boom")
+
+
+@workflow(on_failure=on_err)
+def fragile(x: int) -> int:
+    return boom(x=inc(x=x))
+
+
+def test_failure_handler_is_the_failure_node_and_runs_locally_with_the_error():
+    assert fragile.failure_node.id == "fn0" and fragile.failure_node.entity is on_err
+    assert fragile.failure_node.inputs["err"] is None and fragile.failure_node.inputs["x"].var == "x"
+    HANDLED.clear()
+    with pytest.raises(Exception, match="boom"):
+        fragile(x=1)
+    assert HANDLED == [(1, "n1", True)]
+
+
+def test_failure_handler_must_take_the_workflow_inputs():
+    @task
+    def wrong(y: int) -> None:
+        pass
+
+    @workflow(on_failure=wrong)
+    def w(x: int) -> None:
+        noop()
+
+    with pytest.raises(WorkflowDefinitionError, match="must take the workflow's inputs"):
+        w.compile()
+
+
+def test_docs_must_be_documentation():
+    with pytest.raises(WorkflowDefinitionError, match="docs must be a Documentation"):
+        workflow(docs="text")(lambda: None)
