@@ -12,7 +12,7 @@ import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union
 
 from autoc.core.accelerators import BaseAccelerator
-from autoc.core.interface import Docstring, Interface, transform_function_to_interface
+from autoc.core.interface import Docstring, Interface, bind_inputs, transform_function_to_interface
 from autoc.core.metadata import Cache, TaskMetadata, VersionParameters
 from autoc.core.pod import PodTemplate
 from autoc.core.resources import Resources, ResourceSpec, build_resource_spec
@@ -185,10 +185,8 @@ class PythonTask(TrackedInstance, metaclass=FlyteTrackedABC):
         return m
 
     def __call__(self, *args, **kwargs):
-        if args:
-            raise TaskDefinitionError(f"task {self.name} must be called with keyword arguments",
-                                      hint="call it as task(a=1, b=2)")
-        return self.local_execute(**kwargs)
+        """Run the task here, as flytekit does: ``add(1, 2)`` or ``add(a=1, b=2)``."""
+        return self.local_execute(**bind_inputs(f"task {self.name}", self._python_interface, args, kwargs))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self._name!r})"
