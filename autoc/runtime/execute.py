@@ -90,7 +90,9 @@ def load_resolver(location: str):
     module, _, attr = location.rpartition(".")
     if not module:
         raise ValueError(f"--resolver {location!r} is not module.variable")
-    return getattr(importlib.import_module(module), attr)
+    from autoc.core.tracker import import_spec_module
+
+    return getattr(import_spec_module(module), attr)
 
 
 def _run(args: ExecuteArgs, fa: storage.FileAccess) -> Outcome:
