@@ -56,6 +56,10 @@ class ValidationError(AutocError, ValueError):
     """A value object failed validation (flytekit raises ``FlyteValidationException`` here)."""
 
 
+class CallError(AutocError, TypeError):
+    """A task (or workflow) called with arguments that do not match its inputs."""
+
+
 def location_of(obj) -> Optional[str]:
     """``file:line`` of a function or class, when Python knows it."""
     code = getattr(obj, "__code__", None)

@@ -62,3 +62,14 @@ def test_output_is_byte_identical_across_runs(autoc_out, tmp_path):
     first = {p.name: p.read_bytes() for p in autoc_out.glob("*.pb")}
     second = {p.name: p.read_bytes() for p in again.glob("*.pb")}
     assert first == second
+
+
+def test_package_init_tasks_are_named_as_pyflyte_names_them(pyflyte_out, autoc_out):
+    """A task in workflows/text/__init__.py is workflows.text.__init__.<fn>, loaded from that module name."""
+    ours = {s.template.id.name: s for s in load_dir(autoc_out).values()}
+    theirs = {s.template.id.name: s for s in pyflyte_out.values()}
+    for name, var in (("workflows.text.__init__.count_words", "count_words"), ("workflows.text.reverse", "reverse")):
+        assert name in theirs and name in ours
+        args = list(ours[name].template.container.args)
+        assert args[args.index("task-module"):] == ["task-module", "workflows.text.__init__", "task-name", var]
+        assert args[args.index("task-module"):] == list(theirs[name].template.container.args)[-4:]
