@@ -84,6 +84,17 @@ def bare(x: int, y: typing.Optional[str]) -> None:
     pass
 
 
+@workflow
+def noargs() -> None:
+    pass
+
+
+@workflow
+def mixed(u: typing.Union[int, str] = "s", rows: typing.List[typing.Dict[str, float]] = [{"a": 1.0}],
+          flag: bool = False, ratio: typing.Optional[float] = 0.5) -> None:
+    pass
+
+
 nightly = LaunchPlan.get_or_create(
     pipeline, name="nightly", default_inputs={"epochs": 10, "note": "hi", "cfg": Config(depth=9, tags=["x"])},
     fixed_inputs={"day": "today", "limit": None, "maybe": 4, "color": Color.BLUE},
@@ -112,6 +123,10 @@ empty_sc = LaunchPlan.get_or_create(pipeline, name="empty_sc", security_context=
                                     labels=Labels({}), max_parallelism=0, overwrite_cache=False)
 default = LaunchPlan.get_or_create(pipeline)
 bare_lp = LaunchPlan.get_or_create(bare, name="bare_lp", fixed_inputs={"y": "why"})
+noargs_lp = LaunchPlan.get_or_create(noargs, name="noargs_lp", schedule=FixedRate(duration=datetime.timedelta(days=1)))
+mixed_default = LaunchPlan.get_or_create(mixed)
+mixed_lp = LaunchPlan.get_or_create(mixed, name="mixed_lp", default_inputs={"u": 3, "flag": True},
+                                    fixed_inputs={"ratio": 1.5, "rows": []})
 '''
 
 ORACLE = """
@@ -186,7 +201,7 @@ def both(request, oracle_messages, autoc_module):
 
 
 CASES = ["nightly", "hourly", "every_90", "weekly", "days", "legacy", "empty_sc", "default", "bare_lp",
-         "default_bare"]
+         "default_bare", "noargs_lp", "mixed_default", "mixed_lp"]
 
 
 @pytest.mark.parametrize("name", CASES)
