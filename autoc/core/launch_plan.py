@@ -345,6 +345,10 @@ class LaunchPlan:
     def creation_site(self) -> str:
         return f"{self._module_file or '<unknown file>'}:{self._instantiated_line or '?'}"
 
+    def construct_node_metadata(self):
+        """A launch-plan node's metadata is its workflow's (as in flytekit)."""
+        return self._workflow.construct_node_metadata()
+
     def __repr__(self) -> str:
         return f"LaunchPlan({self._name!r}, workflow={getattr(self._workflow, 'name', self._workflow)!r})"
 

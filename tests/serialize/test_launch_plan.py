@@ -96,7 +96,7 @@ def mixed(u: typing.Union[int, str] = "s", rows: typing.List[typing.Dict[str, fl
 
 
 nightly = LaunchPlan.get_or_create(
-    pipeline, name="nightly", default_inputs={"epochs": 10, "note": "hi", "cfg": Config(depth=9, tags=["x"])},
+    pipeline, name="P_nightly", default_inputs={"epochs": 10, "note": "hi", "cfg": Config(depth=9, tags=["x"])},
     fixed_inputs={"day": "today", "limit": None, "maybe": 4, "color": Color.BLUE},
     schedule=CronSchedule(schedule="0 2 * * *", kickoff_time_input_arg="kickoff"),
     notifications=[Email(phases=[WorkflowExecutionPhase.FAILED], recipients_email=["ml@acme.io"]),
@@ -108,24 +108,24 @@ nightly = LaunchPlan.get_or_create(
     security_context=SecurityContext(run_as=Identity(k8s_service_account="trainer"),
                                      secrets=[Secret(group="aws", key="token")]),
     overwrite_cache=True, auto_activate=True, concurrency=ConcurrencyPolicy(max_concurrency=2))
-hourly = LaunchPlan.get_or_create(pipeline, name="hourly", fixed_inputs={"day": "now", "epochs": 1},
+hourly = LaunchPlan.get_or_create(pipeline, name="P_hourly", fixed_inputs={"day": "now", "epochs": 1},
                                   schedule=FixedRate(duration=datetime.timedelta(hours=2)))
-every_90 = LaunchPlan.create("every_90", pipeline, default_inputs={"day": "x"},
+every_90 = LaunchPlan.create("P_every_90", pipeline, default_inputs={"day": "x"},
                              schedule=FixedRate(duration=datetime.timedelta(minutes=90), kickoff_time_input_arg="when"))
-weekly = LaunchPlan.get_or_create(pipeline, name="weekly", default_inputs={"day": "mon"},
+weekly = LaunchPlan.get_or_create(pipeline, name="P_weekly", default_inputs={"day": "mon"},
                                   schedule=CronSchedule(schedule="@weekly", offset="PT1H"))
-days = LaunchPlan.get_or_create(pipeline, name="days", default_inputs={"day": "d"},
+days = LaunchPlan.get_or_create(pipeline, name="P_days", default_inputs={"day": "d"},
                                 schedule=FixedRate(duration=datetime.timedelta(days=3)))
-legacy = LaunchPlan.get_or_create(pipeline, name="legacy", default_inputs={"lr": 0.5, "maybe": None},
+legacy = LaunchPlan.get_or_create(pipeline, name="P_legacy", default_inputs={"lr": 0.5, "maybe": None},
                                   auth_role=AuthRole(assumable_iam_role="arn:aws:iam::1:role/r",
                                                      kubernetes_service_account="sa2"))
-empty_sc = LaunchPlan.get_or_create(pipeline, name="empty_sc", security_context=SecurityContext(secrets=[]),
+empty_sc = LaunchPlan.get_or_create(pipeline, name="P_empty_sc", security_context=SecurityContext(secrets=[]),
                                     labels=Labels({}), max_parallelism=0, overwrite_cache=False)
 default = LaunchPlan.get_or_create(pipeline)
-bare_lp = LaunchPlan.get_or_create(bare, name="bare_lp", fixed_inputs={"y": "why"})
-noargs_lp = LaunchPlan.get_or_create(noargs, name="noargs_lp", schedule=FixedRate(duration=datetime.timedelta(days=1)))
+bare_lp = LaunchPlan.get_or_create(bare, name="P_bare_lp", fixed_inputs={"y": "why"})
+noargs_lp = LaunchPlan.get_or_create(noargs, name="P_noargs_lp", schedule=FixedRate(duration=datetime.timedelta(days=1)))
 mixed_default = LaunchPlan.get_or_create(mixed)
-mixed_lp = LaunchPlan.get_or_create(mixed, name="mixed_lp", default_inputs={"u": 3, "flag": True},
+mixed_lp = LaunchPlan.get_or_create(mixed, name="P_mixed_lp", default_inputs={"u": 3, "flag": True},
                                     fixed_inputs={"ratio": 1.5, "rows": []})
 '''
 
@@ -159,8 +159,9 @@ def case_modules(tmp_path_factory):
     stem = f"lpcase_{uuid.uuid4().hex[:8]}"
     (d / "fk").mkdir()
     (d / "ac").mkdir()
-    (d / "fk" / f"{stem}.py").write_text(FLYTEKIT_PRELUDE + BODY)
-    (d / "ac" / f"{stem}.py").write_text(AUTOC_PRELUDE + BODY)
+    body = BODY.replace("P_", stem + "_")  # launch plan names are global: unique to this run
+    (d / "fk" / f"{stem}.py").write_text(FLYTEKIT_PRELUDE + body)
+    (d / "ac" / f"{stem}.py").write_text(AUTOC_PRELUDE + body)
     return d, stem
 
 
