@@ -40,6 +40,10 @@ class TaskDefinitionError(AutocError, ValueError):
     """A task that cannot be serialized faithfully (bad name, location, type annotation, metadata...)."""
 
 
+class LaunchPlanError(AutocError, ValueError):
+    """A launch plan that FlyteAdmin would refuse or that clashes with another one (inputs, schedule, name)."""
+
+
 class DiscoveryError(AutocError):
     """Modules could not be found or imported."""
 
