@@ -40,6 +40,10 @@ class TaskDefinitionError(AutocError, ValueError):
     """A task that cannot be serialized faithfully (bad name, location, type annotation, metadata...)."""
 
 
+class LaunchPlanError(AutocError, ValueError):
+    """A launch plan that FlyteAdmin would refuse or that clashes with another one (inputs, schedule, name)."""
+
+
 class DiscoveryError(AutocError):
     """Modules could not be found or imported."""
 
@@ -54,6 +58,10 @@ class TypeEngineError(AutocError, TypeError):
 
 class ValidationError(AutocError, ValueError):
     """A value object failed validation (flytekit raises ``FlyteValidationException`` here)."""
+
+
+class CallError(AutocError, TypeError):
+    """A task (or workflow) called with arguments that do not match its inputs."""
 
 
 def location_of(obj) -> Optional[str]:

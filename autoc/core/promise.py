@@ -191,27 +191,16 @@ def _output_tuple_class(name: str, fields: Tuple[str, ...]) -> type:
 
 
 def bind_arguments(entity, args: tuple, kwargs: Dict[str, Any], where: Optional[str]) -> Dict[str, Any]:
-    """Positional arguments onto the interface's input names; unknown or repeated names are errors."""
-    names = list(entity.python_interface.inputs)
-    if len(args) > len(names):
-        raise WorkflowDefinitionError(f"{entity.name} takes {len(names)} input(s) but got {len(args)} positional "
-                                      f"argument(s)", where=where, hint=_inputs_hint(entity))
-    out = dict(kwargs)
-    for value, name in zip(args, names):
-        if name in out:
-            raise WorkflowDefinitionError(f"{entity.name} got multiple values for input '{name}'", where=where,
-                                          hint=_inputs_hint(entity))
-        out[name] = value
-    unknown = [k for k in out if k not in entity.python_interface.inputs]
-    if unknown:
-        raise WorkflowDefinitionError(f"{entity.name} has no input(s) named {', '.join(map(repr, unknown))}",
-                                      where=where, hint=_inputs_hint(entity))
-    return out
+    """Positional arguments onto the interface's input names (flytekit's rules); unknown or repeated names are
+    errors at ``where``. Missing inputs are left to the caller (defaults, or an error naming the input)."""
+    from autoc.core.interface import bind_inputs
+    from autoc.errors import AutocError
 
-
-def _inputs_hint(entity) -> str:
-    ins = entity.python_interface.inputs
-    return "its inputs are: " + (", ".join(f"{k}: {getattr(t, '__name__', t)}" for k, t in ins.items()) or "(none)")
+    try:
+        return bind_inputs(entity.name, entity.python_interface, args, kwargs, require_all=False)
+    except AutocError as e:
+        e.where = e.where or where
+        raise
 
 
 def _is_optional(t) -> bool:

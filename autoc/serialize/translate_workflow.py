@@ -29,16 +29,12 @@ def identifier(resource_type: int, name: str, settings) -> identifier_pb2.Identi
 
 
 def _entity_kind(entity) -> str:
-    from autoc.core.task import PythonTask
-    from autoc.core.workflow import WorkflowBase
+    from autoc.serialize.order import kind_of
 
-    if isinstance(entity, PythonTask):
-        return "task"
-    if isinstance(entity, WorkflowBase):
-        return "workflow"
-    if isinstance(getattr(entity, "workflow", None), WorkflowBase):
-        return "launch_plan"
-    raise WorkflowDefinitionError(f"{entity!r} cannot be a node of a workflow")
+    kind = kind_of(entity)
+    if kind is None:
+        raise WorkflowDefinitionError(f"{entity!r} cannot be a node of a workflow")
+    return kind
 
 
 # --- types ------------------------------------------------------------------------------------------------------

@@ -92,6 +92,12 @@ CASES = {
     "examples.shout": ("VALUES = {'message': 'hi'}; TYPES = {'message': str}",
                        "TYPES = {'o0': str}; EXPECTED = {'o0': '!!! hi'}"),
     "workflows.pods.in_pod": ("VALUES = {'x': 7}; TYPES = {'x': int}", "TYPES = {'o0': int}; EXPECTED = {'o0': 7}"),
+    "workflows.text.__init__.count_words": ("VALUES = {'text': 'a b c'}; TYPES = {'text': str}",
+                                            "TYPES = {'o0': int, 'o1': str}; EXPECTED = {'o0': 3, 'o1': 'A B C'}"),
+    "workflows.text.reverse": ("VALUES = {'text': 'abc'}; TYPES = {'text': str}",
+                               "TYPES = {'o0': str}; EXPECTED = {'o0': 'cba'}"),
+    "workflows.generic.thrice": ("VALUES = {'word': 'ab'}; TYPES = {'word': str}",
+                                 "TYPES = {'o0': str}; EXPECTED = {'o0': 'ababab'}"),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from autoc.errors import WorkflowDefinitionError
+from autoc.errors import AutocError
 from autoc.image.config import ImageConfig
 from autoc.serialize import SerializationSettings, serialize
 from tests.golden import load_dir
@@ -16,9 +16,9 @@ HEAD = "import typing\nfrom autoc import task, workflow\n\n@task\ndef to_s(x: in
        "@task\ndef double(x: int) -> int:\n    return 2 * x\n\n"
 
 
-def _fails(unique_pkg, tmp_path, body: str) -> WorkflowDefinitionError:
+def _fails(unique_pkg, tmp_path, body: str) -> AutocError:
     pkg = unique_pkg({"m.py": HEAD + body})
-    with pytest.raises(WorkflowDefinitionError) as e:
+    with pytest.raises(AutocError) as e:
         serialize([str(pkg)], SETTINGS, out_dir=str(tmp_path / "out"))
     assert not (tmp_path / "out").exists()
     e.value.pkg = pkg
@@ -42,7 +42,7 @@ def test_missing_required_input_and_unknown_keyword(unique_pkg, tmp_path):
     e = _fails(unique_pkg, tmp_path, "@workflow\ndef wf(x: int) -> int:\n    return double()\n")
     assert "required input 'x'" in e.message and e.where == f"{e.pkg / 'm.py'}:14"
     e = _fails(unique_pkg, tmp_path, "@workflow\ndef wf(x: int) -> int:\n    return double(x=x, y=1)\n")
-    assert "no input(s) named 'y'" in e.message and "x: int" in e.hint and e.where.endswith("m.py:14")
+    assert "unexpected keyword argument(s): y" in e.message and "x: int" in e.hint and e.where.endswith("m.py:14")
 
 
 def test_constant_of_the_wrong_type(unique_pkg, tmp_path):
@@ -118,3 +118,11 @@ def test_unsupported_definitions_are_refused_at_their_line(unique_pkg, tmp_path,
     p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
     assert p.returncode == 1 and text in p.stderr and "not supported by autoc yet" in p.stderr, p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_launch_plan_node_refuses_a_value_for_a_fixed_input(unique_pkg, tmp_path):
+    e = _fails(unique_pkg, tmp_path, "@workflow\ndef inner(x: int) -> int:\n    return double(x=x)\n\n"
+                                     "from autoc import LaunchPlan\n"
+                                     "lp = LaunchPlan.get_or_create(inner, name='m_fixed', fixed_inputs={'x': 1})\n\n"
+                                     "@workflow\ndef outer(x: int) -> int:\n    return lp(x=x)\n")
+    assert "fixed" in e.message and e.where.endswith("m.py:21")

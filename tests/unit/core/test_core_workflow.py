@@ -96,7 +96,7 @@ def test_local_run_checks_its_inputs():
         chain()
     with pytest.raises(AutocError, match="input 'x'"):
         chain(x="one")
-    with pytest.raises(WorkflowDefinitionError, match="no input"):
+    with pytest.raises(AutocError, match="unexpected keyword argument"):
         chain(y=1)
 
 
