@@ -1,10 +1,10 @@
 """Write a synthetic, deterministic repository of N Flyte container tasks (and workflows).
 
-    python benchmarks/generate.py ROOT [--tasks 5000] [--package bench_tasks] [--per-module 50] [--workflows]
+    python benchmarks/generate.py ROOT [--tasks 5000] [--package P] [--per-module 50] [--workflows]
 
-creates ROOT/PACKAGE/__init__.py and ROOT/PACKAGE/mod_NNNN.py, 50 tasks per module; with --workflows each module
-also gets one workflow whose 10 nodes call the module's first 10 tasks, each fed by outputs of earlier ones. Every task uses
-``from autoc import task, Resources`` so the same tree is serialized by autoc and (through
+creates ROOT/PACKAGE/__init__.py and ROOT/PACKAGE/mod_NNNN.py, 50 tasks per module; with --workflows each
+module also gets one workflow whose 10 nodes call the module's first 10 tasks, each fed by outputs of earlier
+ones. Every task uses ``from autoc import task, Resources`` so the same tree is serialized by autoc and (through
 tests/oracle_shim) by pyflyte. The mix of task shapes cycles by index, so the output is identical on
 every run.
 """
@@ -110,8 +110,9 @@ def workflow_source(m: int, ids: range) -> str:
         for suffix, kind in outs:
             latest[kind] = f"v{k}{suffix}"
     lines.append(f"    return {latest['int']}, {latest['str']}")
-    return (f"\n@workflow\ndef pipeline_{m:04d}(a: int, name: str, x: float = 0.5, flag: bool = True) "
-            f"-> Tuple[int, str]:\n" f'    """Chain {WORKFLOW_NODES} tasks of module {m}."""\n' + "\n".join(lines) + "\n")
+    head = (f"\n@workflow\ndef pipeline_{m:04d}(a: int, name: str, x: float = 0.5, flag: bool = True)"
+            " -> Tuple[int, str]:")
+    return head + f'\n    """Chain {WORKFLOW_NODES} tasks of module {m}."""\n' + "\n".join(lines) + "\n"
 
 
 def generate(root: pathlib.Path, tasks: int = 5000, package: str = "bench_tasks",

@@ -151,8 +151,9 @@ def bench(a, root: pathlib.Path) -> int:
     missed = sum(t["met"] is False for t in r["table"])
     print(f"\nboth wrote the same {files} .pb file names; {same}/{files} files equal pyflyte's "
           "(ignoring the SDK version and the container's entrypoint args)")
-    r.update(tasks=a.tasks, workflows=modules if a.workflows else 0, files=files, repeat=a.repeat, help_repeat=a.help_repeat, cpus=os.cpu_count(),
-             python=sys.version.split()[0], equal_specs=same, rss_via="gnu-time" if GNU_TIME else "wait4")
+    r.update(tasks=a.tasks, workflows=modules if a.workflows else 0, files=files, repeat=a.repeat,
+             help_repeat=a.help_repeat, cpus=os.cpu_count(), python=sys.version.split()[0], equal_specs=same,
+             rss_via="gnu-time" if GNU_TIME else "wait4")
     if a.json:
         a.json.write_text(json.dumps(r, indent=2) + "\n")
         print(f"wrote {a.json}")
