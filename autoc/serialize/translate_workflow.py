@@ -39,7 +39,9 @@ def _entity_kind(entity) -> str:
 
 # --- types ------------------------------------------------------------------------------------------------------
 def _type_name(t: Any) -> str:
-    return getattr(t, "__name__", None) or str(t).replace("typing.", "")
+    if isinstance(t, type) and not typing.get_args(t):
+        return t.__name__
+    return str(t).replace("typing.", "")
 
 
 def _attr_type(t: Any, path, where: Optional[str], promise: Promise) -> Any:
