@@ -3,7 +3,7 @@ them with ``task-module workflows.text.__init__``; autoc writes the same names."
 
 import typing
 
-from autoc import Interface, PythonInstanceTask, kwtypes, task
+from autoc import Interface, PythonInstanceTask, kwtypes, task, workflow
 
 
 @task
@@ -24,3 +24,10 @@ class Reverse(PythonInstanceTask[None]):
 
 
 reverse = Reverse(name="workflows.text.reverse")
+
+
+@workflow
+def shout(text: str) -> str:
+    """A workflow in a package's __init__.py (named workflows.text.__init__.shout), calling an instance task."""
+    _, upper = count_words(text=text)
+    return reverse(text=upper)
