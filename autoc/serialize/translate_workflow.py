@@ -121,14 +121,14 @@ def _promise_binding(p: Promise, expected: LiteralType, expected_py: Any, site: 
         except AutocError as e:
             raise site.error(f"{p} has a type autoc cannot represent: {e.message}") from e
         if not castable(up, expected):
-            src = f"output '{p.var}' of {p.node.entity.name} ({p.node.id})" if p.node is not None \
+            src = f"output '{p.var}' of {p.ref_node.entity.name} ({p.ref_node.id})" if p.ref_node is not None \
                 else f"workflow input '{p.var}'"
             raise site.error(f"expects {_type_name(expected_py)} but gets {src}{_path(p)} of type {_type_name(t)}",
                              hint="pass a value of the declared type, or change the annotation of one side; "
                                   "flyteadmin refuses this binding at registration")
     b = literals_pb2.BindingData()
     b.promise.var = p.var
-    b.promise.node_id = p.node.id if p.node is not None else ""
+    b.promise.node_id = p.ref_node.id if p.ref_node is not None else ""
     for a in p.attr_path:
         if isinstance(a, int):
             b.promise.attr_path.add(int_value=a)

@@ -3,6 +3,7 @@ literal round trip."""
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 
 import pytest
@@ -72,11 +73,11 @@ def test_compile_records_nodes_bindings_and_order():
     assert [n.id for n in nodes] == ["n0", "n1", "n2", "n3", "n4"]
     assert [n.entity for n in nodes] == [inc, inc, noop, noop, label]
     n0, n1, first, second, last = nodes
-    assert set(n0.inputs) == {"x", "by"} and isinstance(n0.inputs["x"], Promise) and n0.inputs["x"].node is None
-    assert n1.inputs["by"] == 1 and n1.inputs["x"].node is n0 and n1.upstream_nodes == [n0]
+    assert set(n0.inputs) == {"x", "by"} and isinstance(n0.inputs["x"], Promise) and n0.inputs["x"].ref_node is None
+    assert n1.inputs["by"] == 1 and n1.inputs["x"].ref_node is n0 and n1.upstream_nodes == [n0]
     assert first.upstream_nodes == [second] and last.upstream_nodes == [n1]
     outs = chain.output_bindings
-    assert list(outs) == ["total", "label"] and outs["total"].node is last and outs["label"].var == "label"
+    assert list(outs) == ["total", "label"] and outs["total"].ref_node is last and outs["label"].var == "label"
 
 
 def test_local_run_executes_every_node_in_order_through_literals():
@@ -164,3 +165,23 @@ def test_failure_handler_must_take_the_workflow_inputs():
 def test_docs_must_be_documentation():
     with pytest.raises(WorkflowDefinitionError, match="docs must be a Documentation"):
         workflow(docs="text")(lambda: None)
+
+
+@dataclasses.dataclass
+class Odd:
+    node: int
+    name: str
+
+
+@task
+def odd() -> Odd:
+    return Odd(1, "a")
+
+
+def test_dataclass_fields_named_like_promise_internals_are_attribute_paths():
+    @workflow
+    def w() -> int:
+        return inc(x=odd().node)
+
+    assert w.output_bindings["o0"].ref_node.inputs["x"].attr_path == ("node",)
+    assert w() == 2
