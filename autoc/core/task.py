@@ -189,8 +189,8 @@ class PythonTask(TrackedInstance, Generic[T], metaclass=FlyteTrackedABC):
         return m
 
     def __call__(self, *args, **kwargs):
-        """Run the task here, as flytekit does: ``add(1, 2)`` or ``add(a=1, b=2)``; inside a workflow body, record
-        a node and return promises for its outputs."""
+        """Run the task here, as flytekit does: ``add(1, 2)`` or ``add(a=1, b=2)``; inside a workflow body, record a
+        node and return promises."""
         from autoc.core.promise import compilation_state
 
         if compilation_state() is not None:

@@ -80,8 +80,8 @@ def test_output_is_byte_identical_across_runs(autoc_out, tmp_path):
 
 def test_package_init_tasks_are_named_as_pyflyte_names_them(pyflyte_out, autoc_out):
     """A task in workflows/text/__init__.py is workflows.text.__init__.<fn>, loaded from that module name."""
-    ours = {s.template.id.name: s for f, s in load_dir(autoc_out).items() if f.endswith("_1.pb")}
-    theirs = {s.template.id.name: s for f, s in pyflyte_out.items() if f.endswith("_1.pb")}
+    ours = {f[:-len("_1.pb")].split("_", 1)[1]: s for f, s in load_dir(autoc_out).items() if f.endswith("_1.pb")}
+    theirs = {f[:-len("_1.pb")].split("_", 1)[1]: s for f, s in pyflyte_out.items() if f.endswith("_1.pb")}
     for name, var in (("workflows.text.__init__.count_words", "count_words"), ("workflows.text.reverse", "reverse")):
         assert name in theirs and name in ours
         args = list(ours[name].template.container.args)
