@@ -128,3 +128,19 @@ def test_launch_plan_node_refuses_a_value_for_a_fixed_input(unique_pkg, tmp_path
                                      "lp = LaunchPlan.get_or_create(inner, name='m_fixed', fixed_inputs={'x': 1})\n\n"
                                      "@workflow\ndef outer(x: int) -> int:\n    return lp(x=x)\n")
     assert "fixed" in e.message and e.where.endswith("m.py:21")
+
+
+def test_keep_going_reports_every_broken_workflow_and_writes_nothing(unique_pkg, tmp_path):
+    from tests.conftest import run_autoc
+
+    pkg = unique_pkg({"a.py": HEAD + "@workflow\ndef wf(x: int) -> int:\n    return double(x=to_s(x=x))\n",
+                      "b.py": HEAD + "@workflow\ndef wf(x: int) -> int:\n    return double(y=x)\n",
+                      "c.py": HEAD + "@workflow\ndef fine(x: int) -> int:\n    return double(x=x)\n"})
+    p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", "--keep-going", "--output", "json",
+                  check=False)
+    import json
+
+    out = json.loads(p.stdout)
+    assert p.returncode == 1 and not out["ok"] and not (tmp_path / "out").exists()
+    where = sorted(e["where"].rsplit("/", 1)[1] for e in out["errors"])
+    assert where == ["a.py:14", "b.py:14"]
