@@ -31,7 +31,10 @@ def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task)
         try:
             var.type.CopyFrom(to_literal_type(t))
         except AutocError as e:
-            e.message = f"task {task.name}, variable '{name}': {e.message}"
+            from autoc.core.workflow import WorkflowBase
+
+            kind = "workflow" if isinstance(task, WorkflowBase) else "task"
+            e.message = f"{kind} {task.name}, variable '{name}': {e.message}"
             e.where = e.where or getattr(task, "definition_site", None)
             raise
         desc = descriptions.get(name, name)

@@ -144,3 +144,9 @@ def test_keep_going_reports_every_broken_workflow_and_writes_nothing(unique_pkg,
     assert p.returncode == 1 and not out["ok"] and not (tmp_path / "out").exists()
     where = sorted(e["where"].rsplit("/", 1)[1] for e in out["errors"])
     assert where == ["a.py:14", "b.py:14"]
+
+
+def test_workflow_input_of_an_unsupported_type_names_the_workflow(unique_pkg, tmp_path):
+    e = _fails(unique_pkg, tmp_path, "T = typing.TypeVar('T')\n\n@workflow\ndef wf(x: T) -> int:\n"
+                                     "    return double(x=1)\n")
+    assert e.message.startswith("workflow ") and "variable 'x'" in e.message
