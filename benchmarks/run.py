@@ -62,15 +62,24 @@ def check_files(tool: str, out: pathlib.Path, n: int) -> list[str]:
 
 
 def comparable(path: pathlib.Path) -> bytes:
-    """A TaskSpec without the parts that name the tool (runtime version, entrypoint args), re-serialized."""
+    """A file's message without what names the tool (a TaskSpec's runtime version and entrypoint args) or what
+    pyflyte leaves to chance (the order of upstream_node_ids, map entries), re-serialized deterministically."""
+    from flyteidl.admin.launch_plan_pb2 import LaunchPlan
     from flyteidl.admin.task_pb2 import TaskSpec
+    from flyteidl.admin.workflow_pb2 import WorkflowSpec
 
-    if not path.name.endswith("_1.pb"):
-        return path.read_bytes()
-    spec = TaskSpec.FromString(path.read_bytes())
-    spec.template.metadata.runtime.ClearField("version")
-    spec.template.container.ClearField("args")
-    return spec.SerializeToString(deterministic=True)
+    kind = path.name[-4]
+    m = {"1": TaskSpec, "2": WorkflowSpec, "3": LaunchPlan}[kind].FromString(path.read_bytes())
+    if kind == "1":
+        m.template.metadata.runtime.ClearField("version")
+        m.template.container.ClearField("args")
+    elif kind == "2":
+        for t in [m.template, *m.sub_workflows]:
+            for n in [*t.nodes, t.failure_node]:
+                ids = sorted(n.upstream_node_ids)
+                del n.upstream_node_ids[:]
+                n.upstream_node_ids.extend(ids)
+    return m.SerializeToString(deterministic=True)
 
 
 def main() -> int:
