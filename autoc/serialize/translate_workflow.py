@@ -47,6 +47,11 @@ def _type_name(t: Any) -> str:
 def _attr_type(t: Any, path, where: Optional[str], promise: Promise) -> Any:
     """The Python type reached from ``t`` by following ``path`` (dataclass fields, dict values, list items)."""
     for a in path:
+        if typing.get_origin(t) is typing.Annotated:
+            t = typing.get_args(t)[0]
+        if _is_union(t):  # Optional[X]: the attribute of the X (the value is checked when the workflow runs)
+            rest = [x for x in typing.get_args(t) if x is not type(None)]
+            t = rest[0] if len(rest) == 1 else t
         origin, args = typing.get_origin(t), typing.get_args(t)
         if t is typing.Any:
             return typing.Any

@@ -109,3 +109,16 @@ def test_a_tuple_of_outputs_cannot_be_one_input():
         return use_int(x=two())
     with pytest.raises(WorkflowDefinitionError, match="cannot receive a tuple"):
         workflow(w).compile()
+
+
+@task
+def maybe_cfg() -> typing.Optional[Cfg]:
+    return Cfg("x", [1])
+
+
+def test_attributes_of_an_optional_dataclass():
+    def w() -> int:
+        return use_int(x=maybe_cfg().sizes[0])
+    spec = workflow_spec(workflow(w), S)
+    path = spec.template.nodes[1].inputs[0].binding.promise.attr_path
+    assert [p.WhichOneof("value") for p in path] == ["string_value", "int_value"] and path[1].int_value == 0
