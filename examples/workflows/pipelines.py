@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from autoc import LaunchPlan, WorkflowFailurePolicy, task, workflow
 
 from workflows.basic import Color, Point, Stats
+from workflows.options import cached, flaky, secretive, steady
 
 
 @dataclass
@@ -116,3 +117,14 @@ def backfill(epochs: int = 3) -> typing.Tuple[float, float]:
     named = first_of_month(epochs=epochs)
     default = LaunchPlan.get_or_create(training)(day="2024-03-01")
     return named.accuracy, default.loss
+
+
+@workflow
+def options(x: int) -> str:
+    """Node metadata from the tasks' options: retries, interruptible, timeouts, cache; a task without inputs."""
+    a = flaky(x=x)
+    b = steady(x=a)
+    s = secretive()
+    c = cached(data="d", seed=b)
+    s >> c
+    return c
