@@ -8,7 +8,7 @@ run in order, each task through the same literal round trip as ``autoc execute``
 from __future__ import annotations
 
 import enum
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional
 
 from autoc.core.interface import Docstring, Interface, transform_function_to_interface
 from autoc.core.node import Node, not_supported, user_site

@@ -180,11 +180,15 @@ def k8s_pod(task, settings) -> tasks_pb2.K8sPod:
 
 
 # --- the template and the spec -----------------------------------------------------------------------------------
+def identifier(resource_type: int, name: str, settings) -> identifier_pb2.Identifier:
+    """An entity id: offline serialization leaves project, domain and version empty, as pyflyte does."""
+    return identifier_pb2.Identifier(resource_type=resource_type, project=settings.project or "",
+                                     domain=settings.domain or "", name=name, version=settings.version or "")
+
+
 def task_template(task, settings) -> tasks_pb2.TaskTemplate:
     tt = tasks_pb2.TaskTemplate(type=task.task_type, task_type_version=task.task_type_version)
-    tt.id.CopyFrom(identifier_pb2.Identifier(resource_type=identifier_pb2.TASK, project=settings.project or "",
-                                             domain=settings.domain or "", name=task.name,
-                                             version=settings.version or ""))
+    tt.id.CopyFrom(identifier(identifier_pb2.TASK, task.name, settings))
     md = task.metadata
     tt.metadata.CopyFrom(md.to_taskmetadata_model())
     if task.enable_deck:

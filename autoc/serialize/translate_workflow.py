@@ -17,15 +17,10 @@ from flyteidl.core import identifier_pb2, literals_pb2, types_pb2, workflow_pb2
 
 from autoc.core.promise import Promise
 from autoc.errors import AutocError, WorkflowDefinitionError
-from autoc.serialize.translate import description, typed_interface
+from autoc.serialize.translate import description, identifier, typed_interface
 from autoc.types.engine import _is_union, to_literal, to_literal_type
 
 LiteralType = types_pb2.LiteralType
-
-
-def identifier(resource_type: int, name: str, settings) -> identifier_pb2.Identifier:
-    return identifier_pb2.Identifier(resource_type=resource_type, project=settings.project or "",
-                                     domain=settings.domain or "", name=name, version=settings.version or "")
 
 
 def _entity_kind(entity) -> str:
