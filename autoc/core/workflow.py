@@ -172,8 +172,7 @@ class PythonFunctionWorkflow(WorkflowBase):
         if self._compiled:
             return
         self._compiled = True
-        outer = compilation_state()
-        state = CompilationState(prefix=outer.prefix if outer is not None else "", workflow=self)
+        state = CompilationState(prefix="", workflow=self)  # its own node ids, even when compiled inside another
         inputs = {k: Promise(k, None, t) for k, t in self._python_interface.inputs.items()}
         try:
             with compiling(state):

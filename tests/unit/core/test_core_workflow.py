@@ -185,3 +185,15 @@ def test_dataclass_fields_named_like_promise_internals_are_attribute_paths():
 
     assert w.output_bindings["o0"].ref_node.inputs["x"].attr_path == ("node",)
     assert w() == 2
+
+
+def test_a_handler_workflow_first_compiled_as_a_failure_node_keeps_its_own_node_ids():
+    @workflow
+    def handler(x: int) -> None:
+        noop()
+
+    @workflow(on_failure=handler)
+    def w(x: int) -> None:
+        noop()
+
+    assert w.failure_node.id == "fn0" and [n.id for n in handler.nodes] == ["n0"]
