@@ -150,3 +150,15 @@ def test_workflow_input_of_an_unsupported_type_names_the_workflow(unique_pkg, tm
     e = _fails(unique_pkg, tmp_path, "T = typing.TypeVar('T')\n\n@workflow\ndef wf(x: T) -> int:\n"
                                      "    return double(x=1)\n")
     assert e.message.startswith("workflow ") and "variable 'x'" in e.message
+
+
+def test_a_broken_workflow_in_an_imported_module_is_reported_once_and_dropped(unique_pkg, tmp_path):
+    from autoc.serialize.discover import discover
+
+    pkg = unique_pkg({"a.py": "from . import b\n",
+                      "b.py": HEAD + "@workflow\ndef bad(x: int) -> int:\n    return double()\n\n"
+                                     "@workflow\ndef good(x: int) -> int:\n    return double(x=x)\n\n"
+                                     "from autoc import LaunchPlan\nlp = LaunchPlan.get_or_create(bad, name='b_bad')\n"})
+    found = discover([str(pkg)], keep_going=True)
+    assert [(f.module.rsplit(".", 1)[1], f.error.where.rsplit("/", 1)[1]) for f in found.failures] == [("b", "b.py:14")]
+    assert [e.name.rsplit(".", 1)[1] for e in found.entities if not hasattr(e, "task_function")] == ["good"]
