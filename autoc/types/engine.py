@@ -200,11 +200,19 @@ class DictTransformer(Transformer):
         return _decode_struct(lit, t)
 
 
-def _msgpack_encode(v, t) -> bytes:
-    from mashumaro.codecs.msgpack import MessagePackEncoder
+_ENCODERS: Dict[Any, Any] = {}  # building a mashumaro codec costs milliseconds: one per type, as flytekit keeps
 
+
+def _msgpack_encode(v, t) -> bytes:
     try:
-        return MessagePackEncoder(t).encode(v)
+        encoder = _ENCODERS.get(t) if _hashable(t) else None
+        if encoder is None:
+            from mashumaro.codecs.msgpack import MessagePackEncoder
+
+            encoder = MessagePackEncoder(t)
+            if _hashable(t):
+                _ENCODERS[t] = encoder
+        return encoder.encode(v)
     except Exception as e:
         raise TypeEngineError(f"cannot encode {type(v).__name__} as {_type_name(t)}: {e}") from e
 
