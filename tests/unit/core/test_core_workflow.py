@@ -197,3 +197,26 @@ def test_a_handler_workflow_first_compiled_as_a_failure_node_keeps_its_own_node_
         noop()
 
     assert w.failure_node.id == "fn0" and [n.id for n in handler.nodes] == ["n0"]
+
+
+def test_recursive_workflows_are_refused_at_the_call():
+    @workflow
+    def again(x: int) -> int:
+        return again(x=x)
+
+    with pytest.raises(WorkflowDefinitionError, match="calls itself") as e:
+        again.compile()
+    assert e.value.where.endswith(f"test_core_workflow.py:{again.function.__code__.co_firstlineno + 2}")
+
+    @workflow
+    def ping(x: int) -> int:
+        return pong(x=x)
+
+    @workflow
+    def pong(x: int) -> int:
+        return ping(x=x)
+
+    with pytest.raises(WorkflowDefinitionError, match="calls itself"):
+        ping.compile()
+    with pytest.raises(WorkflowDefinitionError, match="calls itself"):
+        pong.compile()
