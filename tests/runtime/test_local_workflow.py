@@ -37,3 +37,12 @@ def test_examples_run_locally_with_flytekit_s_results():
     assert expected[-1] == "R: END" and len(expected) == 9
     assert [line for line in ours.stdout.splitlines() if line.startswith("R:")] == expected
     assert "R: Scores(accuracy=0.952" in ours.stdout and "R: (3, '3')" in ours.stdout
+
+
+def test_a_workflow_file_runs_as_a_script(tmp_path):
+    script = tmp_path / "pipeline.py"
+    script.write_text("from autoc import task, workflow\n\n@task\ndef inc(x: int) -> int:\n    return x + 1\n\n"
+                      "@workflow\ndef wf(x: int = 1) -> int:\n    return inc(x=inc(x=x))\n\n"
+                      "if __name__ == '__main__':\n    print(wf(x=5), wf(), wf(2))\n")
+    p = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout == "7 3 4\n", p.stderr
