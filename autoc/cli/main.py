@@ -100,6 +100,7 @@ def main(argv=None) -> int:
         rv = cli.main(args=argv, prog_name="autoc", standalone_mode=False, color=color())
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
+        _failure_document(argv, None, "aborted", None)
         return 130
     except click.ClickException as e:
         e.show()
@@ -113,6 +114,7 @@ def main(argv=None) -> int:
         return e.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
+        _failure_document(argv, None, "interrupted", None)
         return 130
     # with standalone_mode=False click returns ctx.exit()'s code instead of raising
     return rv if isinstance(rv, int) else 0
@@ -121,8 +123,7 @@ def main(argv=None) -> int:
 def _failure_document(argv, where, message: str, hint) -> None:
     """With ``--output json``, a command that fails before it could write its own document still prints one
     on stdout ({"ok": false, "errors": [...]}), so CI always has JSON to read; the error also goes to stderr."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    args = args[:args.index("--")] if "--" in args else args
+    args = _command_line(argv)
     wants_json = "--output=json" in args or any(a == "--output" and b == "json" for a, b in zip(args, args[1:]))
     if wants_json:
         import json
@@ -131,8 +132,14 @@ def _failure_document(argv, where, message: str, hint) -> None:
                               indent=2))
 
 
+def _command_line(argv) -> list:
+    """The arguments autoc itself parses: those before a ``--`` (after it come the task's loader args)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    return args[:args.index("--")] if "--" in args else args
+
+
 def _verbosity(argv) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    args = _command_line(argv)
     return sum(a.count("v") for a in args if a.startswith("-") and not a.startswith("--") and set(a[1:]) == {"v"}) \
         + args.count("--verbose")
 

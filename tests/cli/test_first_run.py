@@ -129,3 +129,4 @@ def test_an_execute_failure_is_printed_once(tmp_path):
                   "tests.runtime.rtpkg.tasks", "task-name", "no_such_task", cwd=REPO)
     assert (tmp_path / "out" / "error.pb").exists()
     assert p.stderr.count("has no task named 'no_such_task'") == 1, p.stderr
+
