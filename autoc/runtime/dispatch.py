@@ -6,7 +6,9 @@ shows up on a laptop rather than in the cluster.
 
 from __future__ import annotations
 
-from typing import Any, Dict
+import collections
+import functools
+from typing import Any, Dict, Tuple
 
 from flyteidl.core import literals_pb2
 
@@ -116,4 +118,10 @@ def local_execute(task, **kwargs) -> Any:
         return next(iter(values.values()))
     if iface.output_tuple is not None:
         return iface.output_tuple(**values)
-    return tuple(values.values())
+    return _default_output_tuple(tuple(values))(**values)
+
+
+@functools.lru_cache(maxsize=None)
+def _default_output_tuple(names: Tuple[str, ...]) -> type:
+    """What flytekit returns for several outputs without a NamedTuple: ``DefaultNamedTupleOutput(o0=.., o1=..)``."""
+    return collections.namedtuple("DefaultNamedTupleOutput", names)

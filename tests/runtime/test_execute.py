@@ -364,3 +364,12 @@ def test_tuple_expression_outputs_and_positional_calls_in_execute(tmp_path):
     from tests.runtime.rtpkg import ctxtasks
 
     assert ctxtasks.pair(3) == (6, "x!") and ctxtasks.pair(3, "y") == (6, "y!")
+
+
+def test_several_outputs_come_back_as_flytekits_default_named_tuple():
+    from tests.runtime.rtpkg import ctxtasks, tasks
+
+    out = ctxtasks.pair(5)
+    assert type(out).__name__ == "DefaultNamedTupleOutput" and out._fields == ("o0", "o1")
+    assert (out.o0, out.o1) == (10, "x!") and out == (10, "x!")
+    assert tasks.two_outputs().o1 == "one"
