@@ -113,7 +113,8 @@ def test_input_conversion_error(tmp_path):
     assert (e.code, e.origin) == ("SYSTEM:InputConversionError", SYSTEM) and "input 'a'" in e.message
     write_inputs(tmp_path / "inputs.pb", {"c": 1}, {"c": int})
     _, out = execute(tmp_path, "add")
-    assert "has no input(s) named c" in error(out).message and "hint: the inputs are: a: int, b: int = 10" in error(out).message
+    message = error(out).message
+    assert "has no input(s) named c" in message and "hint: the inputs are: a: int, b: int = 10" in message
 
 
 def test_missing_inputs_is_recoverable(tmp_path):
