@@ -7,6 +7,8 @@ from typing import Optional, Tuple
 
 import click
 
+from autoc.cli.options import image_config
+
 
 def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
     env = {}
@@ -70,17 +72,6 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
         _render_text(result, verbose)
     if not result.ok:
         ctx.exit(1)
-
-
-def image_config(images: Tuple[str, ...]):
-    """The ImageConfig of the --image values; a bad value is bad usage (exit 2)."""
-    from autoc.errors import ImageConfigError, UserInputError
-    from autoc.image.config import ImageConfig
-
-    try:
-        return ImageConfig.validate_image(None, "--image", tuple(images))
-    except ImageConfigError as e:
-        raise UserInputError(f"--image: {e.message}", hint=e.hint or "pass REPO:TAG or NAME=REPO:TAG") from e
 
 
 def _render_text(result, verbose: int) -> None:

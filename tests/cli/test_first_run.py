@@ -130,3 +130,10 @@ def test_an_execute_failure_is_printed_once(tmp_path):
     assert (tmp_path / "out" / "error.pb").exists()
     assert p.stderr.count("has no task named 'no_such_task'") == 1, p.stderr
 
+
+
+def test_register_refuses_a_bad_image_as_bad_usage(tmp_path, unique_pkg):
+    pkg = unique_pkg({"m.py": TASK})
+    p = run_autoc("register", pkg, "--image", "not an image", "--dry-run", "--output", "json", check=False)
+    assert p.returncode == 2 and "--image: Incorrectly formatted image" in p.stderr
+    assert _json(p)["ok"] is False
