@@ -70,3 +70,8 @@ def location_of(obj) -> Optional[str]:
     if code is not None:
         return f"{code.co_filename}:{code.co_firstlineno}"
     return None
+
+
+class WorkflowDefinitionError(AutocError, ValueError):
+    """A workflow, node or binding that cannot be serialized faithfully: a wrong input, a type that cannot flow
+    into its input, or a construct autoc does not implement yet."""

@@ -61,6 +61,7 @@ class FlyteContext:
     level: int = 0
     execution_state: ExecutionState = ExecutionState()
     serialization_settings: Optional[object] = None
+    compilation_state: Optional[object] = None  # an autoc.core.promise.CompilationState while a workflow compiles
 
     @property
     def user_space_params(self) -> Optional[object]:
@@ -106,6 +107,9 @@ class FlyteContext:
             values = {f.name: getattr(self, f.name) for f in dataclasses.fields(FlyteContext)}
             values["level"] = self.level + 1
             return FlyteContext(**values)
+
+    def with_compilation_state(self, cs: Optional[object]) -> "FlyteContext":
+        return dataclasses.replace(self, compilation_state=cs)
 
 
 _STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("autoc_context_stack", default=())

@@ -173,7 +173,10 @@ class PythonTask(TrackedInstance, Generic[T], metaclass=FlyteTrackedABC):
         return self.dispatch_execute(ctx, input_literal_map)
 
     def compile(self, ctx, *args, **kwargs):
-        raise AutocError(f"task {self.name}: workflows are not supported by autoc; register tasks directly")
+        """A node calling this task in the workflow being compiled (what calling it in a workflow body does)."""
+        from autoc.core.promise import create_and_link_node
+
+        return create_and_link_node(self, args, kwargs)
 
     def construct_node_metadata(self):
         from flyteidl.core import workflow_pb2
@@ -186,7 +189,12 @@ class PythonTask(TrackedInstance, Generic[T], metaclass=FlyteTrackedABC):
         return m
 
     def __call__(self, *args, **kwargs):
-        """Run the task here, as flytekit does: ``add(1, 2)`` or ``add(a=1, b=2)``."""
+        """Run the task here, as flytekit does: ``add(1, 2)`` or ``add(a=1, b=2)``; inside a workflow body, record a
+        node and return promises."""
+        from autoc.core.promise import compilation_state
+
+        if compilation_state() is not None:
+            return self.compile(None, *args, **kwargs)
         return self.local_execute(**bind_inputs(f"task {self.name}", self._python_interface, args, kwargs))
 
     def __repr__(self) -> str:
