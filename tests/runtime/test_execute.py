@@ -346,14 +346,16 @@ def test_local_context_modes_match_flytekit(tmp_path):
     from tests.conftest import run_oracle
     from tests.runtime.rtpkg import ctxtasks
 
-    mine = ctxtasks.modes()
+    mine = f"{ctxtasks.modes()} | {ctxtasks.modes_wf()}"
     source = Path(ctxtasks.__file__).read_text().replace(
-        "from autoc import ExecutionState, FlyteContext, FlyteContextManager, task",
-        "from flytekit import FlyteContext, FlyteContextManager, task\n"
+        "from autoc import ExecutionState, FlyteContext, FlyteContextManager, task, workflow",
+        "from flytekit import FlyteContext, FlyteContextManager, task, workflow\n"
         "from flytekit.core.context_manager import ExecutionState")
     (tmp_path / "ctxtasks.py").write_text(source)
-    theirs = run_oracle("import ctxtasks; print(ctxtasks.modes())", cwd=tmp_path)
-    assert mine == theirs == "None LOCAL_TASK_EXECUTION LOCAL_WORKFLOW_EXECUTION True LOCAL_TASK_EXECUTION True"
+    theirs = run_oracle("import ctxtasks; print(f'{ctxtasks.modes()} | {ctxtasks.modes_wf()}')", cwd=tmp_path)
+    assert mine == theirs
+    assert theirs == ("None LOCAL_TASK_EXECUTION LOCAL_WORKFLOW_EXECUTION True LOCAL_TASK_EXECUTION True | "
+                      "None LOCAL_WORKFLOW_EXECUTION LOCAL_WORKFLOW_EXECUTION True LOCAL_WORKFLOW_EXECUTION True")
 
 
 def test_tuple_expression_outputs_and_positional_calls_in_execute(tmp_path):
