@@ -73,37 +73,6 @@ def test_workflow_specs_match_with_subworkflows_and_sets_of_upstream_ids(pyflyte
     assert normalize_workflow(theirs) == normalize_workflow(ours["workflows.pipelines.report_2.pb"])
 
 
-def test_only_allowed_fields_differ(pyflyte_out, autoc_out):
-    """The normalisation really is needed (the entrypoint, resolver and runtime differ) and is all that differs."""
-    ours = load_dir(autoc_out)
-    spec = ours["00_workflows.basic.add_1.pb"]
-    theirs = pyflyte_out["00_workflows.basic.add_1.pb"]
-    assert spec != theirs
-    assert list(spec.template.container.args[:3]) == ["autoc", "execute", "--inputs"]
-    assert "autoc.resolvers.default_task_resolver" in spec.template.container.args
-    assert spec.template.metadata.runtime.version and spec.template.metadata.runtime.flavor == "python"
-    assert normalize(spec) == normalize(theirs)
-
-
-def test_output_is_byte_identical_across_runs(autoc_out, tmp_path):
-    again = tmp_path / "again"
-    run_autoc("serialize", EXAMPLES / "workflows", "-o", again, *IMAGES)
-    first = {p.name: p.read_bytes() for p in autoc_out.glob("*.pb")}
-    second = {p.name: p.read_bytes() for p in again.glob("*.pb")}
-    assert first == second
-
-
-def test_package_init_tasks_are_named_as_pyflyte_names_them(pyflyte_out, autoc_out):
-    """A task in workflows/text/__init__.py is workflows.text.__init__.<fn>, loaded from that module name."""
-    ours = {f[:-len("_1.pb")].split("_", 1)[1]: s for f, s in load_dir(autoc_out).items() if f.endswith("_1.pb")}
-    theirs = {f[:-len("_1.pb")].split("_", 1)[1]: s for f, s in pyflyte_out.items() if f.endswith("_1.pb")}
-    for name, var in (("workflows.text.__init__.count_words", "count_words"), ("workflows.text.reverse", "reverse")):
-        assert name in theirs and name in ours
-        args = list(ours[name].template.container.args)
-        assert args[args.index("task-module"):] == ["task-module", "workflows.text.__init__", "task-name", var]
-        assert args[args.index("task-module"):] == list(theirs[name].template.container.args)[-4:]
-
-
 def test_launch_plans_of_the_examples_carry_what_the_comparison_checks(pyflyte_out, autoc_out):
     """examples/workflows/launchplans.py: named launch plans follow the workflow's default one, in creation order,
     with cron and fixed-rate schedules, notifications of three kinds, fixed inputs and execution options; and a
@@ -134,3 +103,35 @@ def test_launch_plans_of_the_examples_carry_what_the_comparison_checks(pyflyte_o
     assert partial_node.task_node.reference_id.name == "workflows.launchplans.aggregate"
     scale = next(b for b in partial_node.inputs if b.var == "scale")
     assert scale.binding.scalar.primitive.float_value == 2.0
+
+
+def test_only_allowed_fields_differ(pyflyte_out, autoc_out):
+    """The normalisation really is needed (the entrypoint, resolver and runtime differ) and is all that differs."""
+    ours = load_dir(autoc_out)
+    spec = ours["00_workflows.basic.add_1.pb"]
+    theirs = pyflyte_out["00_workflows.basic.add_1.pb"]
+    assert spec != theirs
+    assert list(spec.template.container.args[:3]) == ["autoc", "execute", "--inputs"]
+    assert "autoc.resolvers.default_task_resolver" in spec.template.container.args
+    assert spec.template.metadata.runtime.version and spec.template.metadata.runtime.flavor == "python"
+    assert normalize(spec) == normalize(theirs)
+
+
+def test_output_is_byte_identical_across_runs(autoc_out, tmp_path):
+    again = tmp_path / "again"
+    run_autoc("serialize", EXAMPLES / "workflows", "-o", again, *IMAGES)
+    first = {p.name: p.read_bytes() for p in autoc_out.glob("*.pb")}
+    second = {p.name: p.read_bytes() for p in again.glob("*.pb")}
+    assert first == second
+
+
+def test_package_init_tasks_are_named_as_pyflyte_names_them(pyflyte_out, autoc_out):
+    """A task in workflows/text/__init__.py is workflows.text.__init__.<fn>, loaded from that module name."""
+    ours = {f[:-len("_1.pb")].split("_", 1)[1]: s for f, s in load_dir(autoc_out).items() if f.endswith("_1.pb")}
+    theirs = {f[:-len("_1.pb")].split("_", 1)[1]: s for f, s in pyflyte_out.items() if f.endswith("_1.pb")}
+    for name, var in (("workflows.text.__init__.count_words", "count_words"), ("workflows.text.reverse", "reverse")):
+        assert name in theirs and name in ours
+        args = list(ours[name].template.container.args)
+        assert args[args.index("task-module"):] == ["task-module", "workflows.text.__init__", "task-name", var]
+        assert args[args.index("task-module"):] == list(theirs[name].template.container.args)[-4:]
+
