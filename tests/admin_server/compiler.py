@@ -214,9 +214,10 @@ def _check_binding(node_id, var, binding, expected, nodes, outputs, errors: _Err
         if ref.var not in outputs[source]:
             errors.add("VariableNameNotFound", node_id, f"Node [{source}] doesn't have output named [{ref.var}].")
             return
-        if expected is not None and not ref.attr_path and not castable(outputs[source][ref.var], expected):
-            errors.add("MismatchingTypes", node_id, f"Variable [{ref.var}] (type [{_type_text(outputs[source][ref.var])}"
-                                                    f"]) doesn't match expected type [{_type_text(expected)}].")
+        actual = outputs[source][ref.var]
+        if expected is not None and not ref.attr_path and not castable(actual, expected):
+            errors.add("MismatchingTypes", node_id, f"Variable [{ref.var}] (type [{_type_text(actual)}]) doesn't "
+                                                    f"match expected type [{_type_text(expected)}].")
     elif kind == "scalar":
         if expected is not None:
             actual = literal_type_of(literals_pb2.Literal(scalar=binding.scalar))

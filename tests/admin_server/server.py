@@ -298,7 +298,7 @@ class _AdminService(admin_pb2_grpc.AdminServiceServicer):
 
     # --- workflows (workflow_manager.go) ----------------------------------------------------------------------------
 
-    def CreateWorkflow(self, request: workflow_pb2.WorkflowCreateRequest, context) -> workflow_pb2.WorkflowCreateResponse:
+    def CreateWorkflow(self, request: workflow_pb2.WorkflowCreateRequest, context):
         server = self.server
         validate.validate_workflow(request, server.projects)
         spec = workflow_pb2.WorkflowSpec()

@@ -234,7 +234,7 @@ def test_text_output_ends_with_a_summary_table(admin):
     p = run_autoc("register", SMALL, *IMAGES, "--endpoint", admin.address, "--insecure")
     lines = p.stdout.strip().splitlines()
     assert lines[-2].startswith("2 tasks, version ") and lines[-1].split() == ["created", "2"]
-    assert "created         workflows.sub.etl.extract" in p.stderr
+    assert "created         task         workflows.sub.etl.extract" in p.stderr
 
 
 def test_a_task_that_cannot_be_translated_stops_the_run_before_any_write(admin, tmp_path):
