@@ -217,3 +217,25 @@ def test_the_default_version_is_a_digest_over_every_entity(admin, files, tmp_pat
     path.write_bytes(plan.SerializeToString())
     assert result(register(admin, changed, "--dry-run"))["version"] != first
     assert result(register(admin, copy_files(files, tmp_path / "again"), "--dry-run"))["version"] == first
+
+
+def test_a_pyflyte_package_archive_registers_like_its_files(admin, files, tmp_path):
+    archive = tmp_path / "app.tgz"
+    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "--pkgs", "regflows", "package", "--image", IMAGE,
+                        "-o", str(archive)], cwd=WFDATA, env=_oracle_env(), capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    out = result(register(admin, archive, "--version", "v1", check=True))
+    assert out["summary"] == {"created": 11}  # in index order, although the archive lists its members unsorted
+    assert result(register(admin, files, "--version", "v1", check=True))["summary"] == {"unchanged": 11}
+
+
+def test_files_that_are_not_specs_are_refused_with_a_hint(admin, files, tmp_path):
+    odd = copy_files(files, tmp_path)
+    (odd / "00_notes_4.pb").write_bytes(b"")
+    p = register(admin, odd, "--version", "v1")
+    assert p.returncode == 2 and "00_notes_4.pb is not a Flyte spec file" in p.stderr and "hint:" in p.stderr
+    (odd / "00_notes_4.pb").unlink()
+    (next(odd.glob("*_nightly_3.pb"))).write_bytes(b"\xff\xff")
+    p = register(admin, odd, "--version", "v1")
+    assert p.returncode == 2 and "is not a flyteidl.admin.LaunchPlan" in p.stderr and "Traceback" not in p.stderr
+    assert admin.writes == 0
