@@ -141,11 +141,18 @@ def _code(error):
     return error.code() if isinstance(error, grpc.RpcError) and callable(getattr(error, "code", None)) else None
 
 
+_MISSING_HINT = ("hint: what it references is not registered at that version: register it in the same run (pass its "
+                 "files or sources too), or reference a version that exists")
+
+
 def _failed(e, error: Exception) -> Outcome:
     """A call that failed for good: the gRPC status and the server's message (or the exception)."""
     code = _code(error)
     if code is not None:
-        return Outcome(e.name, FAILED, f"{code.name}: {_grpc_message(error) or ''}", kind=e.kind)
+        message = f"{code.name}: {_grpc_message(error) or ''}"
+        if e.kind != TASK and "missing entity of type" in message:
+            message += "\n" + _MISSING_HINT
+        return Outcome(e.name, FAILED, message, kind=e.kind)
     return Outcome(e.name, FAILED, f"{type(error).__name__}: {error}", kind=e.kind)
 
 

@@ -152,6 +152,7 @@ def test_a_workflow_calling_a_launch_plan_is_created_after_it(admin, files, tmp_
     assert p.returncode == 1
     failed = {e["name"]: e["message"] for e in result(p)["entities"] if e["status"] == "failed"}
     assert "missing entity of type LAUNCH_PLAN" in failed[M + "summary"] and "weekly" in failed[M + "summary"]
+    assert "hint: what it references is not registered at that version" in failed[M + "summary"]
     assert out["ok"]
 
 
