@@ -169,12 +169,12 @@ def with_identity(entities: Sequence, project: str, domain: str, version: str) -
     return copies
 
 
-def levels(entities: Sequence) -> List[int]:
-    """For each entity, how deep it sits in the references within the set: 0 references nothing of the set; every
-    entity sits deeper than all it references, so creating level by level creates dependencies first."""
+def graph(entities: Sequence) -> Tuple[List[int], List[List[int]]]:
+    """(levels, dependencies): for each entity, how deep it sits in the references within the set (0: it
+    references nothing of the set; every entity sits deeper than all it references, so creating level by level
+    creates dependencies first), and the indices of the entities of the set it references. A cycle is an error."""
     index = {key(entity_id(e)): i for i, e in enumerate(entities)}
-    deps = [[index[key(r)] for r in references(e) if key(r) in index and index[key(r)] != i]
-            for i, e in enumerate(entities)]
+    deps = [sorted({index[k] for k in map(key, references(e)) if k in index} - {i}) for i, e in enumerate(entities)]
     depth: Dict[int, int] = {}
     visiting = set()
 
@@ -189,13 +189,7 @@ def levels(entities: Sequence) -> List[int]:
         visiting.discard(i)
         return depth[i]
 
-    return [visit(i) for i in range(len(entities))]
-
-
-def dependencies(entities: Sequence) -> List[List[int]]:
-    """For each entity, the indices of the entities of the set it references."""
-    index = {key(entity_id(e)): i for i, e in enumerate(entities)}
-    return [sorted({index[key(r)] for r in references(e) if key(r) in index} - {i}) for i, e in enumerate(entities)]
+    return [visit(i) for i in range(len(entities))], deps
 
 
 def content_version(entities: Sequence, bundle_md5: Optional[bytes]) -> str:

@@ -16,8 +16,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from autoc.errors import UserInputError
 from autoc.remote import bundle as bundles
 from autoc.remote.admin import _grpc_message
-from autoc.remote.entities import (KINDS, LABEL, LAUNCH_PLAN, TASK, WORKFLOW, Entity, content_version, dependencies,
-                                   diff, entity_id, hydrate, is_spec_input, levels, read_spec_files, same)
+from autoc.remote.entities import (KINDS, LABEL, LAUNCH_PLAN, TASK, WORKFLOW, Entity, content_version, diff,
+                                   entity_id, graph, hydrate, is_spec_input, read_spec_files, same)
 
 CREATED, UNCHANGED, CONFLICT, FAILED, SKIPPED = "created", "unchanged", "conflict", "failed", "skipped"
 WOULD_CREATE, WOULD_REGISTER = "would-create", "would-register"
@@ -293,11 +293,12 @@ def _stopping(outcomes) -> bool:
 
 
 def register_entities(client, entities: List, version: str, opts: RegisterOptions, on_done,
-                      listings: Optional[Dict[str, Callable]] = None) -> Tuple[List[Outcome], Dict[str, dict]]:
+                      listings: Optional[Dict[str, Callable]] = None,
+                      order: Optional[tuple] = None) -> Tuple[List[Outcome], Dict[str, dict]]:
     """What the server already holds at this version is compared locally (one listing per kind instead of one call
     per entity; an unchanged tree re-registers without a single write); the rest is created level by level in
-    dependency order. Returns the outcomes and what the listings said (kind -> name -> entity; a kind is missing
-    when the server could not list it)."""
+    dependency order (``order``: :func:`graph` of the entities, if already known). Returns the outcomes and what
+    the listings said (kind -> name -> entity; a kind is missing when the server could not list it)."""
     listings = listings or {}
     known = {k: registered_at_version(client, k, opts.project, opts.domain, version, listings.get(k))
              for k in KINDS if any(e.kind == k for e in entities)}
@@ -326,8 +327,9 @@ def register_entities(client, entities: List, version: str, opts: RegisterOption
     if opts.dry_run:
         found = run_all(client, [entities[i] for i in todo], "lookup", opts.concurrency, True, on_done)
         results.update(zip(todo, found))
-    else:
-        _create_in_order(client, entities, todo, results, opts, on_done, absent, known_diffs)
+    elif todo:
+        _create_in_order(client, entities, order or graph(entities), todo, results, opts, on_done, absent,
+                         known_diffs)
     return [results[i] for i in range(len(entities))], {k: v for k, v in known.items() if v is not None}
 
 
@@ -352,11 +354,11 @@ def _fill_listed_workflows(client, entities, known, concurrency: int) -> None:
             del held[name]  # not readable after all: create it and let the server say
 
 
-def _create_in_order(client, entities, todo: List[int], results: Dict[int, Outcome], opts: RegisterOptions,
-                     on_done, absent, known_diffs) -> None:
+def _create_in_order(client, entities, order: tuple, todo: List[int], results: Dict[int, Outcome],
+                     opts: RegisterOptions, on_done, absent, known_diffs) -> None:
     """Create the ``todo`` entities level by level: a level starts when everything it references is done; an
     entity whose reference failed, conflicted or was skipped is skipped itself, naming it."""
-    depth, deps = levels(entities), dependencies(entities)
+    depth, deps = order
     for level in sorted({depth[i] for i in todo}):
         ready = []
         for i in (i for i in todo if depth[i] == level):
@@ -494,7 +496,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         # translated stops the run before anything is written
         entities = make(version, distribution) if make else base
         hydrate(entities, opts.project, opts.domain, version)
-        levels(entities)  # a reference cycle is an error before any write
+        order = graph(entities)  # a reference cycle is an error before any write
         if location is not None and not opts.dry_run:
             bundles.upload(bundle, location)
         if opts.dry_run and not opts.diff:
@@ -502,7 +504,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             for o in outcomes:
                 on_done(o)
         else:
-            outcomes, known = register_entities(client, entities, version, opts, on_done, listings)
+            outcomes, known = register_entities(client, entities, version, opts, on_done, listings, order)
             if opts.activate_launchplans and not opts.dry_run:
                 activate(client, entities, outcomes, known.get(LAUNCH_PLAN), opts.concurrency)
     finally:

@@ -8,7 +8,7 @@ from flyteidl.core import identifier_pb2
 from flyteidl.core import workflow_pb2 as core
 
 from autoc.errors import UserInputError
-from autoc.remote.entities import LAUNCH_PLAN, TASK, WORKFLOW, Entity, content_version, hydrate, levels
+from autoc.remote.entities import LAUNCH_PLAN, TASK, WORKFLOW, Entity, content_version, graph, hydrate
 
 
 def ident(kind, name, project="", domain="", version=""):
@@ -76,7 +76,9 @@ def test_levels_put_every_entity_after_what_it_references():
     default = lp("a.caller", ident(identifier_pb2.WORKFLOW, "a.caller"))
     entities = [default, caller, plan, w, t]  # any input order
     hydrate(entities, "p", "d", "v1")
-    assert levels(entities) == [4, 3, 2, 1, 0]
+    depth, deps = graph(entities)
+    assert depth == [4, 3, 2, 1, 0]
+    assert deps == [[1], [2], [3], [4], []]
 
 
 def test_a_reference_cycle_is_refused_before_any_write():
@@ -85,7 +87,7 @@ def test_a_reference_cycle_is_refused_before_any_write():
     entities = [a, b, lp("lp_a", ident(identifier_pb2.WORKFLOW, "a")), lp("lp_b", ident(identifier_pb2.WORKFLOW, "b"))]
     hydrate(entities, "p", "d", "v1")
     with pytest.raises(UserInputError, match="references itself"):
-        levels(entities)
+        graph(entities)
 
 
 def test_the_content_version_ignores_identities_and_sees_every_kind():
