@@ -173,6 +173,9 @@ def binding_data(value: Any, expected: LiteralType, expected_py: Any, site: _Sit
             b.collection.bindings.add().CopyFrom(binding_data(x, expected.collection_type, sub, site))
         return b
     if isinstance(value, dict) and kind == "map_value_type":
+        bad = [k for k in value if not isinstance(k, str)]
+        if bad:
+            raise site.error(f"dict keys must be strings, got {bad[0]!r}", hint="Flyte maps are keyed by str")
         args = typing.get_args(expected_py)
         sub = args[1] if len(args) == 2 else typing.Any
         b = literals_pb2.BindingData()
@@ -180,9 +183,11 @@ def binding_data(value: Any, expected: LiteralType, expected_py: Any, site: _Sit
         for k, x in value.items():
             b.map.bindings[k].CopyFrom(binding_data(x, expected.map_value_type, sub, site))
         return b
-    if _contains_promise(value):
+    if _contains_promise(value) or (dataclasses.is_dataclass(value) and not isinstance(value, type) and any(
+            _contains_promise(getattr(value, f.name)) for f in dataclasses.fields(value))):
         raise site.error(f"{value!r:.80} mixes promises into a value of type {_type_name(expected_py)}",
-                         hint="promises can be put into list[T] and dict[str, T] inputs only")
+                         hint="promises can be put into list[T] and dict[str, T] inputs only; build a dataclass "
+                              "from promises inside a task")
     try:
         lit = to_literal(value, expected_py)
     except AutocError as e:

@@ -122,3 +122,19 @@ def test_attributes_of_an_optional_dataclass():
     spec = workflow_spec(workflow(w), S)
     path = spec.template.nodes[1].inputs[0].binding.promise.attr_path
     assert [p.WhichOneof("value") for p in path] == ["string_value", "int_value"] and path[1].int_value == 0
+
+
+@task
+def use_cfg(c: Cfg) -> int:
+    return len(c.sizes)
+
+
+def test_promises_inside_a_dataclass_constant_and_non_string_keys_are_explained():
+    def w() -> int:
+        return use_cfg(c=Cfg(name=make().name, sizes=[1]))
+    e = _error(w)
+    assert "mixes promises" in e.message and "inside a task" in e.hint
+
+    def k() -> int:
+        return use_list(xs=[], m={1: "a"})
+    assert "dict keys must be strings" in _error(k).message
