@@ -14,6 +14,7 @@ from tests.conftest import EXAMPLES, run_autoc
 
 IMAGES = ["-i", "ghcr.io/acme/app:v1", "-i", "gpu=ghcr.io/acme/gpu:v3"]
 SMALL = EXAMPLES / "workflows" / "sub"  # two tasks
+EXAMPLE_TASKS = 46  # the tasks of examples/workflows, as tests/serialize/test_definitions.py counts them
 
 
 @pytest.fixture
@@ -35,15 +36,15 @@ def result(p):
 
 def test_register_then_reregister_is_all_unchanged(admin):
     first = result(register(admin, EXAMPLES / "workflows", *IMAGES, check=True))
-    assert first["ok"] and first["summary_by_kind"]["tasks"] == {"created": 33}
+    assert first["ok"] and first["summary_by_kind"]["tasks"] == {"created": EXAMPLE_TASKS}
     assert list(first["summary"]) == ["created"]  # and the workflows and launch plans, when the examples have them
-    assert len(admin.tasks()) == 33
+    assert len(admin.tasks()) == EXAMPLE_TASKS
     uploads = admin.writes - first["summary"]["created"]
-    assert admin.calls["CreateTask"] == 33
+    assert admin.calls["CreateTask"] == EXAMPLE_TASKS
     second = result(register(admin, EXAMPLES / "workflows", *IMAGES, check=True))
     assert second["summary"] == {"unchanged": first["summary"]["created"]} and second["version"] == first["version"]
     # the server's own listing at this version says so: no write at all (flytekit sends 4 CreateTask per task)
-    assert admin.calls["CreateTask"] == 33 and admin.calls["ListTasks"] == 2
+    assert admin.calls["CreateTask"] == EXAMPLE_TASKS and admin.calls["ListTasks"] == 2
     assert uploads == 1
 
 
@@ -87,17 +88,17 @@ def test_conflict_shows_a_field_diff_and_fails(admin, tmp_path):
 
 def test_dry_run_makes_no_calls_and_diff_only_reads(admin):
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run")
-    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"would-register": 33}
+    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"would-register": EXAMPLE_TASKS}
     assert list(result(p)["summary"]) == ["would-register"]
     assert sum(admin.calls.values()) == 0
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run", "--diff")
-    assert p.returncode == 1 and result(p)["summary_by_kind"]["tasks"] == {"would-create": 33}
+    assert p.returncode == 1 and result(p)["summary_by_kind"]["tasks"] == {"would-create": EXAMPLE_TASKS}
     assert list(result(p)["summary"]) == ["would-create"]
     assert admin.writes == 0 and admin.calls["CreateTask"] == 0
     register(admin, EXAMPLES / "workflows", *IMAGES, check=True)
     writes = admin.writes
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run", "--diff")
-    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"unchanged": 33}
+    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"unchanged": EXAMPLE_TASKS}
     assert list(result(p)["summary"]) == ["unchanged"]
     assert admin.writes == writes
 
@@ -118,9 +119,9 @@ def test_transient_unavailability_loses_nothing_and_duplicates_nothing(tmp_path)
     with AdminServer(db_path=str(tmp_path / "a.db"), unavailable_fraction=0.2, seed=7,
                      platform_limits={"cpu": "64", "memory": "1Ti", "gpu": "8"}) as admin:
         out = result(register(admin, EXAMPLES / "workflows", *IMAGES, "--concurrency", "8", check=True))
-        assert out["summary_by_kind"]["tasks"] == {"created": 33} and list(out["summary"]) == ["created"]
-        assert len(admin.tasks()) == 33 and len(set(admin.tasks())) == 33
-        assert admin.calls["CreateTask"] > 33  # some calls were refused and retried
+        assert out["summary_by_kind"]["tasks"] == {"created": EXAMPLE_TASKS} and list(out["summary"]) == ["created"]
+        assert len(admin.tasks()) == EXAMPLE_TASKS and len(set(admin.tasks())) == EXAMPLE_TASKS
+        assert admin.calls["CreateTask"] > EXAMPLE_TASKS  # some calls were refused and retried
 
 
 def test_validation_failure_is_reported_with_the_servers_message(tmp_path):
