@@ -353,10 +353,23 @@ class LaunchPlan:
         return f"LaunchPlan({self._name!r}, workflow={getattr(self._workflow, 'name', self._workflow)!r})"
 
     def __call__(self, *args, **kwargs):
-        """Outside a workflow, runs the workflow with this launch plan's inputs (``kwargs`` override defaults)."""
+        """Outside a workflow, runs the workflow with this launch plan's inputs (``kwargs`` override defaults).
+        Inside a workflow body, records a launch-plan node binding every input it does not fix."""
+        from autoc.core.promise import compilation_state, create_and_link_node
+
         if args:
             raise LaunchPlanError(f"launch plan {self._name}: Only Keyword Arguments are supported for launch plan "
                                   f"executions", hint="call it with name=value arguments")
+        state = compilation_state()
+        if state is not None:
+            fixed = [k for k in kwargs if k in self._fixed_inputs]
+            if fixed:  # flytekit drops such a value silently: the launch plan's fixed value would run instead
+                from autoc.core.node import user_site
+
+                raise LaunchPlanError(f"launch plan {self._name}: input(s) {', '.join(fixed)} are fixed and cannot "
+                                      f"be passed", where=user_site(),
+                                      hint="drop them from the call, or call a launch plan that does not fix them")
+            return create_and_link_node(self, (), {**self.saved_inputs, **kwargs}, state=state)
         fixed = [k for k in kwargs if k in self._fixed_inputs and kwargs[k] != self._fixed_inputs[k]]
         if fixed:
             raise LaunchPlanError(f"launch plan {self._name}: input(s) {', '.join(fixed)} are fixed and cannot be "
