@@ -123,7 +123,8 @@ empty_sc = LaunchPlan.get_or_create(pipeline, name="P_empty_sc", security_contex
                                     labels=Labels({}), max_parallelism=0, overwrite_cache=False)
 default = LaunchPlan.get_or_create(pipeline)
 bare_lp = LaunchPlan.get_or_create(bare, name="P_bare_lp", fixed_inputs={"y": "why"})
-noargs_lp = LaunchPlan.get_or_create(noargs, name="P_noargs_lp", schedule=FixedRate(duration=datetime.timedelta(days=1)))
+noargs_lp = LaunchPlan.get_or_create(noargs, name="P_noargs_lp",
+                                     schedule=FixedRate(duration=datetime.timedelta(days=1)))
 mixed_default = LaunchPlan.get_or_create(mixed)
 
 
@@ -321,7 +322,8 @@ def test_a_scheduled_launch_plan_with_every_input_bound_translates(tmp_path):
 def test_a_schedule_given_as_trigger_is_refused_as_flytekit_refuses_it(tmp_path):
     mod, _ = _module(tmp_path, WF + "class T:\n    def to_flyte_idl(self, lp):\n"
                                     "        return CronSchedule(schedule='@daily').to_flyte_idl()\n\n\n"
-                                    'lp = LaunchPlan.get_or_create(wf, name="a", fixed_inputs={"day": "d"}, trigger=T())\n')
+                                    'lp = LaunchPlan.get_or_create(wf, name="a", fixed_inputs={"day": "d"}, '
+                                    'trigger=T())\n')
     with pytest.raises(LaunchPlanError, match="a schedule given as trigger=") as e:
         launch_plan_message(mod.lp, SerializationSettings(image_config=None))
     assert "schedule arg" in e.value.hint and e.value.where.endswith(f":{(AUTOC_PRELUDE + WF).count(chr(10)) + 6}")
