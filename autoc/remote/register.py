@@ -16,8 +16,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from autoc.errors import UserInputError
 from autoc.remote import bundle as bundles
 from autoc.remote.admin import _grpc_message
-from autoc.remote.entities import (KINDS, LABEL, LAUNCH_PLAN, TASK, WORKFLOW, Entity, content_version, diff,
-                                   entity_id, graph, hydrate, is_spec_input, read_spec_files, same)
+from autoc.remote.entities import (KINDS, LABEL, LAUNCH_PLAN, TASK, WORKFLOW, content_version, diff, entity_id,
+                                   graph, hydrate, is_spec_input, read_spec_files, same)
 
 CREATED, UNCHANGED, CONFLICT, FAILED, SKIPPED = "created", "unchanged", "conflict", "failed", "skipped"
 WOULD_CREATE, WOULD_REGISTER = "would-create", "would-register"
@@ -427,17 +427,10 @@ def check_images(tasks, assume_exists: bool) -> None:
 
 
 def translate(found, settings) -> List:
-    """Every entity discovered, translated with ``settings``, in serialize's order. Until workflows and launch
-    plans are discovered (autoc.serialize.to_entities), the tasks."""
-    try:
-        from autoc.serialize import to_entities
-    except ImportError:  # only tasks can be authored yet
-        from autoc.serialize import to_specs
+    """Every entity discovered, translated with ``settings``, in serialize's (pyflyte's) order."""
+    from autoc.serialize import to_entities
 
-        names, specs, _ = to_specs(found.tasks, settings)
-        return [Entity(TASK, n, s) for n, s in zip(names, specs)]
-    entities, _ = to_entities(found, settings)
-    return list(entities)
+    return to_entities(found, settings)[0]
 
 
 def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callable,
@@ -456,9 +449,9 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         from autoc.serialize.discover import discover
 
         found = discover(paths, source_root=opts.source_root)
-        if not found.tasks and not getattr(found, "entities", None):
+        if not found.entities:
             raise UserInputError("nothing to register was found under " + ", ".join(paths),
-                                 hint="tasks are module-level @task functions or task objects")
+                                 hint="tasks, workflows and launch plans are found as module-level objects")
         if not opts.dry_run:
             check_images(found.tasks, opts.assume_images_exist)
         if opts.copy != "none":

@@ -14,6 +14,7 @@ from tests.conftest import EXAMPLES, run_autoc
 
 IMAGES = ["-i", "ghcr.io/acme/app:v1", "-i", "gpu=ghcr.io/acme/gpu:v3"]
 SMALL = EXAMPLES / "workflows" / "sub"  # two tasks
+N_TASKS, N_WORKFLOWS = 43, 8  # in examples/workflows; each workflow has its default launch plan
 
 
 @pytest.fixture
@@ -35,15 +36,17 @@ def result(p):
 
 def test_register_then_reregister_is_all_unchanged(admin):
     first = result(register(admin, EXAMPLES / "workflows", *IMAGES, check=True))
-    assert first["ok"] and first["summary_by_kind"]["tasks"] == {"created": 33}
-    assert list(first["summary"]) == ["created"]  # and the workflows and launch plans, when the examples have them
-    assert len(admin.tasks()) == 33
+    assert first["ok"] and first["summary_by_kind"] == {
+        "tasks": {"created": N_TASKS}, "workflows": {"created": N_WORKFLOWS}, "launch_plans": {"created": N_WORKFLOWS}}
+    assert len(admin.workflows()) == N_WORKFLOWS and len(admin.launch_plans()) == N_WORKFLOWS
+    assert len(admin.tasks()) == N_TASKS
     uploads = admin.writes - first["summary"]["created"]
-    assert admin.calls["CreateTask"] == 33
+    assert admin.calls["CreateTask"] == N_TASKS
     second = result(register(admin, EXAMPLES / "workflows", *IMAGES, check=True))
     assert second["summary"] == {"unchanged": first["summary"]["created"]} and second["version"] == first["version"]
     # the server's own listing at this version says so: no write at all (flytekit sends 4 CreateTask per task)
-    assert admin.calls["CreateTask"] == 33 and admin.calls["ListTasks"] == 2
+    assert admin.calls["CreateTask"] == N_TASKS and admin.calls["ListTasks"] == 2
+    assert admin.calls["CreateWorkflow"] == admin.calls["CreateLaunchPlan"] == N_WORKFLOWS
     assert uploads == 1
 
 
@@ -87,17 +90,17 @@ def test_conflict_shows_a_field_diff_and_fails(admin, tmp_path):
 
 def test_dry_run_makes_no_calls_and_diff_only_reads(admin):
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run")
-    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"would-register": 33}
+    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"would-register": N_TASKS}
     assert list(result(p)["summary"]) == ["would-register"]
     assert sum(admin.calls.values()) == 0
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run", "--diff")
-    assert p.returncode == 1 and result(p)["summary_by_kind"]["tasks"] == {"would-create": 33}
+    assert p.returncode == 1 and result(p)["summary_by_kind"]["tasks"] == {"would-create": N_TASKS}
     assert list(result(p)["summary"]) == ["would-create"]
     assert admin.writes == 0 and admin.calls["CreateTask"] == 0
     register(admin, EXAMPLES / "workflows", *IMAGES, check=True)
     writes = admin.writes
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run", "--diff")
-    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"unchanged": 33}
+    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"unchanged": N_TASKS}
     assert list(result(p)["summary"]) == ["unchanged"]
     assert admin.writes == writes
 
@@ -118,9 +121,9 @@ def test_transient_unavailability_loses_nothing_and_duplicates_nothing(tmp_path)
     with AdminServer(db_path=str(tmp_path / "a.db"), unavailable_fraction=0.2, seed=7,
                      platform_limits={"cpu": "64", "memory": "1Ti", "gpu": "8"}) as admin:
         out = result(register(admin, EXAMPLES / "workflows", *IMAGES, "--concurrency", "8", check=True))
-        assert out["summary_by_kind"]["tasks"] == {"created": 33} and list(out["summary"]) == ["created"]
-        assert len(admin.tasks()) == 33 and len(set(admin.tasks())) == 33
-        assert admin.calls["CreateTask"] > 33  # some calls were refused and retried
+        assert out["summary_by_kind"]["tasks"] == {"created": N_TASKS} and list(out["summary"]) == ["created"]
+        assert len(admin.tasks()) == N_TASKS and len(set(admin.tasks())) == N_TASKS
+        assert admin.calls["CreateTask"] > N_TASKS  # some calls were refused and retried
 
 
 def test_validation_failure_is_reported_with_the_servers_message(tmp_path):

@@ -15,3 +15,4 @@ from flytekit import LaunchPlan, WorkflowFailurePolicy, workflow  # noqa: F401
 from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase  # noqa: F401
 from flytekit.types.error import FlyteError  # noqa: F401
 from flytekit import Description, Documentation, SourceCode  # noqa: F401
+from flytekit import CronSchedule  # noqa: F401
