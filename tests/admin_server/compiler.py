@@ -102,6 +102,9 @@ def compile_workflow(spec: workflow_pb2.WorkflowSpec, get_task: Lookup,
 
 
 def _compiled(template: core_workflow_pb2.WorkflowTemplate) -> compiler_pb2.CompiledWorkflow:
+    """The template as flytepropeller compiles it: every node's upstream ids sorted (``ValidateNode``; flytekit
+    sends them in set order), and the connections between the nodes."""
+    template = _sorted_upstreams(template)
     upstream: dict[str, list[str]] = {}
     downstream: dict[str, list[str]] = {}
     for node in template.nodes:
@@ -112,6 +115,17 @@ def _compiled(template: core_workflow_pb2.WorkflowTemplate) -> compiler_pb2.Comp
         upstream={k: compiler_pb2.ConnectionSet.IdList(ids=sorted(set(v))) for k, v in upstream.items()},
         downstream={k: compiler_pb2.ConnectionSet.IdList(ids=sorted(set(v))) for k, v in downstream.items()})
     return compiler_pb2.CompiledWorkflow(template=template, connections=conn)
+
+
+def _sorted_upstreams(template: core_workflow_pb2.WorkflowTemplate) -> core_workflow_pb2.WorkflowTemplate:
+    out = core_workflow_pb2.WorkflowTemplate()
+    out.CopyFrom(template)
+    nodes = list(out.nodes) + ([out.failure_node] if out.HasField("failure_node") else [])
+    for node in all_nodes(nodes):
+        ids = sorted(node.upstream_node_ids)
+        del node.upstream_node_ids[:]
+        node.upstream_node_ids.extend(ids)
+    return out
 
 
 def _node_dependencies(node) -> set[str]:
