@@ -354,6 +354,9 @@ def _fill_listed_workflows(client, entities, known, concurrency: int) -> None:
             del held[name]  # not readable after all: create it and let the server say
 
 
+_WHY = {FAILED: "failed", CONFLICT: "conflicts with the server's", SKIPPED: "was skipped"}
+
+
 def _create_in_order(client, entities, order: tuple, todo: List[int], results: Dict[int, Outcome],
                      opts: RegisterOptions, on_done, absent, known_diffs) -> None:
     """Create the ``todo`` entities level by level: a level starts when everything it references is done; an
@@ -372,8 +375,7 @@ def _create_in_order(client, entities, order: tuple, todo: List[int], results: D
                     continue
                 ref = entities[bad]
                 results[i] = _skipped(e, f"not created: it references {LABEL[ref.kind]} {ref.name}, which "
-                                         f"{'was ' if results[bad].status == SKIPPED else 'ended in '}"
-                                         f"{results[bad].status}")
+                                         f"{_WHY[results[bad].status]}")
             on_done(results[i])
         done = run_all(client, [entities[i] for i in ready], "create", opts.concurrency, opts.keep_going, on_done,
                        [absent[i] for i in ready], [known_diffs[i] for i in ready])

@@ -173,7 +173,7 @@ def test_nothing_is_created_that_references_a_failed_entity(admin, files, tmp_pa
     out = {e["name"] + "/" + e["kind"]: e for e in result(p)["entities"]}
     assert out[M + "fetch/task"]["status"] == "failed" and "missing image" in out[M + "fetch/task"]["message"]
     assert out[M + "prepare/workflow"]["status"] == "skipped"
-    assert out[M + "prepare/workflow"]["message"] == f"not created: it references task {M}fetch, which ended in failed"
+    assert out[M + "prepare/workflow"]["message"] == f"not created: it references task {M}fetch, which failed"
     assert out[M + "pipeline/workflow"]["status"] == "skipped"  # its subworkflow's template runs fetch too
     assert out["nightly/launch_plan"]["message"] == (f"not created: it references workflow {M}pipeline, which was "
                                                      "skipped")
