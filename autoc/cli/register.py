@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from autoc.cli.options import connection_options, load_platform
+from autoc.cli.options import connection_options, image_config, load_platform
 
 EXIT_DIFFERENCES = 1
 
@@ -68,6 +68,7 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
 
     if diff and not dry_run:
         raise UserInputError("--diff only goes with --dry-run", hint="autoc register PATHS --dry-run --diff")
+    image_config(images)  # a bad --image value is bad usage (exit 2), before any work
     platform = load_platform(config_file, endpoint, insecure, ca_cert_file_path, project, domain)
     opts = RegisterOptions(project=platform.project, domain=platform.domain, version=version, images=images,
                            source_root=source_root, copy=copy, dry_run=dry_run, diff=diff, concurrency=concurrency,

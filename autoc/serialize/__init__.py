@@ -167,9 +167,9 @@ def serialize(paths: Sequence[str], settings: SerializationSettings, out_dir: Op
     entries = list(zip(files, blobs))
     result = SerializeResult(found.source_root, found.modules, write.describe(entities, files, blobs),
                              found.failures, errors, output=out_dir, archive=archive,
-                             warnings=pickle_warnings(found.tasks))
+                             warnings=found.warnings + pickle_warnings(found.tasks))
     if not result.ok:
-        return result
+        return dataclasses.replace(result, files=[])  # only files that were written are listed
     if out_dir:
         write.write_directory(out_dir, entries)
     if archive:

@@ -16,3 +16,7 @@ from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase  # noqa:
 from flytekit.types.error import FlyteError  # noqa: F401
 from flytekit import Description, Documentation, SourceCode  # noqa: F401
 from flytekit import CronSchedule  # noqa: F401
+from flytekit import (Annotations, ConcurrencyPolicy, CronSchedule, Email, FixedRate, Labels, PagerDuty,  # noqa: F401
+                      SecurityContext, Slack, WorkflowExecutionPhase)
+from flytekit.models.common import RawOutputDataConfig  # noqa: F401
+from flytekit.models.security import Identity  # noqa: F401
