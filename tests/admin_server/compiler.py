@@ -114,12 +114,7 @@ def _compiled(template: core_workflow_pb2.WorkflowTemplate) -> compiler_pb2.Comp
     conn = compiler_pb2.ConnectionSet(
         upstream={k: compiler_pb2.ConnectionSet.IdList(ids=sorted(set(v))) for k, v in upstream.items()},
         downstream={k: compiler_pb2.ConnectionSet.IdList(ids=sorted(set(v))) for k, v in downstream.items()})
-    compiled = compiler_pb2.CompiledWorkflow(template=template, connections=conn)
-    for node in compiled.template.nodes:  # a set: pyflyte sends them in a different order on every run
-        ids = sorted(set(node.upstream_node_ids))
-        del node.upstream_node_ids[:]
-        node.upstream_node_ids.extend(ids)
-    return compiled
+    return compiler_pb2.CompiledWorkflow(template=template, connections=conn)
 
 
 def _sorted_upstreams(template: core_workflow_pb2.WorkflowTemplate) -> core_workflow_pb2.WorkflowTemplate:
@@ -127,7 +122,7 @@ def _sorted_upstreams(template: core_workflow_pb2.WorkflowTemplate) -> core_work
     out.CopyFrom(template)
     nodes = list(out.nodes) + ([out.failure_node] if out.HasField("failure_node") else [])
     for node in all_nodes(nodes):
-        ids = sorted(node.upstream_node_ids)
+        ids = sorted(set(node.upstream_node_ids))  # a set: pyflyte sends them in a different order each run
         del node.upstream_node_ids[:]
         node.upstream_node_ids.extend(ids)
     return out
