@@ -56,6 +56,12 @@ class ValidationError(AutocError, ValueError):
     """A value object failed validation (flytekit raises ``FlyteValidationException`` here)."""
 
 
+class Interrupted(AutocError):
+    """The run was interrupted (Ctrl-C, SIGINT); the message says what was left written and what was not."""
+
+    exit_code = 130
+
+
 def location_of(obj) -> Optional[str]:
     """``file:line`` of a function or class, when Python knows it."""
     code = getattr(obj, "__code__", None)

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from autoc.cli.options import connection_options, load_platform
+from autoc.cli.options import connection_options, load_platform, not_empty, stdout_to_stderr
 
 EXIT_DIFFERENCES = 1
 
@@ -16,14 +16,15 @@ EXIT_DIFFERENCES = 1
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("-p", "--project", help="Project (default: FLYTE_DEFAULT_PROJECT, config task.project, flytesnacks).")
 @click.option("-d", "--domain", help="Domain (default: FLYTE_DEFAULT_DOMAIN, config task.domain, development).")
-@click.option("--version", "version", help="Version of every task (default: a digest of the specs and the bundle).")
+@click.option("--version", "version", callback=not_empty,
+              help="Version of every task (default: a digest of the specs and the bundle).")
 @click.option("-i", "--image", "images", multiple=True, envvar="AUTOC_IMAGE", help="As for `autoc serialize`.")
 @click.option("--source-root", type=click.Path(exists=True, file_okay=False), help="As for `autoc serialize`.")
 @click.option("--copy", type=click.Choice(["auto", "all", "none"]), default="auto", show_default=True,
               help="Code bundle: the loaded modules, the whole source root (less ignore files), or none "
                    "(the image must hold the code).")
 @click.option("--explain-bundle", is_flag=True, help="List every bundled file and why, and what was left out.")
-@click.option("--max-bundle-size", type=int, default=50, show_default=True, help="Bundle size limit in MiB.")
+@click.option("--max-bundle-size", type=click.IntRange(min=0), default=50, show_default=True, help="Bundle size limit in MiB.")
 @click.option("--dry-run", is_flag=True, help="No upload and no create call; prints what would be registered.")
 @click.option("--diff", is_flag=True, help="With --dry-run: ask the server what would be created, unchanged or "
                                            "in conflict; exit 0 (no changes), 1 (changes) or 2 (errors).")
@@ -55,7 +56,8 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
 
     Exit codes: 0 everything created or unchanged; 1 a conflict or failure; 2 bad usage; 3 authentication.
     """
-    from autoc.errors import UserInputError
+    from autoc.cli.main import render_error
+    from autoc.errors import AutocError, UserInputError
     from autoc.remote.admin import AdminClient
     from autoc.remote.register import RegisterOptions, register as run
 
@@ -67,8 +69,15 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
                            keep_going=keep_going, max_bundle_bytes=max_bundle_size * 1024 * 1024,
                            assume_images_exist=assume_images_exist)
     reporter = _Reporter(output == "text")
-    with reporter:
-        result = run(paths, opts, lambda: AdminClient(platform), on_done=reporter.done)
+    notify = (lambda line: click.echo(f"autoc: {line}", err=True))
+    try:
+        with reporter, stdout_to_stderr(output == "json"):  # what user modules print must not spoil the JSON
+            result = run(paths, opts, lambda: AdminClient(platform, notify=notify), on_done=reporter.done)
+    except AutocError as e:
+        if dry_run and diff and not isinstance(e, UserInputError):  # "could not tell" is 2, as --help says
+            render_error(e, ctx.obj.get("verbose", 0) if ctx.obj else 0)
+            ctx.exit(2)
+        raise
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:

@@ -7,6 +7,8 @@ from typing import Optional, Tuple
 
 import click
 
+from autoc.cli.options import not_empty, stdout_to_stderr
+
 
 def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
     env = {}
@@ -30,7 +32,7 @@ def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
 @click.option("--env", "env", multiple=True, metavar="KEY=VALUE", help="Environment for every task. Repeatable.")
 @click.option("--project", default=None, help="Project in the task ids (empty by default, as pyflyte writes).")
 @click.option("--domain", default=None, help="Domain in the task ids.")
-@click.option("--version", "version", default=None, help="Version in the task ids.")
+@click.option("--version", "version", default=None, callback=not_empty, help="Version in the task ids.")
 @click.option("--keep-going", is_flag=True, help="Report every failing module and task, not just the first.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json prints a machine-readable result on stdout.")
@@ -59,7 +61,9 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
         raise UserInputError("nothing to write", hint="pass -o/--out-dir DIR and/or --archive FILE.tgz")
     settings = SerializationSettings(image_config=ImageConfig.validate_image(None, "--image", tuple(images)),
                                      project=project, domain=domain, version=version, env=_parse_env(env))
-    result = run(paths, settings, out_dir=out_dir, archive=archive, source_root=source_root, keep_going=keep_going)
+    with stdout_to_stderr(output == "json"):  # what user modules print must not spoil the JSON
+        result = run(paths, settings, out_dir=out_dir, archive=archive, source_root=source_root,
+                     keep_going=keep_going)
 
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))

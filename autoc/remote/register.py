@@ -18,7 +18,7 @@ from flyteidl.core import identifier_pb2, tasks_pb2
 
 from autoc.errors import UserInputError
 from autoc.remote import bundle as bundles
-from autoc.remote.admin import _grpc_message
+from autoc.remote.admin import _grpc_message, after_lost_ack
 
 CREATED, UNCHANGED, CONFLICT, FAILED = "created", "unchanged", "conflict", "failed"
 WOULD_CREATE, WOULD_REGISTER = "would-create", "would-register"
@@ -85,12 +85,7 @@ def read_spec_files(paths: Sequence[str]) -> List[task_pb2.TaskSpec]:
         elif p.suffix == ".pb":
             blobs.append((p.name, p.read_bytes()))
         else:
-            import tarfile
-
-            with tarfile.open(p, "r:*") as tar:
-                for m in sorted(tar.getmembers(), key=lambda m: m.name):
-                    if m.isfile() and m.name.endswith(".pb"):
-                        blobs.append((Path(m.name).name, tar.extractfile(m).read()))
+            blobs += _archive_blobs(p)
     specs = []
     for name, data in blobs:
         if not name.endswith("_1.pb"):
@@ -106,6 +101,21 @@ def read_spec_files(paths: Sequence[str]) -> List[task_pb2.TaskSpec]:
     if not specs:
         raise UserInputError("no .pb task specs found", hint="pass the output folder of `autoc serialize`")
     return specs
+
+
+def _archive_blobs(path: Path) -> List[Tuple[str, bytes]]:
+    """(file name, bytes) of every .pb in a .tgz; an empty, truncated or corrupt archive is a usage error."""
+    import tarfile
+    import zlib
+
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            return [(Path(m.name).name, tar.extractfile(m).read())
+                    for m in sorted(tar.getmembers(), key=lambda m: m.name) if m.isfile() and m.name.endswith(".pb")]
+    except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError, UnicodeError) as e:
+        raise UserInputError(f"{path} is not a readable .tgz of specs ({type(e).__name__}: {e or 'truncated'})",
+                             hint="pass the archive `autoc serialize --archive` (or `pyflyte package`) wrote, or "
+                                  "its folder of .pb files; it may have been cut short in transfer") from None
 
 
 def set_identity(spec: task_pb2.TaskSpec, project: str, domain: str, version: str) -> task_pb2.TaskSpec:
@@ -207,8 +217,8 @@ def created(client, spec: task_pb2.TaskSpec, error: Optional[Exception]) -> Outc
     if error is None:
         return Outcome(name, CREATED)
     code = error.code() if isinstance(error, grpc.RpcError) else None
-    if code == grpc.StatusCode.ALREADY_EXISTS:
-        return Outcome(name, UNCHANGED)
+    if code == grpc.StatusCode.ALREADY_EXISTS:  # after a lost answer to our own write, the write was ours
+        return Outcome(name, CREATED if after_lost_ack(error) else UNCHANGED)
     if code == grpc.StatusCode.INVALID_ARGUMENT and "different structure" in (error.details() or ""):
         server = _server_template(client, spec)
         return _conflict(spec, template_diff(server, spec.template) if server is not None else [])

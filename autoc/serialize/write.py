@@ -10,7 +10,6 @@ import math
 import os
 import re
 import tarfile
-import tempfile
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
@@ -33,37 +32,31 @@ def file_names(names: Sequence[str]) -> List[str]:
     return [f"{str(i).zfill(width)}_{n}_1.pb" for i, n in enumerate(names)]
 
 
+MAX_FILE_NAME_BYTES = 255  # NAME_MAX on Linux and macOS
+
+
+def file_name_errors(names: Sequence[str], files: Sequence[str]) -> list:
+    """A task whose file name the filesystem cannot hold is an error naming the task (not an OSError later)."""
+    from autoc.errors import TaskDefinitionError
+
+    return [TaskDefinitionError(f"task {name} ({len(name)} characters) makes a file name of {len(file.encode())} "
+                                f"bytes, over the {MAX_FILE_NAME_BYTES} a filesystem allows",
+                                hint="shorten the task's name (its module path and function name), or write only "
+                                     "--archive")
+            for name, file in zip(names, files) if len(file.encode()) > MAX_FILE_NAME_BYTES]
+
+
 def serialize_specs(specs) -> List[bytes]:
     return [s.SerializeToString(deterministic=True) for s in specs]
 
 
-def _write(path: Path, data: bytes) -> None:
-    # No fsync per file (5,000 of them dominated the run on disk): the rename makes each file appear whole.
-    with open(path, "wb") as f:
-        f.write(data)
+def write_directory(out_dir: str, entries: Sequence[Tuple[str, bytes]]):
+    """Replace the ``.pb`` set in ``out_dir`` as a whole (see ``autoc.serialize.swapdir``): an interrupted or
+    concurrent run never leaves a mix, and autoc's files the new set does not have are removed (returned, with
+    the leftover folders of runs that did not finish, in a ``Swapped``). Other files stay."""
+    from autoc.serialize.swapdir import replace_set
 
-
-def write_directory(out_dir: str, entries: Sequence[Tuple[str, bytes]]) -> None:
-    """Write every file under a temporary name, then rename them into place and remove stale autoc files, so an
-    interrupted run never leaves a half-written .pb."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise UserInputError(f"output {out_dir} exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".autoc-", dir=out))
-    try:
-        for name, data in entries:
-            _write(tmp / name, data)
-        keep = {name for name, _ in entries}
-        for name, _ in entries:
-            os.replace(tmp / name, out / name)
-        for old in out.iterdir():
-            if old.is_file() and _OUR_FILE.match(old.name) and old.name not in keep:
-                old.unlink()
-    finally:
-        for leftover in tmp.iterdir():
-            leftover.unlink()
-        tmp.rmdir()
+    return replace_set(out_dir, entries, lambda name: bool(_OUR_FILE.match(name)))
 
 
 def archive_bytes(entries: Sequence[Tuple], mtime: int = 0, compresslevel: int = 9) -> bytes:

@@ -6,7 +6,9 @@ version look-ups), ``flyteidl.service.DataProxyService`` (CreateUploadLocation) 
 
 Every call passes through one interceptor, in this order: counted; for CreateTask, admitted under ``max_concurrency``
 (else RESOURCE_EXHAUSTED); delayed by ``latency_ms``; authenticated when ``require_token`` is set (AuthMetadataService
-is exempt); for CreateTask, failed with UNAVAILABLE for the seeded ``unavailable_fraction``; then served.
+is exempt); for CreateTask, failed with UNAVAILABLE for the seeded ``unavailable_fraction`` and for
+``unavailable_names``; then served; for CreateTask, the answer replaced by UNAVAILABLE for the seeded
+``lost_ack_fraction`` (the write happened, its acknowledgement is lost).
 """
 
 from __future__ import annotations
@@ -49,13 +51,15 @@ class AdminServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, db_path: str | None = None,
                  projects: Mapping[str, Sequence[str]] | None = None, require_token: str | None = None,
                  unavailable_fraction: float = 0.0, seed: int = 0, latency_ms: float = 0,
-                 max_concurrency: int | None = None, oauth_clients: Mapping[str, str] | None = None,
+                 max_concurrency: int | None = None, lost_ack_fraction: float = 0.0,
+                 unavailable_names: Sequence[str] = (), oauth_clients: Mapping[str, str] | None = None,
                  platform_limits: Mapping[str, str] | None = None, workers: int | None = None, log_calls: bool = False,
                  tls: tuple[bytes, bytes] | None = None):
         self.projects = {p: list(d) for p, d in (DEFAULT_PROJECTS if projects is None else projects).items()}
         self.require_token = require_token
         self.platform_limits = validate.platform_limits_from(platform_limits)
-        self.faults = Faults(unavailable_fraction, seed, latency_ms, max_concurrency)
+        self.faults = Faults(unavailable_fraction, seed, latency_ms, max_concurrency, lost_ack_fraction,
+                             frozenset(unavailable_names))
         self.store = TaskStore(db_path)
         self.blob_store = BlobStore()
         self.log_calls = log_calls
@@ -234,9 +238,12 @@ class _Pipeline(grpc.ServerInterceptor):
             faults.delay()
             if service not in _UNAUTHENTICATED_SERVICES and not server._authorized(metadata):
                 raise AdminError(grpc.StatusCode.UNAUTHENTICATED, UNAUTHENTICATED)
-            if method == "CreateTask" and faults.roll_unavailable():
+            if method == "CreateTask" and (faults.roll_unavailable() or request.id.name in faults.unavailable_names):
                 raise AdminError(grpc.StatusCode.UNAVAILABLE, "injected fault: service unavailable, try again")
-            return inner(request, context)
+            response = inner(request, context)
+            if method == "CreateTask" and faults.roll_lost_ack():
+                raise AdminError(grpc.StatusCode.UNAVAILABLE, "injected fault: the connection was lost after the write")
+            return response
 
 
 class _AdminService(admin_pb2_grpc.AdminServiceServicer):
