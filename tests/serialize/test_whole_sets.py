@@ -57,9 +57,9 @@ def no_leftovers(out: Path) -> None:
 
 @pytest.fixture(scope="module")
 def two_sets(tmp_path_factory):
-    """Two packages whose sets share no file name: old (3,000 tasks) and new (3,000 tasks), and their listings."""
+    """Two packages whose sets share no file name: old and new (1,000 tasks each), and their listings."""
     root = tmp_path_factory.mktemp("sets")
-    old, new = make_package(root, "oldpkg", 3000), make_package(root, "newpkg", 3000)
+    old, new = make_package(root, "oldpkg", 1000), make_package(root, "newpkg", 1000)
     sets = {}
     for pkg in (old, new):
         p = serialize(pkg, root / f"ref_{pkg.name}")
@@ -72,7 +72,7 @@ def two_sets(tmp_path_factory):
 def test_sigint_as_the_new_set_appears_leaves_one_whole_set(tmp_path, two_sets):
     """The moment a file of the new set shows in DIR, SIGINT: DIR is then the new set, whole (today it was a mix)."""
     old, new, old_set, new_set = two_sets
-    for trial in range(3):
+    for trial in range(2):
         out = tmp_path / f"out{trial}"
         assert serialize(old, out).returncode == 0
         p = start(new, out)
@@ -94,7 +94,7 @@ def test_sigint_at_any_moment_leaves_one_whole_set(tmp_path, two_sets):
     assert serialize(new, tmp_path / "timing").returncode == 0
     duration = time.monotonic() - t0
     outcomes = set()
-    for fraction in (0.3, 0.6, 0.8, 0.9, 0.95, 1.0):
+    for fraction in (0.5, 0.85, 0.95, 1.0):
         p = start(new if len(outcomes) % 2 == 0 else old, out)
         time.sleep(duration * fraction)
         p.send_signal(signal.SIGINT)
@@ -110,23 +110,23 @@ def test_sigint_at_any_moment_leaves_one_whole_set(tmp_path, two_sets):
 
 
 def test_concurrent_runs_with_different_versions_leave_one_whole_set(tmp_path):
-    pkg = make_package(tmp_path, "verpkg", 1000)
+    pkg = make_package(tmp_path, "verpkg", 500)
     out = tmp_path / "out"
-    (out).mkdir()
-    for i in range(3000):  # stale files of an earlier, bigger set: today 2 of 10 runs crashed on them
-        (out / f"{i:04d}_gone.t{i}_1.pb").write_bytes(b"")
+    out.mkdir()
     (out / "README.md").write_text("kept")
     expected = None
-    for pair in range(5):
-        runs = [start(pkg, out, "--version", f"v{pair}-{k}") for k in range(2)]
+    for round_ in range(3):
+        for i in range(2000):  # stale files of an earlier, bigger set: today 2 of 10 runs crashed on them
+            (out / f"{i:04d}_gone.t{i}_1.pb").write_bytes(b"")
+        runs = [start(pkg, out, "--version", f"v{round_}-{k}") for k in range(4)]
         results = [(r.wait(timeout=300), r.stderr.read()) for r in runs]
         for code, stderr in results:
             assert code == 0, stderr
             assert "Traceback" not in stderr
         files = listing(out) - {"README.md"}
         expected = expected or files
-        assert files == expected and len(files) == 1000
-        assert len(versions(out)) == 1, f"pair {pair}: a mix of versions {versions(out)}"
+        assert files == expected and len(files) == 500
+        assert len(versions(out)) == 1, f"round {round_}: a mix of versions {versions(out)}"
         assert (out / "README.md").read_text() == "kept"
     no_leftovers(out)
 
@@ -140,7 +140,7 @@ def test_a_killed_run_leaves_the_set_and_the_next_run_cleans_up(tmp_path, two_se
     deadline = time.monotonic() + 120
     while p.poll() is None and time.monotonic() < deadline:
         temps = [d for d in list(out.parent.iterdir()) + list(out.iterdir()) if d.is_dir() and ".autoc-" in d.name]
-        if any(len(os.listdir(d)) > 100 for d in temps if d.exists()):
+        if any(len(os.listdir(d)) > 50 for d in temps if d.exists()):
             break
     p.send_signal(signal.SIGKILL)
     p.wait()
