@@ -29,8 +29,10 @@ EXIT_DIFFERENCES = 1
 @click.option("--diff", is_flag=True, help="With --dry-run: ask the server what would be created, unchanged or "
                                            "in conflict; exit 0 (no changes), 1 (changes) or 2 (errors).")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
-              help="Calls in flight at once (transient failures are retried with backoff: UNAVAILABLE, "
-                   "DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED; AUTOC_ADMIN_RETRIES, default 6).")
+              help="Most calls in flight at once; fewer while the server answers RESOURCE_EXHAUSTED or times "
+                   "out. Transient failures (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) are retried with "
+                   "jittered backoff for up to AUTOC_ADMIN_RETRY_SECONDS (default 120) per call; a server that "
+                   "never answers, AUTOC_ADMIN_RETRIES + 1 times (default 7).")
 @click.option("--keep-going", is_flag=True, help="Register the rest after a conflict or failure (still exit 1).")
 @click.option("--assume-images-exist", is_flag=True,
               help="When a registry cannot say whether a task's ImageSpec image exists, assume it does.")
