@@ -38,10 +38,12 @@ def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
               help="json prints a machine-readable result on stdout.")
 @click.pass_context
 def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, domain, version, keep_going, output):
-    """Write one flyteidl TaskSpec (.pb) per task found under PATHS.
+    """Write one flyteidl file per task, workflow and launch plan found under PATHS.
 
-    PATHS are .py files, packages or folders of modules. autoc imports them, finds every task by the
-    variable it is assigned to, and writes `{idx}_{task_name}_1.pb` files loadable by `flytectl register files`.
+    PATHS are .py files, packages or folders of modules. autoc imports them, finds every task, workflow and
+    launch plan by the variable it is assigned to, and writes `{idx}_{name}_1.pb` (TaskSpec), `_2.pb`
+    (WorkflowSpec) and `_3.pb` (LaunchPlan) files, numbered in pyflyte's order, loadable by
+    `flytectl register files`.
 
     \b
     Examples:
@@ -93,10 +95,12 @@ def _render_text(result, verbose: int) -> None:
         click.secho(f"{n} error(s); nothing was written.", fg="red", err=True)
         return
     where = " and ".join(x for x in (result.output, result.archive) if x)
-    noun = "task" if len(result.files) == 1 else "tasks"
+    counts = [(sum(f.kind == kind for f in result.files), noun) for kind, noun in
+              (("task", "task"), ("workflow", "workflow"), ("launch_plan", "launch plan"))]
+    what = ", ".join(f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in counts if n)
     if not result.files:
         click.secho("error: no tasks were found; nothing was written.", fg="red", err=True)
         click.echo("hint: tasks are module-level @task functions or task objects; does the code use "
                    "`from autoc import task`?", err=True)
         return
-    click.echo(f"Wrote {len(result.files)} {noun} to {where} ({result.total_bytes:,} bytes).")
+    click.echo(f"Wrote {what} to {where} ({result.total_bytes:,} bytes).")

@@ -38,7 +38,9 @@ def inputs_to_python(task, lm: literals_pb2.LiteralMap) -> Dict[str, Any]:
 
 
 def _inputs_hint(iface) -> str:
-    return f"the inputs are: {', '.join(iface.inputs) or '(none)'}"
+    from autoc.core.interface import describe_inputs
+
+    return f"the inputs are: {describe_inputs(iface)}"
 
 
 def _output_values(task, rval: Any) -> Dict[str, Any]:
@@ -90,12 +92,11 @@ def dispatch_execute(task, input_literal_map: literals_pb2.LiteralMap) -> litera
 def local_execute(task, **kwargs) -> Any:
     """Call a task in this process through the literal round trip; returns its Python outputs."""
     from autoc.core.context import ExecutionMode, execution_mode
+    from autoc.core.interface import bind_inputs
+    from autoc.runtime.context import current_context
 
     iface = task.python_interface
-    unknown = sorted(set(kwargs) - set(iface.inputs))
-    if unknown:
-        raise TypeEngineError(f"task {task.name} got unexpected input(s): {', '.join(unknown)}",
-                              hint=_inputs_hint(iface))
+    kwargs = bind_inputs(f"task {task.name}", iface, (), kwargs)
     lm = literals_pb2.LiteralMap()
     for name, v in kwargs.items():
         try:
@@ -103,7 +104,7 @@ def local_execute(task, **kwargs) -> Any:
         except AutocError as e:
             e.message = f"task {task.name}, input '{name}': {e.message}"
             raise
-    with execution_mode(ExecutionMode.LOCAL_TASK_EXECUTION):
+    with execution_mode(ExecutionMode.LOCAL_TASK_EXECUTION, user_space_params=current_context()):
         try:
             out = dispatch_execute(task, lm)
         except PhaseError as e:

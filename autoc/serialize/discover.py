@@ -1,4 +1,5 @@
-"""Discovery: paths -> source root -> module names -> imported modules -> tasks, in a stable order.
+"""Discovery: paths -> source root -> module names -> imported modules -> tasks, workflows and launch plans,
+in a stable order.
 
 The source root is the nearest directory, at or above each path, that is not a package (has no
 ``__init__.py``); module names are dotted paths relative to it, so ``src/`` layouts and single files work.
@@ -32,6 +33,7 @@ class Discovery:
     modules: List[str]
     tasks: list
     failures: List[ModuleFailure]
+    entities: list = dataclasses.field(default_factory=list)  # tasks, workflows, launch plans; creation order
 
 
 def find_source_root(path: Path) -> Path:
@@ -175,6 +177,7 @@ def discover(paths: Sequence[str], source_root: Optional[str] = None, keep_going
 
 def _discover(root: Path, modules: List[str], keep_going: bool) -> Discovery:
     from autoc.core.task import ENTITIES, PythonAutoContainerTask
+    from autoc.serialize.order import TASK, kind_of
 
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
@@ -185,6 +188,7 @@ def _discover(root: Path, modules: List[str], keep_going: bool) -> Discovery:
         before = len(ENTITIES)
         try:
             import_module(name, root)
+            compile_workflows(ENTITIES[before:], root)
         except AutocError as e:
             # tasks the failed module made before it broke are gone with it: never serialize or report them
             ENTITIES[before:] = [t for t in ENTITIES[before:] if t.instantiated_in != name]
@@ -192,7 +196,22 @@ def _discover(root: Path, modules: List[str], keep_going: bool) -> Discovery:
                 raise
             failures.append(ModuleFailure(name, str(root.joinpath(*name.split("."))), e))
     wanted = set(modules)
-    tasks = [t for t in ENTITIES[:first_new] if t.instantiated_in in wanted]
-    tasks += ENTITIES[first_new:]
-    tasks = [t for t in dict.fromkeys(tasks) if isinstance(t, PythonAutoContainerTask)]
-    return Discovery(root, modules, tasks, failures)
+    made = [t for t in ENTITIES[:first_new] if t.instantiated_in in wanted]
+    made += ENTITIES[first_new:]
+    entities = [e for e in dict.fromkeys(made)
+                if isinstance(e, PythonAutoContainerTask) or kind_of(e) not in (None, TASK)]
+    tasks = [t for t in entities if isinstance(t, PythonAutoContainerTask)]
+    return Discovery(root, modules, tasks, failures, entities)
+
+
+def compile_workflows(entities, root: Path) -> None:
+    """Run the body of every workflow a module made, so its errors name that module (bodies are lazy)."""
+    from autoc.core.workflow import WorkflowBase
+
+    for e in entities:
+        if isinstance(e, WorkflowBase):
+            try:
+                e.compile()
+            except AutocError as err:
+                err.where = err.where or _user_frame(err, root)
+                raise

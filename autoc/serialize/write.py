@@ -1,4 +1,5 @@
-"""Writing specs: ``{idx}_{name}_1.pb`` files or a gzip tar of them, atomically and byte-for-byte reproducibly."""
+"""Writing specs: ``{idx}_{name}_{1|2|3}.pb`` files or a gzip tar of them, atomically and byte-for-byte
+reproducibly."""
 
 from __future__ import annotations
 
@@ -20,30 +21,47 @@ _OUR_FILE = re.compile(r"^\d+_.+_[123]\.pb$")
 
 @dataclasses.dataclass(frozen=True)
 class WrittenFile:
-    task: str
+    task: str  # the entity's name (a task, workflow or launch plan)
     file: str
     bytes: int
     sha256: str
+    kind: str = "task"
 
 
-def file_names(names: Sequence[str]) -> List[str]:
-    """pyflyte's names: the index zero-padded to ceil(log10(N)) digits, then the task name, then ``_1.pb``."""
-    width = math.ceil(math.log10(len(names))) if names else 0
-    return [f"{str(i).zfill(width)}_{n}_1.pb" for i, n in enumerate(names)]
+_SUFFIX = {"task": 1, "workflow": 2, "launch_plan": 3}
+
+
+def _name_kind(e) -> Tuple[str, str]:
+    return (e, "task") if isinstance(e, str) else (e.name, e.kind)
+
+
+def file_names(entities: Sequence) -> List[str]:
+    """pyflyte's names: the index zero-padded to ceil(log10(N)) digits, the entity name, then ``_1.pb`` (task),
+    ``_2.pb`` (workflow) or ``_3.pb`` (launch plan). Items are ``autoc.serialize.Entity`` objects or task names."""
+    width = math.ceil(math.log10(len(entities))) if entities else 0
+    out = []
+    for i, e in enumerate(entities):
+        name, kind = _name_kind(e)
+        out.append(f"{str(i).zfill(width)}_{name}_{_SUFFIX[kind]}.pb")
+    return out
 
 
 MAX_FILE_NAME_BYTES = 255  # NAME_MAX on Linux and macOS
 
 
-def file_name_errors(names: Sequence[str], files: Sequence[str]) -> list:
-    """A task whose file name the filesystem cannot hold is an error naming the task (not an OSError later)."""
+def file_name_errors(entities: Sequence, files: Sequence[str]) -> list:
+    """An entity whose file name the filesystem cannot hold is an error naming it (not an OSError later)."""
     from autoc.errors import TaskDefinitionError
 
-    return [TaskDefinitionError(f"task {name} ({len(name)} characters) makes a file name of {len(file.encode())} "
-                                f"bytes, over the {MAX_FILE_NAME_BYTES} a filesystem allows",
-                                hint="shorten the task's name (its module path and function name), or write only "
-                                     "--archive")
-            for name, file in zip(names, files) if len(file.encode()) > MAX_FILE_NAME_BYTES]
+    out = []
+    for e, file in zip(entities, files):
+        name, kind = _name_kind(e)
+        if len(file.encode()) > MAX_FILE_NAME_BYTES:
+            out.append(TaskDefinitionError(
+                f"{kind.replace('_', ' ')} {name} ({len(name)} characters) makes a file name of "
+                f"{len(file.encode())} bytes, over the {MAX_FILE_NAME_BYTES} a filesystem allows",
+                hint="shorten its name (the module path and the function or variable name), or write only --archive"))
+    return out
 
 
 def serialize_specs(specs) -> List[bytes]:
@@ -84,5 +102,6 @@ def write_archive(path: str, entries: Sequence[Tuple[str, bytes]], force: bool =
     return len(data)
 
 
-def describe(names: Sequence[str], files: Sequence[str], blobs: Sequence[bytes]) -> List[WrittenFile]:
-    return [WrittenFile(n, f, len(b), hashlib.sha256(b).hexdigest()) for n, f, b in zip(names, files, blobs)]
+def describe(entities: Sequence, files: Sequence[str], blobs: Sequence[bytes]) -> List[WrittenFile]:
+    return [WrittenFile(*_name_kind(e)[:1], f, len(b), hashlib.sha256(b).hexdigest(), _name_kind(e)[1])
+            for e, f, b in zip(entities, files, blobs)]

@@ -11,3 +11,7 @@ from flytekit.core.resources import ResourceSpec  # noqa: F401
 from flytekit.core.tracker import TrackedInstance  # noqa: F401
 from flytekit.extras.accelerators import (A10G, A100, A100_80GB, H100, L4, T4, V100, GPUAccelerator,  # noqa: F401
                                           MultiInstanceGPUAccelerator)
+from flytekit import LaunchPlan, WorkflowFailurePolicy, workflow  # noqa: F401
+from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase  # noqa: F401
+from flytekit.types.error import FlyteError  # noqa: F401
+from flytekit import Description, Documentation, SourceCode  # noqa: F401
