@@ -76,7 +76,11 @@ def main(argv=None) -> int:
 
     try:
         rv = cli.main(args=argv, prog_name="autoc", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as e:
+        if isinstance(e.__cause__, EOFError):  # click turns an EOFError into Abort: it was no interrupt
+            render_error(AutocError(f"unexpected end of data ({e.__cause__ or 'EOFError'})",
+                                    hint="a file was cut short; rerun with -v to see where"), _verbosity(argv))
+            return 1
         click.echo("Aborted.", err=True)
         return 130
     except click.ClickException as e:
