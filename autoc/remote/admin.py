@@ -235,7 +235,9 @@ class AdminClient:
 
         def result():
             try:
-                return fut.result()
+                response = fut.result()
+                self.answered = True
+                return response
             except grpc.RpcError:
                 return self.call(method, request)
 
@@ -419,7 +421,7 @@ def _env_number(name: str, default, kind):
         value = kind(raw)
     except ValueError:
         value = -1
-    if value < 0:
+    if not 0 <= value < float("inf"):
         raise UserInputError(f"{name}={raw!r} is not a {'whole ' if kind is int else ''}number of "
                              f"{'retries' if kind is int else 'seconds'} (0 or more)", hint=f"unset {name}, or "
                              f"set it to e.g. {default}")

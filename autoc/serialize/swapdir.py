@@ -160,7 +160,7 @@ def _carry_over(real: Path, tmp: Path, keep: set, ours: Callable[[str], bool]) -
     if not real.is_dir():
         return removed
     for entry in os.scandir(real):
-        if entry.name in keep:
+        if entry.name in keep or entry.name.startswith(".autoc-"):  # (temporary folders of older autoc versions)
             continue
         if entry.is_file(follow_symlinks=False) and ours(entry.name):
             if entry.name not in keep:
