@@ -75,11 +75,13 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
     try:
         with reporter, stdout_to_stderr(output == "json"):  # what user modules print must not spoil the JSON
             result = run(paths, opts, lambda: AdminClient(platform, notify=notify), on_done=reporter.done)
-    except AutocError as e:
-        if dry_run and diff and not isinstance(e, UserInputError):  # "could not tell" is 2, as --help says
-            render_error(e, ctx.obj.get("verbose", 0) if ctx.obj else 0)
-            ctx.exit(2)
-        raise
+    except AutocError as e:  # the run could not go on (unreachable, authentication, bad input...)
+        if output == "json":  # CI reads a JSON document on every exit
+            click.echo(json.dumps({"ok": False, "dry_run": dry_run, "tasks": [],
+                                   "error": {"message": e.message, "where": e.where, "hint": e.hint}}, indent=2))
+        render_error(e, ctx.obj.get("verbose", 0) if ctx.obj else 0)
+        # with --diff, "could not tell" is 2, as --help says
+        ctx.exit(2 if dry_run and diff and not isinstance(e, UserInputError) else e.exit_code)
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:

@@ -22,7 +22,9 @@ def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-o", "--out-dir", type=click.Path(file_okay=False), help="Folder for the .pb files (created).")
+@click.option("-o", "--out-dir", type=click.Path(file_okay=False),
+              help="Folder for the .pb files (created). Its earlier set of autoc .pb files is replaced as a whole, "
+                   "even when interrupted or run concurrently; other files stay.")
 @click.option("--archive", type=click.Path(dir_okay=False),
               help="Also (or instead) write the files into this .tgz, as `pyflyte package` does.")
 @click.option("-i", "--image", "images", multiple=True, envvar="AUTOC_IMAGE",

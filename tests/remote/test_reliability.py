@@ -112,3 +112,14 @@ def test_diff_exits_2_when_the_server_answers_errors(tmp_path):
                       admin.address, "--insecure", check=False, env={"AUTOC_TOKEN": "wrong"})
         assert p.returncode == 2, p.stderr
         assert "refused the credentials" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_json_is_printed_when_the_run_cannot_go_on(tmp_path):
+    pkg = package(tmp_path, "deadjson", 2)
+    p = run_autoc("register", pkg, "-i", "img:1", "--copy", "none", "--version", "v1", "--endpoint",
+                  f"127.0.0.1:{closed_port()}", "--insecure", "--output", "json", check=False,
+                  env={"AUTOC_ADMIN_RETRIES": "1"})
+    assert p.returncode == 1, p.stderr
+    out = json.loads(p.stdout)
+    assert out["ok"] is False and "cannot reach FlyteAdmin" in out["error"]["message"]
+    assert "check --endpoint" in out["error"]["hint"] and "cannot reach FlyteAdmin" in p.stderr
