@@ -14,8 +14,8 @@ EXIT_DIFFERENCES = 1
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-p", "--project", help="Project (default: FLYTE_DEFAULT_PROJECT, config task.project, flytesnacks).")
-@click.option("-d", "--domain", help="Domain (default: FLYTE_DEFAULT_DOMAIN, config task.domain, development).")
+@click.option("-p", "--project", callback=not_empty, help="Project (default: FLYTE_DEFAULT_PROJECT, config task.project, flytesnacks).")
+@click.option("-d", "--domain", callback=not_empty, help="Domain (default: FLYTE_DEFAULT_DOMAIN, config task.domain, development).")
 @click.option("--version", "version", callback=not_empty,
               help="Version of every task (default: a digest of the specs and the bundle).")
 @click.option("-i", "--image", "images", multiple=True, envvar="AUTOC_IMAGE", help="As for `autoc serialize`.")

@@ -362,6 +362,13 @@ MAX_BACKOFF = 5.0
 _UNFIXABLE = ("larger than max", "message too large", "exceeds the maximum")
 
 
+def rpc_failure(e: Exception, endpoint: str) -> AutocError:
+    """A refused call the run cannot go on without, as an error a user reads (no traceback)."""
+    code = e.code().name if callable(getattr(e, "code", None)) else type(e).__name__
+    return AutocError(f"FlyteAdmin at {endpoint} answered {code}: {(_grpc_message(e) or '').strip()[:300]}",
+                      hint="check --project/--domain and that your account may register there; -v shows more")
+
+
 def after_lost_ack(error: Exception) -> bool:
     """True when ``error`` (an ALREADY_EXISTS, say) answered a retry of a request whose earlier attempt may have
     been applied while its answer was lost: a create that then "already exists" was our own write."""

@@ -18,7 +18,7 @@ from flyteidl.core import identifier_pb2, tasks_pb2
 
 from autoc.errors import UserInputError
 from autoc.remote import bundle as bundles
-from autoc.remote.admin import _grpc_message, after_lost_ack
+from autoc.remote.admin import _grpc_message, after_lost_ack, rpc_failure
 
 CREATED, UNCHANGED, CONFLICT, FAILED = "created", "unchanged", "conflict", "failed"
 WOULD_CREATE, WOULD_REGISTER = "would-create", "would-register"
@@ -183,10 +183,8 @@ def _server_template(client, spec) -> Optional[tasks_pb2.TaskTemplate]:
 
     try:
         task = client.call(client.admin.GetTask, common_pb2.ObjectGetRequest(id=spec.template.id))
-    except grpc.RpcError as e:
-        if e.code() == grpc.StatusCode.NOT_FOUND:
-            return None
-        raise
+    except grpc.RpcError:  # NOT_FOUND, or the server could not say: the conflict stands, without its diff
+        return None
     return task.closure.compiled_task.template
 
 
@@ -364,6 +362,8 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
     from autoc.serialize.settings import DEFAULT_IN_CONTAINER_SRC_PATH, FastSerializationSettings
     from autoc.serialize.translate import REMOTE_PACKAGE_PATH
 
+    import grpc
+
     bundle, dropped, distribution = None, [], None
     if is_spec_input(paths):
         base_specs = read_spec_files(paths)
@@ -419,6 +419,8 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
                 on_done(o)
         else:
             outcomes = register_specs(client, specs, version, opts, on_done, listing)
+    except grpc.RpcError as e:  # a call the run cannot go on without (listing, upload location) was refused
+        raise rpc_failure(e, client.settings.endpoint) from None
     finally:
         if client is not None:
             client.close()

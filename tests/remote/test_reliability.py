@@ -123,3 +123,17 @@ def test_json_is_printed_when_the_run_cannot_go_on(tmp_path):
     out = json.loads(p.stdout)
     assert out["ok"] is False and "cannot reach FlyteAdmin" in out["error"]["message"]
     assert "check --endpoint" in out["error"]["hint"] and "cannot reach FlyteAdmin" in p.stderr
+
+
+def test_a_refused_call_the_run_needs_is_an_error_line(tmp_path):
+    """CreateUploadLocation refused (INVALID_ARGUMENT for an empty project): an error line, not a traceback."""
+    pkg = package(tmp_path, "refused", 1)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("task:\n  project: ''\n")
+    with AdminServer(db_path=str(tmp_path / "a.db")) as admin:
+        p = run_autoc("register", pkg, "-i", "img:1", "--version", "v1", "--endpoint", admin.address, "--insecure",
+                      "--config", cfg, check=False)
+        assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr
+        assert "answered INVALID_ARGUMENT: project and domain are required" in p.stderr
+        p = run_autoc("register", pkg, "-i", "img:1", "--dry-run", "-p", "", check=False)
+        assert p.returncode == 2 and "must not be empty" in p.stderr
