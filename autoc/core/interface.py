@@ -190,7 +190,7 @@ def describe_inputs(interface: Interface) -> str:
     """``a: int, b: int = 2``: the inputs as a signature, for error hints."""
     parts = []
     for name, t in interface.inputs.items():
-        text = f"{name}: {getattr(t, '__name__', None) or t}"
+        text = f"{name}: {t.__name__ if isinstance(t, type) else str(t).replace('typing.', '')}"
         if name in interface.defaults:
             text += f" = {interface.defaults[name]!r}"
         parts.append(text)

@@ -6,7 +6,9 @@ shows up on a laptop rather than in the cluster.
 
 from __future__ import annotations
 
-from typing import Any, Dict
+import collections
+import functools
+from typing import Any, Dict, Tuple
 
 from flyteidl.core import literals_pb2
 
@@ -91,7 +93,7 @@ def dispatch_execute(task, input_literal_map: literals_pb2.LiteralMap) -> litera
 
 def local_execute(task, **kwargs) -> Any:
     """Call a task in this process through the literal round trip; returns its Python outputs."""
-    from autoc.core.context import ExecutionMode, execution_mode
+    from autoc.core.context import ExecutionMode, FlyteContextManager, execution_mode
     from autoc.core.interface import bind_inputs
     from autoc.runtime.context import current_context
 
@@ -104,7 +106,11 @@ def local_execute(task, **kwargs) -> Any:
         except AutocError as e:
             e.message = f"task {task.name}, input '{name}': {e.message}"
             raise
-    with execution_mode(ExecutionMode.LOCAL_TASK_EXECUTION, user_space_params=current_context()):
+    # As in flytekit: a task called inside a local run (a workflow's, another task's) sees that run's mode; a
+    # call that starts a run (from plain Python, or from a task running in a container) is LOCAL_TASK_EXECUTION.
+    state = FlyteContextManager.current_context().execution_state
+    mode = state.mode if state.is_local_execution() else ExecutionMode.LOCAL_TASK_EXECUTION
+    with execution_mode(mode, user_space_params=current_context()):
         try:
             out = dispatch_execute(task, lm)
         except PhaseError as e:
@@ -116,4 +122,10 @@ def local_execute(task, **kwargs) -> Any:
         return next(iter(values.values()))
     if iface.output_tuple is not None:
         return iface.output_tuple(**values)
-    return tuple(values.values())
+    return _default_output_tuple(tuple(values))(**values)
+
+
+@functools.lru_cache(maxsize=None)
+def _default_output_tuple(names: Tuple[str, ...]) -> type:
+    """What flytekit returns for several outputs without a NamedTuple: ``DefaultNamedTupleOutput(o0=.., o1=..)``."""
+    return collections.namedtuple("DefaultNamedTupleOutput", names)

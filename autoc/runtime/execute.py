@@ -193,7 +193,7 @@ def write_error(output_prefix: Optional[str], err: PhaseError) -> None:
     """Log the failure and write it as the error document under ``output_prefix`` (when one is known).
 
     The document is ``error.pb``, or ``error-<uuid>.pb`` under a distributed error strategy (one per worker)."""
-    logger.error("task failed: %s", describe(err))
+    logger.debug("task failed: %s", describe(err))  # `autoc execute` prints it, once
     if not output_prefix:
         return
     name = "error.pb"

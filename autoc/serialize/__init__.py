@@ -179,9 +179,9 @@ def _serialize(paths, settings, out_dir, archive, source_root, keep_going) -> Se
         errors += write.file_name_errors(entities, files)
     result = SerializeResult(found.source_root, found.modules, write.describe(entities, files, blobs),
                              found.failures, errors, output=out_dir, archive=archive,
-                             warnings=pickle_warnings(found.tasks))
+                             warnings=found.warnings + pickle_warnings(found.tasks))
     if not result.ok:
-        return result
+        return dataclasses.replace(result, files=[])  # only files that were written are listed
     if out_dir:
         from autoc.serialize.swapdir import describe_removed
 

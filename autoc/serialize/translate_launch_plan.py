@@ -85,17 +85,21 @@ def check_schedule(lp, params: interface_pb2.ParameterMap) -> None:
                                        f'{{"{k}": ...}}')
     if kickoff:
         p = params.parameters.get(kickoff)
-        free = [k for k in lp.python_interface.inputs if k in params.parameters
-                and params.parameters[k].var.type.simple == types_pb2.DATETIME]
-        hint = ("name a datetime input that is not fixed: " + ", ".join(free)) if free else \
-            f"add an input `{kickoff}: datetime.datetime` to the workflow (not fixed)"
         if p is None:
             why = "is fixed" if kickoff in lp.fixed_inputs else "is not an input of workflow " + lp.workflow.name
             raise LaunchPlanError(f"launch plan {lp.name}: kickoff_time_input_arg '{kickoff}' {why}",
-                                  where=lp.creation_site, hint=hint)
+                                  where=lp.creation_site, hint=_kickoff_hint(lp, params))
         if p.var.type.simple != types_pb2.DATETIME:
             raise LaunchPlanError(f"launch plan {lp.name}: kickoff_time_input_arg '{kickoff}' must be a "
-                                  f"datetime input", where=lp.creation_site, hint=hint)
+                                  f"datetime input", where=lp.creation_site, hint=_kickoff_hint(lp, params))
+
+
+def _kickoff_hint(lp, params: interface_pb2.ParameterMap) -> str:
+    free = [k for k in lp.python_interface.inputs if k in params.parameters
+            and params.parameters[k].var.type.simple == types_pb2.DATETIME]
+    if free:
+        return "name a datetime input that is not fixed: " + ", ".join(free)
+    return f"add an input `{lp.schedule.kickoff_time_input_arg}: datetime.datetime` to the workflow (not fixed)"
 
 
 def _metadata(lp) -> launch_plan_pb2.LaunchPlanMetadata:

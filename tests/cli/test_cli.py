@@ -105,7 +105,7 @@ def test_usage_errors_exit_2(tmp_path):
     assert p.returncode == 2 and "nothing to write" in p.stderr and "--out-dir" in p.stderr
     p = run_autoc("serialize", EXAMPLES / "workflows", "-o", tmp_path, "--image", "a:1", "--image", "b:2",
                   check=False)
-    assert p.returncode == 1 and "Only one default image" in p.stderr
+    assert p.returncode == 2 and "Only one default image" in p.stderr
     p = run_autoc("serialize", tmp_path / "missing", "-o", tmp_path, check=False)
     assert p.returncode == 2 and "does not exist" in p.stderr
 

@@ -242,3 +242,29 @@ def test_exported_from_autoc():
     for name in ("AuthRole", "RawOutputDataConfig", "ConcurrencyPolicy", "ConcurrencyLimitBehavior", "Identity"):
         assert name in autoc.__all__
 
+
+
+LOCAL_RUNS = """
+import json, sys
+sys.path[:0] = sys.argv[1:]
+from workflows import launchplans as m
+print(json.dumps([m.nightly(), m.hourly(), m.weekly(), m.backfill(day="z"), m.nightly(source="s3"),
+                  m.daily_report(day="d", limit=3)]))
+"""
+
+
+def test_calling_launch_plans_of_a_real_workflow_runs_it_locally_as_flytekit_does(tmp_path):
+    """examples/workflows/launchplans.py (a task called through functools.partial inside): the launch plans run
+    locally with their defaults and fixed inputs, giving flytekit's results."""
+    import json
+    import subprocess
+
+    from tests.conftest import EXAMPLES, SHIM, run_oracle
+
+    theirs = json.loads(run_oracle(LOCAL_RUNS, str(SHIM), str(EXAMPLES), cwd=tmp_path))
+    p = subprocess.run([sys.executable, "-c", LOCAL_RUNS, str(EXAMPLES)], cwd=tmp_path, capture_output=True,
+                       text=True)
+    assert p.returncode == 0, p.stderr
+    ours = json.loads(p.stdout.strip().splitlines()[-1])
+    assert ours == theirs
+    assert ours[0] == "1970-01-01T00:00:00+00:00 " + f"{2.0 * sum(len('yesterday') + i for i in range(10)):.1f}"

@@ -81,7 +81,7 @@ def test_an_exhausted_retry_is_a_failed_task_not_a_crashed_run(tmp_path):
 def test_already_exists_after_a_lost_acknowledgement_is_created(tmp_path):
     """The server writes, then the answer is lost (UNAVAILABLE); the retry's ALREADY_EXISTS was our own write."""
     pkg = package(tmp_path, "lostack", 30)
-    with AdminServer(db_path=str(tmp_path / "a.db"), lost_ack_fraction=0.4, seed=5) as admin:
+    with AdminServer(db_path=str(tmp_path / "a.db"), lost_answer_fraction=0.4, seed=5) as admin:
         p = register(admin, pkg, "--version", "v1")
         assert p.returncode == 0, p.stderr
         assert json.loads(p.stdout)["summary"] == {"created": 30}
@@ -121,8 +121,8 @@ def test_json_is_printed_when_the_run_cannot_go_on(tmp_path):
                   env={"AUTOC_ADMIN_RETRIES": "1"})
     assert p.returncode == 1, p.stderr
     out = json.loads(p.stdout)
-    assert out["ok"] is False and "cannot reach FlyteAdmin" in out["error"]["message"]
-    assert "check --endpoint" in out["error"]["hint"] and "cannot reach FlyteAdmin" in p.stderr
+    assert out["ok"] is False and "cannot reach FlyteAdmin" in out["errors"][0]["message"]
+    assert "check --endpoint" in out["errors"][0]["hint"] and "cannot reach FlyteAdmin" in p.stderr
 
 
 def test_a_refused_call_the_run_needs_is_an_error_line(tmp_path):

@@ -113,7 +113,8 @@ def test_input_conversion_error(tmp_path):
     assert (e.code, e.origin) == ("SYSTEM:InputConversionError", SYSTEM) and "input 'a'" in e.message
     write_inputs(tmp_path / "inputs.pb", {"c": 1}, {"c": int})
     _, out = execute(tmp_path, "add")
-    assert "has no input(s) named c" in error(out).message and "hint: the inputs are: a: int, b: int = 10" in error(out).message
+    message = error(out).message
+    assert "has no input(s) named c" in message and "hint: the inputs are: a: int, b: int = 10" in message
 
 
 def test_missing_inputs_is_recoverable(tmp_path):
@@ -345,14 +346,16 @@ def test_local_context_modes_match_flytekit(tmp_path):
     from tests.conftest import run_oracle
     from tests.runtime.rtpkg import ctxtasks
 
-    mine = ctxtasks.modes()
+    mine = f"{ctxtasks.modes()} | {ctxtasks.modes_wf()}"
     source = Path(ctxtasks.__file__).read_text().replace(
-        "from autoc import ExecutionState, FlyteContext, FlyteContextManager, task",
-        "from flytekit import FlyteContext, FlyteContextManager, task\n"
+        "from autoc import ExecutionState, FlyteContext, FlyteContextManager, task, workflow",
+        "from flytekit import FlyteContext, FlyteContextManager, task, workflow\n"
         "from flytekit.core.context_manager import ExecutionState")
     (tmp_path / "ctxtasks.py").write_text(source)
-    theirs = run_oracle("import ctxtasks; print(ctxtasks.modes())", cwd=tmp_path)
-    assert mine == theirs == "None LOCAL_TASK_EXECUTION LOCAL_WORKFLOW_EXECUTION True LOCAL_TASK_EXECUTION True"
+    theirs = run_oracle("import ctxtasks; print(f'{ctxtasks.modes()} | {ctxtasks.modes_wf()}')", cwd=tmp_path)
+    assert mine == theirs
+    assert theirs == ("None LOCAL_TASK_EXECUTION LOCAL_WORKFLOW_EXECUTION True LOCAL_TASK_EXECUTION True | "
+                      "None LOCAL_WORKFLOW_EXECUTION LOCAL_WORKFLOW_EXECUTION True LOCAL_WORKFLOW_EXECUTION True")
 
 
 def test_tuple_expression_outputs_and_positional_calls_in_execute(tmp_path):
@@ -364,3 +367,12 @@ def test_tuple_expression_outputs_and_positional_calls_in_execute(tmp_path):
     from tests.runtime.rtpkg import ctxtasks
 
     assert ctxtasks.pair(3) == (6, "x!") and ctxtasks.pair(3, "y") == (6, "y!")
+
+
+def test_several_outputs_come_back_as_flytekits_default_named_tuple():
+    from tests.runtime.rtpkg import ctxtasks, tasks
+
+    out = ctxtasks.pair(5)
+    assert type(out).__name__ == "DefaultNamedTupleOutput" and out._fields == ("o0", "o1")
+    assert (out.o0, out.o1) == (10, "x!") and out == (10, "x!")
+    assert tasks.two_outputs().o1 == "one"

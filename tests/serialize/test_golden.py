@@ -73,6 +73,38 @@ def test_workflow_specs_match_with_subworkflows_and_sets_of_upstream_ids(pyflyte
     assert normalize_workflow(theirs) == normalize_workflow(ours["workflows.pipelines.report_2.pb"])
 
 
+def test_launch_plans_of_the_examples_carry_what_the_comparison_checks(pyflyte_out, autoc_out):
+    """examples/workflows/launchplans.py: named launch plans follow the workflow's default one, in creation order,
+    with cron and fixed-rate schedules, notifications of three kinds, fixed inputs and execution options; and a
+    task called through functools.partial is a task node with the partial's value bound as a constant."""
+    names = [re.sub(r"^\d+_", "", n) for n in sorted(p.name for p in autoc_out.glob("*.pb"))]
+    i = names.index("workflows.launchplans.daily_report_2.pb")
+    assert names[i:i + 6] == ["workflows.launchplans.daily_report_2.pb", "workflows.launchplans.daily_report_3.pb",
+                              "daily_report_nightly_3.pb", "daily_report_hourly_3.pb", "daily_report_weekly_3.pb",
+                              "daily_report_backfill_3.pb"]
+    ours = {re.sub(r"^\d+_", "", k): v for k, v in load_dir(autoc_out).items()}
+    theirs = {re.sub(r"^\d+_", "", k): v for k, v in pyflyte_out.items()}
+    nightly = ours["daily_report_nightly_3.pb"].spec
+    assert nightly.entity_metadata.schedule.cron_schedule.schedule == "0 2 * * *"
+    assert nightly.entity_metadata.schedule.kickoff_time_input_arg == "kickoff"
+    assert [n.WhichOneof("type") for n in nightly.entity_metadata.notifications] == ["email", "slack", "pager_duty"]
+    assert "day" in nightly.fixed_inputs.literals and "day" not in nightly.default_inputs.parameters
+    assert nightly.concurrency_policy.max == 1 and nightly.labels.values["team"] == "analytics"
+    assert ours["daily_report_hourly_3.pb"].spec.entity_metadata.schedule.rate.unit == 1  # HOUR
+    assert ours["daily_report_hourly_3.pb"].spec.fixed_inputs.literals["limit"].scalar.HasField("union")
+    assert ours["daily_report_weekly_3.pb"].spec.entity_metadata.schedule.cron_schedule.offset == "PT2H"
+    backfill = ours["daily_report_backfill_3.pb"].spec
+    assert backfill.security_context.run_as.k8s_service_account == "reporter" and backfill.overwrite_cache
+    for name in ("daily_report_nightly_3.pb", "daily_report_hourly_3.pb", "daily_report_weekly_3.pb",
+                 "daily_report_backfill_3.pb", "workflows.launchplans.daily_report_3.pb"):
+        assert ours[name] == theirs[name], name
+    report = ours["workflows.launchplans.daily_report_2.pb"].template
+    partial_node = report.nodes[1]
+    assert partial_node.task_node.reference_id.name == "workflows.launchplans.aggregate"
+    scale = next(b for b in partial_node.inputs if b.var == "scale")
+    assert scale.binding.scalar.primitive.float_value == 2.0
+
+
 def test_only_allowed_fields_differ(pyflyte_out, autoc_out):
     """The normalisation really is needed (the entrypoint, resolver and runtime differ) and is all that differs."""
     ours = load_dir(autoc_out)
@@ -102,3 +134,4 @@ def test_package_init_tasks_are_named_as_pyflyte_names_them(pyflyte_out, autoc_o
         args = list(ours[name].template.container.args)
         assert args[args.index("task-module"):] == ["task-module", "workflows.text.__init__", "task-name", var]
         assert args[args.index("task-module"):] == list(theirs[name].template.container.args)[-4:]
+

@@ -1,6 +1,6 @@
 """Tasks that read the execution context the way flytekit users do (run under autoc and, import-swapped, flytekit)."""
 
-from autoc import ExecutionState, FlyteContext, FlyteContextManager, task
+from autoc import ExecutionState, FlyteContext, FlyteContextManager, task, workflow
 
 AT_IMPORT = FlyteContextManager.current_context().execution_state.mode
 
@@ -26,3 +26,8 @@ def modes() -> str:
 @task
 def pair(a: int, b: str = "x") -> (int, str):
     return a * 2, b + "!"
+
+
+@workflow
+def modes_wf() -> str:
+    return modes()

@@ -209,3 +209,10 @@ def test_bind_errors_name_the_task_and_its_inputs(args, kwargs, words):
     assert info.value.message == words
     assert info.value.hint == "task t takes (a: int, b: str = 'x')"
     assert isinstance(info.value, TypeError)
+
+
+def test_call_errors_show_generic_input_types_in_full():
+    from autoc.core.interface import describe_inputs
+
+    iface = Interface({"xs": List[str], "m": dict[str, int], "o": Optional[int], "n": int}, defaults={"n": 3})
+    assert describe_inputs(iface) == "xs: List[str], m: dict[str, int], o: Optional[int], n: int = 3"
