@@ -65,12 +65,7 @@ def read_spec_files(paths: Sequence[str]) -> List[Entity]:
         elif p.suffix == ".pb":
             blobs.append((p.name, p.read_bytes()))
         else:
-            import tarfile
-
-            with tarfile.open(p, "r:*") as tar:
-                for m in sorted(tar.getmembers(), key=lambda m: m.name):
-                    if m.isfile() and m.name.endswith(".pb"):
-                        blobs.append((Path(m.name).name, tar.extractfile(m).read()))
+            blobs += _archive_blobs(p)
     out = []
     for name, data in blobs:
         kind = next((k for suffix, k in _SUFFIX.items() if name.endswith(suffix)), None)
@@ -89,6 +84,21 @@ def read_spec_files(paths: Sequence[str]) -> List[Entity]:
     if not out:
         raise UserInputError("no .pb specs found", hint="pass the output folder of `autoc serialize`")
     return out
+
+
+def _archive_blobs(path: Path) -> List[Tuple[str, bytes]]:
+    """(file name, bytes) of every .pb in a .tgz; an empty, truncated or corrupt archive is a usage error."""
+    import tarfile
+    import zlib
+
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            return [(Path(m.name).name, tar.extractfile(m).read())
+                    for m in sorted(tar.getmembers(), key=lambda m: m.name) if m.isfile() and m.name.endswith(".pb")]
+    except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError, UnicodeError) as e:
+        raise UserInputError(f"{path} is not a readable .tgz of specs ({type(e).__name__}: {e or 'truncated'})",
+                             hint="pass the archive `autoc serialize --archive` (or `pyflyte package`) wrote, or "
+                                  "its folder of .pb files; it may have been cut short in transfer") from None
 
 
 # --- identities and references -----------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from autoc.errors import UserInputError
 from autoc.remote import bundle as bundles
-from autoc.remote.admin import _grpc_message
-from autoc.remote.entities import (KINDS, LABEL, LAUNCH_PLAN, TASK, WORKFLOW, content_version, diff, entity_id,
-                                   graph, hydrate, is_spec_input, read_spec_files, same)
+from autoc.remote.admin import _grpc_message, after_lost_ack, rpc_failure
+from autoc.remote.entities import (KINDS, LABEL, LAUNCH_PLAN, TASK, WORKFLOW, Entity, content_version, diff,
+                                   entity_id, graph, hydrate, is_spec_input, read_spec_files, same)
 
 CREATED, UNCHANGED, CONFLICT, FAILED, SKIPPED = "created", "unchanged", "conflict", "failed", "skipped"
 WOULD_CREATE, WOULD_REGISTER = "would-create", "would-register"
@@ -171,10 +171,8 @@ def _server_copy(client, e):
 
     try:
         return client.call(_get(client, e.kind), _get_request(e))
-    except grpc.RpcError as err:
-        if err.code() == grpc.StatusCode.NOT_FOUND:
-            return None
-        raise
+    except grpc.RpcError:  # NOT_FOUND, or the server could not say: the conflict stands, without its diff
+        return None
 
 
 def created(client, e, error: Optional[Exception], absent: bool = False,
@@ -187,8 +185,8 @@ def created(client, e, error: Optional[Exception], absent: bool = False,
     if error is None:
         return Outcome(e.name, CREATED, kind=e.kind)
     code = _code(error)
-    if code == grpc.StatusCode.ALREADY_EXISTS:
-        return Outcome(e.name, CREATED if absent else UNCHANGED, kind=e.kind)
+    if code == grpc.StatusCode.ALREADY_EXISTS:  # or a retry after our own write's answer was lost: ours too
+        return Outcome(e.name, CREATED if absent or after_lost_ack(error) else UNCHANGED, kind=e.kind)
     if code == grpc.StatusCode.INVALID_ARGUMENT and "different structure" in (_grpc_message(error) or ""):
         if known_diff is None:
             server = _server_copy(client, e)
@@ -438,6 +436,8 @@ def translate(found, settings) -> List:
 def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callable,
              on_done: Callable[[Outcome], None] = lambda o: None) -> RegisterResult:
     """Serialize (or read) the entities under ``paths`` and register them; see the module docstring."""
+    import grpc
+
     from autoc.image.config import ImageConfig
     from autoc.serialize import SerializationSettings
     from autoc.serialize.settings import DEFAULT_IN_CONTAINER_SRC_PATH, FastSerializationSettings
@@ -502,6 +502,8 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             outcomes, known = register_entities(client, entities, version, opts, on_done, listings, order)
             if opts.activate_launchplans and not opts.dry_run:
                 activate(client, entities, outcomes, known.get(LAUNCH_PLAN), opts.concurrency)
+    except grpc.RpcError as err:  # a call the run cannot go on without (a listing, the upload location) was refused
+        raise rpc_failure(err, client.settings.endpoint) from None
     finally:
         if client is not None:
             client.close()

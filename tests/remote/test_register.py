@@ -215,7 +215,7 @@ def test_config_precedence_flags_over_env_over_file(tmp_path):
     show = json.loads(run_autoc("config", "show", "--output", "json", "--endpoint", "from-flag:83",
                                 "--config", cfg, env=env).stdout)
     assert show["endpoint"] == {"value": "from-flag:83", "source": "flag"}
-    assert show["insecure"]["value"] == "True"
+    assert show["insecure"]["value"] is True
 
 
 def test_bundle_all_honours_ignore_files_and_explains(tmp_path, admin):
