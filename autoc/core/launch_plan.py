@@ -105,6 +105,11 @@ class LaunchPlan:
         _check_workflow(workflow, None)
         cached = cls.CACHE.get(workflow.name)
         if cached is not None:
+            if cached.workflow is not workflow:
+                raise LaunchPlanError(
+                    f"the launch plan made at {cached.creation_site} for workflow {cached.workflow.name} is named "
+                    f"{workflow.name}, the name of workflow {workflow.name}'s default launch plan",
+                    where=cached.creation_site, hint="give that launch plan another name")
             return cached
         options = getattr(workflow, "default_options", None)
         lp = cls(workflow.name, workflow, labels=getattr(options, "labels", None),
@@ -152,7 +157,8 @@ class LaunchPlan:
                      security_context=security_context, auth_role=auth_role, trigger=trigger,
                      overwrite_cache=overwrite_cache)
         if name is None:
-            extra = [k for k in _OPTIONS if given[k] is not None]
+            extra = [k for k in _OPTIONS if given[k] is not None] + ["auto_activate"] * bool(auto_activate) + \
+                ["concurrency"] * (concurrency is not None)  # flytekit ignores these two silently
             if extra:
                 _, file, line = _creation_site()
                 raise LaunchPlanError(

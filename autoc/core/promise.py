@@ -193,16 +193,15 @@ def _output_tuple_class(name: str, fields: Tuple[str, ...]) -> type:
 
 
 def bind_arguments(entity, args: tuple, kwargs: Dict[str, Any], where: Optional[str]) -> Dict[str, Any]:
-    """Positional arguments onto the interface's input names (flytekit's rules); unknown or repeated names are
-    errors at ``where``. Missing inputs are left to the caller (defaults, or an error naming the input)."""
+    """Positional arguments onto the interface's input names with the one binder of calls
+    (``autoc.core.interface.bind_inputs``); a wrong call is a WorkflowDefinitionError naming the call's line."""
     from autoc.core.interface import bind_inputs
-    from autoc.errors import AutocError
+    from autoc.errors import CallError
 
     try:
         return bind_inputs(entity.name, entity.python_interface, args, kwargs, require_all=False)
-    except AutocError as e:
-        e.where = e.where or where
-        raise
+    except CallError as e:
+        raise WorkflowDefinitionError(e.message, where=where, hint=e.hint) from None
 
 
 def _is_optional(t) -> bool:

@@ -133,3 +133,10 @@ def test_launch_plan_nodes_leave_fixed_inputs_out_and_follow_their_launch_plans(
     assert default.workflow_node.launchplan_ref.name == "workflows.pipelines.training"
     assert [b.var for b in default.inputs] == ["day", "epochs"]
     assert default.inputs[1].binding.scalar.primitive.integer == 5  # the default launch plan's default, bound
+
+
+def test_package_init_workflows_are_named_as_pyflyte_names_them(pyflyte_out, autoc_out):
+    """A workflow in workflows/text/__init__.py (and its default launch plan) is workflows.text.__init__.<fn>."""
+    ours = sorted(re.sub(r"^\d+_", "", f) for f in load_dir(autoc_out) if "backwards" in f)
+    theirs = sorted(re.sub(r"^\d+_", "", f) for f in pyflyte_out if "backwards" in f)
+    assert ours == theirs == ["workflows.text.__init__.backwards_2.pb", "workflows.text.__init__.backwards_3.pb"]

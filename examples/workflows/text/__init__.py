@@ -1,5 +1,5 @@
-"""Tasks in a package's own ``__init__.py``: pyflyte names them ``workflows.text.__init__.<name>`` and loads
-them with ``task-module workflows.text.__init__``; autoc writes the same names."""
+"""Tasks and a workflow in a package's own ``__init__.py``: pyflyte names them ``workflows.text.__init__.<name>``
+and loads the tasks with ``task-module workflows.text.__init__``; autoc writes the same names."""
 
 import typing
 
@@ -31,3 +31,8 @@ def shout(text: str) -> str:
     """A workflow in a package's __init__.py (named workflows.text.__init__.shout), calling an instance task."""
     _, upper = count_words(text=text)
     return reverse(text=upper)
+
+
+@workflow
+def backwards(text: str) -> str:
+    return reverse(text=text)
