@@ -108,3 +108,16 @@ def test_verbose_says_why_each_spec_got_its_builder(tmp_path):
         in p.stdout
     assert "# ghcr.io/acme/base:1  (builder noop: ImageSpec(builder='noop'))" in p.stdout
     assert "is used as is; nothing is built" in p.stdout
+
+
+def test_builders_import_the_plugin_interface_not_the_engine():
+    """No cycle: the engine imports the interface and the builders; the builders and the spec import only the
+    interface (hatchling's shape)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, autoc.image.builders.docker, autoc.image.builders.noop, autoc.image.spec\n"
+            "print(sorted(m for m in sys.modules if m.startswith('autoc.image')))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = eval(p.stdout)
+    assert "autoc.image.builder" in loaded and "autoc.image.engine" not in loaded, loaded

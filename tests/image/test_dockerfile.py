@@ -22,7 +22,7 @@ def test_minimal_spec():
     assert "python3 -m venv /opt/venv" in text and "-r /tmp/autoc/packages/requirements.txt" in text
     assert f"--find-links /tmp/autoc/autoc/wheels /tmp/autoc/autoc/wheels/{WHEEL}" in text
     assert "--no-index" not in text
-    assert lines[-2] == "WORKDIR /root" and lines[-1].startswith("ENV _F_IMG_ID=")
+    assert lines[2] == "WORKDIR /root" and lines[-1].startswith("ENV _F_IMG_ID=")
     assert "apt-get" not in text and "ENTRYPOINT" not in text
 
 
@@ -150,3 +150,50 @@ def test_layers_go_from_least_to_most_often_changed(tmp_path):
 def test_no_packages_no_packages_layer():
     text = render_dockerfile(ImageSpec(name="t", base_image="b:1"), Context(False, False, WHEEL, []))
     assert "autoc-build/packages" not in text and "requirements.txt" not in text
+
+
+def test_step_log_one_line_per_step_with_its_duration():
+    from autoc.image.builders.docker import StepLog
+
+    out = []
+    log = StepLog(out.append)
+    for line in ["#1 [internal] load build definition from Dockerfile", "#1 DONE 0.0s",
+                 "#5 [2/4] RUN apt-get update", "#5 0.51 Get:1 http://deb.debian.org", "#6 [3/4] COPY src/ /root/",
+                 "#6 CACHED", "#5 DONE 12.25s", "#7 exporting to image", "#7 DONE 3.8s",
+                 "Step 1/2 : FROM b:1", " ---> Using cache", "Step 2/2 : COPY src/ /root/"]:
+        log.line(line)
+    log.finish()
+    assert out[:3] == ["[3/4] COPY src/ /root/  cached", "[2/4] RUN apt-get update  12.2s", "exporting to image  3.8s"]
+    assert out[3] == "[1/2] FROM b:1  cached" and out[4].startswith("[2/2] COPY src/ /root/  ")
+    assert log.tail[-1] == "Step 2/2 : COPY src/ /root/"
+
+
+def test_a_build_that_cannot_reach_an_index_names_offline():
+    from autoc.image.builders.docker import _failure_hint
+
+    tail = ["#8 3.2 WARNING: Retrying (Retry(total=4...)) after connection broken by 'NewConnectionError(...: "
+            "Failed to establish a new connection: [Errno 101] Network is unreachable')'",
+            "#8 9.9 ERROR: No matching distribution found for pandas==2.2.3"]
+    hint = _failure_hint(tail)
+    assert "--offline" in hint and "No matching distribution found for pandas" in hint
+    assert "--offline" not in _failure_hint(["#8 1.0 ERROR: failed to build wheel for foo: gcc not found"])
+
+
+def test_the_build_context_is_the_same_bytes_every_time(tmp_path):
+    """autoc's wheel (and so the whole context) is reproducible: Docker's layer cache can hit."""
+    import hashlib
+
+    from autoc.image.builders.docker import prepare_context
+
+    spec = ImageSpec(name="t", base_image="b:1", packages=["numpy==2.0.0"])
+
+    def digest(d):
+        ctx = prepare_context(spec, d, offline=False)
+        files = sorted(p for p in d.rglob("*") if p.is_file())
+        return ctx, {p.relative_to(d).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (ctx_a, a), (ctx_b, b) = digest(tmp_path / "a"), digest(tmp_path / "b")
+    assert a == b and ctx_a == ctx_b
+    assert sorted(a) == ["autoc-build/autoc/wheels/" + ctx_a.autoc_wheel, "autoc-build/packages/requirements.txt"]

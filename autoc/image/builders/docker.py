@@ -82,7 +82,7 @@ def render_dockerfile(spec, ctx: Context) -> str:
     from autoc.image.spec import CopyFileDetection, ImageSpec
 
     base = spec.base_image.image_name() if isinstance(spec.base_image, ImageSpec) else spec.base_image
-    lines = [f"FROM {base or default_base_image(spec)}", "USER root"]
+    lines = [f"FROM {base or default_base_image(spec)}", "USER root", "WORKDIR /root"]
     if spec.apt_packages:
         lines.append("RUN apt-get update && apt-get install -y --no-install-recommends "
                      + " ".join(spec.apt_packages) + " && rm -rf /var/lib/apt/lists/*")
@@ -124,7 +124,6 @@ def render_dockerfile(spec, ctx: Context) -> str:
         lines.append(f"COPY {rel} /root/{rel}{'/' if is_dir else ''}")
     if spec.source_copy_mode is not None and spec.source_copy_mode != CopyFileDetection.NO_COPY:
         lines.append("COPY src/ /root/")
-    lines.append("WORKDIR /root")
     if spec.entrypoint is not None:
         lines.append(f"ENTRYPOINT {json.dumps(spec.entrypoint)}")
     lines.append(f"ENV _F_IMG_ID={spec.id}")
@@ -250,7 +249,7 @@ def _wheelhouse(reqs: List[str], dest: Path, hint: str) -> None:
     key = hashlib.sha256(json.dumps([sys.version, sorted(reqs)]).encode()).hexdigest()[:32]
     cached = cache_dir() / "wheelhouse" / key
     if not (cacheable and (cached / ".complete").is_file()):
-        target = Path(tempfile.mkdtemp(prefix="wheelhouse-", dir=_ensure(cache_dir()))) if cacheable else dest
+        target = Path(tempfile.mkdtemp(prefix=".partial-", dir=_ensure(cached.parent))) if cacheable else dest
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
             f.write("\n".join(reqs) + "\n")
         try:
@@ -289,7 +288,7 @@ class StepLog:
     """Turns a build's output into one line per finished step with its duration (BuildKit's ``--progress plain``
     or the classic builder's ``Step i/n :`` lines), and keeps the last lines for an error."""
 
-    _BK_START = re.compile(r"^#(\d+) \[(?!internal\])([^\]]+)\] (.*)$")
+    _BK_START = re.compile(r"^#(\d+) (?:\[(?!internal\])([^\]]+)\] (.*)|(exporting to image))$")
     _BK_END = re.compile(r"^#(\d+) (DONE ([\d.]+)s|CACHED|ERROR.*)$")
 
     def __init__(self, report: Callable[[str], None]):
@@ -302,7 +301,7 @@ class StepLog:
         self.tail = (self.tail + [line])[-20:]
         m = self._BK_START.match(line)
         if m:
-            self.names[m.group(1)] = f"[{m.group(2)}] {m.group(3)}"
+            self.names[m.group(1)] = m.group(4) or f"[{m.group(2)}] {m.group(3)}"
             return
         m = self._BK_END.match(line)
         if m and m.group(1) in self.names:
