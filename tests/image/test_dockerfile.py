@@ -141,7 +141,7 @@ def test_layers_go_from_least_to_most_often_changed(tmp_path):
     def at(fragment):
         return next(i for i, ln in enumerate(lines) if fragment in ln)
 
-    order = [at("FROM b:1"), at("apt-get install"), at("python3 -m venv"), at("-r /tmp/autoc/packages/requirements"),
+    order = [at("FROM b:1"), at("apt-get install"), at("-r /tmp/autoc/packages/requirements"),
              at("RUN echo hi"), at(f"/tmp/autoc/autoc/wheels/{WHEEL}"), at("COPY conf"), at("COPY src/ /root/")]
     assert order == sorted(order)
     assert "requirements" not in " ".join(lines[at("COPY autoc-build/autoc"):])
@@ -197,3 +197,12 @@ def test_the_build_context_is_the_same_bytes_every_time(tmp_path):
     (ctx_a, a), (ctx_b, b) = digest(tmp_path / "a"), digest(tmp_path / "b")
     assert a == b and ctx_a == ctx_b
     assert sorted(a) == ["autoc-build/autoc/wheels/" + ctx_a.autoc_wheel, "autoc-build/packages/requirements.txt"]
+
+
+def test_the_venv_is_made_by_the_first_pip_step():
+    with_packages = render(packages=["numpy"]).splitlines()
+    assert [i for i, ln in enumerate(with_packages) if "python3 -m venv" in ln] == \
+        [next(i for i, ln in enumerate(with_packages) if "requirements.txt" in ln)]
+    bare = render_dockerfile(ImageSpec(name="t", base_image="b:1"), Context(False, False, WHEEL, [])).splitlines()
+    (venv_line,) = [ln for ln in bare if "python3 -m venv" in ln]
+    assert WHEEL in venv_line

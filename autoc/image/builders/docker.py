@@ -94,7 +94,7 @@ def render_dockerfile(spec, ctx: Context) -> str:
         check = (f"python3 -c 'import sys; v=\"%d.%d\" % sys.version_info[:2]; "
                  f"sys.exit(0 if v == \"{spec.python_version}\" else "
                  f"\"base image has Python \" + v + \", the spec asks for {spec.python_version}\")' && ")
-    lines.append(f"RUN {check}(test -x {VENV}/bin/python || python3 -m venv {VENV})")
+    venv = [f"{check}(test -x {VENV}/bin/python || python3 -m venv {VENV}) && "]  # in the first pip step
 
     def pip(directory: str, wheels: bool) -> str:
         args = [f"{VENV}/bin/pip", "install", "--no-cache-dir", "--disable-pip-version-check"]
@@ -110,7 +110,7 @@ def render_dockerfile(spec, ctx: Context) -> str:
             args.append(spec.pip_extra_args)
         mounts = "".join(f"--mount=type=secret,id=secret_{i},target={dst} "
                          for i, (_, dst) in enumerate(spec.pip_secret_mounts or []))
-        return f"RUN {mounts}" + " ".join(args)
+        return f"RUN {mounts}" + (venv.pop() if venv else "") + " ".join(args)
 
     if ctx.packages:
         lines.append("COPY autoc-build/packages /tmp/autoc/packages")
