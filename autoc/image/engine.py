@@ -36,6 +36,46 @@ def distinct_image_specs(tasks) -> list:
     return list(seen.values())
 
 
+def plugin_entry_points(group: str = ENTRY_POINT_GROUP) -> list:
+    """The ``group`` entry points of the installed distributions, read from their ``entry_points.txt`` directly:
+    importing ``importlib.metadata`` and its ``entry_points`` took 0.1-0.6 s here, paid by every serialize of a
+    task with an ImageSpec; this takes milliseconds. The first distribution of a name on sys.path wins, as with
+    importlib."""
+    import os
+    import re
+    import sys
+
+    header = f"[{group}]"
+    seen, found = set(), []
+    for base in sys.path:
+        try:
+            names = sorted(os.listdir(base or "."))
+        except OSError:
+            continue
+        for n in names:
+            if not n.endswith((".dist-info", ".egg-info")):
+                continue
+            dist = re.sub(r"[-_.]+", "-", n.rsplit(".", 1)[0].split("-")[0]).lower()
+            if dist in seen:
+                continue
+            seen.add(dist)
+            try:
+                with open(os.path.join(base or ".", n, "entry_points.txt"), encoding="utf-8") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            if header not in text:
+                continue
+            section = text.split(header, 1)[1].split("\n[", 1)[0]
+            for line in section.splitlines():
+                name, eq, value = line.partition("=")
+                if eq and not line.lstrip().startswith(("#", ";")):
+                    from importlib.metadata import EntryPoint  # a slow import: only when there is a plugin
+
+                    found.append(EntryPoint(name.strip(), value.strip(), group))
+    return found
+
+
 @dataclasses.dataclass(frozen=True)
 class BuildRecord:
     """What happened to one image in a run."""
@@ -91,9 +131,7 @@ class ImageBuildEngine:
         if cls._plugins_loaded:
             return
         cls._plugins_loaded = True
-        from importlib.metadata import entry_points
-
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
+        for ep in plugin_entry_points():
             try:
                 obj = ep.load()
             except Exception as e:  # a broken plugin must not hide the others, nor crash without a word

@@ -121,3 +121,21 @@ def test_builders_import_the_plugin_interface_not_the_engine():
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = eval(p.stdout)
     assert "autoc.image.builder" in loaded and "autoc.image.engine" not in loaded, loaded
+
+
+def test_plugin_entry_points_read_as_importlib_reads_them(tmp_path):
+    """The direct read of entry_points.txt (fast) finds what importlib.metadata finds, for any group."""
+    import subprocess
+    import sys
+
+    plugin_env(tmp_path)
+    code = ("from importlib.metadata import entry_points\nfrom autoc.image.engine import plugin_entry_points\n"
+            "for g in ('console_scripts', 'autoc.image_builders'):\n"
+            "    a = sorted((e.name, e.value) for e in entry_points(group=g))\n"
+            "    b = sorted((e.name, e.value) for e in plugin_entry_points(g))\n"
+            "    print(g, len(a), a == b)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    lines = p.stdout.split("\n")
+    assert lines[0].startswith("console_scripts ") and lines[0].endswith(" True") and " 0 " not in lines[0]
+    assert lines[1] == "autoc.image_builders 1 True"
