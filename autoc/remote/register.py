@@ -419,11 +419,12 @@ def activate(client, entities: Sequence, outcomes: List[Outcome], known: Optiona
 def check_images(tasks, assume_exists: bool) -> None:
     """Every ImageSpec image must be in its registry before its tasks are registered; "could not tell" is an
     error unless assumed (flytekit assumes it exists)."""
-    from autoc.image.engine import distinct_image_specs, require_image
+    from autoc.image.engine import ImageBuildEngine, distinct_image_specs, require_image
+    from autoc.image.registry import image_exists
 
     for spec in distinct_image_specs(tasks):
-        require_image(f"image {spec.image_name()}", spec.exist(), assume_exists,
-                      missing_hint="run `autoc build-image` first")
+        ref = ImageBuildEngine.reference(spec)
+        require_image(f"image {ref}", image_exists(ref), assume_exists, missing_hint="run `autoc build-image` first")
 
 
 def translate(found, settings) -> List:

@@ -61,14 +61,17 @@ def typed_interface(task) -> interface_pb2.TypedInterface:
 
 # --- image and command ---------------------------------------------------------------------------------------------
 def resolve_image(container_image, settings, task_name: str = "") -> str:
-    """The image reference a task's container names: an ImageSpec's ``image_name()``, a template filled from
-    the ImageConfig, a plain string, or the default image."""
+    """The image reference a task's container names: for an ImageSpec, an ``--image ID=...`` override or the
+    reference its builder names (``ImageBuildEngine.reference``); a template filled from the ImageConfig, a plain
+    string, or the default image."""
     from autoc.image.config import resolve_image_template
 
     cfg = settings.image_config
     if container_image is not None and not isinstance(container_image, str):
+        from autoc.image.engine import ImageBuildEngine
+
         found = cfg.find_image(container_image.id) if cfg else None
-        return found.full if found is not None else container_image.image_name()
+        return found.full if found is not None else ImageBuildEngine.reference(container_image)
     if container_image:
         return resolve_image_template(container_image, cfg, task_name)
     if cfg is None or cfg.default_image is None:
@@ -142,9 +145,8 @@ def extended_resources(accelerator, shared_memory) -> Optional[tasks_pb2.Extende
 
 
 def k8s_pod(task, settings) -> tasks_pb2.K8sPod:
-    """The pod template with the task's container merged into its primary container (appended if absent)."""
-    from autoc.image.config import resolve_image_template
-
+    """The pod template with the task's container merged into its primary container (appended if absent); a
+    container's image may be a template, a string or an ImageSpec, as a task's may."""
     pt = task.pod_template
     spec = pt.pod_spec_dict()
     containers = spec.setdefault("containers", [])
@@ -155,8 +157,7 @@ def k8s_pod(task, settings) -> tasks_pb2.K8sPod:
     env = _environment(task, settings)
     for c in containers:
         if c.get("name") == pt.primary_container_name:
-            c["image"] = resolve_image_template(c["image"], settings.image_config, task.name) if c.get("image") \
-                else image
+            c["image"] = resolve_image(c["image"], settings, task.name) if c.get("image") else image
             c["command"] = []
             c["args"] = task.get_command(settings)
             limits = {_POD_RESOURCE_KEYS[f]: v for f, v in res.limits.entries()}
@@ -170,7 +171,7 @@ def k8s_pod(task, settings) -> tasks_pb2.K8sPod:
                     f"task {task.name}: pod template container {c.get('name')!r} has no image",
                     where=getattr(task, "definition_site", None),
                     hint="give every sidecar container an image (flytekit silently uses the task's default image)")
-            c["image"] = resolve_image_template(c["image"], settings.image_config, task.name)
+            c["image"] = resolve_image(c["image"], settings, task.name)
     pod = tasks_pb2.K8sPod()
     pod.pod_spec.update(spec)
     pod.metadata.SetInParent()
