@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from autoc.errors import UserInputError
 from autoc.remote import bundle as bundles
 from autoc.remote.admin import _grpc_message, after_lost_ack, rpc_failure
-from autoc.remote.entities import (KINDS, LABEL, LAUNCH_PLAN, TASK, WORKFLOW, Entity, content_version, diff,
+from autoc.remote.entities import (KINDS, LABEL, LAUNCH_PLAN, TASK, WORKFLOW, content_version, diff,
                                    entity_id, graph, hydrate, is_spec_input, read_spec_files, same)
 
 CREATED, UNCHANGED, CONFLICT, FAILED, SKIPPED = "created", "unchanged", "conflict", "failed", "skipped"
