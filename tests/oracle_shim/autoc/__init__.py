@@ -11,3 +11,9 @@ from flytekit.core.resources import ResourceSpec  # noqa: F401
 from flytekit.core.tracker import TrackedInstance  # noqa: F401
 from flytekit.extras.accelerators import (A10G, A100, A100_80GB, H100, L4, T4, V100, GPUAccelerator,  # noqa: F401
                                           MultiInstanceGPUAccelerator)
+# types (issue 12): dataframes, typed files, Annotated markers
+from flytekit import FlyteFile, FlyteDirectory, HashMethod, StructuredDataset, StructuredDatasetType  # noqa: E402,F401
+from flytekit.core.annotation import FlyteAnnotation  # noqa: E402,F401
+from flytekit.types.structured import (StructuredDatasetDecoder, StructuredDatasetEncoder,  # noqa: E402,F401
+                                       StructuredDatasetTransformerEngine)
+File, Directory = FlyteFile, FlyteDirectory
