@@ -72,7 +72,8 @@ def check_output(tool: str, out: pathlib.Path, rows: int, expected_total: float)
     from flyteidl.core import errors_pb2, literals_pb2
 
     if (out / "error.pb").exists():
-        raise Failed(f"{tool} wrote {out / 'error.pb'}:\n{errors_pb2.ErrorDocument.FromString((out / 'error.pb').read_bytes())}")
+        doc = errors_pb2.ErrorDocument.FromString((out / "error.pb").read_bytes())
+        raise Failed(f"{tool} wrote {out / 'error.pb'}:\n{doc}")
     if not (out / "outputs.pb").exists():
         raise Failed(f"{tool} wrote no outputs.pb")
     lm = literals_pb2.LiteralMap.FromString((out / "outputs.pb").read_bytes())

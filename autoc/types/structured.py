@@ -351,7 +351,8 @@ class StructuredDatasetTransformerEngine(base.Transformer):
         top = cls.ENCODERS if isinstance(h, StructuredDatasetEncoder) else cls.DECODERS
         lowest = top.setdefault(h.python_type, {}).setdefault(protocol, {})
         if h.supported_format in lowest and not override:
-            raise DuplicateHandlerError(f"Already registered a handler for {(h.python_type, protocol, h.supported_format)}")
+            raise DuplicateHandlerError(
+                f"Already registered a handler for {(h.python_type, protocol, h.supported_format)}")
         lowest[h.supported_format] = h
         if (default_format_for_type or default_for_type) and h.supported_format != GENERIC_FORMAT:
             if override or h.python_type not in cls.DEFAULT_FORMATS:

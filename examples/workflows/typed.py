@@ -49,7 +49,8 @@ def load_sales(path: File[CSV]) -> Annotated[pd.DataFrame, Sales]:
 
 
 @task
-def revenue(sales: Annotated[pd.DataFrame, kwtypes(units=int, price=float)]) -> Annotated[pd.DataFrame, HashMethod(frame_hash)]:
+def revenue(sales: Annotated[pd.DataFrame, kwtypes(units=int, price=float)]
+            ) -> Annotated[pd.DataFrame, HashMethod(frame_hash)]:
     return sales.assign(revenue=sales.units * sales.price)
 
 

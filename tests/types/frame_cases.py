@@ -85,8 +85,8 @@ def cases(workdir: str) -> typing.Dict[str, tuple]:
         with open(os.path.join(workdir, "folder", rel), "w") as f:
             f.write(text)
     df = frame()
-    report = Report(name="r", points=[Point(x=1.0, y=2.0), Point(x=3.0)], when=datetime.datetime(2024, 5, 6, tzinfo=UTC),
-                    tags={"k": 1})
+    report = Report(name="r", points=[Point(x=1.0, y=2.0), Point(x=3.0)],
+                    when=datetime.datetime(2024, 5, 6, tzinfo=UTC), tags={"k": 1})
     return {
         "df": (pd.DataFrame, df, lambda got: _same_frame(got, df)),
         "df_columns": (Annotated[pd.DataFrame, kwtypes(a=int, b=str)], df,

@@ -151,3 +151,20 @@ def test_dataframe_mistakes_are_errors_with_hints(tmp_path):
         with pytest.raises(TypeEngineError, match="no StructuredDataset encoder for"):
             engine.to_literal(StructuredDataset(dataframe=object()), StructuredDataset)
         assert engine.to_python(lit, typing.Optional[pd.DataFrame]).equals(df)
+
+
+def test_a_local_dataset_by_uri_is_uploaded_under_the_raw_prefix(tmp_path):
+    import pandas as pd
+
+    from autoc import StructuredDataset
+
+    src = tmp_path / "mine"
+    src.mkdir()
+    pd.DataFrame({"a": [1, 2]}).to_parquet(src / "part.parquet")
+    with using_file_access(FileAccess(str(tmp_path / "raw"), str(tmp_path / "sandbox"))):
+        lit = engine.to_literal(StructuredDataset(uri=str(src), file_format="parquet"), StructuredDataset)
+        sd = lit.scalar.structured_dataset
+        assert sd.uri.startswith(str(tmp_path / "raw") + "/") and sd.uri.endswith("/mine")
+        assert sd.metadata.structured_dataset_type.format == "parquet"
+        assert engine.to_python(lit, pd.DataFrame)["a"].tolist() == [1, 2]
+        assert StructuredDataset(uri=str(src), file_format="parquet").open(pd.DataFrame).all()["a"].tolist() == [1, 2]
