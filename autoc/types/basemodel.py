@@ -108,10 +108,11 @@ JSON_SCHEMAS: Dict[str, Dict[str, Any]] = {
 }
 
 
-def reference_schema(cls: type, title: str, to_dict: Callable[[Any], Dict[str, Any]],
-                     from_dict: Callable[[type, Dict[str, Any]], Any]):
-    """The pydantic core schema of a value stored by reference (File, Directory, StructuredDataset): written to
-    JSON as ``to_dict(value)`` (uploading it), read from such a dict lazily, described as flytekit describes it."""
+def reference_schema(cls: type, kind: str, to_dict: Callable[[Any], Dict[str, Any]],
+                     from_dict: Callable[[type, Dict[str, Any]], Any], title: str = ""):
+    """The pydantic core schema of a value stored by reference (``kind``: one of JSON_SCHEMAS): written to JSON as
+    ``to_dict(value)`` (uploading it), read from such a dict lazily, described as flytekit describes it (under
+    ``title``, flytekit's class name, when it is not ``kind``)."""
     from pydantic_core import core_schema
 
     def validate(v: Any) -> Any:
@@ -123,7 +124,8 @@ def reference_schema(cls: type, title: str, to_dict: Callable[[Any], Dict[str, A
             return cls(v)
         raise ValueError(f"expected {cls.__name__}, a path or a {{'path': ...}} mapping, got {type(v).__name__}")
 
-    schema = JSON_SCHEMAS[title]
+    title = title or kind
+    schema = dict(JSON_SCHEMAS[kind], title=title)
     return core_schema.no_info_plain_validator_function(
         validate, ref=f"{title}:autoc",
         serialization=core_schema.plain_serializer_function_ser_schema(to_dict, when_used="json"),

@@ -76,8 +76,11 @@ class File(os.PathLike):
     def __get_pydantic_core_schema__(cls, source, handler):
         from autoc.types.basemodel import reference_schema
 
-        title = "FlyteDirectory" if issubclass(cls, Directory) else "FlyteFile"
-        return reference_schema(cls, title, _path_dict, _from_path_dict)
+        kind = "FlyteDirectory" if issubclass(cls, Directory) else "FlyteFile"
+        # flytekit's File["csv"] and Directory["csv"] are classes of these names
+        title = ("_SpecificFormatDirectoryClass" if kind == "FlyteDirectory" else "_SpecificFormatClass") \
+            if cls.extension else kind
+        return reference_schema(cls, kind, _path_dict, _from_path_dict, title)
 
 
 class Directory(File):

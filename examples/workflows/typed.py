@@ -42,6 +42,14 @@ class Bundle(BaseModel):
     table: StructuredDataset
 
 
+class Catalog(BaseModel):
+    """Formatted files and folders inside a model."""
+
+    sheets: typing.List[File["csv"]]
+    folder: Directory["csv"]
+    extra: Optional[File] = None
+
+
 @task
 def load_sales(path: File[CSV]) -> Annotated[pd.DataFrame, Sales]:
     """Read a CSV of sales."""
@@ -89,3 +97,8 @@ def folders(d: Directory["csv"], limit: Annotated[int, "documentation only"]) ->
 
     root = d.download()
     return [File(os.path.join(root, n)) for n in sorted(os.listdir(root))[:limit]]
+
+
+@task
+def catalog(c: Catalog) -> int:
+    return len(c.sheets)
