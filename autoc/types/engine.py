@@ -117,13 +117,15 @@ class ListTransformer(Transformer):
         if not isinstance(v, list):
             raise _wrong_value(v, t)
         (item,) = typing.get_args(t)
-        return Literal(collection=literals_pb2.LiteralCollection(literals=[to_literal(x, item) for x in v]))
+        convert = _item_to_literal(item)
+        return Literal(collection=literals_pb2.LiteralCollection(literals=[convert(x) for x in v]))
 
     def to_python(self, lit, t):
         if lit.WhichOneof("value") != "collection":
             raise TypeEngineError(f"expected a collection literal for {_type_name(t)}, got {_describe(lit)}")
         (item,) = typing.get_args(t)
-        return [to_python(x, item) for x in lit.collection.literals]
+        tr, inner, _ = _resolve(item)  # once, not per item
+        return [tr.to_python(x, inner) for x in lit.collection.literals]
 
 
 class DictTransformer(Transformer):
@@ -144,7 +146,8 @@ class DictTransformer(Transformer):
         if args and args[0] is str:
             if not all(isinstance(k, str) for k in v):
                 raise TypeEngineError(f"{_type_name(t)} needs string keys, got {v!r:.80}")
-            return Literal(map=literals_pb2.LiteralMap(literals={k: to_literal(x, args[1]) for k, x in v.items()}))
+            convert = _item_to_literal(args[1])
+            return Literal(map=literals_pb2.LiteralMap(literals={k: convert(x) for k, x in v.items()}))
         return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
 
     def to_python(self, lit, t):
@@ -152,7 +155,8 @@ class DictTransformer(Transformer):
         if args and args[0] is str:
             if lit.WhichOneof("value") != "map":
                 raise TypeEngineError(f"expected a map literal for {_type_name(t)}, got {_describe(lit)}")
-            return {k: to_python(x, args[1]) for k, x in lit.map.literals.items()}
+            tr, inner, _ = _resolve(args[1])
+            return {k: tr.to_python(x, inner) for k, x in lit.map.literals.items()}
         return _decode_struct(lit, t)
 
 
@@ -539,6 +543,14 @@ def to_literal(v: Any, t: Any) -> Literal:
         if method is not None:
             lit.hash = method.calculate(v)
     return lit
+
+
+def _item_to_literal(t: Any):
+    """``to_literal(·, t)`` with the transformer looked up once (for the items of a list or map)."""
+    tr, inner, extras = _resolve(t)
+    if extras:
+        return lambda v: to_literal(v, t)
+    return lambda v: tr.to_literal(v, inner)
 
 
 def to_python(lit: Literal, t: Any) -> Any:
