@@ -89,6 +89,16 @@ _EXPORTS = {
     "reference_task": "autoc.core.unsupported",
     "reference_workflow": "autoc.core.unsupported",
     "reference_launch_plan": "autoc.core.unsupported",
+    "StructuredDataset": "autoc.types.structured",
+    "StructuredDatasetType": "autoc.types.structured",
+    "StructuredDatasetFormat": "autoc.types.structured",
+    "StructuredDatasetTransformerEngine": "autoc.types.structured",
+    "StructuredDatasetEncoder": "autoc.types.structured",
+    "StructuredDatasetDecoder": "autoc.types.structured",
+    "HashMethod": "autoc.types.annotation",
+    "FlyteAnnotation": "autoc.types.annotation",
+    "FlyteFile": "autoc.types.files",
+    "FlyteDirectory": "autoc.types.files",
 }
 for _name in ("A10G", "L4", "L4_VWS", "L40S", "K80", "M60", "P4", "P100", "T4", "V100", "H100", "H200",
               "RTX_PRO_6000", "A100", "A100_80GB", "V5E", "V5P", "V6E"):
