@@ -37,7 +37,7 @@ def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
 @click.option("--version", "version", default=None, callback=not_empty, help="Version in the task ids.")
 @click.option("--keep-going", is_flag=True, help="Report every failing module and task, not just the first.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="json prints a machine-readable result on stdout.")
+              help="json prints a machine-readable result on stdout, also when the run fails.")
 @click.pass_context
 def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, domain, version, keep_going, output):
     """Write one flyteidl file per task, workflow and launch plan found under PATHS.

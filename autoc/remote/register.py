@@ -352,6 +352,9 @@ def _fill_listed_workflows(client, entities, known, concurrency: int) -> None:
             del held[name]  # not readable after all: create it and let the server say
 
 
+_WHY = {FAILED: "failed", CONFLICT: "conflicts with the server's", SKIPPED: "was skipped"}
+
+
 def _create_in_order(client, entities, order: tuple, todo: List[int], results: Dict[int, Outcome],
                      opts: RegisterOptions, on_done, absent, known_diffs) -> None:
     """Create the ``todo`` entities level by level: a level starts when everything it references is done; an
@@ -370,8 +373,7 @@ def _create_in_order(client, entities, order: tuple, todo: List[int], results: D
                     continue
                 ref = entities[bad]
                 results[i] = _skipped(e, f"not created: it references {LABEL[ref.kind]} {ref.name}, which "
-                                         f"{'was ' if results[bad].status == SKIPPED else 'ended in '}"
-                                         f"{results[bad].status}")
+                                         f"{_WHY[results[bad].status]}")
             on_done(results[i])
         done = run_all(client, [entities[i] for i in ready], "create", opts.concurrency, opts.keep_going, on_done,
                        [absent[i] for i in ready], [known_diffs[i] for i in ready])
@@ -425,17 +427,10 @@ def check_images(tasks, assume_exists: bool) -> None:
 
 
 def translate(found, settings) -> List:
-    """Every entity discovered, translated with ``settings``, in serialize's order. Until workflows and launch
-    plans are discovered (autoc.serialize.to_entities), the tasks."""
-    try:
-        from autoc.serialize import to_entities
-    except ImportError:  # only tasks can be authored yet
-        from autoc.serialize import to_specs
+    """Every entity discovered, translated with ``settings``, in serialize's (pyflyte's) order."""
+    from autoc.serialize import to_entities
 
-        names, specs, _ = to_specs(found.tasks, settings)
-        return [Entity(TASK, n, s) for n, s in zip(names, specs)]
-    entities, _ = to_entities(found, settings)
-    return list(entities)
+    return to_entities(found, settings)[0]
 
 
 def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callable,
@@ -456,9 +451,9 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         from autoc.serialize.discover import discover
 
         found = discover(paths, source_root=opts.source_root)
-        if not found.tasks and not getattr(found, "entities", None):
+        if not found.entities:
             raise UserInputError("nothing to register was found under " + ", ".join(paths),
-                                 hint="tasks are module-level @task functions or task objects")
+                                 hint="tasks, workflows and launch plans are found as module-level objects")
         if not opts.dry_run:
             check_images(found.tasks, opts.assume_images_exist)
         if opts.copy != "none":

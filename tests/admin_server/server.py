@@ -309,8 +309,7 @@ class _AdminService(admin_pb2_grpc.AdminServiceServicer):
     def CreateWorkflow(self, request: workflow_pb2.WorkflowCreateRequest, context):
         server = self.server
         validate.validate_workflow(request, server.projects)
-        spec = workflow_pb2.WorkflowSpec()
-        spec.CopyFrom(request.spec)
+        spec = request.spec  # the handler's own copy of the request
         spec.template.id.CopyFrom(request.id)  # setDefaults
         closure = compiler.compile_workflow(spec, self._compiled_task, self._launch_plan_for_compiler)
         digest = hashlib.sha256(closure.SerializeToString(deterministic=True)).hexdigest()
