@@ -97,7 +97,7 @@ def test_local_run_checks_its_inputs():
         chain()
     with pytest.raises(AutocError, match="input 'x'"):
         chain(x="one")
-    with pytest.raises(AutocError, match="has no input.*named .y."):
+    with pytest.raises(AutocError, match="has no input"):
         chain(y=1)
 
 
