@@ -8,6 +8,8 @@ import sys
 
 import click
 
+from autoc.cli.options import parse_sdk, sdk_option
+
 
 @click.command(name="build-image", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
@@ -18,8 +20,9 @@ import click
 @click.option("--assume-images-exist", is_flag=True,
               help="When a registry cannot say whether an image exists, assume it does instead of failing.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@sdk_option
 @click.pass_context
-def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, output):
+def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, output, sdk):
     """Build and push the images (ImageSpec) that tasks under PATHS use, each distinct image once.
 
     An image whose reference already exists in its registry is skipped; the reference is the one
@@ -38,7 +41,7 @@ def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, 
     from autoc.serialize.discover import discover
 
     verbose = ctx.obj.get("verbose", 0) if ctx.obj else 0
-    found = discover(paths, source_root=source_root)
+    found = discover(paths, source_root=source_root, sdk=parse_sdk(sdk))
     specs = distinct_image_specs(found.tasks)
     if dry_run:
         from autoc.image.builders.docker import plan_context, render_dockerfile

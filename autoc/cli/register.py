@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from autoc.cli.options import connection_options, load_platform
+from autoc.cli.options import connection_options, load_platform, parse_sdk, sdk_option
 
 EXIT_DIFFERENCES = 1
 
@@ -36,10 +36,11 @@ EXIT_DIFFERENCES = 1
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one document with the summary and every task's outcome, for CI.")
 @connection_options
+@sdk_option
 @click.pass_context
 def register(ctx, paths, project, domain, version, images, source_root, copy, explain_bundle, max_bundle_size,
              dry_run, diff, concurrency, keep_going, assume_images_exist, output, config_file, endpoint, insecure,
-             ca_cert_file_path):
+             ca_cert_file_path, sdk):
     """Register the tasks under PATHS (sources, or .pb files / a .tgz from `autoc serialize`).
 
     Every task ends as created, unchanged (an identical spec is registered), conflict (same version,
@@ -65,7 +66,7 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
     opts = RegisterOptions(project=platform.project, domain=platform.domain, version=version, images=images,
                            source_root=source_root, copy=copy, dry_run=dry_run, diff=diff, concurrency=concurrency,
                            keep_going=keep_going, max_bundle_bytes=max_bundle_size * 1024 * 1024,
-                           assume_images_exist=assume_images_exist)
+                           assume_images_exist=assume_images_exist, sdk=parse_sdk(sdk))
     reporter = _Reporter(output == "text")
     with reporter:
         result = run(paths, opts, lambda: AdminClient(platform), on_done=reporter.done)

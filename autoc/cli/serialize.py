@@ -7,6 +7,8 @@ from typing import Optional, Tuple
 
 import click
 
+from autoc.cli.options import parse_sdk, sdk_option
+
 
 def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
     env = {}
@@ -34,8 +36,10 @@ def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
 @click.option("--keep-going", is_flag=True, help="Report every failing module and task, not just the first.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json prints a machine-readable result on stdout.")
+@sdk_option
 @click.pass_context
-def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, domain, version, keep_going, output):
+def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, domain, version, keep_going, output,
+              sdk):
     """Write one flyteidl TaskSpec (.pb) per task found under PATHS.
 
     PATHS are .py files, packages or folders of modules. autoc imports them, finds every task by the
@@ -46,6 +50,7 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
       autoc serialize ./workflows -o out/ --image ghcr.io/acme/app:v1
       autoc serialize ./workflows -o out/ -i ghcr.io/acme/app:v1 -i gpu=ghcr.io/acme/gpu:v3
       autoc serialize src/myapp --archive flyte-package.tgz --output json
+      autoc serialize --sdk flytekit ./workflows -o out/   # unmodified flytekit code, pyflyte's output
 
     Exit codes: 0 all tasks written; 1 a module or task failed, or no task was found (nothing is
     written); 2 bad usage.
@@ -59,7 +64,8 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
         raise UserInputError("nothing to write", hint="pass -o/--out-dir DIR and/or --archive FILE.tgz")
     settings = SerializationSettings(image_config=ImageConfig.validate_image(None, "--image", tuple(images)),
                                      project=project, domain=domain, version=version, env=_parse_env(env))
-    result = run(paths, settings, out_dir=out_dir, archive=archive, source_root=source_root, keep_going=keep_going)
+    result = run(paths, settings, out_dir=out_dir, archive=archive, source_root=source_root, keep_going=keep_going,
+                 sdk=parse_sdk(sdk))
 
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
@@ -93,6 +99,6 @@ def _render_text(result, verbose: int) -> None:
     if not result.files:
         click.secho("error: no tasks were found; nothing was written.", fg="red", err=True)
         click.echo("hint: tasks are module-level @task functions or task objects; does the code use "
-                   "`from autoc import task`?", err=True)
+                   "`from autoc import task`? (code that imports flytekit needs --sdk flytekit)", err=True)
         return
     click.echo(f"Wrote {len(result.files)} {noun} to {where} ({result.total_bytes:,} bytes).")

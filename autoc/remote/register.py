@@ -334,6 +334,8 @@ class RegisterOptions:
     keep_going: bool = False
     max_bundle_bytes: int = bundles.DEFAULT_MAX_BYTES
     assume_images_exist: bool = False
+    #: the import paths the modules use and the output flavor (``autoc.sdk.Sdk``; ``--sdk flytekit``)
+    sdk: Optional[object] = None
 
 
 def check_images(tasks, assume_exists: bool) -> None:
@@ -350,7 +352,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
              on_done: Callable[[Outcome], None] = lambda o: None) -> RegisterResult:
     """Serialize (or read) the specs under ``paths`` and register them; see the module docstring."""
     from autoc.image.config import ImageConfig
-    from autoc.serialize import SerializationSettings, to_specs
+    from autoc.serialize import SerializationSettings, to_specs, with_discovery
     from autoc.serialize.settings import DEFAULT_IN_CONTAINER_SRC_PATH, FastSerializationSettings
     from autoc.serialize.translate import REMOTE_PACKAGE_PATH
 
@@ -361,7 +363,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
     else:
         from autoc.serialize.discover import discover
 
-        found = discover(paths, source_root=opts.source_root)
+        found = discover(paths, source_root=opts.source_root, sdk=opts.sdk)
         if not found.tasks:
             raise UserInputError("no tasks were found under " + ", ".join(paths),
                                  hint="tasks are module-level @task functions or task objects")
@@ -370,9 +372,9 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         if opts.copy != "none":
             files, dropped = bundles.collect(found.source_root, opts.copy)
             bundle = bundles.build(files, opts.max_bundle_bytes)
-        settings = SerializationSettings(image_config=ImageConfig.validate_image(None, "--image", opts.images),
-                                         project=opts.project, domain=opts.domain,
-                                         source_root=str(found.source_root))
+        settings = with_discovery(SerializationSettings(
+            image_config=ImageConfig.validate_image(None, "--image", opts.images), project=opts.project,
+            domain=opts.domain, source_root=str(found.source_root)), found)
 
         def make_specs(version: str, dist: Optional[str]) -> List[task_pb2.TaskSpec]:
             s = dataclasses.replace(settings, version=version, fast_serialization_settings=None if bundle is None

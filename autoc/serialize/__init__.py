@@ -93,15 +93,23 @@ def to_specs(tasks, settings: SerializationSettings, keep_going: bool = False):
     return [t.name for t in done], specs, errors
 
 
+def with_discovery(settings: SerializationSettings, found: Discovery) -> SerializationSettings:
+    """The settings with what discovery settled: the source root (unless given) and the SDK's output flavor."""
+    changes = {} if found.sdk is None or found.sdk.is_default else {"flavor": found.sdk.flavor}
+    if settings.source_root is None:
+        changes["source_root"] = str(found.source_root)
+    return dataclasses.replace(settings, **changes)
+
+
 def serialize(paths: Sequence[str], settings: SerializationSettings, out_dir: Optional[str] = None,
               archive: Optional[str] = None, source_root: Optional[str] = None,
-              keep_going: bool = False) -> SerializeResult:
-    """Discover tasks under ``paths`` and write one TaskSpec per task to ``out_dir`` and/or ``archive``."""
+              keep_going: bool = False, sdk=None) -> SerializeResult:
+    """Discover tasks under ``paths`` and write one TaskSpec per task to ``out_dir`` and/or ``archive``.
+    ``sdk`` (``autoc.sdk.Sdk``): the import paths the modules use and the output flavor (``--sdk flytekit``)."""
     from autoc.serialize import write
 
-    found: Discovery = discover(paths, source_root=source_root, keep_going=keep_going)
-    if settings.source_root is None:
-        settings = dataclasses.replace(settings, source_root=str(found.source_root))
+    found: Discovery = discover(paths, source_root=source_root, keep_going=keep_going, sdk=sdk)
+    settings = with_discovery(settings, found)
     names, specs, errors = to_specs(found.tasks, settings, keep_going=keep_going)
     files = write.file_names(names)
     blobs = write.serialize_specs(specs)

@@ -1,0 +1,17 @@
+"""flytekit's output flavor: what ``pyflyte serialize`` / ``register`` write for the parts that name the SDK."""
+
+from __future__ import annotations
+
+import functools
+
+from autoc.sdk.flavor import OutputFlavor
+from autoc.sdk.flytekit.names import RESOLVER_LOCATIONS
+
+
+@functools.lru_cache(maxsize=None)
+def flytekit_flavor(version: str) -> OutputFlavor:
+    from autoc.sdk.flytekit.image import as_pyflyte_sees_it
+
+    return OutputFlavor(sdk="flytekit", version=version, execute=("pyflyte-execute",),
+                        fast_execute=("pyflyte-fast-execute",), resolver_locations=RESOLVER_LOCATIONS,
+                        image_spec=as_pyflyte_sees_it, keeps_pyflyte_output=True)

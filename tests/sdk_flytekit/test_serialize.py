@@ -1,0 +1,80 @@
+"""An unmodified flytekit project (tests/sdk_flytekit/corpus/proj) serialized by pyflyte (the oracle) and by
+``autoc serialize --sdk flytekit``: every file parses to an EQUAL message, with no normalisation at all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+from flyteidl.admin import task_pb2
+
+from tests.conftest import oracle_venv, run_autoc
+from tests.golden import load_dir
+
+PROJ = Path(__file__).parent / "corpus" / "proj"
+IMAGES = ["--image", "ghcr.io/acme/app:v1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
+
+
+def pyflyte(*args: str, cwd: Path = PROJ) -> None:
+    # no Docker engine: flytekit cannot tell whether an ImageSpec image exists, assumes it does and builds nothing
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FORCE_PUSH_IMAGE_SPEC")}
+    env["DOCKER_HOST"] = "unix:///nonexistent/docker.sock"
+    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), *args], cwd=cwd, env=env, capture_output=True,
+                       text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def pyflyte_out(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("pyflyte")
+    pyflyte("--pkgs", "app", "serialize", *IMAGES, "workflows", "-f", str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def autoc_out(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("autoc")
+    run_autoc("serialize", "--sdk", "flytekit", "app", "-o", out, *IMAGES, cwd=PROJ)
+    return out
+
+
+def test_same_files(pyflyte_out, autoc_out):
+    names = sorted(p.name for p in autoc_out.glob("*.pb"))
+    assert len(names) >= 34
+    assert names == sorted(p.name for p in pyflyte_out.glob("*.pb"))
+
+
+def test_every_message_equal_without_normalisation(pyflyte_out, autoc_out):
+    theirs, ours = load_dir(pyflyte_out), load_dir(autoc_out)
+    unequal = sorted(name for name, spec in theirs.items() if ours.get(name) != spec)
+    assert not unequal, unequal
+    # what makes this mode: flytekit's entrypoint, resolver location and runtime; the version from requirements.txt
+    add = ours["00_app.basic.add_1.pb"].template
+    assert add.container.args[:2] == ["pyflyte-execute", "--inputs"]
+    assert "flytekit.core.python_auto_container.default_task_resolver" in add.container.args
+    assert (add.metadata.runtime.version, add.metadata.runtime.flavor) == ("1.16.31", "python")
+    # ImageSpecs named by flytekit's tag rule (copied loaded modules, copy=, requirements=, an ImageSpec base)
+    images = {n: s.template.container.image for n, s in ours.items() if ".images." in n}
+    assert len(images) == 4 and all(i.startswith("localhost:5999/acme/") for i in images.values())
+
+
+def test_archive_has_the_members_pyflyte_package_writes(tmp_path):
+    pyflyte("--pkgs", "app", "package", *IMAGES, "-o", str(tmp_path / "pyflyte.tgz"))
+    run_autoc("serialize", "--sdk", "flytekit==1.16.31", "app", "--archive", tmp_path / "autoc.tgz", *IMAGES,
+              cwd=PROJ)
+
+    def members(path: Path) -> dict:
+        out = {}
+        with tarfile.open(path) as tar:
+            for m in tar.getmembers():
+                spec = task_pb2.TaskSpec()
+                spec.ParseFromString(tar.extractfile(m).read())
+                out[m.name] = spec
+        return out
+
+    theirs, ours = members(tmp_path / "pyflyte.tgz"), members(tmp_path / "autoc.tgz")
+    assert sorted(ours) == sorted(theirs) and len(ours) >= 34
+    assert [n for n in theirs if ours[n] != theirs[n]] == []
