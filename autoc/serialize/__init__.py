@@ -96,6 +96,13 @@ def to_specs(tasks, settings: SerializationSettings, keep_going: bool = False):
 def with_discovery(settings: SerializationSettings, found: Discovery) -> SerializationSettings:
     """The settings with what discovery settled: the source root (unless given) and the SDK's output flavor."""
     changes = {} if found.sdk is None or found.sdk.is_default else {"flavor": found.sdk.flavor}
+    flavor = changes.get("flavor", settings.flavor)
+    cfg = settings.image_config
+    if flavor.default_image and (cfg is None or cfg.default_image is None):
+        from autoc.image.config import DEFAULT_IMAGE_NAME, Image, ImageConfig
+
+        changes["image_config"] = ImageConfig.create_from(
+            Image.look_up_image_info(DEFAULT_IMAGE_NAME, flavor.default_image), cfg.images if cfg else None)
     if settings.source_root is None:
         changes["source_root"] = str(found.source_root)
     return dataclasses.replace(settings, **changes)

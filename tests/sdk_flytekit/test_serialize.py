@@ -62,8 +62,9 @@ def test_every_message_equal_without_normalisation(pyflyte_out, autoc_out):
 
 
 def test_archive_has_the_members_pyflyte_package_writes(tmp_path):
-    pyflyte("--pkgs", "app", "package", *IMAGES, "-o", str(tmp_path / "pyflyte.tgz"))
-    run_autoc("serialize", "--sdk", "flytekit==1.16.31", "app", "--archive", tmp_path / "autoc.tgz", *IMAGES,
+    """(No default --image: both fall back to flytekit's published image for this Python and flytekit version.)"""
+    pyflyte("--pkgs", "app", "package", IMAGES[2], IMAGES[3], "-o", str(tmp_path / "pyflyte.tgz"))
+    run_autoc("serialize", "--sdk", "flytekit==1.16.31", "app", "--archive", tmp_path / "autoc.tgz", *IMAGES[2:],
               cwd=PROJ)
 
     def members(path: Path) -> dict:
@@ -78,3 +79,4 @@ def test_archive_has_the_members_pyflyte_package_writes(tmp_path):
     theirs, ours = members(tmp_path / "pyflyte.tgz"), members(tmp_path / "autoc.tgz")
     assert sorted(ours) == sorted(theirs) and len(ours) >= 34
     assert [n for n in theirs if ours[n] != theirs[n]] == []
+    assert ours["00_app.basic.add_1.pb"].template.container.image.startswith("cr.flyte.org/flyteorg/flytekit:py3.")
