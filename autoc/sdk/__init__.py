@@ -62,6 +62,15 @@ class Sdk:
 
         return flytekit_imports(self.for_project(source_root).version)
 
+    def keep_pyflyte_output(self, tasks) -> list:
+        """After discovery: where autoc would name or load a task differently from this SDK's serializer, keep
+        the SDK's way (identity with what is registered already matters more); one warning per task kept."""
+        if self.is_default:
+            return []
+        from autoc.sdk.flytekit.quirks import keep_pyflyte_names
+
+        return keep_pyflyte_names(tasks)
+
     @property
     def flavor(self):
         """The output flavor (needs a settled version: call ``for_project`` first)."""

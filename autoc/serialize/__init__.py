@@ -123,7 +123,7 @@ def serialize(paths: Sequence[str], settings: SerializationSettings, out_dir: Op
     entries = list(zip(files, blobs))
     result = SerializeResult(found.source_root, found.modules, write.describe(names, files, blobs),
                              found.failures, errors, output=out_dir, archive=archive,
-                             warnings=pickle_warnings(found.tasks))
+                             warnings=found.warnings + pickle_warnings(found.tasks))
     if not result.ok:
         return result
     if out_dir:

@@ -34,6 +34,8 @@ class Discovery:
     failures: List[ModuleFailure]
     #: the SDK face the modules were imported through, its version settled (``autoc.sdk.Sdk``)
     sdk: object = None
+    #: what the user should know (e.g. pyflyte's naming kept under --sdk flytekit)
+    warnings: List[str] = dataclasses.field(default_factory=list)
 
 
 def find_source_root(path: Path) -> Path:
@@ -181,6 +183,7 @@ def discover(paths: Sequence[str], source_root: Optional[str] = None, keep_going
         with sdk.imports(root):
             found = _discover(root, modules, keep_going, sdk)
         found.sdk = sdk
+        found.warnings = sdk.keep_pyflyte_output(found.tasks)
         return found
     finally:
         if gc_was_enabled:

@@ -37,13 +37,14 @@ def pyflyte_out(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def autoc_out(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("autoc")
-    run_autoc("serialize", "--sdk", "flytekit", "app", "-o", out, *IMAGES, cwd=PROJ)
+    p = run_autoc("serialize", "--sdk", "flytekit", "app", "-o", out, *IMAGES, cwd=PROJ)
+    (out / "stderr.txt").write_text(p.stderr)
     return out
 
 
 def test_same_files(pyflyte_out, autoc_out):
     names = sorted(p.name for p in autoc_out.glob("*.pb"))
-    assert len(names) >= 34
+    assert len(names) >= 36
     assert names == sorted(p.name for p in pyflyte_out.glob("*.pb"))
 
 
@@ -77,6 +78,17 @@ def test_archive_has_the_members_pyflyte_package_writes(tmp_path):
         return out
 
     theirs, ours = members(tmp_path / "pyflyte.tgz"), members(tmp_path / "autoc.tgz")
-    assert sorted(ours) == sorted(theirs) and len(ours) >= 34
+    assert sorted(ours) == sorted(theirs) and len(ours) >= 36
     assert [n for n in theirs if ours[n] != theirs[n]] == []
     assert ours["00_app.basic.add_1.pb"].template.container.image.startswith("cr.flyte.org/flyteorg/flytekit:py3.")
+
+
+def test_pyflyte_naming_is_kept_and_said(autoc_out):
+    """``doubled = task(double)`` and an aliased task object: pyflyte's loader args, one warning per task."""
+    ours = load_dir(autoc_out)
+    assert ours["32_app.quirks.double_1.pb"].template.container.args[-2:] == ["task-name", "double"]
+    assert ours["33_app.quirks.noop_1.pb"].template.container.args[-2:] == ["task-name", "alpha"]
+    warnings = [w for w in (autoc_out / "stderr.txt").read_text().splitlines() if "kept pyflyte's" in w]
+    assert len(warnings) == 2
+    assert "quirks.py:11: task app.quirks.double:" in warnings[0] and "app.quirks.doubled" in warnings[0]
+    assert "task app.quirks.noop:" in warnings[1] and "app.quirks.zeta" in warnings[1]
