@@ -19,9 +19,9 @@ EXIT_DIFFERENCES = 1
 @click.option("--version", "version", help="Version of every task (default: a digest of the specs and the bundle).")
 @click.option("-i", "--image", "images", multiple=True, envvar="AUTOC_IMAGE", help="As for `autoc serialize`.")
 @click.option("--source-root", type=click.Path(exists=True, file_okay=False), help="As for `autoc serialize`.")
-@click.option("--copy", type=click.Choice(["auto", "all", "none"]), default="auto", show_default=True,
+@click.option("--copy", type=click.Choice(["auto", "all", "none"]), default=None,
               help="Code bundle: the loaded modules, the whole source root (less ignore files), or none "
-                   "(the image must hold the code).")
+                   "(the image must hold the code). Default: auto; all with --sdk flytekit, as pyflyte.")
 @click.option("--explain-bundle", is_flag=True, help="List every bundled file and why, and what was left out.")
 @click.option("--max-bundle-size", type=int, default=50, show_default=True, help="Bundle size limit in MiB.")
 @click.option("--dry-run", is_flag=True, help="No upload and no create call; prints what would be registered.")
@@ -63,10 +63,12 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
     if diff and not dry_run:
         raise UserInputError("--diff only goes with --dry-run", hint="autoc register PATHS --dry-run --diff")
     platform = load_platform(config_file, endpoint, insecure, ca_cert_file_path, project, domain)
+    sdk = parse_sdk(sdk)
+    copy = copy or ("auto" if sdk.is_default else "all")
     opts = RegisterOptions(project=platform.project, domain=platform.domain, version=version, images=images,
                            source_root=source_root, copy=copy, dry_run=dry_run, diff=diff, concurrency=concurrency,
                            keep_going=keep_going, max_bundle_bytes=max_bundle_size * 1024 * 1024,
-                           assume_images_exist=assume_images_exist, sdk=parse_sdk(sdk))
+                           assume_images_exist=assume_images_exist, sdk=sdk)
     reporter = _Reporter(output == "text")
     with reporter:
         result = run(paths, opts, lambda: AdminClient(platform), on_done=reporter.done)

@@ -338,6 +338,33 @@ class RegisterOptions:
     sdk: Optional[object] = None
 
 
+class _PyflyteRegistration:
+    """``--sdk flytekit``: the code bundle and default version ``pyflyte register`` makes (autoc.sdk.flytekit)."""
+
+    def __init__(self, found, opts: RegisterOptions):
+        self.found, self.opts = found, opts
+
+    def bundle(self) -> Optional[bundles.Bundle]:
+        from autoc.sdk.flytekit.registration import fast_package
+
+        if self.opts.copy == "none":
+            return None
+        b = fast_package(self.found.source_root, self.opts.copy)
+        if len(b.data) > self.opts.max_bundle_bytes:
+            bundles.build(b.files, self.opts.max_bundle_bytes)  # raises with the largest files named
+        return b
+
+    def version(self, settings, bundle, distribution) -> str:
+        from autoc.sdk.flytekit.registration import version
+        from autoc.serialize.settings import DEFAULT_IN_CONTAINER_SRC_PATH, FastSerializationSettings
+
+        if bundle is None:
+            raise UserInputError("--copy none needs --version", hint="pyflyte register needs one too")
+        s = dataclasses.replace(settings, fast_serialization_settings=FastSerializationSettings(
+            True, DEFAULT_IN_CONTAINER_SRC_PATH, distribution))
+        return version(bundle.md5, s, self.found.source_root, self.found.tasks, self.found.sdk.version)
+
+
 def check_images(tasks, assume_exists: bool) -> None:
     """Every ImageSpec image must be in its registry before its tasks are registered; "could not tell" is an
     error unless assumed (flytekit assumes it exists)."""
@@ -369,7 +396,10 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
                                  hint="tasks are module-level @task functions or task objects")
         if not opts.dry_run:
             check_images(found.tasks, opts.assume_images_exist)
-        if opts.copy != "none":
+        pyflyte = None if found.sdk.is_default else _PyflyteRegistration(found, opts)
+        if pyflyte is not None:  # pyflyte's bundle and version: what pyflyte register makes of the same tree
+            bundle = pyflyte.bundle()
+        elif opts.copy != "none":
             files, dropped = bundles.collect(found.source_root, opts.copy)
             bundle = bundles.build(files, opts.max_bundle_bytes)
         settings = with_discovery(SerializationSettings(
@@ -381,16 +411,20 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
                                     else FastSerializationSettings(True, DEFAULT_IN_CONTAINER_SRC_PATH, dist))
             return to_specs(found.tasks, s)[1]
 
-        base_specs = None if opts.version else make_specs("", REMOTE_PACKAGE_PATH)
-        if base_specs is not None and bundle is None:
-            make_specs = None  # the specs differ only in their identity, set below: no second translation
-    version = opts.version or content_version(base_specs, bundle)
+        if pyflyte is not None:
+            base_specs = None  # the version needs the bundle's upload location: computed below
+        else:
+            base_specs = None if opts.version else make_specs("", REMOTE_PACKAGE_PATH)
+            if base_specs is not None and bundle is None:
+                make_specs = None  # the specs differ only in their identity, set below: no second translation
+    version = opts.version or (None if pyflyte is not None else content_version(base_specs, bundle))
 
     client = listing = None
     if not opts.dry_run or opts.diff:
         client = client_factory()
     try:
-        if client is not None:  # what the server holds at this version: asked now, read after the translation
+        if client is not None and version is not None:  # what the server holds at this version: asked now,
+            # read after the translation
             listing = client.prefetch(client.admin.ListTasks, listing_request(opts.project, opts.domain, version))
         location = None
         if bundle is not None:
@@ -398,6 +432,10 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             if client is not None:  # signing a URL writes nothing
                 location = bundles.upload_location(client, bundle, opts.project, opts.domain)
                 distribution = location.native_url
+        if version is None:
+            version = pyflyte.version(settings, bundle, distribution)
+            if client is not None:
+                listing = client.prefetch(client.admin.ListTasks, listing_request(opts.project, opts.domain, version))
         # every spec is built before the first write (the bundle upload included): a task that cannot be
         # translated stops the run before anything is written (building them lazily during the calls was
         # measured: no faster on 2 cores)
