@@ -33,8 +33,6 @@ class OutputFlavor:
     resolver_locations: Mapping[str, str] = dataclasses.field(default_factory=dict)
     #: an ImageSpec as this SDK's serializer sees it (e.g. flytekit copies the loaded modules when not fast)
     image_spec: Optional[Callable] = None
-    #: pyflyte's output kept where autoc would fix it (a warning names each task)
-    keeps_pyflyte_output: bool = False
     #: the image of tasks that name none when no default image is given (flytekit's published image)
     default_image: Optional[str] = None
 

@@ -16,8 +16,7 @@ def flytekit_flavor(version: str) -> OutputFlavor:
 
     return OutputFlavor(sdk="flytekit", version=version, execute=("pyflyte-execute",),
                         fast_execute=("pyflyte-fast-execute",), resolver_locations=RESOLVER_LOCATIONS,
-                        image_spec=as_pyflyte_sees_it, keeps_pyflyte_output=True,
-                        default_image=default_image(version))
+                        image_spec=as_pyflyte_sees_it, default_image=default_image(version))
 
 
 def default_image(version: str) -> str:

@@ -54,7 +54,7 @@ def unsupported(what: str) -> UnsupportedImport:
     return UnsupportedImport(
         f"{what}: autoc does not implement this part of flytekit", where=user_site(),
         hint="this project needs pyflyte for now (serialize/register it with pyflyte), or remove the use; "
-             "`autoc serialize --help` lists what --sdk flytekit answers")
+             "what --sdk flytekit answers is listed in autoc's README (Unmodified flytekit projects)")
 
 
 def _resolve(target: str):
