@@ -70,8 +70,12 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.extras": {},
     "flytekit.extras.accelerators": _public(*_ACCELERATORS),
     "flytekit.types": {},
-    "flytekit.types.file": {"FlyteFile": "autoc:File"},
-    "flytekit.types.directory": {"FlyteDirectory": "autoc:Directory"},
+    "flytekit.types.file": {"FlyteFile": "autoc:File",
+                            **_public("CSVFile", "HDF5EncodedFile", "HTMLPage", "JoblibSerializedFile",
+                                      "JPEGImageFile", "JSONFile", "PDFFile", "PNGImageFile", "PythonNotebook",
+                                      "PythonPickledFile", "SVGImageFile", "TFRecordFile", "ONNXFile")},
+    "flytekit.types.directory": {"FlyteDirectory": "autoc:Directory",
+                                 **_public("TensorboardLogs", "TFRecordsDirectory")},
     "flytekit.types.structured": _public("StructuredDataset", "StructuredDatasetType"),
 }
 
