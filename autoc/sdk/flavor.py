@@ -51,10 +51,15 @@ class OutputFlavor:
         return args + [*_TASK_ARGS, "--resolver", self.resolver_location(resolver), "--", *loader_args]
 
     def runtime_metadata(self):
-        from flyteidl.core import tasks_pb2
+        """``RuntimeMetadata`` naming the SDK and its version (one message per flavor; callers copy it)."""
+        m = self.__dict__.get("_runtime")
+        if m is None:
+            from flyteidl.core import tasks_pb2
 
-        return tasks_pb2.RuntimeMetadata(type=tasks_pb2.RuntimeMetadata.FLYTE_SDK, version=self.version,
-                                         flavor="python")
+            m = tasks_pb2.RuntimeMetadata(type=tasks_pb2.RuntimeMetadata.FLYTE_SDK, version=self.version,
+                                          flavor="python")
+            self.__dict__["_runtime"] = m
+        return m
 
     def container_image(self, spec, settings):
         """The ImageSpec whose ``image_name()`` the container names."""
