@@ -40,6 +40,10 @@ class TaskDefinitionError(AutocError, ValueError):
     """A task that cannot be serialized faithfully (bad name, location, type annotation, metadata...)."""
 
 
+class LaunchPlanError(AutocError, ValueError):
+    """A launch plan that FlyteAdmin would refuse or that clashes with another one (inputs, schedule, name)."""
+
+
 class DiscoveryError(AutocError):
     """Modules could not be found or imported."""
 
@@ -56,9 +60,18 @@ class ValidationError(AutocError, ValueError):
     """A value object failed validation (flytekit raises ``FlyteValidationException`` here)."""
 
 
+class CallError(AutocError, TypeError):
+    """A task (or workflow) called with arguments that do not match its inputs."""
+
+
 def location_of(obj) -> Optional[str]:
     """``file:line`` of a function or class, when Python knows it."""
     code = getattr(obj, "__code__", None)
     if code is not None:
         return f"{code.co_filename}:{code.co_firstlineno}"
     return None
+
+
+class WorkflowDefinitionError(AutocError, ValueError):
+    """A workflow, node or binding that cannot be serialized faithfully: a wrong input, a type that cannot flow
+    into its input, or a construct autoc does not implement yet."""

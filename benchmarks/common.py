@@ -15,8 +15,9 @@ from typing import Callable, Optional, TypeVar
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 AUTOC = REPO / ".venv/bin/autoc"
-ORACLE_PYTHON = REPO / ".oracle-venv/bin/python"
-PYFLYTE = REPO / ".oracle-venv/bin/pyflyte"
+ORACLE = pathlib.Path(os.environ.get("AUTOC_ORACLE_VENV", REPO / ".oracle-venv"))  # as tests/conftest.py finds it
+ORACLE_PYTHON = ORACLE / "bin/python"
+PYFLYTE = ORACLE / "bin/pyflyte"
 SHIM = REPO / "tests/oracle_shim"  # on the oracle's PYTHONPATH: `from autoc import task` -> flytekit's task
 DOCKER = "/usr/bin/docker"
 

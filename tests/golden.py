@@ -1,12 +1,13 @@
-"""Comparing autoc's TaskSpecs with pyflyte's after exactly the allowed normalisations: the entrypoint
-(``autoc execute`` vs ``pyflyte-execute``), the resolver location and ``metadata.runtime``."""
+"""Comparing autoc's files with pyflyte's after exactly the allowed normalisations: for TaskSpecs the entrypoint
+(``autoc execute`` vs ``pyflyte-execute``), the resolver location and ``metadata.runtime``; for WorkflowSpecs the
+order of ``upstream_node_ids`` (pyflyte's comes from a set)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Dict, List
 
-from flyteidl.admin import task_pb2
+from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from google.protobuf import json_format, text_format
 
 RESOLVERS = {"autoc.resolvers.default_task_resolver", "flytekit.core.python_auto_container.default_task_resolver"}
@@ -41,18 +42,49 @@ def normalize(spec: task_pb2.TaskSpec) -> task_pb2.TaskSpec:
     return s
 
 
-def load_dir(d: Path) -> Dict[str, task_pb2.TaskSpec]:
-    out = {}
-    for f in sorted(Path(d).glob("*.pb")):
-        s = task_pb2.TaskSpec()
-        s.ParseFromString(f.read_bytes())
-        out[f.name] = s
-    return out
+def _sort_upstream(nodes) -> None:
+    for n in nodes:
+        ids = sorted(n.upstream_node_ids)
+        del n.upstream_node_ids[:]
+        n.upstream_node_ids.extend(ids)
 
 
-def diff(a: task_pb2.TaskSpec, b: task_pb2.TaskSpec) -> str:
+def normalize_workflow(spec: workflow_pb2.WorkflowSpec) -> workflow_pb2.WorkflowSpec:
+    """pyflyte builds ``upstream_node_ids`` from a set (its order changes from run to run): compare them as sets."""
+    s = workflow_pb2.WorkflowSpec()
+    s.CopyFrom(spec)
+    for t in [s.template, *s.sub_workflows]:
+        _sort_upstream(t.nodes)
+        if t.HasField("failure_node"):
+            _sort_upstream([t.failure_node])
+    return s
+
+
+_KINDS = {"1": task_pb2.TaskSpec, "2": workflow_pb2.WorkflowSpec, "3": launch_plan_pb2.LaunchPlan}
+
+
+def parse(path: Path):
+    """A ``_1.pb`` (TaskSpec), ``_2.pb`` (WorkflowSpec) or ``_3.pb`` (LaunchPlan) file."""
+    m = _KINDS[Path(path).name[-4]]()
+    m.ParseFromString(Path(path).read_bytes())
+    return m
+
+
+def load_dir(d: Path) -> Dict[str, object]:
+    return {f.name: parse(f) for f in sorted(Path(d).glob("*.pb"))}
+
+
+def normalize_any(m):
+    if isinstance(m, task_pb2.TaskSpec):
+        return normalize(m)
+    if isinstance(m, workflow_pb2.WorkflowSpec):
+        return normalize_workflow(m)
+    return m
+
+
+def diff(a, b) -> str:
     import difflib
 
-    ta = text_format.MessageToString(normalize(a)).splitlines()
-    tb = text_format.MessageToString(normalize(b)).splitlines()
+    ta = text_format.MessageToString(normalize_any(a)).splitlines()
+    tb = text_format.MessageToString(normalize_any(b)).splitlines()
     return "\n".join(difflib.unified_diff(ta, tb, "pyflyte", "autoc", lineterm=""))

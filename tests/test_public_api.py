@@ -10,7 +10,8 @@ import autoc
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "python_auto_container-api.md"
 EXTRA = ["task", "Cache", "PythonInstanceTask", "PythonFunctionTask", "Interface", "kwtypes", "GPUAccelerator",
-         "T4", "A100", "A100_80GB", "V100", "H100", "File", "Directory", "current_context", "RecoverableException"]
+         "T4", "A100", "A100_80GB", "V100", "H100", "File", "Directory", "current_context", "RecoverableException",
+         "FlyteContext", "ExecutionState"]
 NOT_OURS = {"ABC", "TypeVar"}  # re-exports of the standard library in the seed module
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 import click
 
@@ -27,7 +27,9 @@ class LazyGroup(click.Group):
         spec = COMMANDS.get(name)
         if spec is None:
             return None
-        return getattr(importlib.import_module(spec[0]), spec[1])
+        cmd = getattr(importlib.import_module(spec[0]), spec[1])
+        _accept_verbose(cmd)
+        return cmd
 
     def format_commands(self, ctx, formatter):
         with formatter.section("Commands"):
@@ -56,6 +58,26 @@ def cli(ctx: click.Context, verbose: int) -> None:
     ctx.obj["verbose"] = verbose
 
 
+def _add_verbosity(ctx: click.Context, param, value: int) -> None:
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    root.obj["verbose"] = root.obj.get("verbose", 0) + value
+
+
+def _accept_verbose(cmd: click.Command) -> None:
+    """Give ``cmd`` (and a group's subcommands) -v/--verbose: `autoc serialize -v` as well as `autoc -v serialize`."""
+    if not any(isinstance(p, click.Option) and "-v" in p.opts for p in cmd.params):
+        cmd.params.append(click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_add_verbosity,
+                                       help="More detail; -v also shows tracebacks of errors."))
+    for sub in getattr(cmd, "commands", {}).values():
+        _accept_verbose(sub)
+
+
+def color() -> Optional[bool]:
+    """False when NO_COLOR is set (https://no-color.org), else None: click decides (colour on a terminal only)."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
 def render_error(e: Exception, verbose: int) -> None:
     from autoc.errors import AutocError
 
@@ -65,8 +87,8 @@ def render_error(e: Exception, verbose: int) -> None:
         traceback.print_exception(e, file=sys.stderr)
     if isinstance(e, AutocError):
         if e.where:
-            click.secho(f"{e.where}:", fg="red", err=True)
-        click.secho(f"error: {e.message}", fg="red", err=True)
+            click.secho(f"{e.where}:", fg="red", err=True, color=color())
+        click.secho(f"error: {e.message}", fg="red", err=True, color=color())
         if e.hint:
             click.echo(f"hint: {e.hint}", err=True)
 
@@ -75,27 +97,49 @@ def main(argv=None) -> int:
     from autoc.errors import AutocError
 
     try:
-        rv = cli.main(args=argv, prog_name="autoc", standalone_mode=False)
+        rv = cli.main(args=argv, prog_name="autoc", standalone_mode=False, color=color())
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
+        _failure_document(argv, None, "aborted", None)
         return 130
     except click.ClickException as e:
         e.show()
+        _failure_document(argv, None, e.format_message(), None)
         return e.exit_code
     except click.exceptions.Exit as e:
         return e.exit_code
     except AutocError as e:
         render_error(e, _verbosity(argv))
+        _failure_document(argv, e.where, e.message, e.hint)
         return e.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
+        _failure_document(argv, None, "interrupted", None)
         return 130
     # with standalone_mode=False click returns ctx.exit()'s code instead of raising
     return rv if isinstance(rv, int) else 0
 
 
+def _failure_document(argv, where, message: str, hint) -> None:
+    """With ``--output json``, a command that fails before it could write its own document still prints one
+    on stdout ({"ok": false, "errors": [...]}), so CI always has JSON to read; the error also goes to stderr."""
+    args = _command_line(argv)
+    wants_json = "--output=json" in args or any(a == "--output" and b == "json" for a, b in zip(args, args[1:]))
+    if wants_json:
+        import json
+
+        click.echo(json.dumps({"ok": False, "errors": [{"where": where, "message": message, "hint": hint}]},
+                              indent=2))
+
+
+def _command_line(argv) -> list:
+    """The arguments autoc itself parses: those before a ``--`` (after it come the task's loader args)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    return args[:args.index("--")] if "--" in args else args
+
+
 def _verbosity(argv) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    args = _command_line(argv)
     return sum(a.count("v") for a in args if a.startswith("-") and not a.startswith("--") and set(a[1:]) == {"v"}) \
         + args.count("--verbose")
 

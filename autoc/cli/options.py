@@ -8,6 +8,17 @@ from __future__ import annotations
 import click
 
 
+def image_config(images):
+    """The ImageConfig of the --image values; a bad value is bad usage (exit 2)."""
+    from autoc.errors import ImageConfigError, UserInputError
+    from autoc.image.config import ImageConfig
+
+    try:
+        return ImageConfig.validate_image(None, "--image", tuple(images))
+    except ImageConfigError as e:
+        raise UserInputError(f"--image: {e.message}", hint=e.hint or "pass REPO:TAG or NAME=REPO:TAG") from e
+
+
 def connection_options(f):
     """--endpoint/--insecure/--ca-cert/--config: flags beat FLYTE_* variables, which beat the config file."""
     for opt in reversed([

@@ -1,4 +1,4 @@
-"""``autoc register``: serialize (or read) task specs and register them with FlyteAdmin."""
+"""``autoc register``: serialize (or read) tasks, workflows and launch plans and register them with FlyteAdmin."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from autoc.cli.options import connection_options, load_platform, parse_sdk, sdk_option
+from autoc.cli.options import connection_options, image_config, load_platform, parse_sdk, sdk_option
 
 EXIT_DIFFERENCES = 1
 
@@ -16,7 +16,7 @@ EXIT_DIFFERENCES = 1
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("-p", "--project", help="Project (default: FLYTE_DEFAULT_PROJECT, config task.project, flytesnacks).")
 @click.option("-d", "--domain", help="Domain (default: FLYTE_DEFAULT_DOMAIN, config task.domain, development).")
-@click.option("--version", "version", help="Version of every task (default: a digest of the specs and the bundle).")
+@click.option("--version", "version", help="Version of every entity (default: a digest of every spec and the bundle).")
 @click.option("-i", "--image", "images", multiple=True, envvar="AUTOC_IMAGE", help="As for `autoc serialize`.")
 @click.option("--source-root", type=click.Path(exists=True, file_okay=False), help="As for `autoc serialize`.")
 @click.option("--copy", type=click.Choice(["auto", "all", "none"]), default=None,
@@ -30,22 +30,28 @@ EXIT_DIFFERENCES = 1
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Calls in flight at once (transient failures are retried with backoff: UNAVAILABLE, "
                    "DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED; AUTOC_ADMIN_RETRIES, default 6).")
-@click.option("--keep-going", is_flag=True, help="Register the rest after a conflict or failure (still exit 1).")
+@click.option("--keep-going", is_flag=True, help="Register the rest after a conflict or failure (still exit 1); what "
+                                                "references a failed entity is skipped.")
+@click.option("--activate-launchplans", "--activate-launch-plans", "activate_launchplans", is_flag=True,
+              help="Make the registered launch plans the active versions (a schedule fires the new version only).")
 @click.option("--assume-images-exist", is_flag=True,
               help="When a registry cannot say whether a task's ImageSpec image exists, assume it does.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="json: one document with the summary and every task's outcome, for CI.")
+              help="json: one document with the summary and every entity's outcome, for CI.")
 @connection_options
 @sdk_option
 @click.pass_context
 def register(ctx, paths, project, domain, version, images, source_root, copy, explain_bundle, max_bundle_size,
-             dry_run, diff, concurrency, keep_going, assume_images_exist, output, config_file, endpoint, insecure,
-             ca_cert_file_path, sdk):
-    """Register the tasks under PATHS (sources, or .pb files / a .tgz from `autoc serialize`).
+             dry_run, diff, concurrency, keep_going, activate_launchplans, assume_images_exist, output, config_file,
+             endpoint, insecure, ca_cert_file_path, sdk):
+    """Register the tasks, workflows and launch plans under PATHS (sources, or the _1/_2/_3.pb files / .tgz that
+    `autoc serialize` or `pyflyte serialize/package` wrote).
 
-    Every task ends as created, unchanged (an identical spec is registered), conflict (same version,
-    different spec: a field diff is shown) or failed. Transient errors are retried; ALREADY_EXISTS and
-    INVALID_ARGUMENT never are.
+    Entities are created in dependency order: tasks, then each workflow after what it runs (tasks, subworkflows,
+    launch plans), then the launch plans; nothing is created while something it references failed. Every entity
+    ends as created, unchanged (an identical one is registered), conflict (same version, different content: a
+    field diff is shown), failed or skipped. Transient errors are retried; ALREADY_EXISTS and INVALID_ARGUMENT
+    never are.
 
     \b
     Examples:
@@ -53,6 +59,7 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
       autoc register out/ -p flytesnacks -d development --version v42
       autoc register ./workflows --dry-run --diff
       autoc register ./workflows --output json
+      autoc register out/ --version v43 --activate-launchplans
 
     Exit codes: 0 everything created or unchanged; 1 a conflict or failure; 2 bad usage; 3 authentication.
     """
@@ -62,13 +69,15 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
 
     if diff and not dry_run:
         raise UserInputError("--diff only goes with --dry-run", hint="autoc register PATHS --dry-run --diff")
+    image_config(images)  # a bad --image value is bad usage (exit 2), before any work
     platform = load_platform(config_file, endpoint, insecure, ca_cert_file_path, project, domain)
     sdk = parse_sdk(sdk)
     copy = copy or ("auto" if sdk.is_default else "all")
     opts = RegisterOptions(project=platform.project, domain=platform.domain, version=version, images=images,
                            source_root=source_root, copy=copy, dry_run=dry_run, diff=diff, concurrency=concurrency,
                            keep_going=keep_going, max_bundle_bytes=max_bundle_size * 1024 * 1024,
-                           assume_images_exist=assume_images_exist, sdk=sdk)
+                           assume_images_exist=assume_images_exist, activate_launchplans=activate_launchplans,
+                           sdk=sdk)
     reporter = _Reporter(output == "text")
     with reporter:
         result = run(paths, opts, lambda: AdminClient(platform), on_done=reporter.done)
@@ -80,12 +89,12 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
         if any(o.status == "failed" for o in result.outcomes):
             ctx.exit(2)
         ctx.exit(EXIT_DIFFERENCES if any(o.status != "unchanged" for o in result.outcomes) else 0)
-    if not result.ok:  # tasks are only skipped after a conflict or failure, which already makes it not ok
+    if not result.ok:  # entities are only skipped after a conflict or failure, which already makes it not ok
         ctx.exit(1)
 
 
 class _Reporter:
-    """A progress bar on a terminal; one plain line per task otherwise."""
+    """A progress bar on a terminal; one plain line per entity otherwise."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
@@ -110,7 +119,7 @@ class _Reporter:
         if self._progress is not None:
             self._progress.update(self._task, advance=1, description=outcome.name)
         elif self.enabled:
-            click.echo(f"{outcome.status:15} {outcome.name}", err=True)
+            click.echo(f"{outcome.status:15} {_label(outcome.kind):12} {outcome.name}", err=True)
 
 
 def _summary(result, explain: bool, endpoint: str) -> None:
@@ -121,12 +130,26 @@ def _summary(result, explain: bool, endpoint: str) -> None:
         for rel, why in result.dropped:
             click.echo(f"  - {rel:50} {why}")
     for o in result.outcomes:
-        if o.status in ("conflict", "failed"):
-            click.secho(f"{o.status}: {o.name}: {o.message}", fg="red", err=True)
+        if o.status in ("conflict", "failed", "skipped"):
+            click.secho(f"{o.status}: {_label(o.kind)} {o.name}: {o.message}",
+                        fg="yellow" if o.status == "skipped" else "red", err=True)
             for path, server, local in o.diff[:50]:
                 click.echo(f"    {path}:\n      - server: {server}\n      + local:  {local}", err=True)
     counts = result.counts()
     where = "(dry run, nothing was written)" if result.dry_run else f"on {endpoint}"
-    click.echo(f"{len(result.outcomes)} tasks, version {result.version} in {result.project}/{result.domain} {where}")
+    from autoc.remote.entities import KINDS
+
+    kinds = [(k, sum(o.kind == k for o in result.outcomes)) for k in KINDS]
+    what = ", ".join(f"{n} {_label(k)}{'' if n == 1 else 's'}" for k, n in kinds if n) or "nothing"
+    click.echo(f"{what}, version {result.version} in {result.project}/{result.domain} {where}")
     for status, n in sorted(counts.items()):
         click.echo(f"  {status:15} {n:6}")
+    activated = sum(o.activated for o in result.outcomes)
+    if activated:
+        click.echo(f"  {'activated':15} {activated:6} launch plan{'' if activated == 1 else 's'}")
+
+
+def _label(kind: str) -> str:
+    from autoc.remote.entities import LABEL
+
+    return LABEL.get(kind, kind)

@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 
 import click
 
-from autoc.cli.options import parse_sdk, sdk_option
+from autoc.cli.options import image_config, parse_sdk, sdk_option
 
 
 def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
@@ -40,10 +40,12 @@ def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
 @click.pass_context
 def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, domain, version, keep_going, output,
               sdk):
-    """Write one flyteidl TaskSpec (.pb) per task found under PATHS.
+    """Write one flyteidl file per task, workflow and launch plan found under PATHS.
 
-    PATHS are .py files, packages or folders of modules. autoc imports them, finds every task by the
-    variable it is assigned to, and writes `{idx}_{task_name}_1.pb` files loadable by `flytectl register files`.
+    PATHS are .py files, packages or folders of modules. autoc imports them, finds every task, workflow and
+    launch plan by the variable it is assigned to, and writes `{idx}_{name}_1.pb` (TaskSpec), `_2.pb`
+    (WorkflowSpec) and `_3.pb` (LaunchPlan) files, numbered in pyflyte's order, loadable by
+    `flytectl register files`.
 
     \b
     Examples:
@@ -55,23 +57,27 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
     Exit codes: 0 all tasks written; 1 a module or task failed, or no task was found (nothing is
     written); 2 bad usage.
     """
-    from autoc.errors import UserInputError
-    from autoc.image.config import ImageConfig
+    from autoc.errors import AutocError, UserInputError
     from autoc.serialize import SerializationSettings, serialize as run
 
     verbose = ctx.obj.get("verbose", 0) if ctx.obj else 0
     if not out_dir and not archive:
         raise UserInputError("nothing to write", hint="pass -o/--out-dir DIR and/or --archive FILE.tgz")
-    settings = SerializationSettings(image_config=ImageConfig.validate_image(None, "--image", tuple(images)),
-                                     project=project, domain=domain, version=version, env=_parse_env(env))
+    settings = SerializationSettings(image_config=image_config(images), project=project, domain=domain,
+                                     version=version, env=_parse_env(env))
     result = run(paths, settings, out_dir=out_dir, archive=archive, source_root=source_root, keep_going=keep_going,
                  sdk=parse_sdk(sdk))
+    if result.ok and not result.files:
+        result.task_errors.append(AutocError(
+            "no tasks were found",
+            hint="tasks are module-level @task functions or task objects; does the code use `from autoc import task`? "
+                 "(code that imports flytekit needs --sdk flytekit)"))
 
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
         _render_text(result, verbose)
-    if not result.ok or not result.files:
+    if not result.ok:
         ctx.exit(1)
 
 
@@ -95,10 +101,7 @@ def _render_text(result, verbose: int) -> None:
         click.secho(f"{n} error(s); nothing was written.", fg="red", err=True)
         return
     where = " and ".join(x for x in (result.output, result.archive) if x)
-    noun = "task" if len(result.files) == 1 else "tasks"
-    if not result.files:
-        click.secho("error: no tasks were found; nothing was written.", fg="red", err=True)
-        click.echo("hint: tasks are module-level @task functions or task objects; does the code use "
-                   "`from autoc import task`? (code that imports flytekit needs --sdk flytekit)", err=True)
-        return
-    click.echo(f"Wrote {len(result.files)} {noun} to {where} ({result.total_bytes:,} bytes).")
+    counts = [(sum(f.kind == kind for f in result.files), noun) for kind, noun in
+              (("task", "task"), ("workflow", "workflow"), ("launch_plan", "launch plan"))]
+    what = ", ".join(f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in counts if n)
+    click.echo(f"Wrote {what} to {where} ({result.total_bytes:,} bytes).")

@@ -8,7 +8,7 @@ import re
 import typing
 from typing import Any, Callable, Dict, Optional
 
-from autoc.errors import TaskDefinitionError, location_of
+from autoc.errors import CallError, TaskDefinitionError, location_of
 
 
 # What the Google (section titles), numpydoc (underlines) and epydoc (@fields) parsers need to find anything.
@@ -107,6 +107,11 @@ def extract_return_annotation(return_annotation: Any, where: Optional[str] = Non
     """Output names and types from a return annotation, named as flytekit names them."""
     if return_annotation in (None, type(None), inspect.Signature.empty):
         return {}
+    if isinstance(return_annotation, tuple):  # `-> (int, str)`: a tuple expression means Tuple[int, str]
+        if not return_annotation:
+            raise TaskDefinitionError("an empty tuple return annotation `()` does not say the output types",
+                                      where=where, hint="annotate as -> None for no outputs")
+        return_annotation = typing.Tuple[return_annotation]
     if isinstance(return_annotation, type) and issubclass(return_annotation, tuple) \
             and hasattr(return_annotation, "_fields"):
         hints = typing.get_type_hints(return_annotation)
@@ -128,12 +133,32 @@ def extract_return_annotation(return_annotation: Any, where: Optional[str] = Non
     return {default_output_name(0): return_annotation}
 
 
+def _type_hints(fn: Callable) -> Dict[str, Any]:
+    """``typing.get_type_hints``, also when a postponed (string) return annotation is a tuple expression such as
+    ``-> (int, str)``, which typing refuses (flytekit too) but Python accepts."""
+    try:
+        return typing.get_type_hints(fn, include_extras=True)
+    except TypeError:
+        annotations = dict(getattr(fn, "__annotations__", {}))
+        ret = annotations.pop("return", None)
+        if not isinstance(ret, str):
+            raise
+        value = eval(ret, getattr(fn, "__globals__", {}))  # the annotation's own text, as typing would evaluate it
+        if not isinstance(value, tuple):
+            raise
+        holder = type("_Annotations", (), {})()
+        holder.__annotations__ = annotations
+        hints = typing.get_type_hints(holder, globalns=getattr(fn, "__globals__", {}), include_extras=True)
+        hints["return"] = value
+        return hints
+
+
 def transform_function_to_interface(fn: Callable, docstring: Optional[Docstring] = None,
                                     pickle_untyped: bool = False) -> Interface:
     """The Interface of a task function: parameters in signature order; outputs from the return annotation."""
     where = location_of(fn)
     try:
-        hints = typing.get_type_hints(fn, include_extras=True)
+        hints = _type_hints(fn)
     except Exception as e:
         raise TaskDefinitionError(f"cannot resolve the type annotations of {fn.__qualname__}(): {e}", where=where,
                                   hint="make every annotation importable at module level") from e
@@ -159,3 +184,41 @@ def transform_function_to_interface(fn: Callable, docstring: Optional[Docstring]
     outputs = extract_return_annotation(ret, where)
     named = ret if outputs and isinstance(ret, type) and hasattr(ret, "_fields") else None
     return Interface(inputs, outputs, docstring=docstring, defaults=defaults, output_tuple=named)
+
+
+def describe_inputs(interface: Interface) -> str:
+    """``a: int, b: int = 2``: the inputs as a signature, for error hints."""
+    parts = []
+    for name, t in interface.inputs.items():
+        text = f"{name}: {t.__name__ if isinstance(t, type) else str(t).replace('typing.', '')}"
+        if name in interface.defaults:
+            text += f" = {interface.defaults[name]!r}"
+        parts.append(text)
+    return ", ".join(parts) or "(none)"
+
+
+def bind_inputs(entity: str, interface: Interface, args: tuple, kwargs: Dict[str, Any],
+                require_all: bool = True) -> Dict[str, Any]:
+    """Map a call's positional and keyword arguments onto the interface's input names, in interface order.
+
+    flytekit's rules: positionals fill inputs in signature order, a keyword must name an input, no input gets two
+    values. ``require_all`` also refuses a call that leaves an input without a default unset. ``entity`` names
+    what was called (e.g. ``task wf.add``) in the errors."""
+    names = list(interface.inputs)
+    hint = f"{entity} takes ({describe_inputs(interface)})"
+    unknown = [k for k in kwargs if k not in interface.inputs]
+    if unknown:
+        raise CallError(f"{entity} got unexpected keyword argument(s): {', '.join(unknown)}", hint=hint)
+    if len(args) > len(names):
+        raise CallError(f"{entity} takes {len(names)} input(s) but {len(args)} positional argument(s) were given",
+                        hint=hint)
+    bound = dict(kwargs)
+    for name, value in zip(names, args):
+        if name in kwargs:
+            raise CallError(f"{entity} got multiple values for input '{name}'", hint=hint)
+        bound[name] = value
+    if require_all:
+        missing = [n for n in names if n not in bound and n not in interface.defaults]
+        if missing:
+            raise CallError(f"{entity} is missing required input(s): {', '.join(missing)}", hint=hint)
+    return {n: bound[n] for n in names if n in bound}

@@ -64,6 +64,32 @@ class Secret:
 
 
 @dataclasses.dataclass
+class Identity:
+    """Who an execution runs as: an IAM role, a Kubernetes service account, ... (flytekit.models.security)."""
+
+    iam_role: Optional[str] = None
+    k8s_service_account: Optional[str] = None
+    oauth2_client: Optional[object] = None
+    execution_identity: Optional[str] = None
+
+    def to_flyte_idl(self):
+        from flyteidl.core import security_pb2
+
+        msg = security_pb2.Identity(iam_role=self.iam_role or "", k8s_service_account=self.k8s_service_account or "",
+                                    execution_identity=self.execution_identity or "")
+        if self.oauth2_client is not None:
+            oc = self.oauth2_client
+            msg.oauth2_client.CopyFrom(oc.to_flyte_idl() if hasattr(oc, "to_flyte_idl") else oc)
+        return msg
+
+    @classmethod
+    def from_flyte_idl(cls, pb2_object) -> "Identity":
+        return cls(iam_role=pb2_object.iam_role or None, k8s_service_account=pb2_object.k8s_service_account or None,
+                   oauth2_client=pb2_object.oauth2_client if pb2_object.HasField("oauth2_client") else None,
+                   execution_identity=pb2_object.execution_identity or None)
+
+
+@dataclasses.dataclass
 class SecurityContext:
     """The secrets (and identity) a task runs with; absent from the spec when empty."""
 
@@ -91,7 +117,7 @@ class SecurityContext:
             return None
         msg = security_pb2.SecurityContext(secrets=[s.to_flyte_idl() for s in self.secrets or []])
         if self.run_as is not None:
-            msg.run_as.CopyFrom(self.run_as)
+            msg.run_as.CopyFrom(self.run_as.to_flyte_idl() if isinstance(self.run_as, Identity) else self.run_as)
         for t in self.tokens or []:
             msg.tokens.append(t)
         return msg

@@ -9,16 +9,16 @@ from __future__ import annotations
 import datetime
 import functools
 import sys
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union
+from typing import Any, Callable, Dict, Generic, List, Optional, Tuple, TypeVar, Union
 
 from autoc.core.accelerators import BaseAccelerator
-from autoc.core.interface import Docstring, Interface, transform_function_to_interface
+from autoc.core.interface import Docstring, Interface, bind_inputs, transform_function_to_interface
 from autoc.core.metadata import Cache, TaskMetadata, VersionParameters
 from autoc.core.pod import PodTemplate
 from autoc.core.resources import Resources, ResourceSpec, build_resource_spec
 from autoc.core.security import Secret, SecurityContext
 from autoc.core.tracker import (FlyteTrackedABC, TrackedInstance, check_importable_module, find_variable,
-                                nesting_problem)
+                                nesting_problem, spec_module_name)
 from autoc.errors import AutocError, TaskDefinitionError, ValidationError, location_of
 
 T = TypeVar("T")
@@ -27,8 +27,9 @@ T = TypeVar("T")
 ENTITIES: List["PythonTask"] = []
 
 
-class PythonTask(TrackedInstance, metaclass=FlyteTrackedABC):
-    """Base class of every task with a Python-native interface."""
+class PythonTask(TrackedInstance, Generic[T], metaclass=FlyteTrackedABC):
+    """Base class of every task with a Python-native interface; generic in its task config, as in flytekit
+    (``class MyTask(PythonInstanceTask[MyConfig])``)."""
 
     def __init__(self, task_type: str, name: str, task_config: Optional[T] = None,
                  interface: Optional[Interface] = None, environment: Optional[Dict[str, str]] = None,
@@ -172,7 +173,10 @@ class PythonTask(TrackedInstance, metaclass=FlyteTrackedABC):
         return self.dispatch_execute(ctx, input_literal_map)
 
     def compile(self, ctx, *args, **kwargs):
-        raise AutocError(f"task {self.name}: workflows are not supported by autoc; register tasks directly")
+        """A node calling this task in the workflow being compiled (what calling it in a workflow body does)."""
+        from autoc.core.promise import create_and_link_node
+
+        return create_and_link_node(self, args, kwargs)
 
     def construct_node_metadata(self):
         from flyteidl.core import workflow_pb2
@@ -185,16 +189,19 @@ class PythonTask(TrackedInstance, metaclass=FlyteTrackedABC):
         return m
 
     def __call__(self, *args, **kwargs):
-        if args:
-            raise TaskDefinitionError(f"task {self.name} must be called with keyword arguments",
-                                      hint="call it as task(a=1, b=2)")
-        return self.local_execute(**kwargs)
+        """Run the task here, as flytekit does: ``add(1, 2)`` or ``add(a=1, b=2)``; inside a workflow body, record a
+        node and return promises."""
+        from autoc.core.promise import compilation_state
+
+        if compilation_state() is not None:
+            return self.compile(None, *args, **kwargs)
+        return self.local_execute(**bind_inputs(f"task {self.name}", self._python_interface, args, kwargs))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self._name!r})"
 
 
-class PythonAutoContainerTask(PythonTask, metaclass=FlyteTrackedABC):
+class PythonAutoContainerTask(PythonTask[T], metaclass=FlyteTrackedABC):
     """A task that runs the user's Python code inside a container whose image and command autoc fills in."""
 
     def __init__(self, name: str, task_config: Optional[T] = None, task_type: str = "python-task",
@@ -280,7 +287,8 @@ class PythonAutoContainerTask(PythonTask, metaclass=FlyteTrackedABC):
     def loader_location(self) -> Tuple[str, str]:
         """(module, variable) by which the default resolver imports this task in the container."""
         check_importable_module(self.instantiated_in, self, self.creation_site)
-        return self.instantiated_in, self.find_lhs()
+        lhs = self.find_lhs()
+        return spec_module_name(self.instantiated_in), lhs
 
     # --- command -------------------------------------------------------------------------------------------------
     def get_default_command(self, settings) -> List[str]:
@@ -331,7 +339,7 @@ class PythonAutoContainerTask(PythonTask, metaclass=FlyteTrackedABC):
         return extended_resources(self._accelerator, self._shared_memory)
 
 
-class PythonFunctionTask(PythonAutoContainerTask, metaclass=FlyteTrackedABC):
+class PythonFunctionTask(PythonAutoContainerTask[T], metaclass=FlyteTrackedABC):
     """A task made from a Python function by ``@task``."""
 
     def __init__(self, task_config: Optional[T], task_function: Callable, task_type: str = "python-task",
@@ -343,7 +351,7 @@ class PythonFunctionTask(PythonAutoContainerTask, metaclass=FlyteTrackedABC):
         docstring = docs or Docstring(callable_=task_function)
         interface = transform_function_to_interface(task_function, docstring=docstring,
                                                     pickle_untyped=pickle_untyped)
-        name = f"{task_function.__module__}.{task_function.__name__}"
+        name = f"{spec_module_name(task_function.__module__)}.{task_function.__name__}"
         super().__init__(name=name, task_config=task_config, task_type=task_type, interface=interface,
                          task_resolver=task_resolver, docs=docstring, **kwargs)
         functools.update_wrapper(self, task_function)
@@ -368,14 +376,15 @@ class PythonFunctionTask(PythonAutoContainerTask, metaclass=FlyteTrackedABC):
         module = fn.__module__
         check_importable_module(module, self, where)
         if problem is None and getattr(sys.modules.get(module), fn.__name__, None) is self:
-            return module, fn.__name__
+            return spec_module_name(module), fn.__name__
         if self._lhs is None and self.instantiated_in and self.instantiated_in != "__main__":
             var = find_variable(self.instantiated_in, self)
             if var is not None:
                 self._lhs = var
         if self._lhs is not None:
-            self._name = f"{self.instantiated_in}.{self._lhs}"
-            return self.instantiated_in, self._lhs
+            module = spec_module_name(self.instantiated_in)
+            self._name = f"{module}.{self._lhs}"
+            return module, self._lhs
         if problem:
             raise TaskDefinitionError(f"task {fn.__name__} is {problem}; the container could not import it",
                                       where=where, hint="define @task functions at the top level of a module")
@@ -395,7 +404,7 @@ class PythonFunctionTask(PythonAutoContainerTask, metaclass=FlyteTrackedABC):
         return self._task_function(**kwargs)
 
 
-class PythonInstanceTask(PythonAutoContainerTask, metaclass=FlyteTrackedABC):
+class PythonInstanceTask(PythonAutoContainerTask[T], metaclass=FlyteTrackedABC):
     """A task object (not a function): subclasses implement ``execute(**kwargs)``; the object is found again in
     the container by the module-level variable it is assigned to."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import inspect
+import os
 import sys
 from typing import Any, Optional, Tuple
 
@@ -91,6 +92,24 @@ class TrackedInstance(metaclass=InstanceTrackingMeta):
         return name
 
 
+def spec_module_name(module: str) -> str:
+    """The module name written into task names and loader args. pyflyte names a module from its file path, so
+    the code of a package's ``__init__.py`` is ``pkg.__init__`` (not ``pkg``); autoc writes the same names so
+    that moving a project from pyflyte does not rename its entities."""
+    f = getattr(sys.modules.get(module), "__file__", None)
+    if f and os.path.basename(f) == "__init__.py" and not module.endswith(".__init__"):
+        return module + ".__init__"
+    return module
+
+
+def import_spec_module(name: str):
+    """Import a module named as ``spec_module_name`` names it: ``pkg.__init__`` is the package ``pkg`` itself
+    (importing ``pkg.__init__`` literally would run the package's code a second time, as a separate module)."""
+    import importlib
+
+    return importlib.import_module(name[:-len(".__init__")] if name.endswith(".__init__") else name)
+
+
 def check_importable_module(module: Optional[str], obj: Any, where: str) -> None:
     """The module name written into a spec must be importable by name: never empty, never ``__main__``."""
     if not module:
@@ -134,8 +153,11 @@ def extract_task_module(f: Any) -> Tuple[str, str, str, str]:
         mod, var = f.loader_location()
         return f"{mod}.{var}", mod, var, f._module_file or ""
     if isinstance(f, TrackedInstance):
-        return f"{f.instantiated_in}.{f.lhs}", f.instantiated_in, f.lhs, f._module_file or ""
+        lhs = f.lhs
+        mod = spec_module_name(f.instantiated_in)
+        return f"{mod}.{lhs}", mod, lhs, f._module_file or ""
     mod = getattr(f, "__module__", None)
     if mod is None:
         raise TaskDefinitionError(f"Unable to determine module of {f}")
+    mod = spec_module_name(mod)
     return f"{mod}.{f.__name__}", mod, f.__name__, inspect.getfile(f)

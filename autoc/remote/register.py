@@ -1,27 +1,30 @@
-"""``autoc register`` as a library: specs (from sources or .pb/.tgz files) -> version -> bundle -> CreateTask.
+"""``autoc register`` as a library: entities (from sources or .pb/.tgz files) -> version -> bundle -> Create*.
 
-Every task ends with one typed outcome: ``created``, ``unchanged`` (the server has an identical spec),
-``conflict`` (same version, different spec; with a field-level diff from GetTask) or ``failed``. A dry run
-makes no write calls at all; with ``diff`` it may read (GetTask, and CreateUploadLocation to learn the bundle's
-URL) to say what would happen.
+Tasks, workflows and launch plans are registered in dependency order: an entity is created after everything of
+the set it references (flyteadmin compiles a workflow at creation and refuses one whose tasks, subworkflows or
+launch plans are not there yet), and not at all when one of those failed. Every entity ends with one typed
+outcome: ``created``, ``unchanged`` (the server holds an identical one), ``conflict`` (same version, different
+content; with a field-level diff), ``failed`` or ``skipped``. A dry run makes no write calls at all; with ``diff``
+it may read (Get*/List*, and CreateUploadLocation to learn the bundle's URL) to say what would happen.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
-
-from flyteidl.admin import task_pb2
-from flyteidl.core import identifier_pb2, tasks_pb2
 
 from autoc.errors import UserInputError
 from autoc.remote import bundle as bundles
 from autoc.remote.admin import _grpc_message
+from autoc.remote.entities import (KINDS, LABEL, LAUNCH_PLAN, TASK, WORKFLOW, Entity, content_version, diff,
+                                   entity_id, graph, hydrate, is_spec_input, read_spec_files, same)
 
-CREATED, UNCHANGED, CONFLICT, FAILED = "created", "unchanged", "conflict", "failed"
+CREATED, UNCHANGED, CONFLICT, FAILED, SKIPPED = "created", "unchanged", "conflict", "failed", "skipped"
 WOULD_CREATE, WOULD_REGISTER = "would-create", "would-register"
+_PLURAL = {TASK: "tasks", WORKFLOW: "workflows", LAUNCH_PLAN: "launch_plans"}
+
+__all__ = ["Outcome", "RegisterOptions", "RegisterResult", "content_version", "is_spec_input", "read_spec_files",
+           "register"]
 
 
 @dataclasses.dataclass
@@ -30,6 +33,15 @@ class Outcome:
     status: str
     message: str = ""
     diff: List[Tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    kind: str = TASK
+    activated: bool = False  # a launch plan made the active version (--activate-launchplans)
+
+    def to_json(self) -> dict:
+        out = {"kind": self.kind, "name": self.name, "status": self.status, "message": self.message,
+               "diff": [{"path": p, "server": a, "local": b} for p, a, b in self.diff]}
+        if self.kind == LAUNCH_PLAN:
+            out["activated"] = self.activated
+        return out
 
 
 @dataclasses.dataclass
@@ -43,10 +55,11 @@ class RegisterResult:
     dropped: List[Tuple[str, str]] = dataclasses.field(default_factory=list)
     dry_run: bool = False
 
-    def counts(self) -> Dict[str, int]:
+    def counts(self, kind: Optional[str] = None) -> Dict[str, int]:
         out: Dict[str, int] = {}
         for o in self.outcomes:
-            out[o.status] = out.get(o.status, 0) + 1
+            if kind is None or o.kind == kind:
+                out[o.status] = out.get(o.status, 0) + 1
         return out
 
     @property
@@ -54,270 +67,17 @@ class RegisterResult:
         return not any(o.status in (CONFLICT, FAILED) for o in self.outcomes)
 
     def to_json(self) -> dict:
+        kinds = [k for k in KINDS if any(o.kind == k for o in self.outcomes)]
         return {
             "ok": self.ok, "dry_run": self.dry_run, "project": self.project, "domain": self.domain,
             "version": self.version, "summary": self.counts(),
+            "summary_by_kind": {_PLURAL[k]: self.counts(k) for k in kinds},
             "bundle": None if self.bundle is None else {
                 "name": self.bundle.name, "md5": self.bundle.md5.hex(), "bytes": len(self.bundle.data),
                 "files": [f.arcname for f in self.bundle.files], "distribution": self.distribution},
-            "tasks": [{"name": o.name, "status": o.status, "message": o.message,
-                       "diff": [{"path": p, "server": a, "local": b} for p, a, b in o.diff]} for o in self.outcomes],
+            "entities": [o.to_json() for o in self.outcomes],
+            **{_PLURAL[k]: [o.to_json() for o in self.outcomes if o.kind == k] for k in KINDS},
         }
-
-
-# --- inputs ----------------------------------------------------------------------------------------------------
-def is_spec_input(paths: Sequence[str]) -> bool:
-    """True when the paths are serialized specs (.pb files, .tgz archives, folders of .pb) rather than sources."""
-    def spec_like(p: Path) -> bool:
-        if p.is_file():
-            return p.suffix == ".pb" or p.name.endswith((".tgz", ".tar.gz"))
-        return p.is_dir() and any(p.glob("*.pb")) and not any(p.rglob("*.py"))
-
-    return bool(paths) and all(spec_like(Path(p)) for p in paths)
-
-
-def read_spec_files(paths: Sequence[str]) -> List[task_pb2.TaskSpec]:
-    """TaskSpecs from ``*_1.pb`` files (directories, archives); other entity kinds are refused."""
-    blobs: List[Tuple[str, bytes]] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            blobs += [(f.name, f.read_bytes()) for f in sorted(p.glob("*.pb"))]
-        elif p.suffix == ".pb":
-            blobs.append((p.name, p.read_bytes()))
-        else:
-            import tarfile
-
-            with tarfile.open(p, "r:*") as tar:
-                for m in sorted(tar.getmembers(), key=lambda m: m.name):
-                    if m.isfile() and m.name.endswith(".pb"):
-                        blobs.append((Path(m.name).name, tar.extractfile(m).read()))
-    specs = []
-    for name, data in blobs:
-        if not name.endswith("_1.pb"):
-            raise UserInputError(f"{name} is not a task spec (only tasks, *_1.pb files, are registered by autoc)",
-                                 hint="pass only the task files `autoc serialize` wrote (*_1.pb)")
-        s = task_pb2.TaskSpec()
-        try:
-            s.ParseFromString(data)
-        except Exception as e:
-            raise UserInputError(f"{name} is not a TaskSpec: {e}",
-                                 hint="pass the files `autoc serialize` (or `pyflyte serialize`) wrote") from None
-        specs.append(s)
-    if not specs:
-        raise UserInputError("no .pb task specs found", hint="pass the output folder of `autoc serialize`")
-    return specs
-
-
-def set_identity(spec: task_pb2.TaskSpec, project: str, domain: str, version: str) -> task_pb2.TaskSpec:
-    """``spec``, changed in place to be the task of that name in project/domain at version."""
-    spec.template.id.CopyFrom(identifier_pb2.Identifier(resource_type=identifier_pb2.TASK, project=project,
-                                                        domain=domain, name=spec.template.id.name, version=version))
-    return spec
-
-
-def with_identity(spec: task_pb2.TaskSpec, project: str, domain: str, version: str) -> task_pb2.TaskSpec:
-    s = task_pb2.TaskSpec()
-    s.CopyFrom(spec)
-    return set_identity(s, project, domain, version)
-
-
-def content_version(specs: Sequence[task_pb2.TaskSpec], bundle: Optional[bundles.Bundle]) -> str:
-    """The default version: a digest of everything that reaches the cluster (the specs as they will be sent,
-    image references included, with empty identities; and the bundle's bytes). The same tree gives the same
-    version on any machine: no absolute paths go in."""
-    h = hashlib.sha256()
-    for s in sorted((with_identity(s, "", "", "") for s in specs), key=lambda s: s.template.id.name):
-        h.update(s.SerializeToString(deterministic=True))
-    if bundle is not None:
-        h.update(bundle.md5)
-    return h.hexdigest()[:20]
-
-
-# --- comparison --------------------------------------------------------------------------------------------------
-def _flatten(d, prefix="") -> Dict[str, str]:
-    out: Dict[str, str] = {}
-    if isinstance(d, dict):
-        for k, v in d.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else k))
-    elif isinstance(d, list):
-        for i, v in enumerate(d):
-            out.update(_flatten(v, f"{prefix}[{i}]"))
-    else:
-        out[prefix] = repr(d)
-    return out
-
-
-def template_diff(server: tasks_pb2.TaskTemplate, local: tasks_pb2.TaskTemplate) -> List[Tuple[str, str, str]]:
-    """(field path, server value, local value) for every field that differs."""
-    from google.protobuf import json_format
-
-    a = _flatten(json_format.MessageToDict(server, preserving_proto_field_name=True))
-    b = _flatten(json_format.MessageToDict(local, preserving_proto_field_name=True))
-    return [(k, a.get(k, "<absent>"), b.get(k, "<absent>")) for k in sorted(set(a) | set(b))
-            if a.get(k) != b.get(k) and not k.startswith("id.")]
-
-
-def _same(server: tasks_pb2.TaskTemplate, local: tasks_pb2.TaskTemplate) -> bool:
-    a, b = tasks_pb2.TaskTemplate(), tasks_pb2.TaskTemplate()
-    a.CopyFrom(server)
-    b.CopyFrom(local)
-    a.ClearField("id")
-    b.ClearField("id")
-    return a.SerializeToString(deterministic=True) == b.SerializeToString(deterministic=True)
-
-
-# --- calls ---------------------------------------------------------------------------------------------------------
-def _server_template(client, spec) -> Optional[tasks_pb2.TaskTemplate]:
-    import grpc
-    from flyteidl.admin import common_pb2
-
-    try:
-        task = client.call(client.admin.GetTask, common_pb2.ObjectGetRequest(id=spec.template.id))
-    except grpc.RpcError as e:
-        if e.code() == grpc.StatusCode.NOT_FOUND:
-            return None
-        raise
-    return task.closure.compiled_task.template
-
-
-def _failed(name: str, error: Exception) -> Outcome:
-    """A call that failed for good: the gRPC status and the server's message (or the exception)."""
-    import grpc
-
-    if isinstance(error, grpc.RpcError) and callable(getattr(error, "code", None)):
-        return Outcome(name, FAILED, f"{error.code().name}: {_grpc_message(error) or ''}")
-    return Outcome(name, FAILED, f"{type(error).__name__}: {error}")
-
-
-def _conflict(spec: task_pb2.TaskSpec, diff: List[Tuple[str, str, str]]) -> Outcome:
-    return Outcome(spec.template.id.name, CONFLICT, f"version {spec.template.id.version} exists with a different spec",
-                   diff)
-
-
-def _skipped(spec: task_pb2.TaskSpec, after: str) -> Outcome:
-    """A task never tried because an earlier one ended in ``after`` (a conflict, a failure)."""
-    return Outcome(spec.template.id.name, "skipped", f"not attempted after an earlier {after}")
-
-
-def created(client, spec: task_pb2.TaskSpec, error: Optional[Exception]) -> Outcome:
-    """The outcome of CreateTask for ``spec`` that answered ``error`` (None: it was created)."""
-    import grpc
-
-    name = spec.template.id.name
-    if error is None:
-        return Outcome(name, CREATED)
-    code = error.code() if isinstance(error, grpc.RpcError) else None
-    if code == grpc.StatusCode.ALREADY_EXISTS:
-        return Outcome(name, UNCHANGED)
-    if code == grpc.StatusCode.INVALID_ARGUMENT and "different structure" in (error.details() or ""):
-        server = _server_template(client, spec)
-        return _conflict(spec, template_diff(server, spec.template) if server is not None else [])
-    return _failed(name, error)
-
-
-def looked_up(spec: task_pb2.TaskSpec, task, error: Optional[Exception]) -> Outcome:
-    """The dry-run outcome for ``spec`` from GetTask's answer: the task, or NOT_FOUND (it would be created)."""
-    import grpc
-
-    if error is None:
-        return compare(spec, task.closure.compiled_task.template, WOULD_CREATE)
-    if isinstance(error, grpc.RpcError) and error.code() == grpc.StatusCode.NOT_FOUND:
-        return Outcome(spec.template.id.name, WOULD_CREATE)
-    return _failed(spec.template.id.name, error)
-
-
-def listing_request(project: str, domain: str, version: str, token: str = ""):
-    from flyteidl.admin import common_pb2
-
-    return common_pb2.ResourceListRequest(id=common_pb2.NamedEntityIdentifier(project=project, domain=domain),
-                                          limit=500, token=token, filters=f"eq(version,{version})")
-
-
-def registered_at_version(client, project: str, domain: str, version: str,
-                          first_page: Optional[Callable] = None) -> Optional[Dict[str, tasks_pb2.TaskTemplate]]:
-    """name -> template of every task the server holds at ``version`` (paginated ListTasks), or None when the
-    server cannot list that way (each task is then asked on its own). ``first_page``: the answer to the first
-    request, already started with :meth:`AdminClient.prefetch`."""
-    import grpc
-
-    found: Dict[str, tasks_pb2.TaskTemplate] = {}
-    token = ""
-    while True:
-        try:
-            if first_page is not None and not token:
-                resp = first_page()
-            else:
-                resp = client.call(client.admin.ListTasks, listing_request(project, domain, version, token))
-        except grpc.RpcError as e:
-            if e.code() in (grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.INVALID_ARGUMENT):
-                return None
-            raise
-        for t in resp.tasks:
-            if t.id.version == version:
-                found[t.id.name] = t.closure.compiled_task.template
-        if not resp.tasks or not resp.token:
-            return found
-        token = resp.token
-
-
-def compare(spec: task_pb2.TaskSpec, server: Optional[tasks_pb2.TaskTemplate], absent: str) -> Outcome:
-    """The outcome for ``spec`` given what the server holds under its id (``absent`` when nothing)."""
-    name = spec.template.id.name
-    if server is None:
-        return Outcome(name, absent)
-    if _same(server, spec.template):
-        return Outcome(name, UNCHANGED)
-    return _conflict(spec, template_diff(server, spec.template))
-
-
-def register_specs(client, specs: List[task_pb2.TaskSpec], version: str, opts: "RegisterOptions",
-                   on_done, listing: Optional[Callable] = None) -> List[Outcome]:
-    """What the server already holds at this version is compared locally (one listing instead of one call per
-    task; unchanged trees re-register without a single write); only the rest is created or diffed one by one."""
-    known = registered_at_version(client, opts.project, opts.domain, version, listing)
-    if known is None:
-        return run_all(client, specs, "lookup" if opts.dry_run else "create", opts.concurrency,
-                       opts.keep_going or opts.dry_run, on_done)
-    results: Dict[int, Outcome] = {}
-    todo = []
-    for i, s in enumerate(specs):
-        if s.template.id.name in known or opts.dry_run:
-            results[i] = compare(s, known.get(s.template.id.name), WOULD_CREATE)
-            on_done(results[i])
-        else:
-            todo.append(i)
-    stopped = any(o.status == CONFLICT for o in results.values()) and not opts.keep_going and not opts.dry_run
-    if stopped:
-        for i in todo:
-            results[i] = _skipped(specs[i], "conflict")
-    else:
-        done = run_all(client, [specs[i] for i in todo], "create", opts.concurrency, opts.keep_going, on_done)
-        results.update(zip(todo, done))
-    return [results[i] for i in sorted(results)]
-
-
-def run_all(client, specs: Sequence[task_pb2.TaskSpec], kind: str, concurrency: int, keep_going: bool,
-            on_done: Callable[[Outcome], None]) -> List[Outcome]:
-    """CreateTask (``kind="create"``) or GetTask (``"lookup"``, for a dry run) for every spec, at most
-    ``concurrency`` at once, with outcomes in spec order. Without ``keep_going`` no new call starts after the
-    first conflict or failure; the tasks never tried are ``skipped``."""
-    from flyteidl.admin import common_pb2
-
-    if kind == "create":
-        method, requests = client.admin.CreateTask, [task_pb2.TaskCreateRequest(id=s.template.id, spec=s)
-                                                     for s in specs]
-    else:
-        method, requests = client.admin.GetTask, [common_pb2.ObjectGetRequest(id=s.template.id) for s in specs]
-    results: Dict[int, Outcome] = {}
-
-    def on_result(i: int, response, error: Optional[Exception]) -> bool:
-        outcome = created(client, specs[i], error) if kind == "create" else looked_up(specs[i], response, error)
-        results[i] = outcome
-        on_done(outcome)
-        return keep_going or outcome.status not in (CONFLICT, FAILED)
-
-    client.call_all(method, requests, concurrency, on_result)
-    return [results.get(i) or _skipped(s, "failure") for i, s in enumerate(specs)]
 
 
 @dataclasses.dataclass
@@ -334,6 +94,7 @@ class RegisterOptions:
     keep_going: bool = False
     max_bundle_bytes: int = bundles.DEFAULT_MAX_BYTES
     assume_images_exist: bool = False
+    activate_launchplans: bool = False
     #: the import paths the modules use and the output flavor (``autoc.sdk.Sdk``; ``--sdk flytekit``)
     sdk: Optional[object] = None
 
@@ -365,6 +126,325 @@ class _PyflyteRegistration:
         return version(bundle.md5, s, self.found.source_root, self.found.tasks, self.found.sdk.version)
 
 
+# --- the calls, per kind -------------------------------------------------------------------------------------------
+
+def _create(client, e):
+    """(method, request) that creates ``e``."""
+    from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
+
+    ident = entity_id(e)
+    method = getattr(client.admin, "Create" + _NOUN[e.kind])
+    if e.kind == TASK:
+        return method, task_pb2.TaskCreateRequest(id=ident, spec=e.message)
+    if e.kind == WORKFLOW:
+        return method, workflow_pb2.WorkflowCreateRequest(id=ident, spec=e.message)
+    return method, launch_plan_pb2.LaunchPlanCreateRequest(id=ident, spec=e.message.spec)
+
+
+_NOUN = {TASK: "Task", WORKFLOW: "Workflow", LAUNCH_PLAN: "LaunchPlan"}  # in AdminService's method names
+
+
+def _get(client, kind: str):
+    return getattr(client.admin, "Get" + _NOUN[kind])
+
+
+def _list(client, kind: str):
+    return getattr(client.admin, f"List{_NOUN[kind]}s")
+
+
+def _get_request(e):
+    from flyteidl.admin import common_pb2
+
+    return common_pb2.ObjectGetRequest(id=entity_id(e))
+
+
+def _listed(response, kind: str) -> list:
+    return list(getattr(response, {TASK: "tasks", WORKFLOW: "workflows", LAUNCH_PLAN: "launch_plans"}[kind]))
+
+
+# --- outcomes ------------------------------------------------------------------------------------------------------
+
+def _code(error):
+    import grpc
+
+    return error.code() if isinstance(error, grpc.RpcError) and callable(getattr(error, "code", None)) else None
+
+
+_MISSING_HINT = ("hint: what it references is not registered at that version: register it in the same run (pass its "
+                 "files or sources too), or reference a version that exists")
+
+
+def _failed(e, error: Exception) -> Outcome:
+    """A call that failed for good: the gRPC status and the server's message (or the exception)."""
+    code = _code(error)
+    if code is not None:
+        message = f"{code.name}: {_grpc_message(error) or ''}"
+        if e.kind != TASK and "missing entity of type" in message:
+            message += "\n" + _MISSING_HINT
+        return Outcome(e.name, FAILED, message, kind=e.kind)
+    return Outcome(e.name, FAILED, f"{type(error).__name__}: {error}", kind=e.kind)
+
+
+def _conflict(e, changes: List[Tuple[str, str, str]]) -> Outcome:
+    return Outcome(e.name, CONFLICT, f"version {entity_id(e).version} exists with a different {LABEL[e.kind]}",
+                   changes, kind=e.kind)
+
+
+def _skipped(e, why: str) -> Outcome:
+    return Outcome(e.name, SKIPPED, why, kind=e.kind)
+
+
+def _server_copy(client, e):
+    """What the server holds under ``e``'s id (Get*), or None."""
+    import grpc
+
+    try:
+        return client.call(_get(client, e.kind), _get_request(e))
+    except grpc.RpcError as err:
+        if err.code() == grpc.StatusCode.NOT_FOUND:
+            return None
+        raise
+
+
+def created(client, e, error: Optional[Exception], absent: bool = False,
+            known_diff: Optional[List[Tuple[str, str, str]]] = None) -> Outcome:
+    """The outcome of Create* for ``e`` that answered ``error`` (None: it was created). ``absent``: the server's
+    listing did not hold it before, so ALREADY_EXISTS means an earlier attempt of this very call did the write
+    and its answer was lost."""
+    import grpc
+
+    if error is None:
+        return Outcome(e.name, CREATED, kind=e.kind)
+    code = _code(error)
+    if code == grpc.StatusCode.ALREADY_EXISTS:
+        return Outcome(e.name, CREATED if absent else UNCHANGED, kind=e.kind)
+    if code == grpc.StatusCode.INVALID_ARGUMENT and "different structure" in (_grpc_message(error) or ""):
+        if known_diff is None:
+            server = _server_copy(client, e)
+            known_diff = diff(e, server) if server is not None else []
+        return _conflict(e, known_diff)
+    return _failed(e, error)
+
+
+def compare(e, server, absent: str) -> Outcome:
+    """The outcome for ``e`` given what the server holds under its id (``absent`` when nothing)."""
+    if server is None:
+        return Outcome(e.name, absent, kind=e.kind)
+    if same(e, server):
+        return Outcome(e.name, UNCHANGED, kind=e.kind)
+    return _conflict(e, diff(e, server))
+
+
+def looked_up(e, server, error: Optional[Exception]) -> Outcome:
+    """The dry-run outcome for ``e`` from Get*'s answer: the entity, or NOT_FOUND (it would be created)."""
+    import grpc
+
+    if error is None:
+        return compare(e, server, WOULD_CREATE)
+    if _code(error) == grpc.StatusCode.NOT_FOUND:
+        return Outcome(e.name, WOULD_CREATE, kind=e.kind)
+    return _failed(e, error)
+
+
+# --- what the server holds -------------------------------------------------------------------------------------
+
+def listing_request(project: str, domain: str, version: str, token: str = ""):
+    from flyteidl.admin import common_pb2
+
+    return common_pb2.ResourceListRequest(id=common_pb2.NamedEntityIdentifier(project=project, domain=domain),
+                                          limit=500, token=token, filters=f"eq(version,{version})")
+
+
+def registered_at_version(client, kind: str, project: str, domain: str, version: str,
+                          first_page: Optional[Callable] = None) -> Optional[Dict[str, object]]:
+    """name -> Task / Workflow (without its closure, as flyteadmin lists them) / LaunchPlan of every entity of
+    ``kind`` the server holds at ``version`` (paginated List*), or None when the server cannot list that way
+    (each entity is then asked on its own). ``first_page``: the answer to the first request, already started."""
+    import grpc
+
+    found: Dict[str, object] = {}
+    token = ""
+    while True:
+        try:
+            if first_page is not None and not token:
+                resp = first_page()
+            else:
+                resp = client.call(_list(client, kind), listing_request(project, domain, version, token))
+        except grpc.RpcError as e:
+            if e.code() in (grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.INVALID_ARGUMENT):
+                return None
+            raise
+        items = _listed(resp, kind)
+        for item in items:
+            if item.id.version == version:
+                found[item.id.name] = item
+        if not items or not resp.token:
+            return found
+        token = resp.token
+
+
+# --- registering ---------------------------------------------------------------------------------------------
+
+def run_all(client, entities: Sequence, kind: str, concurrency: int, keep_going: bool,
+            on_done: Callable[[Outcome], None], absent: Sequence[bool] = (),
+            known_diffs: Sequence[Optional[list]] = ()) -> List[Optional[Outcome]]:
+    """Create* (``kind="create"``) or Get* (``"lookup"``) for every entity, at most ``concurrency`` at once (one
+    call_all per entity kind), with outcomes in entity order. Without ``keep_going`` no new call starts after the
+    first conflict or failure; entities never tried get None."""
+    results: Dict[int, Outcome] = {}
+    for k in KINDS:
+        group = [i for i, e in enumerate(entities) if e.kind == k]
+        if not group or (results and not keep_going and _stopping(results.values())):
+            continue
+        if kind == "create":
+            method = _create(client, entities[group[0]])[0]
+            requests = [_create(client, entities[i])[1] for i in group]
+        else:
+            method, requests = _get(client, k), [_get_request(entities[i]) for i in group]
+
+        def on_result(j: int, response, error: Optional[Exception]) -> bool:
+            i = group[j]
+            e = entities[i]
+            if kind == "create":
+                outcome = created(client, e, error, bool(absent and absent[i]), known_diffs[i] if known_diffs else None)
+            else:
+                outcome = looked_up(e, response, error)
+            results[i] = outcome
+            on_done(outcome)
+            return keep_going or outcome.status not in (CONFLICT, FAILED)
+
+        client.call_all(method, requests, concurrency, on_result)
+    return [results.get(i) for i in range(len(entities))]
+
+
+def _stopping(outcomes) -> bool:
+    return any(o.status in (CONFLICT, FAILED) for o in outcomes)
+
+
+def register_entities(client, entities: List, version: str, opts: RegisterOptions, on_done,
+                      listings: Optional[Dict[str, Callable]] = None,
+                      order: Optional[tuple] = None) -> Tuple[List[Outcome], Dict[str, dict]]:
+    """What the server already holds at this version is compared locally (one listing per kind instead of one call
+    per entity; an unchanged tree re-registers without a single write); the rest is created level by level in
+    dependency order (``order``: :func:`graph` of the entities, if already known). Returns the outcomes and what
+    the listings said (kind -> name -> entity; a kind is missing when the server could not list it)."""
+    listings = listings or {}
+    known = {k: registered_at_version(client, k, opts.project, opts.domain, version, listings.get(k))
+             for k in KINDS if any(e.kind == k for e in entities)}
+    _fill_listed_workflows(client, entities, known, opts.concurrency)
+    results: Dict[int, Outcome] = {}
+    todo, absent, known_diffs = [], [False] * len(entities), [None] * len(entities)
+    for i, e in enumerate(entities):
+        held = known.get(e.kind)
+        if held is None:  # the server cannot list: ask (dry run) or just create
+            todo.append(i)
+            continue
+        if e.name in held:
+            outcome = compare(e, held[e.name], WOULD_CREATE)
+            if outcome.status == CONFLICT and e.kind != TASK and not opts.dry_run:
+                known_diffs[i] = outcome.diff  # a server may store its own normal form: let it decide
+                todo.append(i)
+                continue
+            results[i] = outcome
+            on_done(outcome)
+        elif opts.dry_run:
+            results[i] = Outcome(e.name, WOULD_CREATE, kind=e.kind)
+            on_done(results[i])
+        else:
+            absent[i] = True
+            todo.append(i)
+    if opts.dry_run:
+        found = run_all(client, [entities[i] for i in todo], "lookup", opts.concurrency, True, on_done)
+        results.update(zip(todo, found))
+    elif todo:
+        _create_in_order(client, entities, order or graph(entities), todo, results, opts, on_done, absent,
+                         known_diffs)
+    return [results[i] for i in range(len(entities))], {k: v for k, v in known.items() if v is not None}
+
+
+def _fill_listed_workflows(client, entities, known, concurrency: int) -> None:
+    """flyteadmin lists workflows without their compiled closure: fetch those of the set the listing named."""
+    held = known.get(WORKFLOW)
+    if not held:
+        return
+    wanted = [e for e in entities if e.kind == WORKFLOW and e.name in held]
+    fetched: Dict[str, object] = {}
+
+    def on_result(i: int, response, error: Optional[Exception]) -> bool:
+        if error is None:
+            fetched[wanted[i].name] = response
+        return True
+
+    client.call_all(client.admin.GetWorkflow, [_get_request(e) for e in wanted], concurrency, on_result)
+    for name in list(held):
+        if name in fetched:
+            held[name] = fetched[name]
+        else:
+            del held[name]  # not readable after all: create it and let the server say
+
+
+def _create_in_order(client, entities, order: tuple, todo: List[int], results: Dict[int, Outcome],
+                     opts: RegisterOptions, on_done, absent, known_diffs) -> None:
+    """Create the ``todo`` entities level by level: a level starts when everything it references is done; an
+    entity whose reference failed, conflicted or was skipped is skipped itself, naming it."""
+    depth, deps = order
+    for level in sorted({depth[i] for i in todo}):
+        ready = []
+        for i in (i for i in todo if depth[i] == level):
+            e = entities[i]
+            if _stopping(results.values()) and not opts.keep_going:
+                results[i] = _skipped(e, "not attempted after an earlier conflict or failure")
+            else:
+                bad = next((d for d in deps[i] if results[d].status in (CONFLICT, FAILED, SKIPPED)), None)
+                if bad is None:
+                    ready.append(i)
+                    continue
+                ref = entities[bad]
+                results[i] = _skipped(e, f"not created: it references {LABEL[ref.kind]} {ref.name}, which "
+                                         f"{'was ' if results[bad].status == SKIPPED else 'ended in '}"
+                                         f"{results[bad].status}")
+            on_done(results[i])
+        done = run_all(client, [entities[i] for i in ready], "create", opts.concurrency, opts.keep_going, on_done,
+                       [absent[i] for i in ready], [known_diffs[i] for i in ready])
+        for i, outcome in zip(ready, done):
+            results[i] = outcome or _skipped(entities[i], "not attempted after an earlier conflict or failure")
+            if outcome is None:
+                on_done(results[i])
+
+
+def activate(client, entities: Sequence, outcomes: List[Outcome], known: Optional[Dict[str, object]],
+             concurrency: int) -> None:
+    """UpdateLaunchPlan ACTIVE for every launch plan just registered (created or unchanged): that version becomes
+    the active one, and the one its schedule fires; flyteadmin deactivates the other versions of the name. A
+    launch plan the listing (``known``: name -> LaunchPlan, taken before the run) showed active needs no call."""
+    from flyteidl.admin import launch_plan_pb2
+
+    picked = []
+    for e, o in zip(entities, outcomes):
+        if e.kind != LAUNCH_PLAN or o.status not in (CREATED, UNCHANGED):
+            continue
+        held = (known or {}).get(e.name)
+        if held is not None and held.closure.state == launch_plan_pb2.ACTIVE:
+            o.activated = True
+        else:
+            picked.append((e, o))
+    requests = [launch_plan_pb2.LaunchPlanUpdateRequest(id=entity_id(e), state=launch_plan_pb2.ACTIVE)
+                for e, _ in picked]
+
+    def on_result(i: int, response, error: Optional[Exception]) -> bool:
+        e, o = picked[i]
+        if error is None:
+            o.activated = True
+        else:
+            failed = _failed(e, error)
+            o.status, o.message = FAILED, f"registered, but not activated: {failed.message}"
+        return True
+
+    client.call_all(client.admin.UpdateLaunchPlan, requests, concurrency, on_result)
+
+
+# --- the whole run --------------------------------------------------------------------------------------------
+
 def check_images(tasks, assume_exists: bool) -> None:
     """Every ImageSpec image must be in its registry before its tasks are registered; "could not tell" is an
     error unless assumed (flytekit assumes it exists)."""
@@ -375,24 +455,38 @@ def check_images(tasks, assume_exists: bool) -> None:
                       missing_hint="run `autoc build-image` first")
 
 
+def translate(found, settings) -> List:
+    """Every entity discovered, translated with ``settings``, in serialize's order. Until workflows and launch
+    plans are discovered (autoc.serialize.to_entities), the tasks."""
+    try:
+        from autoc.serialize import to_entities
+    except ImportError:  # only tasks can be authored yet
+        from autoc.serialize import to_specs
+
+        names, specs, _ = to_specs(found.tasks, settings)
+        return [Entity(TASK, n, s) for n, s in zip(names, specs)]
+    entities, _ = to_entities(found, settings)
+    return list(entities)
+
+
 def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callable,
              on_done: Callable[[Outcome], None] = lambda o: None) -> RegisterResult:
-    """Serialize (or read) the specs under ``paths`` and register them; see the module docstring."""
+    """Serialize (or read) the entities under ``paths`` and register them; see the module docstring."""
     from autoc.image.config import ImageConfig
-    from autoc.serialize import SerializationSettings, to_specs, with_discovery
+    from autoc.serialize import SerializationSettings, with_discovery
     from autoc.serialize.settings import DEFAULT_IN_CONTAINER_SRC_PATH, FastSerializationSettings
     from autoc.serialize.translate import REMOTE_PACKAGE_PATH
 
-    bundle, dropped, distribution = None, [], None
+    bundle, dropped, distribution, pyflyte = None, [], None, None
     if is_spec_input(paths):
-        base_specs = read_spec_files(paths)
-        make_specs = None
+        base = read_spec_files(paths)
+        make = None
     else:
         from autoc.serialize.discover import discover
 
         found = discover(paths, source_root=opts.source_root, sdk=opts.sdk)
-        if not found.tasks:
-            raise UserInputError("no tasks were found under " + ", ".join(paths),
+        if not found.tasks and not getattr(found, "entities", None):
+            raise UserInputError("nothing to register was found under " + ", ".join(paths),
                                  hint="tasks are module-level @task functions or task objects")
         if not opts.dry_run:
             check_images(found.tasks, opts.assume_images_exist)
@@ -406,26 +500,29 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             image_config=ImageConfig.validate_image(None, "--image", opts.images), project=opts.project,
             domain=opts.domain, source_root=str(found.source_root)), found)
 
-        def make_specs(version: str, dist: Optional[str]) -> List[task_pb2.TaskSpec]:
+        def make(version: str, dist: Optional[str]) -> List:
             s = dataclasses.replace(settings, version=version, fast_serialization_settings=None if bundle is None
                                     else FastSerializationSettings(True, DEFAULT_IN_CONTAINER_SRC_PATH, dist))
-            return to_specs(found.tasks, s)[1]
+            return translate(found, s)
 
         if pyflyte is not None:
-            base_specs = None  # the version needs the bundle's upload location: computed below
+            base = None  # pyflyte's version needs the bundle's upload location: computed below
         else:
-            base_specs = None if opts.version else make_specs("", REMOTE_PACKAGE_PATH)
-            if base_specs is not None and bundle is None:
-                make_specs = None  # the specs differ only in their identity, set below: no second translation
-    version = opts.version or (None if pyflyte is not None else content_version(base_specs, bundle))
+            base = None if opts.version else make("", REMOTE_PACKAGE_PATH)
+            if base is not None and bundle is None:
+                make = None  # the entities differ only in their identity, set below: no second translation
+    version = opts.version or (None if pyflyte is not None
+                               else content_version(base, None if bundle is None else bundle.md5))
 
-    client = listing = None
+    client = None
+    listings: Dict[str, Callable] = {}
     if not opts.dry_run or opts.diff:
         client = client_factory()
     try:
         if client is not None and version is not None:  # what the server holds at this version: asked now,
             # read after the translation
-            listing = client.prefetch(client.admin.ListTasks, listing_request(opts.project, opts.domain, version))
+            request = listing_request(opts.project, opts.domain, version)
+            listings = {k: client.prefetch(_list(client, k), request) for k in KINDS}
         location = None
         if bundle is not None:
             distribution = REMOTE_PACKAGE_PATH
@@ -435,22 +532,24 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         if version is None:
             version = pyflyte.version(settings, bundle, distribution)
             if client is not None:
-                listing = client.prefetch(client.admin.ListTasks, listing_request(opts.project, opts.domain, version))
-        # every spec is built before the first write (the bundle upload included): a task that cannot be
-        # translated stops the run before anything is written (building them lazily during the calls was
-        # measured: no faster on 2 cores)
-        specs = [set_identity(s, opts.project, opts.domain, version)  # (base_specs are not needed any more)
-                 for s in (make_specs(version, distribution) if make_specs else base_specs)]
+                request = listing_request(opts.project, opts.domain, version)
+                listings = {k: client.prefetch(_list(client, k), request) for k in KINDS}
+        # every entity is built before the first write (the bundle upload included): one that cannot be
+        # translated stops the run before anything is written
+        entities = make(version, distribution) if make else base
+        hydrate(entities, opts.project, opts.domain, version)
+        order = graph(entities)  # a reference cycle is an error before any write
         if location is not None and not opts.dry_run:
             bundles.upload(bundle, location)
         if opts.dry_run and not opts.diff:
-            outcomes = [Outcome(s.template.id.name, WOULD_REGISTER) for s in specs]
+            outcomes = [Outcome(e.name, WOULD_REGISTER, kind=e.kind) for e in entities]
             for o in outcomes:
                 on_done(o)
         else:
-            outcomes = register_specs(client, specs, version, opts, on_done, listing)
+            outcomes, known = register_entities(client, entities, version, opts, on_done, listings, order)
+            if opts.activate_launchplans and not opts.dry_run:
+                activate(client, entities, outcomes, known.get(LAUNCH_PLAN), opts.concurrency)
     finally:
         if client is not None:
             client.close()
     return RegisterResult(opts.project, opts.domain, version, outcomes, bundle, distribution, dropped, opts.dry_run)
-

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import List
 
 from autoc.core.timeit import timeit
+from autoc.core.tracker import import_spec_module
 from autoc.errors import AutocError
 from autoc.resolvers.base import TaskResolverMixin
 
@@ -26,7 +26,7 @@ class DefaultTaskResolver(TaskResolverMixin):
         if len(args) < 4 or args[0] != "task-module" or args[2] != "task-name":
             raise AutocError(f"default resolver: expected 'task-module M task-name T', got {' '.join(args)!r}",
                              hint="the container args after '--' must be those written by autoc serialize")
-        module = importlib.import_module(args[1])
+        module = import_spec_module(args[1])
         try:
             return getattr(module, args[3])
         except AttributeError:

@@ -6,7 +6,9 @@ shows up on a laptop rather than in the cluster.
 
 from __future__ import annotations
 
-from typing import Any, Dict
+import collections
+import functools
+from typing import Any, Dict, Tuple
 
 from flyteidl.core import literals_pb2
 
@@ -38,7 +40,9 @@ def inputs_to_python(task, lm: literals_pb2.LiteralMap) -> Dict[str, Any]:
 
 
 def _inputs_hint(iface) -> str:
-    return f"the inputs are: {', '.join(iface.inputs) or '(none)'}"
+    from autoc.core.interface import describe_inputs
+
+    return f"the inputs are: {describe_inputs(iface)}"
 
 
 def _output_values(task, rval: Any) -> Dict[str, Any]:
@@ -89,13 +93,12 @@ def dispatch_execute(task, input_literal_map: literals_pb2.LiteralMap) -> litera
 
 def local_execute(task, **kwargs) -> Any:
     """Call a task in this process through the literal round trip; returns its Python outputs."""
-    from autoc.core.context import ExecutionMode, execution_mode
+    from autoc.core.context import ExecutionMode, FlyteContextManager, execution_mode
+    from autoc.core.interface import bind_inputs
+    from autoc.runtime.context import current_context
 
     iface = task.python_interface
-    unknown = sorted(set(kwargs) - set(iface.inputs))
-    if unknown:
-        raise TypeEngineError(f"task {task.name} got unexpected input(s): {', '.join(unknown)}",
-                              hint=_inputs_hint(iface))
+    kwargs = bind_inputs(f"task {task.name}", iface, (), kwargs)
     lm = literals_pb2.LiteralMap()
     for name, v in kwargs.items():
         try:
@@ -103,7 +106,11 @@ def local_execute(task, **kwargs) -> Any:
         except AutocError as e:
             e.message = f"task {task.name}, input '{name}': {e.message}"
             raise
-    with execution_mode(ExecutionMode.LOCAL_TASK_EXECUTION):
+    # As in flytekit: a task called inside a local run (a workflow's, another task's) sees that run's mode; a
+    # call that starts a run (from plain Python, or from a task running in a container) is LOCAL_TASK_EXECUTION.
+    state = FlyteContextManager.current_context().execution_state
+    mode = state.mode if state.is_local_execution() else ExecutionMode.LOCAL_TASK_EXECUTION
+    with execution_mode(mode, user_space_params=current_context()):
         try:
             out = dispatch_execute(task, lm)
         except PhaseError as e:
@@ -115,4 +122,10 @@ def local_execute(task, **kwargs) -> Any:
         return next(iter(values.values()))
     if iface.output_tuple is not None:
         return iface.output_tuple(**values)
-    return tuple(values.values())
+    return _default_output_tuple(tuple(values))(**values)
+
+
+@functools.lru_cache(maxsize=None)
+def _default_output_tuple(names: Tuple[str, ...]) -> type:
+    """What flytekit returns for several outputs without a NamedTuple: ``DefaultNamedTupleOutput(o0=.., o1=..)``."""
+    return collections.namedtuple("DefaultNamedTupleOutput", names)

@@ -90,12 +90,24 @@ def load_resolver(location: str):
     module, _, attr = location.rpartition(".")
     if not module:
         raise ValueError(f"--resolver {location!r} is not module.variable")
-    return getattr(importlib.import_module(module), attr)
+    from autoc.core.tracker import import_spec_module
+
+    return getattr(import_spec_module(module), attr)
 
 
 def _run(args: ExecuteArgs, fa: storage.FileAccess) -> Outcome:
+    """Everything from loading the user's module on runs in TASK_EXECUTION mode, as under pyflyte-execute."""
     from autoc.core.context import ExecutionMode, execution_mode
     from autoc.runtime.context import ExecutionParameters
+
+    params = ExecutionParameters.from_env(fa.local_sandbox, fa.raw_output_prefix,
+                                          output_metadata_prefix=args.output_prefix,
+                                          checkpoint_dest=args.checkpoint_path, checkpoint_src=args.prev_checkpoint)
+    with execution_mode(ExecutionMode.TASK_EXECUTION, fa.local_sandbox, params):
+        return _run_task(args, fa)
+
+
+def _run_task(args: ExecuteArgs, fa: storage.FileAccess) -> Outcome:
     from autoc.runtime.dispatch import call_task, inputs_to_python, outputs_to_literals
 
     if not args.inputs or not args.output_prefix:
@@ -138,16 +150,12 @@ def _run(args: ExecuteArgs, fa: storage.FileAccess) -> Outcome:
     except Exception as e:
         raise system_error("CorruptInputs", ValueError(f"{args.inputs} is not a LiteralMap: {e}")) from e
 
-    params = ExecutionParameters.from_env(fa.local_sandbox, fa.raw_output_prefix,
-                                          output_metadata_prefix=args.output_prefix,
-                                          checkpoint_dest=args.checkpoint_path, checkpoint_src=args.prev_checkpoint)
-    with execution_mode(ExecutionMode.TASK_EXECUTION, fa.local_sandbox, params):
-        with timeit("Translate literal to python value"):
-            values = inputs_to_python(task, lm)
-        with timeit("Execute user level code"):
-            rval = call_task(task, values)
-        with timeit("Translate the output to literals"):
-            out = outputs_to_literals(task, rval)
+    with timeit("Translate literal to python value"):
+        values = inputs_to_python(task, lm)
+    with timeit("Execute user level code"):
+        rval = call_task(task, values)
+    with timeit("Translate the output to literals"):
+        out = outputs_to_literals(task, rval)
     try:
         with timeit(f"Upload data to {args.output_prefix}"):
             storage.write_bytes(storage.join(args.output_prefix, "outputs.pb"), out.SerializeToString(deterministic=True))
@@ -192,7 +200,7 @@ def write_error(output_prefix: Optional[str], err: PhaseError) -> None:
     """Log the failure and write it as the error document under ``output_prefix`` (when one is known).
 
     The document is ``error.pb``, or ``error-<uuid>.pb`` under a distributed error strategy (one per worker)."""
-    logger.error("task failed: %s", describe(err))
+    logger.debug("task failed: %s", describe(err))  # `autoc execute` prints it, once
     if not output_prefix:
         return
     name = "error.pb"

@@ -1,4 +1,5 @@
-"""``autoc serialize`` as a library: discover tasks under paths and turn them into TaskSpec files."""
+"""``autoc serialize`` as a library: discover tasks, workflows and launch plans under paths and turn them into
+``_1.pb`` (TaskSpec), ``_2.pb`` (WorkflowSpec) and ``_3.pb`` (LaunchPlan) files."""
 
 from __future__ import annotations
 
@@ -11,7 +12,18 @@ from autoc.serialize.discover import Discovery, ModuleFailure, discover
 from autoc.serialize.settings import FastSerializationSettings, SerializationSettings
 from autoc.serialize.write import WrittenFile
 
-__all__ = ["SerializationSettings", "FastSerializationSettings", "SerializeResult", "serialize", "to_specs"]
+__all__ = ["SerializationSettings", "FastSerializationSettings", "SerializeResult", "serialize", "to_specs",
+           "Entity", "to_entities"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Entity:
+    """One translated entity: ``kind`` is ``task`` (admin TaskSpec), ``workflow`` (admin WorkflowSpec) or
+    ``launch_plan`` (admin LaunchPlan)."""
+
+    kind: str
+    name: str
+    message: object
 
 
 @dataclasses.dataclass
@@ -44,14 +56,14 @@ class SerializeResult:
         }
 
 
-def check_unique_names(tasks) -> None:
+def check_unique_names(tasks, kind: str = "task") -> None:
     seen = {}
     for t in tasks:
         if t.name in seen:
             other = seen[t.name]
             raise TaskDefinitionError(
-                f"two tasks are named {t.name}: one at {_site(other)}, one at {_site(t)}",
-                where=_site(t), hint="rename one of them; task names must be unique within a registration")
+                f"two {kind}s are named {t.name}: one at {_site(other)}, one at {_site(t)}",
+                where=_site(t), hint=f"rename one of them; {kind} names must be unique within a registration")
         seen[t.name] = t
 
 
@@ -108,24 +120,71 @@ def with_discovery(settings: SerializationSettings, found: Discovery) -> Seriali
     return dataclasses.replace(settings, **changes)
 
 
+def _translate(kind: str, e, settings):
+    if kind == "task":
+        from autoc.serialize.translate import task_spec
+
+        return task_spec(e, settings)
+    if kind == "workflow":
+        from autoc.serialize.translate_workflow import workflow_spec
+
+        return workflow_spec(e, settings)
+    from autoc.serialize.translate_launch_plan import launch_plan_message
+
+    return launch_plan_message(e, settings)
+
+
+def to_entities(found: Discovery, settings: SerializationSettings, keep_going: bool = False):
+    """(entities in pyflyte's order, errors): every task, workflow and launch plan found, and what they
+    reference, translated. The first error is raised unless ``keep_going``."""
+    from autoc.serialize.order import kind_of, pyflyte_order
+
+    ordered = pyflyte_order(found.entities)
+    kinds = [kind_of(e) for e in ordered]
+    errors: List[AutocError] = []
+    for e, kind in zip(ordered, kinds):  # task names settle first (``bar = task(foo)`` is named by ``bar``)
+        if kind == "task":
+            try:
+                e.loader_location()
+            except AutocError as err:
+                if not keep_going:
+                    raise
+                errors.append(err)
+    out: List[Entity] = []
+    done: dict = {}
+    for e, kind in zip(ordered, kinds):
+        try:
+            message = _translate(kind, e, settings)
+        except AutocError as err:
+            if not keep_going:
+                raise
+            errors.append(err)
+            continue
+        out.append(Entity(kind, e.name, message))
+        done.setdefault(kind, []).append(e)
+    for kind, items in done.items():
+        check_unique_names(items, kind.replace("_", " "))
+    return out, errors
+
+
 def serialize(paths: Sequence[str], settings: SerializationSettings, out_dir: Optional[str] = None,
               archive: Optional[str] = None, source_root: Optional[str] = None,
               keep_going: bool = False, sdk=None) -> SerializeResult:
-    """Discover tasks under ``paths`` and write one TaskSpec per task to ``out_dir`` and/or ``archive``.
+    """Discover entities under ``paths`` and write one file per entity to ``out_dir`` and/or ``archive``.
     ``sdk`` (``autoc.sdk.Sdk``): the import paths the modules use and the output flavor (``--sdk flytekit``)."""
     from autoc.serialize import write
 
     found: Discovery = discover(paths, source_root=source_root, keep_going=keep_going, sdk=sdk)
     settings = with_discovery(settings, found)
-    names, specs, errors = to_specs(found.tasks, settings, keep_going=keep_going)
-    files = write.file_names(names)
-    blobs = write.serialize_specs(specs)
+    entities, errors = to_entities(found, settings, keep_going=keep_going)
+    files = write.file_names(entities)
+    blobs = write.serialize_specs([e.message for e in entities])
     entries = list(zip(files, blobs))
-    result = SerializeResult(found.source_root, found.modules, write.describe(names, files, blobs),
+    result = SerializeResult(found.source_root, found.modules, write.describe(entities, files, blobs),
                              found.failures, errors, output=out_dir, archive=archive,
                              warnings=found.warnings + pickle_warnings(found.tasks))
     if not result.ok:
-        return result
+        return dataclasses.replace(result, files=[])  # only files that were written are listed
     if out_dir:
         write.write_directory(out_dir, entries)
     if archive:

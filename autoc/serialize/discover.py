@@ -1,4 +1,5 @@
-"""Discovery: paths -> source root -> module names -> imported modules -> tasks, in a stable order.
+"""Discovery: paths -> source root -> module names -> imported modules -> tasks, workflows and launch plans,
+in a stable order.
 
 The source root is the nearest directory, at or above each path, that is not a package (has no
 ``__init__.py``); module names are dotted paths relative to it, so ``src/`` layouts and single files work.
@@ -32,9 +33,9 @@ class Discovery:
     modules: List[str]
     tasks: list
     failures: List[ModuleFailure]
+    entities: list = dataclasses.field(default_factory=list)  # tasks, workflows, launch plans; creation order
     #: the SDK face the modules were imported through, its version settled (``autoc.sdk.Sdk``)
     sdk: object = None
-    #: what the user should know (e.g. pyflyte's naming kept under --sdk flytekit)
     warnings: List[str] = dataclasses.field(default_factory=list)
 
 
@@ -61,9 +62,22 @@ def module_name(file: Path, source_root: Path) -> str:
     return ".".join(parts)
 
 
-def _walk(directory: Path, prefix: str) -> List[str]:
+def _not_a_module_name(path: Path) -> str:
+    """The warning for a file or package that is skipped because its name is not a Python module name."""
+    stem = path.stem if path.suffix == ".py" else path.name
+    fixed = "".join(c if c.isalnum() or c == "_" else "_" for c in stem)
+    fixed = f"_{fixed}" if fixed[:1].isdigit() else fixed
+    kind = "file" if path.suffix == ".py" else "package"
+    new = f"{fixed}.py" if path.suffix == ".py" else fixed
+    return (f"{path}: skipped: {stem!r} is not a valid Python module name, so its tasks cannot be imported "
+            f"by name; rename the {kind} (e.g. to {new})")
+
+
+def _walk(directory: Path, prefix: str, skipped: Optional[List[str]] = None) -> List[str]:
     """Module names under ``directory`` in ``pkgutil.walk_packages`` order: sorted by file name, a subpackage's
-    modules right after the subpackage. Directories without ``__init__.py`` are skipped, as pkgutil does."""
+    modules right after the subpackage. Directories without ``__init__.py`` are skipped, as pkgutil does; files
+    and packages whose names are not module names are skipped and a warning for each goes to ``skipped``."""
+    skipped = [] if skipped is None else skipped
     out: List[str] = []
     try:
         entries = sorted(os.listdir(directory))
@@ -74,21 +88,28 @@ def _walk(directory: Path, prefix: str) -> List[str]:
         full = directory / fn
         if fn.endswith(".py") and full.is_file():
             name = fn[:-3]
+            if not name.isidentifier() and not fn.startswith("."):
+                skipped.append(_not_a_module_name(full))
             if name == "__init__" or name in seen or not name.isidentifier():
                 continue
             seen.add(name)
             out.append(prefix + name)
-        elif full.is_dir() and "." not in fn and fn.isidentifier() and (full / "__init__.py").is_file():
+        elif full.is_dir() and not fn.startswith(".") and (full / "__init__.py").is_file():
+            if "." in fn or not fn.isidentifier():
+                skipped.append(_not_a_module_name(full))
+                continue
             if fn in seen:
                 continue
             seen.add(fn)
             out.append(prefix + fn)
-            out.extend(_walk(full, prefix + fn + "."))
+            out.extend(_walk(full, prefix + fn + ".", skipped))
     return out
 
 
-def list_modules(paths: Sequence[str], source_root: Optional[str] = None) -> Tuple[Path, List[str]]:
-    """The source root and every module to import for ``paths`` (files or directories), without duplicates."""
+def list_modules(paths: Sequence[str], source_root: Optional[str] = None,
+                 skipped: Optional[List[str]] = None) -> Tuple[Path, List[str]]:
+    """The source root and every module to import for ``paths`` (files or directories), without duplicates;
+    a warning for each file skipped for its name goes to ``skipped``."""
     if not paths:
         raise UserInputError("no paths given", hint="autoc serialize ./workflows (a folder, a package or a .py file)")
     resolved = []
@@ -116,13 +137,13 @@ def list_modules(paths: Sequence[str], source_root: Optional[str] = None) -> Tup
         if p.is_file():
             modules.append(module_name(p, root))
         elif p == root:
-            modules.extend(_walk(p, ""))
+            modules.extend(_walk(p, "", skipped))
         elif (p / "__init__.py").is_file():
             pkg = module_name(p, root)
             modules.append(pkg)
-            modules.extend(_walk(p, pkg + "."))
+            modules.extend(_walk(p, pkg + ".", skipped))
         else:
-            modules.extend(_walk(p, module_name(p / "__init__.py", root) + "."))
+            modules.extend(_walk(p, module_name(p / "__init__.py", root) + ".", skipped))
     return root, list(dict.fromkeys(modules))
 
 
@@ -175,7 +196,8 @@ def discover(paths: Sequence[str], source_root: Optional[str] = None, keep_going
 
     from autoc.sdk import Sdk
 
-    root, modules = list_modules(paths, source_root)
+    skipped: List[str] = []
+    root, modules = list_modules(paths, source_root, skipped)
     sdk = (sdk or Sdk()).for_project(root)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # importing builds many long-lived objects; cyclic GC passes over them are wasted work
@@ -183,7 +205,7 @@ def discover(paths: Sequence[str], source_root: Optional[str] = None, keep_going
         with sdk.imports(root):
             found = _discover(root, modules, keep_going, sdk)
         found.sdk = sdk
-        found.warnings = sdk.keep_pyflyte_output(found.tasks)
+        found.warnings = list(dict.fromkeys(skipped)) + sdk.keep_pyflyte_output(found.tasks)
         return found
     finally:
         if gc_was_enabled:
@@ -192,6 +214,7 @@ def discover(paths: Sequence[str], source_root: Optional[str] = None, keep_going
 
 def _discover(root: Path, modules: List[str], keep_going: bool, sdk) -> Discovery:
     from autoc.core.task import ENTITIES, PythonAutoContainerTask
+    from autoc.serialize.order import TASK, kind_of
 
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
@@ -202,6 +225,7 @@ def _discover(root: Path, modules: List[str], keep_going: bool, sdk) -> Discover
         before = len(ENTITIES)
         try:
             import_module(name, root, sdk)
+            compile_workflows(ENTITIES[before:], root)
         except AutocError as e:
             # tasks the failed module made before it broke are gone with it: never serialize or report them
             ENTITIES[before:] = [t for t in ENTITIES[before:] if t.instantiated_in != name]
@@ -209,7 +233,22 @@ def _discover(root: Path, modules: List[str], keep_going: bool, sdk) -> Discover
                 raise
             failures.append(ModuleFailure(name, str(root.joinpath(*name.split("."))), e))
     wanted = set(modules)
-    tasks = [t for t in ENTITIES[:first_new] if t.instantiated_in in wanted]
-    tasks += ENTITIES[first_new:]
-    tasks = [t for t in dict.fromkeys(tasks) if isinstance(t, PythonAutoContainerTask)]
-    return Discovery(root, modules, tasks, failures)
+    made = [t for t in ENTITIES[:first_new] if t.instantiated_in in wanted]
+    made += ENTITIES[first_new:]
+    entities = [e for e in dict.fromkeys(made)
+                if isinstance(e, PythonAutoContainerTask) or kind_of(e) not in (None, TASK)]
+    tasks = [t for t in entities if isinstance(t, PythonAutoContainerTask)]
+    return Discovery(root, modules, tasks, failures, entities)
+
+
+def compile_workflows(entities, root: Path) -> None:
+    """Run the body of every workflow a module made, so its errors name that module (bodies are lazy)."""
+    from autoc.core.workflow import WorkflowBase
+
+    for e in entities:
+        if isinstance(e, WorkflowBase):
+            try:
+                e.compile()
+            except AutocError as err:
+                err.where = err.where or _user_frame(err, root)
+                raise

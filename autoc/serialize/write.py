@@ -1,4 +1,5 @@
-"""Writing specs: ``{idx}_{name}_1.pb`` files or a gzip tar of them, atomically and byte-for-byte reproducibly."""
+"""Writing specs: ``{idx}_{name}_{1|2|3}.pb`` files or a gzip tar of them, atomically and byte-for-byte
+reproducibly."""
 
 from __future__ import annotations
 
@@ -21,16 +22,29 @@ _OUR_FILE = re.compile(r"^\d+_.+_[123]\.pb$")
 
 @dataclasses.dataclass(frozen=True)
 class WrittenFile:
-    task: str
+    task: str  # the entity's name (a task, workflow or launch plan)
     file: str
     bytes: int
     sha256: str
+    kind: str = "task"
 
 
-def file_names(names: Sequence[str]) -> List[str]:
-    """pyflyte's names: the index zero-padded to ceil(log10(N)) digits, then the task name, then ``_1.pb``."""
-    width = math.ceil(math.log10(len(names))) if names else 0
-    return [f"{str(i).zfill(width)}_{n}_1.pb" for i, n in enumerate(names)]
+_SUFFIX = {"task": 1, "workflow": 2, "launch_plan": 3}
+
+
+def _name_kind(e) -> Tuple[str, str]:
+    return (e, "task") if isinstance(e, str) else (e.name, e.kind)
+
+
+def file_names(entities: Sequence) -> List[str]:
+    """pyflyte's names: the index zero-padded to ceil(log10(N)) digits, the entity name, then ``_1.pb`` (task),
+    ``_2.pb`` (workflow) or ``_3.pb`` (launch plan). Items are ``autoc.serialize.Entity`` objects or task names."""
+    width = math.ceil(math.log10(len(entities))) if entities else 0
+    out = []
+    for i, e in enumerate(entities):
+        name, kind = _name_kind(e)
+        out.append(f"{str(i).zfill(width)}_{name}_{_SUFFIX[kind]}.pb")
+    return out
 
 
 def serialize_specs(specs) -> List[bytes]:
@@ -91,5 +105,6 @@ def write_archive(path: str, entries: Sequence[Tuple[str, bytes]], force: bool =
     return len(data)
 
 
-def describe(names: Sequence[str], files: Sequence[str], blobs: Sequence[bytes]) -> List[WrittenFile]:
-    return [WrittenFile(n, f, len(b), hashlib.sha256(b).hexdigest()) for n, f, b in zip(names, files, blobs)]
+def describe(entities: Sequence, files: Sequence[str], blobs: Sequence[bytes]) -> List[WrittenFile]:
+    return [WrittenFile(*_name_kind(e)[:1], f, len(b), hashlib.sha256(b).hexdigest(), _name_kind(e)[1])
+            for e, f, b in zip(entities, files, blobs)]

@@ -35,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", help="sqlite file (default: in memory)")
     p.add_argument("--require-token")
     p.add_argument("--oauth-client", action="append", default=[], metavar="ID=SECRET")
-    p.add_argument("--unavailable-fraction", type=float, default=0.0)
+    p.add_argument("--unavailable-fraction", type=float, default=0.0, help="writes refused with UNAVAILABLE")
+    p.add_argument("--lost-answer-fraction", type=float, default=0.0,
+                   help="writes done, then answered UNAVAILABLE (the answer lost)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--latency-ms", type=float, default=0)
     p.add_argument("--max-concurrency", type=int)
@@ -55,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                              seed=args.seed, latency_ms=args.latency_ms, max_concurrency=args.max_concurrency,
                              oauth_clients=_pairs(args.oauth_client, "oauth-client"),
                              platform_limits=_pairs(args.platform_limit, "platform-limit"), workers=args.workers,
-                             log_calls=args.log_calls)
-    except ValueError as e:  # a bad --platform-limit
+                             log_calls=args.log_calls, lost_answer_fraction=args.lost_answer_fraction)
+    except ValueError as e:  # a bad --platform-limit or fraction
         raise SystemExit(str(e)) from None
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

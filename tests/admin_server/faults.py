@@ -1,4 +1,5 @@
-"""Fault injection: seeded UNAVAILABLE failures, added latency and a concurrency cap."""
+"""Fault injection: seeded UNAVAILABLE failures (before the write, or after it: the answer is lost), added latency
+and a concurrency cap."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from typing import Iterator
 
 class Faults:
     def __init__(self, unavailable_fraction: float = 0.0, seed: int = 0, latency_ms: float = 0,
-                 max_concurrency: int | None = None):
-        if not 0.0 <= unavailable_fraction <= 1.0:
-            raise ValueError(f"unavailable_fraction must be within [0, 1], got {unavailable_fraction}")
+                 max_concurrency: int | None = None, lost_answer_fraction: float = 0.0):
+        for name, value in (("unavailable_fraction", unavailable_fraction),
+                            ("lost_answer_fraction", lost_answer_fraction)):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be within [0, 1], got {value}")
         if max_concurrency is not None and max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
         self.unavailable_fraction = unavailable_fraction
+        self.lost_answer_fraction = lost_answer_fraction
+        self.lost_answers = 0  # writes done whose answer was replaced by UNAVAILABLE
         self.latency_ms = latency_ms
         self.max_concurrency = max_concurrency
         self._random = random.Random(seed)
@@ -34,6 +39,16 @@ class Faults:
             return False
         with self._lock:
             return self._random.random() < self.unavailable_fraction
+
+    def roll_lost_answer(self) -> bool:
+        """True for the seeded ``lost_answer_fraction`` of successful writes: the write is kept, the client is told
+        UNAVAILABLE (a connection cut after the commit), so only an idempotent retry gets it right."""
+        if self.lost_answer_fraction <= 0:
+            return False
+        with self._lock:
+            lost = self._random.random() < self.lost_answer_fraction
+            self.lost_answers += lost
+            return lost
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[bool]:

@@ -1,12 +1,14 @@
 """A loopback gRPC server that registers tasks the way flyteadmin does.
 
-Services: ``flyteidl.service.AdminService`` (CreateTask, GetTask, ListTasks, ListTaskIds, and the project, domain and
-version look-ups), ``flyteidl.service.DataProxyService`` (CreateUploadLocation) and
-``flyteidl.service.AuthMetadataService``. Everything else answers UNIMPLEMENTED, as the generated base class does.
+Services: ``flyteidl.service.AdminService`` (Create/Get/List for tasks, workflows and launch plans, their List*Ids,
+UpdateLaunchPlan, GetActiveLaunchPlan, and the project, domain and version look-ups),
+``flyteidl.service.DataProxyService`` (CreateUploadLocation) and ``flyteidl.service.AuthMetadataService``. Everything
+else answers UNIMPLEMENTED, as the generated base class does. Workflows are compiled at creation (compiler.py).
 
-Every call passes through one interceptor, in this order: counted; for CreateTask, admitted under ``max_concurrency``
-(else RESOURCE_EXHAUSTED); delayed by ``latency_ms``; authenticated when ``require_token`` is set (AuthMetadataService
-is exempt); for CreateTask, failed with UNAVAILABLE for the seeded ``unavailable_fraction``; then served.
+Every call passes through one interceptor, in this order: counted; for a write (WRITES), admitted under
+``max_concurrency`` (else RESOURCE_EXHAUSTED); delayed by ``latency_ms``; authenticated when ``require_token`` is set
+(AuthMetadataService is exempt); for a write, failed with UNAVAILABLE for the seeded ``unavailable_fraction``; then
+served; a write that succeeded answers UNAVAILABLE anyway for the seeded ``lost_answer_fraction`` (done, answer lost).
 """
 
 from __future__ import annotations
@@ -24,15 +26,15 @@ from concurrent import futures
 from typing import Callable, Mapping, Sequence, TypeVar
 
 import grpc
-from flyteidl.admin import common_pb2, project_pb2, task_pb2, version_pb2
+from flyteidl.admin import common_pb2, launch_plan_pb2, project_pb2, task_pb2, version_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2
 from flyteidl.service import admin_pb2_grpc, auth_pb2, auth_pb2_grpc, dataproxy_pb2, dataproxy_pb2_grpc
 from google.protobuf import json_format, timestamp_pb2
 
-from . import validate
+from . import compiler, validate
 from .faults import Faults
 from .http import BlobStore, HttpSide, TokenIssuer
-from .store import StoredTask, TaskKey, TaskStore
+from .store import ACTIVE, LAUNCH_PLANS, TASKS, WORKFLOWS, EntityStore, Key, Stored, TaskKey
 from .validate import AdminError, invalid
 
 DEFAULT_PROJECTS = {"flytesnacks": ["development", "staging", "production"]}
@@ -41,6 +43,7 @@ FAKE_BUCKET = "s3://fake-bucket"
 MAX_UPLOAD_EXPIRY_S = 3600  # flyteadmin's dataProxy.upload.maxExpiresIn default
 _UNAUTHENTICATED_SERVICES = {"flyteidl.service.AuthMetadataService"}
 _RANDOM_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand
+WRITES = frozenset({"CreateTask", "CreateWorkflow", "CreateLaunchPlan", "UpdateLaunchPlan"})
 
 
 class AdminServer:
@@ -51,12 +54,12 @@ class AdminServer:
                  unavailable_fraction: float = 0.0, seed: int = 0, latency_ms: float = 0,
                  max_concurrency: int | None = None, oauth_clients: Mapping[str, str] | None = None,
                  platform_limits: Mapping[str, str] | None = None, workers: int | None = None, log_calls: bool = False,
-                 tls: tuple[bytes, bytes] | None = None):
+                 tls: tuple[bytes, bytes] | None = None, lost_answer_fraction: float = 0.0):
         self.projects = {p: list(d) for p, d in (DEFAULT_PROJECTS if projects is None else projects).items()}
         self.require_token = require_token
         self.platform_limits = validate.platform_limits_from(platform_limits)
-        self.faults = Faults(unavailable_fraction, seed, latency_ms, max_concurrency)
-        self.store = TaskStore(db_path)
+        self.faults = Faults(unavailable_fraction, seed, latency_ms, max_concurrency, lost_answer_fraction)
+        self.store = EntityStore(db_path)
         self.blob_store = BlobStore()
         self.log_calls = log_calls
 
@@ -123,7 +126,7 @@ class AdminServer:
 
     @property
     def writes(self) -> int:
-        """Successful CreateTask calls plus successful upload PUTs."""
+        """Successful Create* and UpdateLaunchPlan calls plus successful upload PUTs."""
         with self._lock:
             return self._writes
 
@@ -137,6 +140,24 @@ class AdminServer:
     def task_spec(self, project: str, domain: str, name: str, version: str) -> task_pb2.TaskSpec | None:
         stored = self.store.get(TaskKey(project, domain, name, version))
         return None if stored is None else task_pb2.TaskSpec.FromString(stored.spec)
+
+    def workflows(self) -> list[Key]:
+        return self.store.keys(WORKFLOWS)
+
+    def launch_plans(self) -> list[Key]:
+        return self.store.keys(LAUNCH_PLANS)
+
+    def workflow(self, project: str, domain: str, name: str, version: str) -> workflow_pb2.Workflow | None:
+        stored = self.store.get(Key(project, domain, name, version), WORKFLOWS)
+        return None if stored is None else _workflow(stored)
+
+    def launch_plan(self, project: str, domain: str, name: str, version: str) -> launch_plan_pb2.LaunchPlan | None:
+        stored = self.store.get(Key(project, domain, name, version), LAUNCH_PLANS)
+        return None if stored is None else _launch_plan(stored)
+
+    def active_versions(self, project: str, domain: str, name: str) -> list[str]:
+        """Versions of the launch plan ``name`` that are ACTIVE (flyteadmin keeps at most one)."""
+        return [r.key.version for r in self.store.list(project, domain, name, kind=LAUNCH_PLANS, state=ACTIVE)]
 
     def last_metadata(self, method: str) -> dict[str, str]:
         """The invocation metadata of the latest call to ``method`` (keys lower-case, as gRPC delivers them)."""
@@ -227,16 +248,20 @@ class _Pipeline(grpc.ServerInterceptor):
 
     def _serve(self, service, method, metadata, inner, request, context):
         server, faults = self.server, self.server.faults
-        with faults.slot() if method == "CreateTask" else contextlib.nullcontext(True) as admitted:
+        write = method in WRITES
+        with faults.slot() if write else contextlib.nullcontext(True) as admitted:
             if not admitted:
                 raise AdminError(grpc.StatusCode.RESOURCE_EXHAUSTED,
-                                 f"too many concurrent requests: at most {faults.max_concurrency} CreateTask at once")
+                                 f"too many concurrent requests: at most {faults.max_concurrency} writes at once")
             faults.delay()
             if service not in _UNAUTHENTICATED_SERVICES and not server._authorized(metadata):
                 raise AdminError(grpc.StatusCode.UNAUTHENTICATED, UNAUTHENTICATED)
-            if method == "CreateTask" and faults.roll_unavailable():
+            if write and faults.roll_unavailable():
                 raise AdminError(grpc.StatusCode.UNAVAILABLE, "injected fault: service unavailable, try again")
-            return inner(request, context)
+            response = inner(request, context)
+            if write and faults.roll_lost_answer():
+                raise AdminError(grpc.StatusCode.UNAVAILABLE, "injected fault: the write was done, its answer lost")
+            return response
 
 
 class _AdminService(admin_pb2_grpc.AdminServiceServicer):
@@ -262,16 +287,116 @@ class _AdminService(admin_pb2_grpc.AdminServiceServicer):
         raise invalid(validate.different_structure_message(request.id.name, old, spec.template))
 
     def GetTask(self, request: common_pb2.ObjectGetRequest, context) -> task_pb2.Task:
-        ident = request.id
-        stored = self.server.store.get(TaskKey(ident.project, ident.domain, ident.name, ident.version))
-        if stored is None:
-            missing = identifier_pb2.Identifier(project=ident.project, domain=ident.domain, name=ident.name,
-                                                version=ident.version)
-            raise AdminError(grpc.StatusCode.NOT_FOUND,
-                             f"missing entity of type TASK with identifier {validate.go_id(missing)}")
-        return _task(stored)
+        return _task(self._get(request.id, TASKS, "TASK"))
 
     def ListTasks(self, request: common_pb2.ResourceListRequest, context) -> task_pb2.TaskList:
+        page, token = self._list(request, TASKS, "ListTasks")
+        return task_pb2.TaskList(tasks=[_task(r) for r in page], token=token)
+
+    def ListTaskIds(self, request: common_pb2.NamedEntityIdentifierListRequest, context):
+        return self._list_ids(request, TASKS, "ListUniqueTaskIdentifiers")
+
+    # --- workflows (workflow_manager.go) ----------------------------------------------------------------------------
+
+    def CreateWorkflow(self, request: workflow_pb2.WorkflowCreateRequest, context):
+        server = self.server
+        validate.validate_workflow(request, server.projects)
+        spec = workflow_pb2.WorkflowSpec()
+        spec.CopyFrom(request.spec)
+        spec.template.id.CopyFrom(request.id)  # setDefaults
+        closure = compiler.compile_workflow(spec, self._compiled_task, self._launch_plan_for_compiler)
+        digest = hashlib.sha256(closure.SerializeToString(deterministic=True)).hexdigest()
+        stored = workflow_pb2.Workflow(id=request.id, closure=workflow_pb2.WorkflowClosure(compiled_workflow=closure),
+                                       short_description=spec.description.short_description)
+        existing = server.store.create_if_absent(_key(request.id), stored.SerializeToString(deterministic=True),
+                                                 digest, WORKFLOWS)
+        if existing is None:
+            server._wrote()
+            return workflow_pb2.WorkflowCreateResponse()
+        if existing.digest == digest:
+            raise AdminError(grpc.StatusCode.ALREADY_EXISTS, validate.IDENTICAL_WORKFLOW)
+        old = _workflow(existing).closure.compiled_workflow
+        raise invalid(validate.different_message(request.id.name, "workflow", validate.diff_messages(old, closure)))
+
+    def GetWorkflow(self, request: common_pb2.ObjectGetRequest, context) -> workflow_pb2.Workflow:
+        validate.validate_identifier(request.id if request.HasField("id") else None, identifier_pb2.WORKFLOW)
+        return _workflow(self._get(request.id, WORKFLOWS, "WORKFLOW"))
+
+    def ListWorkflows(self, request: common_pb2.ResourceListRequest, context) -> workflow_pb2.WorkflowList:
+        """Without the compiled closure, as flyteadmin lists workflows."""
+        page, token = self._list(request, WORKFLOWS, "ListWorkflows")
+        return workflow_pb2.WorkflowList(workflows=[_workflow(r, compiled=False) for r in page], token=token)
+
+    def ListWorkflowIds(self, request: common_pb2.NamedEntityIdentifierListRequest, context):
+        return self._list_ids(request, WORKFLOWS, "ListWorkflowIdentifiers")
+
+    # --- launch plans (launch_plan_manager.go) ----------------------------------------------------------------------
+
+    def CreateLaunchPlan(self, request: launch_plan_pb2.LaunchPlanCreateRequest, context):
+        server = self.server
+        validate.validate_launch_plan(request, server.projects)
+        workflow = _workflow(self._get(request.spec.workflow_id, WORKFLOWS, "WORKFLOW"))
+        interface = workflow.closure.compiled_workflow.primary.template.interface
+        expected = compiler.expected_inputs(interface.inputs, request.spec)
+        compiler.validate_schedule(request.spec, expected)
+        plan = launch_plan_pb2.LaunchPlan(id=request.id, spec=request.spec)
+        plan.spec.default_inputs.CopyFrom(expected)  # ValidateLaunchPlan augments the defaults
+        plan.closure.expected_inputs.CopyFrom(expected)
+        plan.closure.expected_outputs.CopyFrom(interface.outputs)
+        digest = hashlib.sha256(plan.SerializeToString(deterministic=True)).hexdigest()
+        existing = server.store.create_if_absent(_key(request.id), plan.SerializeToString(deterministic=True),
+                                                 digest, LAUNCH_PLANS)
+        if existing is None:
+            server._wrote()
+            return launch_plan_pb2.LaunchPlanCreateResponse()
+        if existing.digest == digest:
+            raise AdminError(grpc.StatusCode.ALREADY_EXISTS, validate.IDENTICAL_LAUNCH_PLAN)
+        old = _launch_plan(existing).spec
+        raise invalid(validate.different_message(request.id.name, "launch plan",
+                                                 validate.diff_messages(old, plan.spec)))
+
+    def GetLaunchPlan(self, request: common_pb2.ObjectGetRequest, context) -> launch_plan_pb2.LaunchPlan:
+        validate.validate_identifier(request.id if request.HasField("id") else None, identifier_pb2.LAUNCH_PLAN)
+        return _launch_plan(self._get(request.id, LAUNCH_PLANS, "LAUNCH_PLAN"))
+
+    def ListLaunchPlans(self, request: common_pb2.ResourceListRequest, context) -> launch_plan_pb2.LaunchPlanList:
+        page, token = self._list(request, LAUNCH_PLANS, "ListLaunchPlans")
+        return launch_plan_pb2.LaunchPlanList(launch_plans=[_launch_plan(r) for r in page], token=token)
+
+    def ListLaunchPlanIds(self, request: common_pb2.NamedEntityIdentifierListRequest, context):
+        return self._list_ids(request, LAUNCH_PLANS, "ListLaunchPlanIdentifiers")
+
+    def UpdateLaunchPlan(self, request: launch_plan_pb2.LaunchPlanUpdateRequest, context):
+        """ACTIVE makes this version the one that is active (and scheduled), every other version INACTIVE."""
+        validate.validate_identifier(request.id if request.HasField("id") else None, identifier_pb2.LAUNCH_PLAN)
+        if not self.server.store.activate(_key(request.id), request.state):
+            raise compiler.missing_entity("LAUNCH_PLAN", request.id)
+        self.server._wrote()
+        return launch_plan_pb2.LaunchPlanUpdateResponse()
+
+    def GetActiveLaunchPlan(self, request: launch_plan_pb2.ActiveLaunchPlanRequest, context):
+        ident = request.id
+        rows = self.server.store.list(ident.project, ident.domain, ident.name, kind=LAUNCH_PLANS, state=ACTIVE)
+        if not rows:
+            raise AdminError(grpc.StatusCode.NOT_FOUND,
+                             f"No active launch plan could be found: {ident.project}:{ident.domain}:{ident.name}")
+        return _launch_plan(rows[0])
+
+    # --- shared ---------------------------------------------------------------------------------------------------
+
+    def _get(self, ident: identifier_pb2.Identifier, kind: str, label: str) -> Stored:
+        stored = self.server.store.get(_key(ident), kind)
+        if stored is None:
+            raise compiler.missing_entity(label, ident)
+        return stored
+
+    def _compiled_task(self, ident: identifier_pb2.Identifier):
+        return task_pb2.TaskSpec.FromString(self._get(ident, TASKS, "TASK").spec).template
+
+    def _launch_plan_for_compiler(self, ident: identifier_pb2.Identifier) -> launch_plan_pb2.LaunchPlan:
+        return _launch_plan(self._get(ident, LAUNCH_PLANS, "LAUNCH_PLAN"))
+
+    def _list(self, request: common_pb2.ResourceListRequest, kind: str, rpc: str):
         if not request.HasField("id"):
             raise validate.missing("id")
         _require(request.id.project, "project")
@@ -279,19 +404,19 @@ class _AdminService(admin_pb2_grpc.AdminServiceServicer):
 
         def rows():
             version = validate.version_filter(request.filters)
-            return self.server.store.list(request.id.project, request.id.domain, request.id.name or None, version)
+            return self.server.store.list(request.id.project, request.id.domain, request.id.name or None, version,
+                                          kind=kind)
 
-        page, token = _page(rows, request.limit, request.token, "ListTasks")
-        return task_pb2.TaskList(tasks=[_task(r) for r in page], token=token)
+        return _page(rows, request.limit, request.token, rpc)
 
-    def ListTaskIds(self, request: common_pb2.NamedEntityIdentifierListRequest, context):
+    def _list_ids(self, request: common_pb2.NamedEntityIdentifierListRequest, kind: str, rpc: str):
         _require(request.project, "project")
         _require(request.domain, "domain")
 
         def names():
-            return sorted({r.key.name for r in self.server.store.list(request.project, request.domain)})
+            return sorted({r.key.name for r in self.server.store.list(request.project, request.domain, kind=kind)})
 
-        page, token = _page(names, request.limit, request.token, "ListUniqueTaskIdentifiers")
+        page, token = _page(names, request.limit, request.token, rpc)
         return common_pb2.NamedEntityIdentifierList(
             entities=[common_pb2.NamedEntityIdentifier(project=request.project, domain=request.domain, name=n)
                       for n in page], token=token)
@@ -337,10 +462,34 @@ def _page(items: Callable[[], Sequence[_T]], limit: int, token: str, rpc: str) -
     return page, str(offset + len(page)) if len(page) == limit else ""
 
 
-def _task(stored: StoredTask) -> task_pb2.Task:
-    spec = task_pb2.TaskSpec.FromString(stored.spec)
+def _key(ident: identifier_pb2.Identifier) -> Key:
+    return Key(ident.project, ident.domain, ident.name, ident.version)
+
+
+def _created(stored: Stored) -> timestamp_pb2.Timestamp:
     created = timestamp_pb2.Timestamp()
     created.FromNanoseconds(int(stored.created_at * 1e9))
+    return created
+
+
+def _workflow(stored: Stored, compiled: bool = True) -> workflow_pb2.Workflow:
+    wf = workflow_pb2.Workflow.FromString(stored.spec)
+    if not compiled:
+        wf.closure.ClearField("compiled_workflow")
+    wf.closure.created_at.CopyFrom(_created(stored))
+    return wf
+
+
+def _launch_plan(stored: Stored) -> launch_plan_pb2.LaunchPlan:
+    plan = launch_plan_pb2.LaunchPlan.FromString(stored.spec)
+    plan.closure.state = stored.state
+    plan.closure.created_at.CopyFrom(_created(stored))
+    return plan
+
+
+def _task(stored: Stored) -> task_pb2.Task:
+    spec = task_pb2.TaskSpec.FromString(stored.spec)
+    created = _created(stored)
     return task_pb2.Task(
         id=spec.template.id,
         closure=task_pb2.TaskClosure(compiled_task=compiler_pb2.CompiledTask(template=spec.template),

@@ -1,4 +1,5 @@
-"""sqlite storage for registered tasks, keyed like flyteadmin's ``tasks`` table by (project, domain, name, version)."""
+"""sqlite storage for registered tasks, workflows and launch plans, each kind in its own table keyed like flyteadmin's
+(project, domain, name, version)."""
 
 from __future__ import annotations
 
@@ -9,36 +10,46 @@ import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
+TASKS, WORKFLOWS, LAUNCH_PLANS = "tasks", "workflows", "launch_plans"
+KINDS = (TASKS, WORKFLOWS, LAUNCH_PLANS)
+INACTIVE, ACTIVE = 0, 1  # admin.LaunchPlanState
+
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS tasks (
+CREATE TABLE IF NOT EXISTS {table} (
     project    TEXT NOT NULL,
     domain     TEXT NOT NULL,
     name       TEXT NOT NULL,
     version    TEXT NOT NULL,
-    spec       BLOB NOT NULL,  -- admin.TaskSpec, serialized, with template.id set to the request id
-    digest     TEXT NOT NULL,  -- sha256 of the deterministic serialization of the template alone
+    spec       BLOB NOT NULL,  -- what Get* answers from: TaskSpec, WorkflowClosure or LaunchPlan, with the request id
+    digest     TEXT NOT NULL,  -- sha256 of what flyteadmin digests (template, compiled workflow, launch plan spec)
     created_at REAL NOT NULL,
+    state      INTEGER NOT NULL DEFAULT 0,  -- launch plans only: INACTIVE or ACTIVE
     PRIMARY KEY (project, domain, name, version)
 )
 """
 
 
-class TaskKey(NamedTuple):
+class Key(NamedTuple):
     project: str
     domain: str
     name: str
     version: str
 
 
+TaskKey = Key  # the name tests have always used
+
+
 @dataclass(frozen=True)
-class StoredTask:
-    key: TaskKey
+class Stored:
+    key: Key
     spec: bytes
     digest: str
     created_at: float
+    state: int = INACTIVE
 
 
-class TaskStore:
+
+class EntityStore:
     """One connection shared by the server's worker threads, serialised by a lock.
 
     Every write is a single transaction, so a failing or rejected call never leaves half a task behind.
@@ -52,29 +63,45 @@ class TaskStore:
         # WAL with NORMAL sync cannot corrupt the db; only a power cut could lose the last commits. A test double
         # that fsyncs every insert would measure the disk, not the clients registering against it.
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(SCHEMA)
+        for table in KINDS:
+            self._db.execute(SCHEMA.format(table=table))
 
-    def create_if_absent(self, key: TaskKey, spec: bytes, digest: str) -> StoredTask | None:
-        """Insert the task unless the key is taken; returns the task already stored under the key, if any.
+    def create_if_absent(self, key: Key, spec: bytes, digest: str, kind: str = TASKS) -> Stored | None:
+        """Insert the entity unless the key is taken; returns the task already stored under the key, if any.
 
         Check and insert happen under one lock and one transaction, so concurrent creates of one key are decided
         exactly once: the first stores, the others see it.
         """
         with self._lock:
-            existing = self._get(key)
+            existing = self._get(key, kind)
             if existing is not None:
                 return existing
             with self._transaction():
-                self._db.execute("INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?)", (*key, spec, digest, time.time()))
+                self._db.execute(f"INSERT INTO {_table(kind)} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                 (*key, spec, digest, time.time(), INACTIVE))
             return None
 
-    def get(self, key: TaskKey) -> StoredTask | None:
+    def get(self, key: Key, kind: str = TASKS) -> Stored | None:
         with self._lock:
-            return self._get(key)
+            return self._get(key, kind)
+
+    def activate(self, key: Key, state: int) -> bool:
+        """Set a launch plan's state; ACTIVE deactivates every other version of the same name (flyteadmin's
+        ``enableLaunchPlanVersion``). False when there is no such launch plan."""
+        with self._lock:
+            if self._get(key, LAUNCH_PLANS) is None:
+                return False
+            with self._transaction():
+                if state == ACTIVE:
+                    self._db.execute("UPDATE launch_plans SET state = ? WHERE project = ? AND domain = ? AND name = ?",
+                                     (INACTIVE, *key[:3]))
+                self._db.execute("UPDATE launch_plans SET state = ? WHERE project = ? AND domain = ? AND name = ? "
+                                 "AND version = ?", (state, *key))
+            return True
 
     def list(self, project: str, domain: str, name: str | None = None,
-             version: str | None = None) -> list[StoredTask]:
-        query = "SELECT * FROM tasks WHERE project = ? AND domain = ?"
+             version: str | None = None, kind: str = TASKS, state: int | None = None) -> list[Stored]:
+        query = f"SELECT * FROM {_table(kind)} WHERE project = ? AND domain = ?"
         args: list[str] = [project, domain]
         if name:
             query += " AND name = ?"
@@ -82,18 +109,22 @@ class TaskStore:
         if version:
             query += " AND version = ?"
             args.append(version)
+        if state is not None:
+            query += " AND state = ?"
+            args.append(state)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY created_at DESC, name, version", args).fetchall()
         return [_row(r) for r in rows]
 
-    def keys(self) -> list[TaskKey]:
+    def keys(self, kind: str = TASKS) -> list[Key]:
         with self._lock:
-            rows = self._db.execute("SELECT project, domain, name, version FROM tasks ORDER BY 1, 2, 3, 4").fetchall()
-        return [TaskKey(*r) for r in rows]
+            rows = self._db.execute(f"SELECT project, domain, name, version FROM {_table(kind)} "
+                                    "ORDER BY 1, 2, 3, 4").fetchall()
+        return [Key(*r) for r in rows]
 
-    def _get(self, key: TaskKey) -> StoredTask | None:
-        row = self._db.execute("SELECT * FROM tasks WHERE project = ? AND domain = ? AND name = ? AND version = ?",
-                               tuple(key)).fetchone()
+    def _get(self, key: Key, kind: str = TASKS) -> Stored | None:
+        row = self._db.execute(f"SELECT * FROM {_table(kind)} WHERE project = ? AND domain = ? AND name = ? "
+                               "AND version = ?", tuple(key)).fetchone()
         return _row(row) if row else None
 
     @contextlib.contextmanager
@@ -107,5 +138,11 @@ class TaskStore:
         self._db.execute("COMMIT")
 
 
-def _row(row) -> StoredTask:
-    return StoredTask(TaskKey(*row[:4]), bytes(row[4]), row[5], row[6])
+def _table(kind: str) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"unknown entity kind {kind!r}")
+    return kind
+
+
+def _row(row) -> Stored:
+    return Stored(Key(*row[:4]), bytes(row[4]), row[5], row[6], row[7])

@@ -205,10 +205,10 @@ def test_projects_and_domains(admin):
 
 
 def test_unimplemented_rpcs_say_so_and_are_counted(server, admin):
-    from flyteidl.admin import workflow_pb2
-    err = rpc_error(admin.CreateWorkflow, workflow_pb2.WorkflowCreateRequest())
+    from flyteidl.admin import execution_pb2
+    err = rpc_error(admin.CreateExecution, execution_pb2.ExecutionCreateRequest())
     assert err.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert server.calls["CreateWorkflow"] == 1
+    assert server.calls["CreateExecution"] == 1
 
 
 def test_concurrent_identical_creates_store_exactly_once(server):

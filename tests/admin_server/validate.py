@@ -11,7 +11,7 @@ import re
 from typing import Mapping, Sequence
 
 import grpc
-from flyteidl.admin import task_pb2
+from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import identifier_pb2, tasks_pb2
 from google.protobuf import json_format, text_format
 
@@ -72,12 +72,13 @@ def platform_limits_from(overrides: Mapping[str, str] | None) -> dict[int, Quant
 
 # --- ValidateTask -----------------------------------------------------------------------------------------------
 
-def validate_identifier(ident: identifier_pb2.Identifier | None) -> None:
+def validate_identifier(ident: identifier_pb2.Identifier | None, expected: int = identifier_pb2.TASK) -> None:
     if ident is None:
         raise missing("id")
-    if ident.resource_type != identifier_pb2.TASK:
+    if ident.resource_type != expected:
         kind = identifier_pb2.ResourceType.Name(ident.resource_type).lower()
-        raise invalid(f"unexpected resource type {kind} for identifier [{go_id(ident)}], expected task instead")
+        want = identifier_pb2.ResourceType.Name(expected).lower()
+        raise invalid(f"unexpected resource type {kind} for identifier [{go_id(ident)}], expected {want} instead")
     for field in ("project", "domain", "name", "version"):
         if not getattr(ident, field):
             raise missing(field)
@@ -99,6 +100,25 @@ def validate_task(request: task_pb2.TaskCreateRequest, projects: Mapping[str, Se
     if not request.HasField("spec") or not request.spec.HasField("template"):
         raise missing("spec")
     _validate_template(request.spec.template, platform_limits)
+
+
+def validate_workflow(request: workflow_pb2.WorkflowCreateRequest, projects: Mapping[str, Sequence[str]]) -> None:
+    """``validation.ValidateWorkflow``."""
+    validate_identifier(request.id if request.HasField("id") else None, identifier_pb2.WORKFLOW)
+    validate_project_and_domain(projects, request.id.project, request.id.domain)
+    if not request.HasField("spec") or not request.spec.HasField("template"):
+        raise missing("spec")
+
+
+def validate_launch_plan(request: launch_plan_pb2.LaunchPlanCreateRequest,
+                         projects: Mapping[str, Sequence[str]]) -> None:
+    """The checks of ``ValidateLaunchPlan`` that need no workflow (the rest are in compiler.expected_inputs)."""
+    validate_identifier(request.id if request.HasField("id") else None, identifier_pb2.LAUNCH_PLAN)
+    validate_project_and_domain(projects, request.id.project, request.id.domain)
+    if not request.HasField("spec"):
+        raise missing("spec")
+    validate_identifier(request.spec.workflow_id if request.spec.HasField("workflow_id") else None,
+                        identifier_pb2.WORKFLOW)
 
 
 def _validate_template(template: tasks_pb2.TaskTemplate, platform_limits) -> None:
@@ -234,13 +254,20 @@ def compile_task(template: tasks_pb2.TaskTemplate) -> None:
 # --- Re-registration -------------------------------------------------------------------------------------------
 
 IDENTICAL_STRUCTURE = "task with identical structure already exists"
+IDENTICAL_WORKFLOW = "workflow with identical structure already exists"
+IDENTICAL_LAUNCH_PLAN = "launch plan with identical structure already exists"
 
 
 def different_structure_message(name: str, old: tasks_pb2.TaskTemplate, new: tasks_pb2.TaskTemplate) -> str:
     """``NewTaskExistsDifferentStructureError``: a JSON diff of the two compiled tasks, old value first."""
-    head = f"{name} task with different structure already exists. (Please register a new version of the task):\n"
-    lines = [f"{path}:\n\t- {_go_value(a)} \n\t+ {_go_value(b)}" for path, a, b in diff_templates(old, new)]
-    return head + "\n".join(lines)
+    return different_message(name, "task", diff_templates(old, new))
+
+
+def different_message(name: str, kind: str, diff: list[tuple[str, object, object]]) -> str:
+    """``New{Task,Workflow,LaunchPlan}ExistsDifferentStructureError``: the JSON diff, old value first."""
+    head = (f"{name} {kind} with different structure already exists. (Please register a new version of the "
+            f"{kind}):\n")
+    return head + "\n".join(f"{path}:\n\t- {_go_value(a)} \n\t+ {_go_value(b)}" for path, a, b in diff)
 
 
 _ABSENT = object()
@@ -249,9 +276,16 @@ _ABSENT = object()
 def diff_templates(old: tasks_pb2.TaskTemplate, new: tasks_pb2.TaskTemplate) -> list[tuple[str, object, object]]:
     """(JSON pointer, old value, new value) for every leaf that differs between the compiled tasks
     ``{"template": ...}`` (flyteadmin diffs CompiledTask, so every path starts with ``/template``)."""
+    return diff_messages(old, new, wrap="template")
+
+
+def diff_messages(old, new, wrap: str | None = None) -> list[tuple[str, object, object]]:
+    """(JSON pointer, old value, new value) for every leaf that differs between two messages (as JSON, optionally
+    wrapped under one key)."""
 
     def as_json(t):
-        return {"template": json_format.MessageToDict(t, preserving_proto_field_name=True)}
+        d = json_format.MessageToDict(t, preserving_proto_field_name=True)
+        return {wrap: d} if wrap else d
 
     out: list[tuple[str, object, object]] = []
 

@@ -35,14 +35,15 @@ def result(p):
 
 def test_register_then_reregister_is_all_unchanged(admin):
     first = result(register(admin, EXAMPLES / "workflows", *IMAGES, check=True))
-    assert first["ok"] and first["summary"] == {"created": 30}
-    assert len(admin.tasks()) == 30
-    uploads = admin.writes - 30
-    assert admin.calls["CreateTask"] == 30
+    assert first["ok"] and first["summary_by_kind"]["tasks"] == {"created": 33}
+    assert list(first["summary"]) == ["created"]  # and the workflows and launch plans, when the examples have them
+    assert len(admin.tasks()) == 33
+    uploads = admin.writes - first["summary"]["created"]
+    assert admin.calls["CreateTask"] == 33
     second = result(register(admin, EXAMPLES / "workflows", *IMAGES, check=True))
-    assert second["summary"] == {"unchanged": 30} and second["version"] == first["version"]
+    assert second["summary"] == {"unchanged": first["summary"]["created"]} and second["version"] == first["version"]
     # the server's own listing at this version says so: no write at all (flytekit sends 4 CreateTask per task)
-    assert admin.calls["CreateTask"] == 30 and admin.calls["ListTasks"] == 2
+    assert admin.calls["CreateTask"] == 33 and admin.calls["ListTasks"] == 2
     assert uploads == 1
 
 
@@ -86,15 +87,18 @@ def test_conflict_shows_a_field_diff_and_fails(admin, tmp_path):
 
 def test_dry_run_makes_no_calls_and_diff_only_reads(admin):
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run")
-    assert p.returncode == 0 and result(p)["summary"] == {"would-register": 30}
+    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"would-register": 33}
+    assert list(result(p)["summary"]) == ["would-register"]
     assert sum(admin.calls.values()) == 0
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run", "--diff")
-    assert p.returncode == 1 and result(p)["summary"] == {"would-create": 30}
+    assert p.returncode == 1 and result(p)["summary_by_kind"]["tasks"] == {"would-create": 33}
+    assert list(result(p)["summary"]) == ["would-create"]
     assert admin.writes == 0 and admin.calls["CreateTask"] == 0
     register(admin, EXAMPLES / "workflows", *IMAGES, check=True)
     writes = admin.writes
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run", "--diff")
-    assert p.returncode == 0 and result(p)["summary"] == {"unchanged": 30}
+    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"unchanged": 33}
+    assert list(result(p)["summary"]) == ["unchanged"]
     assert admin.writes == writes
 
 
@@ -114,9 +118,9 @@ def test_transient_unavailability_loses_nothing_and_duplicates_nothing(tmp_path)
     with AdminServer(db_path=str(tmp_path / "a.db"), unavailable_fraction=0.2, seed=7,
                      platform_limits={"cpu": "64", "memory": "1Ti", "gpu": "8"}) as admin:
         out = result(register(admin, EXAMPLES / "workflows", *IMAGES, "--concurrency", "8", check=True))
-        assert out["summary"] == {"created": 30}
-        assert len(admin.tasks()) == 30 and len(set(admin.tasks())) == 30
-        assert admin.calls["CreateTask"] > 30  # some calls were refused and retried
+        assert out["summary_by_kind"]["tasks"] == {"created": 33} and list(out["summary"]) == ["created"]
+        assert len(admin.tasks()) == 33 and len(set(admin.tasks())) == 33
+        assert admin.calls["CreateTask"] > 33  # some calls were refused and retried
 
 
 def test_validation_failure_is_reported_with_the_servers_message(tmp_path):
@@ -234,7 +238,7 @@ def test_text_output_ends_with_a_summary_table(admin):
     p = run_autoc("register", SMALL, *IMAGES, "--endpoint", admin.address, "--insecure")
     lines = p.stdout.strip().splitlines()
     assert lines[-2].startswith("2 tasks, version ") and lines[-1].split() == ["created", "2"]
-    assert "created         workflows.sub.etl.extract" in p.stderr
+    assert "created         task         workflows.sub.etl.extract" in p.stderr
 
 
 def test_a_task_that_cannot_be_translated_stops_the_run_before_any_write(admin, tmp_path):

@@ -48,7 +48,7 @@ def specs(tmp_path_factory):
     out = tmp_path_factory.mktemp("specs")
     run_autoc("serialize", EXAMPLES / "workflows", "-o", out, "--image", "ghcr.io/acme/app:v1", "--image",
               "gpu=ghcr.io/acme/gpu:v3")
-    return {s.template.id.name: s for s in load_dir(out).values()}
+    return {s.template.id.name: s for f, s in load_dir(out).items() if f.endswith("_1.pb")}
 
 
 def container_args(spec) -> list:
@@ -92,6 +92,12 @@ CASES = {
     "examples.shout": ("VALUES = {'message': 'hi'}; TYPES = {'message': str}",
                        "TYPES = {'o0': str}; EXPECTED = {'o0': '!!! hi'}"),
     "workflows.pods.in_pod": ("VALUES = {'x': 7}; TYPES = {'x': int}", "TYPES = {'o0': int}; EXPECTED = {'o0': 7}"),
+    "workflows.text.__init__.count_words": ("VALUES = {'text': 'a b c'}; TYPES = {'text': str}",
+                                            "TYPES = {'o0': int, 'o1': str}; EXPECTED = {'o0': 3, 'o1': 'A B C'}"),
+    "workflows.text.reverse": ("VALUES = {'text': 'abc'}; TYPES = {'text': str}",
+                               "TYPES = {'o0': str}; EXPECTED = {'o0': 'cba'}"),
+    "workflows.generic.thrice": ("VALUES = {'word': 'ab'}; TYPES = {'word': str}",
+                                 "TYPES = {'o0': str}; EXPECTED = {'o0': 'ababab'}"),
 }
 
 

@@ -113,7 +113,8 @@ def test_input_conversion_error(tmp_path):
     assert (e.code, e.origin) == ("SYSTEM:InputConversionError", SYSTEM) and "input 'a'" in e.message
     write_inputs(tmp_path / "inputs.pb", {"c": 1}, {"c": int})
     _, out = execute(tmp_path, "add")
-    assert "has no input(s) named c" in error(out).message and "hint: the inputs are: a, b" in error(out).message
+    message = error(out).message
+    assert "has no input(s) named c" in message and "hint: the inputs are: a: int, b: int = 10" in message
 
 
 def test_missing_inputs_is_recoverable(tmp_path):
@@ -324,8 +325,54 @@ def test_local_call_goes_through_the_literal_round_trip():
 
     with pytest.raises(TypeEngineError, match="input 'a'"):
         tasks.add(a="1")
-    with pytest.raises(TypeEngineError, match="unexpected input.*c") as info:
+    from autoc.errors import CallError
+
+    with pytest.raises(CallError, match="unexpected keyword argument.*: c") as info:
         tasks.add(a=1, c=2)
-    assert info.value.hint == "the inputs are: a, b"
+    assert info.value.hint == "task tests.runtime.rtpkg.tasks.add takes (a: int, b: int = 10)"
     with pytest.raises(TypeEngineError, match="expected a value of type int"):
         tasks.wrong_output()
+
+
+def test_context_modes_inside_autoc_execute_are_task_execution(tmp_path):
+    """Loading and running the task both see TASK_EXECUTION, as under pyflyte-execute; builders nest and pop."""
+    write_inputs(tmp_path / "inputs.pb", {}, {})
+    _, out = execute(tmp_path, "modes", loader=["task-module", "tests.runtime.rtpkg.ctxtasks", "task-name", "modes"])
+    got = engine.to_python(outputs(out).literals["o0"], str)
+    assert got == "TASK_EXECUTION TASK_EXECUTION LOCAL_WORKFLOW_EXECUTION True TASK_EXECUTION True"
+
+
+def test_local_context_modes_match_flytekit(tmp_path):
+    from tests.conftest import run_oracle
+    from tests.runtime.rtpkg import ctxtasks
+
+    mine = f"{ctxtasks.modes()} | {ctxtasks.modes_wf()}"
+    source = Path(ctxtasks.__file__).read_text().replace(
+        "from autoc import ExecutionState, FlyteContext, FlyteContextManager, task, workflow",
+        "from flytekit import FlyteContext, FlyteContextManager, task, workflow\n"
+        "from flytekit.core.context_manager import ExecutionState")
+    (tmp_path / "ctxtasks.py").write_text(source)
+    theirs = run_oracle("import ctxtasks; print(f'{ctxtasks.modes()} | {ctxtasks.modes_wf()}')", cwd=tmp_path)
+    assert mine == theirs
+    assert theirs == ("None LOCAL_TASK_EXECUTION LOCAL_WORKFLOW_EXECUTION True LOCAL_TASK_EXECUTION True | "
+                      "None LOCAL_WORKFLOW_EXECUTION LOCAL_WORKFLOW_EXECUTION True LOCAL_WORKFLOW_EXECUTION True")
+
+
+def test_tuple_expression_outputs_and_positional_calls_in_execute(tmp_path):
+    write_inputs(tmp_path / "inputs.pb", {"a": 4}, {"a": int})
+    _, out = execute(tmp_path, "pair", loader=["task-module", "tests.runtime.rtpkg.ctxtasks", "task-name", "pair"])
+    lm = outputs(out)
+    assert sorted(lm.literals) == ["o0", "o1"]
+    assert engine.to_python(lm.literals["o0"], int) == 8 and engine.to_python(lm.literals["o1"], str) == "x!"
+    from tests.runtime.rtpkg import ctxtasks
+
+    assert ctxtasks.pair(3) == (6, "x!") and ctxtasks.pair(3, "y") == (6, "y!")
+
+
+def test_several_outputs_come_back_as_flytekits_default_named_tuple():
+    from tests.runtime.rtpkg import ctxtasks, tasks
+
+    out = ctxtasks.pair(5)
+    assert type(out).__name__ == "DefaultNamedTupleOutput" and out._fields == ("o0", "o1")
+    assert (out.o0, out.o1) == (10, "x!") and out == (10, "x!")
+    assert tasks.two_outputs().o1 == "one"

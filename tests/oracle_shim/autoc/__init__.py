@@ -11,3 +11,11 @@ from flytekit.core.resources import ResourceSpec  # noqa: F401
 from flytekit.core.tracker import TrackedInstance  # noqa: F401
 from flytekit.extras.accelerators import (A10G, A100, A100_80GB, H100, L4, T4, V100, GPUAccelerator,  # noqa: F401
                                           MultiInstanceGPUAccelerator)
+from flytekit import LaunchPlan, WorkflowFailurePolicy, workflow  # noqa: F401
+from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase  # noqa: F401
+from flytekit.types.error import FlyteError  # noqa: F401
+from flytekit import Description, Documentation, SourceCode  # noqa: F401
+from flytekit import (Annotations, ConcurrencyPolicy, CronSchedule, Email, FixedRate, Labels, PagerDuty,  # noqa: F401
+                      SecurityContext, Slack, WorkflowExecutionPhase)
+from flytekit.models.common import RawOutputDataConfig  # noqa: F401
+from flytekit.models.security import Identity  # noqa: F401

@@ -82,11 +82,11 @@ def checkpointed(n: int) -> int:
 
 @task
 def whoami() -> str:
-    from autoc import FlyteContextManager
+    from autoc import ExecutionState, FlyteContextManager
 
     ctx = current_context()
     assert FlyteContextManager.current_context().user_space_params is ctx
-    assert FlyteContextManager.current_context().execution_state.mode == 1  # TASK_EXECUTION
+    assert FlyteContextManager.current_context().execution_state.mode == ExecutionState.Mode.TASK_EXECUTION
     return f"{ctx.execution_id.project}/{ctx.execution_id.domain}/{ctx.execution_id.name}:{ctx.task_id.name}"
 
 

@@ -144,3 +144,75 @@ def test_docstring_google_style_from_callable():
 def test_docstring_absent():
     d = Docstring(callable_=lambda: 0)
     assert d.short_description is None and d.input_descriptions == {}
+
+
+def _tuple_expression() -> (int, str):
+    return 1, "a"
+
+
+def test_tuple_expression_return_names_outputs_o0_o1():
+    iface = transform_function_to_interface(_tuple_expression)
+    assert list(iface.outputs.items()) == [("o0", int), ("o1", str)]
+
+
+def test_postponed_tuple_expression_return(tmp_path, unique_pkg):
+    """With `from __future__ import annotations` the annotation is the text "(int, List[str])"."""
+    import importlib
+
+    root = unique_pkg({"m.py": "from __future__ import annotations\nfrom typing import List\n"
+                               "def f(a: int, b: List[str]) -> (int, List[str]):\n    return a, b\n"})
+    import sys
+
+    sys.path.insert(0, str(root.parent))
+    try:
+        mod = importlib.import_module(f"{root.name}.m")
+    finally:
+        sys.path.remove(str(root.parent))
+    iface = transform_function_to_interface(mod.f)
+    assert list(iface.inputs.items()) == [("a", int), ("b", List[str])]
+    assert list(iface.outputs.items()) == [("o0", int), ("o1", List[str])]
+
+
+def test_empty_tuple_expression_is_refused():
+    def f() -> ():
+        return ()
+
+    with pytest.raises(TaskDefinitionError, match="empty tuple"):
+        transform_function_to_interface(f)
+
+
+def _iface():
+    return Interface({"a": int, "b": str}, {"o0": int}, defaults={"b": "x"})
+
+
+def test_bind_positional_and_keyword_arguments_in_interface_order():
+    from autoc.core.interface import bind_inputs
+
+    assert bind_inputs("task t", _iface(), (1,), {"b": "y"}) == {"a": 1, "b": "y"}
+    assert bind_inputs("task t", _iface(), (1, "z"), {}) == {"a": 1, "b": "z"}
+    assert list(bind_inputs("task t", _iface(), (), {"b": "y", "a": 2})) == ["a", "b"]
+    assert bind_inputs("task t", _iface(), (1,), {}) == {"a": 1}  # defaults are the task's to fill
+
+
+@pytest.mark.parametrize("args, kwargs, words", [
+    ((), {"c": 1}, "task t got unexpected keyword argument(s): c"),
+    ((1, "y", 3), {}, "task t takes 2 input(s) but 3 positional argument(s) were given"),
+    ((1,), {"a": 2}, "task t got multiple values for input 'a'"),
+    ((), {"b": "y"}, "task t is missing required input(s): a"),
+])
+def test_bind_errors_name_the_task_and_its_inputs(args, kwargs, words):
+    from autoc.core.interface import bind_inputs
+    from autoc.errors import CallError
+
+    with pytest.raises(CallError) as info:
+        bind_inputs("task t", _iface(), args, kwargs)
+    assert info.value.message == words
+    assert info.value.hint == "task t takes (a: int, b: str = 'x')"
+    assert isinstance(info.value, TypeError)
+
+
+def test_call_errors_show_generic_input_types_in_full():
+    from autoc.core.interface import describe_inputs
+
+    iface = Interface({"xs": List[str], "m": dict[str, int], "o": Optional[int], "n": int}, defaults={"n": 3})
+    assert describe_inputs(iface) == "xs: List[str], m: dict[str, int], o: Optional[int], n: int = 3"

@@ -1,0 +1,287 @@
+"""Compile mode: a workflow body runs once on promises, and every task, workflow or launch plan it calls
+becomes a node.
+
+A ``Promise`` stands for a value that exists only when the workflow runs: a workflow input or a node's output
+(optionally with an attribute path, ``p.x`` or ``p["k"]``). Calling an entity while a ``CompilationState`` is on
+the context records a ``Node`` whose inputs are the Python values passed (promises, constants, and lists/dicts
+mixing both) and returns promises for its outputs. Nothing here converts or type-checks values: that is
+translation's job (``autoc.serialize.translate_workflow``), which reports the call's file:line.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import dataclasses
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+
+from autoc.core.node import Node, not_supported, user_site
+from autoc.errors import WorkflowDefinitionError
+
+
+@dataclasses.dataclass
+class CompilationState:
+    """The nodes recorded so far while one workflow body runs; ``prefix`` starts every node id (``f`` for the
+    failure node)."""
+
+    prefix: str = ""
+    nodes: List[Node] = dataclasses.field(default_factory=list)
+    workflow: Any = None
+
+    def add_node(self, n: Node) -> None:
+        self.nodes.append(n)
+
+
+def compilation_state() -> Optional[CompilationState]:
+    from autoc.core.context import FlyteContextManager
+
+    return FlyteContextManager.current_context().compilation_state
+
+
+@contextlib.contextmanager
+def compiling(state: CompilationState) -> Iterator[CompilationState]:
+    from autoc.core.context import FlyteContextManager
+
+    ctx = FlyteContextManager.current_context().with_compilation_state(state)
+    with FlyteContextManager.with_context(ctx):
+        yield state
+
+
+class Promise:
+    """A workflow input (``node is None``) or an output of a node, with the Python type of that variable."""
+
+    def __init__(self, var: str, node: Optional[Node], python_type: Any,
+                 attr_path: Tuple[Union[str, int], ...] = ()):
+        self._var = var
+        self._node = node
+        self._python_type = python_type
+        self._attr_path = tuple(attr_path)
+
+    @property
+    def var(self) -> str:
+        return self._var
+
+    @property
+    def node(self) -> Optional[Node]:
+        return self._node
+
+    @property
+    def python_type(self) -> Any:
+        """The declared type of the variable (before ``attr_path``)."""
+        return self._python_type
+
+    @property
+    def attr_path(self) -> Tuple[Union[str, int], ...]:
+        return self._attr_path
+
+    @property
+    def is_ready(self) -> bool:
+        return False
+
+    def __getattr__(self, key: str) -> "Promise":
+        if key.startswith("_"):  # dunder/private look-ups (copy, pickle, hasattr(x, "_fields")) are not attributes
+            raise AttributeError(key)
+        return Promise(self._var, self._node, self._python_type, self._attr_path + (key,))
+
+    def __getitem__(self, key: Union[str, int]) -> "Promise":
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            raise WorkflowDefinitionError(f"a promise can be indexed by a string or an integer, not {key!r}",
+                                          where=user_site())
+        return Promise(self._var, self._node, self._python_type, self._attr_path + (key,))
+
+    def __rshift__(self, other):
+        runs_before(self, other)
+        return other
+
+    def runs_before(self, other):
+        runs_before(self, other)
+        return other
+
+    def with_overrides(self, *args, **kwargs):
+        raise not_supported("with_overrides", where=user_site(),
+                            hint="set the option on the task itself (@task(requests=..., retries=...))")
+
+    def __bool__(self):
+        raise not_supported(
+            f"using {self} in an if/while, `and`/`or` or `not`", where=user_site(),
+            hint="a workflow body runs once, at import, on placeholders: move the decision into a task "
+                 "(conditional() is not supported yet)")
+
+    def __iter__(self):
+        raise WorkflowDefinitionError(f"{self} is a promise: it cannot be iterated in the workflow body",
+                                      where=user_site(),
+                                      hint="pass the whole value to a task; index single items as p[0] "
+                                           "(map_task is not supported yet)")
+
+    def __eq__(self, other):  # flytekit builds conditions from comparisons; autoc does not have conditions yet
+        raise not_supported("comparing a promise (conditions)", where=user_site(),
+                            hint="compare inside a task; conditional() is not supported yet")
+
+    __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        src = f"{self._node.id}.{self._var}" if self._node is not None else f"input {self._var}"
+        path = "".join(f".{a}" if isinstance(a, str) else f"[{a}]" for a in self._attr_path)
+        return f"Promise({src}{path})"
+
+
+class VoidPromise:
+    """What calling an entity without outputs returns in a workflow body: it can only be ordered (``>>``)."""
+
+    def __init__(self, entity_name: str, node: Optional[Node] = None):
+        self.task_name = entity_name
+        self.node = node
+
+    def __rshift__(self, other):
+        runs_before(self, other)
+        return other
+
+    def runs_before(self, other):
+        runs_before(self, other)
+        return other
+
+    def with_overrides(self, *args, **kwargs):
+        raise not_supported("with_overrides", where=user_site(),
+                            hint="set the option on the task itself (@task(requests=..., retries=...))")
+
+    def __repr__(self) -> str:
+        return f"VoidPromise({self.task_name})"
+
+
+def _node_of(x) -> Optional[Node]:
+    if isinstance(x, Node):
+        return x
+    if isinstance(x, (Promise, VoidPromise)):
+        return x.node
+    nodes = {id(n): n for n in (_node_of(v) for v in x) if n is not None} if isinstance(x, tuple) else {}
+    if len(nodes) == 1:  # all outputs of one node
+        return next(iter(nodes.values()))
+    return None
+
+
+def runs_before(a, b) -> None:
+    """``a >> b``: the node behind ``b`` waits for the node behind ``a``."""
+    na, nb = _node_of(a), _node_of(b)
+    if na is None or nb is None:
+        bad = a if na is None else b
+        raise WorkflowDefinitionError(f"`>>`/runs_before needs outputs of calls in this workflow body, got {bad!r}",
+                                      where=user_site(), hint="write first_call >> second_call with the values "
+                                                              "two calls returned")
+    na.runs_before(nb)
+
+
+_OUTPUT_TUPLES: Dict[Tuple[str, Tuple[str, ...]], type] = {}
+
+
+def _output_tuple_class(name: str, fields: Tuple[str, ...]) -> type:
+    """A namedtuple of promises that can also be ordered with ``>>`` (the whole node)."""
+    cls = _OUTPUT_TUPLES.get((name, fields))
+    if cls is None:
+        base = collections.namedtuple(name, fields)  # type: ignore[misc]
+        cls = type(name, (base,), {
+            "__slots__": (), "__rshift__": lambda self, other: (runs_before(self, other), other)[1],
+            "runs_before": lambda self, other: (runs_before(self, other), other)[1],
+            "with_overrides": lambda self, *a, **k: VoidPromise.with_overrides(self),
+        })
+        _OUTPUT_TUPLES[(name, fields)] = cls
+    return cls
+
+
+def bind_arguments(entity, args: tuple, kwargs: Dict[str, Any], where: Optional[str]) -> Dict[str, Any]:
+    """Positional arguments onto the interface's input names; unknown or repeated names are errors."""
+    names = list(entity.python_interface.inputs)
+    if len(args) > len(names):
+        raise WorkflowDefinitionError(f"{entity.name} takes {len(names)} input(s) but got {len(args)} positional "
+                                      f"argument(s)", where=where, hint=_inputs_hint(entity))
+    out = dict(kwargs)
+    for value, name in zip(args, names):
+        if name in out:
+            raise WorkflowDefinitionError(f"{entity.name} got multiple values for input '{name}'", where=where,
+                                          hint=_inputs_hint(entity))
+        out[name] = value
+    unknown = [k for k in out if k not in entity.python_interface.inputs]
+    if unknown:
+        raise WorkflowDefinitionError(f"{entity.name} has no input(s) named {', '.join(map(repr, unknown))}",
+                                      where=where, hint=_inputs_hint(entity))
+    return out
+
+
+def _inputs_hint(entity) -> str:
+    ins = entity.python_interface.inputs
+    return "its inputs are: " + (", ".join(f"{k}: {getattr(t, '__name__', t)}" for k, t in ins.items()) or "(none)")
+
+
+def _is_optional(t) -> bool:
+    import types
+    import typing
+
+    return (typing.get_origin(t) is typing.Union or isinstance(t, types.UnionType)) and \
+        type(None) in typing.get_args(t)
+
+
+def _collect_upstream(value, where: Optional[str], var: str, entity, found: List[Node]) -> None:
+    """Nodes whose outputs ``value`` uses; rejects values that cannot be bound (multi-output tuples, void)."""
+    if isinstance(value, Promise):
+        if value.node is not None and value.node not in found:
+            found.append(value.node)
+    elif isinstance(value, VoidPromise):
+        raise WorkflowDefinitionError(
+            f"input '{var}' of {entity.name} gets the result of {value.task_name}, which has no outputs",
+            where=where, hint="to order the two calls without data, write first >> second")
+    elif isinstance(value, tuple):
+        raise WorkflowDefinitionError(
+            f"input '{var}' of {entity.name} cannot receive a tuple {value!r:.80}", where=where,
+            hint="a call with several outputs returns a tuple: unpack it (a, b = t()) or pick one (t().o0)")
+    elif isinstance(value, (list, set, frozenset)):
+        for v in value:
+            _collect_upstream(v, where, var, entity, found)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _collect_upstream(v, where, var, entity, found)
+
+
+def create_and_link_node(entity, args: tuple = (), kwargs: Optional[Dict[str, Any]] = None,
+                         state: Optional[CompilationState] = None, where: Optional[str] = None,
+                         inputs_interface=None):
+    """Record a node calling ``entity`` in the workflow being compiled; return promises for its outputs."""
+    state = state or compilation_state()
+    if state is None:
+        raise WorkflowDefinitionError(f"{entity.name}: nodes can only be created inside a workflow body")
+    where = where or user_site()
+    iface = inputs_interface or entity.python_interface
+    given = bind_arguments(entity, args, kwargs or {}, where)
+    inputs: Dict[str, Any] = {}
+    upstream: List[Node] = []
+    for k in sorted(iface.inputs):
+        if k in given:
+            v = given[k]
+        elif k in iface.defaults and (iface.defaults[k] is not None or _is_optional(iface.inputs[k])):
+            v = iface.defaults[k]
+            if isinstance(v, (list, dict, set)):
+                raise WorkflowDefinitionError(
+                    f"input '{k}' of {entity.name} has a mutable default ({type(v).__name__}), which flytekit "
+                    f"refuses too", where=where, hint=f"pass {k}=... explicitly, or default to None")
+        else:
+            raise WorkflowDefinitionError(
+                f"required input '{k}' ({getattr(iface.inputs[k], '__name__', iface.inputs[k])}) of "
+                f"{entity.name} is not given", where=where, hint=f"pass {k}=... in the call")
+        _collect_upstream(v, where, k, entity, upstream)
+        inputs[k] = v
+    node = Node(f"{state.prefix}n{len(state.nodes)}", entity, inputs, upstream, len(state.nodes), where)
+    state.add_node(node)
+    return node_outputs(node, entity.python_interface)
+
+
+def node_outputs(node: Node, iface):
+    """Promises for a node's outputs: one promise, a namedtuple of them, or a VoidPromise."""
+    outputs = iface.outputs
+    if not outputs:
+        return VoidPromise(node.entity.name, node)
+    promises = [Promise(name, node, t) for name, t in outputs.items()]
+    if len(promises) == 1 and iface.output_tuple is None:
+        return promises[0]
+    name = iface.output_tuple_name or "DefaultNamedTupleOutput"
+    return _output_tuple_class(name, tuple(outputs))(*promises)

@@ -1,0 +1,70 @@
+"""The one entity order, used for writing files and for registering: pyflyte's.
+
+pyflyte walks every entity in creation order and adds what an entity references before the entity itself
+(a workflow's tasks, subworkflows and launch plans, node by node; a launch plan's workflow), skipping what it
+has already added; each workflow met in that walk is followed by its default launch plan. Numbering files in
+this order makes the name order a dependency order, which ``flytectl register files`` relies on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, List, Optional, Sequence
+
+TASK, WORKFLOW, LAUNCH_PLAN = "task", "workflow", "launch_plan"
+SUFFIX = {TASK: 1, WORKFLOW: 2, LAUNCH_PLAN: 3}  # flyteidl ResourceType values, the file name suffix
+
+
+def kind_of(entity: Any) -> Optional[str]:
+    """``task``, ``workflow``, ``launch_plan``, or None for anything else."""
+    from autoc.core.task import PythonTask
+    from autoc.core.workflow import WorkflowBase
+
+    if isinstance(entity, PythonTask):
+        return TASK
+    if isinstance(entity, WorkflowBase):
+        return WORKFLOW
+    if isinstance(getattr(entity, "workflow", None), WorkflowBase) and hasattr(entity, "fixed_inputs"):
+        return LAUNCH_PLAN
+    return None
+
+
+def default_launch_plan(wf) -> Optional[Any]:
+    """The workflow's default launch plan (named like it), once autoc has launch plans."""
+    try:
+        from autoc.core.launch_plan import LaunchPlan
+    except ImportError:
+        return None
+    return LaunchPlan.get_default_launch_plan(wf)
+
+
+def pyflyte_order(created: Sequence[Any], default_lp: Callable[[Any], Optional[Any]] = default_launch_plan
+                  ) -> List[Any]:
+    """Tasks, workflows and launch plans in the order pyflyte writes them (dependencies first, each workflow
+    followed by its default launch plan), without duplicates."""
+    out: List[Any] = []
+    seen = set()
+
+    def visit(e) -> None:
+        if id(e) in seen:
+            return
+        kind = kind_of(e)
+        if kind == WORKFLOW:
+            nodes = list(e.nodes)
+            if e.failure_node is not None:
+                nodes.append(e.failure_node)
+            for n in nodes:
+                visit(n.entity)
+        elif kind == LAUNCH_PLAN:
+            visit(e.workflow)
+        elif kind is None:
+            return
+        seen.add(id(e))
+        out.append(e)
+
+    for e in created:
+        visit(e)
+        if kind_of(e) == WORKFLOW:
+            lp = default_lp(e)
+            if lp is not None:
+                visit(lp)
+    return out

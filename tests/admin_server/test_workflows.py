@@ -1,0 +1,270 @@
+"""The loopback admin server's workflows and launch plans, driven by a real gRPC client: flyteadmin compiles a
+workflow at creation and checks a launch plan against its workflow."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from flyteidl.admin import common_pb2, launch_plan_pb2, schedule_pb2, task_pb2, workflow_pb2
+from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, tasks_pb2, types_pb2
+from flyteidl.core import workflow_pb2 as core
+from flyteidl.service import admin_pb2_grpc
+
+from tests.admin_server import AdminServer
+from tests.admin_server.validate import go_id
+
+P, D = "flytesnacks", "development"
+INT, STR = types_pb2.LiteralType(simple=types_pb2.INTEGER), types_pb2.LiteralType(simple=types_pb2.STRING)
+
+
+@pytest.fixture
+def server():
+    with AdminServer() as s:
+        yield s
+
+
+@pytest.fixture
+def admin(server):
+    with grpc.insecure_channel(server.address) as ch:
+        yield admin_pb2_grpc.AdminServiceStub(ch)
+
+
+def ident(kind, name, version="v1"):
+    return identifier_pb2.Identifier(resource_type=kind, project=P, domain=D, name=name, version=version)
+
+
+def variables(**types) -> interface_pb2.VariableMap:
+    return interface_pb2.VariableMap(variables={k: interface_pb2.Variable(type=t) for k, t in types.items()})
+
+
+def make_task(admin, name, inputs, outputs, version="v1"):
+    template = tasks_pb2.TaskTemplate(
+        type="python-task", metadata=tasks_pb2.TaskMetadata(),
+        interface=interface_pb2.TypedInterface(inputs=variables(**inputs), outputs=variables(**outputs)),
+        container=tasks_pb2.Container(image="ghcr.io/acme/app:v1", args=["pyflyte-execute"]))
+    tid = ident(identifier_pb2.TASK, name, version)
+    admin.CreateTask(task_pb2.TaskCreateRequest(id=tid, spec=task_pb2.TaskSpec(template=template)))
+    return tid
+
+
+def promise(node_id, var):
+    return literals_pb2.BindingData(promise=types_pb2.OutputReference(node_id=node_id, var=var))
+
+
+def binding(var, data):
+    return literals_pb2.Binding(var=var, binding=data)
+
+
+def task_node(node_id, task, **inputs):
+    return core.Node(id=node_id, inputs=[binding(k, v) for k, v in inputs.items()],
+                     task_node=core.TaskNode(reference_id=task))
+
+
+def workflow(name, nodes, inputs, outputs, out_bindings, subs=(), version="v1"):
+    wid = ident(identifier_pb2.WORKFLOW, name, version)
+    template = core.WorkflowTemplate(
+        id=wid, nodes=nodes, outputs=[binding(k, v) for k, v in out_bindings.items()],
+        interface=interface_pb2.TypedInterface(inputs=variables(**inputs), outputs=variables(**outputs)))
+    return workflow_pb2.WorkflowCreateRequest(id=wid, spec=workflow_pb2.WorkflowSpec(template=template,
+                                                                                  sub_workflows=subs))
+
+
+def error_of(call, request):
+    with pytest.raises(grpc.RpcError) as e:
+        call(request)
+    return e.value
+
+
+@pytest.fixture
+def chain(admin):
+    """Two tasks: count(text: str) -> int, double(n: int) -> int, and the workflow that chains them."""
+    count = make_task(admin, "count", {"text": STR}, {"o0": INT})
+    double = make_task(admin, "double", {"n": INT}, {"o0": INT})
+    return count, double, workflow("wf", [task_node("n0", count, text=promise("", "text")),
+                                          task_node("n1", double, n=promise("n0", "o0"))],
+                                   {"text": STR}, {"o0": INT}, {"o0": promise("n1", "o0")})
+
+
+def test_a_workflow_is_compiled_and_stored(admin, server, chain):
+    admin.CreateWorkflow(chain[2])
+    got = admin.GetWorkflow(common_pb2.ObjectGetRequest(id=chain[2].id))
+    compiled = got.closure.compiled_workflow
+    assert compiled.primary.template.nodes[1].id == "n1"
+    assert list(compiled.primary.connections.upstream["n1"].ids) == ["n0"]
+    assert sorted(t.template.id.name for t in compiled.tasks) == ["count", "double"]
+    listed = admin.ListWorkflows(common_pb2.ResourceListRequest(
+        id=common_pb2.NamedEntityIdentifier(project=P, domain=D), limit=10, filters="eq(version,v1)"))
+    assert [w.id.name for w in listed.workflows] == ["wf"]
+    assert not listed.workflows[0].closure.HasField("compiled_workflow")  # flyteadmin lists without it
+    assert server.writes == 3
+
+
+def test_identical_is_already_exists_and_different_is_invalid_with_the_diff(admin, chain):
+    admin.CreateWorkflow(chain[2])
+    err = error_of(admin.CreateWorkflow, chain[2])
+    assert (err.code(), err.details()) == (grpc.StatusCode.ALREADY_EXISTS,
+                                           "workflow with identical structure already exists")
+    changed = workflow_pb2.WorkflowCreateRequest()
+    changed.CopyFrom(chain[2])
+    changed.spec.template.nodes[1].metadata.retries.retries = 2
+    err = error_of(admin.CreateWorkflow, changed)
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.details().startswith("wf workflow with different structure already exists. (Please register a new "
+                                    "version of the workflow):\n")
+    assert err.details().endswith("\n/primary/template/nodes/1/metadata:\n\t- <nil> \n\t+ map[retries:map[retries:2]]")
+
+
+def test_a_referenced_task_must_exist(admin, chain):
+    request = workflow("late", [task_node("n0", ident(identifier_pb2.TASK, "count", "v9"), text=promise("", "x"))],
+                       {"x": STR}, {}, {})
+    err = error_of(admin.CreateWorkflow, request)
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    missing = identifier_pb2.Identifier(project=P, domain=D, name="count", version="v9")
+    assert err.details() == (f"failed to compile workflow for [{go_id(request.id)}] with err: missing entity of type "
+                             f"TASK with identifier {go_id(missing)}")
+
+
+def test_binding_types_must_be_castable(admin, chain):
+    count, double, _ = chain
+    request = workflow("bad", [task_node("n0", count, text=promise("", "n")),
+                               task_node("n1", double, n=promise("", "text"))],
+                       {"text": STR, "n": INT}, {}, {})
+    err = error_of(admin.CreateWorkflow, request)
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "with err: Collected Errors: 2\n" in err.details()
+    assert ("Code: MismatchingTypes, Node Id: n1, Description: Variable [text] (type [simple: STRING]) doesn't "
+            "match expected type [simple: INTEGER].") in err.details()
+    assert "Node Id: n0, Description: Variable [n] (type [simple: INTEGER])" in err.details()
+
+
+def test_a_binding_to_a_missing_node_or_output_and_an_unbound_input_are_refused(admin, chain):
+    count, double, _ = chain
+    request = workflow("bad", [task_node("n0", count, text=promise("", "text")),
+                               task_node("n1", double, n=promise("n7", "o0")),
+                               task_node("n2", double, n=promise("n0", "o3")),
+                               task_node("n3", double)],
+                       {"text": STR}, {}, {})
+    text = error_of(admin.CreateWorkflow, request).details()
+    assert "Collected Errors: 3" in text
+    assert "Code: NodeReferenceNotFound, Node Id: n1, Description: Referenced node [n7] not found." in text
+    assert "Code: VariableNameNotFound, Node Id: n2, Description: Node [n0] doesn't have output named [o3]." in text
+    assert "Code: ParameterNotBound, Node Id: n3, Description: Parameter not bound [n]." in text
+
+
+def test_a_constant_binding_is_type_checked(admin, chain):
+    _, double, _ = chain
+    word = literals_pb2.BindingData(scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(string_value="x")))
+    text = error_of(admin.CreateWorkflow, workflow("c", [task_node("n0", double, n=word)], {}, {}, {})).details()
+    assert "Variable [n] (type [simple: STRING]) doesn't match expected type [simple: INTEGER]." in text
+    seven = literals_pb2.BindingData(scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(integer=7)))
+    admin.CreateWorkflow(workflow("c", [task_node("n0", double, n=seven)], {}, {}, {}))
+
+
+def test_a_subworkflow_comes_with_the_spec(admin, chain):
+    sub = chain[2].spec.template
+    node = core.Node(id="n0", inputs=[binding("text", promise("", "t"))],
+                     workflow_node=core.WorkflowNode(sub_workflow_ref=sub.id))
+    outer = workflow("outer", [node], {"t": STR}, {"o0": INT}, {"o0": promise("n0", "o0")})
+    text = error_of(admin.CreateWorkflow, outer).details()
+    assert (f"Code: WorkflowReferenceNotFound, Node Id: n0, Description: Referenced Workflow [{go_id(sub.id)}] not "
+            "found.") in text
+    outer.spec.sub_workflows.append(sub)
+    admin.CreateWorkflow(outer)
+
+
+def plan(name, wf_id, version="v1", defaults=None, fixed=None, schedule=None):
+    spec = launch_plan_pb2.LaunchPlanSpec(workflow_id=wf_id)
+    for k, (t, v) in (defaults or {}).items():
+        spec.default_inputs.parameters[k].CopyFrom(interface_pb2.Parameter(var=interface_pb2.Variable(type=t),
+                                                                           default=v))
+    for k, v in (fixed or {}).items():
+        spec.fixed_inputs.literals[k].CopyFrom(v)
+    if schedule:
+        spec.entity_metadata.schedule.CopyFrom(schedule)
+    return launch_plan_pb2.LaunchPlanCreateRequest(id=ident(identifier_pb2.LAUNCH_PLAN, name, version), spec=spec)
+
+
+def lit(**primitive):
+    return literals_pb2.Literal(scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(**primitive)))
+
+
+def test_a_launch_plan_needs_its_workflow_and_fitting_inputs(admin, chain):
+    wf_id = chain[2].id
+    err = error_of(admin.CreateLaunchPlan, plan("lp", wf_id))
+    assert err.code() == grpc.StatusCode.NOT_FOUND and "missing entity of type WORKFLOW" in err.details()
+    admin.CreateWorkflow(chain[2])
+    err = error_of(admin.CreateLaunchPlan, plan("lp", wf_id, fixed={"nope": lit(integer=1)}))
+    assert (err.code(), err.details()) == (grpc.StatusCode.INVALID_ARGUMENT, "unexpected fixed_input nope")
+    err = error_of(admin.CreateLaunchPlan, plan("lp", wf_id, fixed={"text": lit(integer=1)}))
+    assert err.details().startswith("invalid fixed_input wrong type text, expected simple: STRING, got simple: INT")
+    err = error_of(admin.CreateLaunchPlan, plan("lp", wf_id, defaults={"text": (INT, lit(integer=1))}))
+    assert err.details().startswith("invalid default_input wrong type text")
+    cron = schedule_pb2.Schedule(cron_expression="0 2 * * *")
+    err = error_of(admin.CreateLaunchPlan, plan("lp", wf_id, schedule=cron))
+    assert "with a schedule when the workflow has required inputs without defaults: [text]" in err.details()
+    admin.CreateLaunchPlan(plan("lp", wf_id, defaults={"text": (STR, lit(string_value="hi"))}, schedule=cron))
+    got = admin.GetLaunchPlan(common_pb2.ObjectGetRequest(id=ident(identifier_pb2.LAUNCH_PLAN, "lp")))
+    assert got.closure.state == launch_plan_pb2.INACTIVE
+    assert list(got.closure.expected_inputs.parameters) == ["text"]
+    assert got.closure.expected_outputs.variables["o0"].type == INT
+
+
+def test_launch_plans_identical_and_different(admin, chain):
+    admin.CreateWorkflow(chain[2])
+    request = plan("lp", chain[2].id, fixed={"text": lit(string_value="a")})
+    admin.CreateLaunchPlan(request)
+    err = error_of(admin.CreateLaunchPlan, request)
+    assert (err.code(), err.details()) == (grpc.StatusCode.ALREADY_EXISTS,
+                                           "launch plan with identical structure already exists")
+    err = error_of(admin.CreateLaunchPlan, plan("lp", chain[2].id, fixed={"text": lit(string_value="b")}))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.details() == ("lp launch plan with different structure already exists. (Please register a new "
+                             "version of the launch plan):\n/fixed_inputs/literals/text/scalar/primitive/"
+                             "string_value:\n\t- a \n\t+ b")
+
+
+def test_a_workflow_calling_a_launch_plan_needs_it_registered_first(admin, chain):
+    admin.CreateWorkflow(chain[2])
+    lp_id = ident(identifier_pb2.LAUNCH_PLAN, "lp")
+    node = core.Node(id="n0", inputs=[binding("text", promise("", "t"))],
+                     workflow_node=core.WorkflowNode(launchplan_ref=lp_id))
+    outer = workflow("outer", [node], {"t": STR}, {"o0": INT}, {"o0": promise("n0", "o0")})
+    err = error_of(admin.CreateWorkflow, outer)
+    assert "with err: missing entity of type LAUNCH_PLAN with identifier" in err.details()
+    admin.CreateLaunchPlan(plan("lp", chain[2].id))
+    admin.CreateWorkflow(outer)
+
+
+def test_activating_a_version_deactivates_the_others(admin, server, chain):
+    admin.CreateWorkflow(chain[2])
+    for v in ("v1", "v2"):
+        admin.CreateLaunchPlan(plan("lp", chain[2].id, version=v))
+
+    def activate(v, state=launch_plan_pb2.ACTIVE):
+        admin.UpdateLaunchPlan(launch_plan_pb2.LaunchPlanUpdateRequest(id=ident(identifier_pb2.LAUNCH_PLAN, "lp", v),
+                                                                       state=state))
+
+    activate("v1")
+    assert server.active_versions(P, D, "lp") == ["v1"]
+    activate("v2")
+    assert server.active_versions(P, D, "lp") == ["v2"]
+    active = admin.GetActiveLaunchPlan(launch_plan_pb2.ActiveLaunchPlanRequest(
+        id=common_pb2.NamedEntityIdentifier(project=P, domain=D, name="lp")))
+    assert active.id.version == "v2" and active.closure.state == launch_plan_pb2.ACTIVE
+    activate("v2", launch_plan_pb2.INACTIVE)
+    assert server.active_versions(P, D, "lp") == []
+    err = error_of(admin.UpdateLaunchPlan, launch_plan_pb2.LaunchPlanUpdateRequest(
+        id=ident(identifier_pb2.LAUNCH_PLAN, "lp", "v9"), state=launch_plan_pb2.ACTIVE))
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_a_lost_answer_means_the_write_was_done(chain):
+    with AdminServer(lost_answer_fraction=1.0) as server, grpc.insecure_channel(server.address) as ch:
+        admin = admin_pb2_grpc.AdminServiceStub(ch)
+        make = task_pb2.TaskCreateRequest(id=ident(identifier_pb2.TASK, "t"), spec=task_pb2.TaskSpec(
+            template=tasks_pb2.TaskTemplate(type="python-task", metadata=tasks_pb2.TaskMetadata(),
+                                            interface=interface_pb2.TypedInterface(),
+                                            container=tasks_pb2.Container(image="i"))))
+        assert error_of(admin.CreateTask, make).code() == grpc.StatusCode.UNAVAILABLE
+        assert len(server.tasks()) == 1 and server.writes == 1 and server.faults.lost_answers == 1
+        assert error_of(admin.CreateTask, make).code() == grpc.StatusCode.ALREADY_EXISTS

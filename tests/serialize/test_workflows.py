@@ -1,0 +1,120 @@
+"""Workflows through ``autoc.serialize``: compile errors and type errors name the call's file:line and write
+nothing; entities come in pyflyte's order with the right file names."""
+
+from __future__ import annotations
+
+import pytest
+
+from autoc.errors import WorkflowDefinitionError
+from autoc.image.config import ImageConfig
+from autoc.serialize import SerializationSettings, serialize
+from tests.golden import load_dir
+
+SETTINGS = SerializationSettings(image_config=ImageConfig.validate_image(None, "--image", ("ghcr.io/a/b:1",)))
+
+HEAD = "import typing\nfrom autoc import task, workflow\n\n@task\ndef to_s(x: int) -> str:\n    return str(x)\n\n" \
+       "@task\ndef double(x: int) -> int:\n    return 2 * x\n\n"
+
+
+def _fails(unique_pkg, tmp_path, body: str) -> WorkflowDefinitionError:
+    pkg = unique_pkg({"m.py": HEAD + body})
+    with pytest.raises(WorkflowDefinitionError) as e:
+        serialize([str(pkg)], SETTINGS, out_dir=str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+    e.value.pkg = pkg
+    return e.value
+
+
+def test_str_output_into_int_input_is_refused_at_the_call(unique_pkg, tmp_path):
+    e = _fails(unique_pkg, tmp_path, "@workflow\ndef wf(x: int) -> int:\n    s = to_s(x=x)\n"
+                                     "    return double(x=s)\n")
+    assert e.where == f"{e.pkg / 'm.py'}:15"
+    assert "input 'x' of task" in e.message and "expects int" in e.message and "of type str" in e.message
+    assert "flyteadmin" in e.hint
+
+
+def test_wrong_workflow_output_type_names_the_workflow(unique_pkg, tmp_path):
+    e = _fails(unique_pkg, tmp_path, "@workflow\ndef wf(x: int) -> int:\n    return to_s(x=x)\n")
+    assert "output 'o0' of workflow" in e.message and e.where == f"{e.pkg / 'm.py'}:12"
+
+
+def test_missing_required_input_and_unknown_keyword(unique_pkg, tmp_path):
+    e = _fails(unique_pkg, tmp_path, "@workflow\ndef wf(x: int) -> int:\n    return double()\n")
+    assert "required input 'x'" in e.message and e.where == f"{e.pkg / 'm.py'}:14"
+    e = _fails(unique_pkg, tmp_path, "@workflow\ndef wf(x: int) -> int:\n    return double(x=x, y=1)\n")
+    assert "no input(s) named 'y'" in e.message and "x: int" in e.hint and e.where.endswith("m.py:14")
+
+
+def test_constant_of_the_wrong_type(unique_pkg, tmp_path):
+    e = _fails(unique_pkg, tmp_path, "@workflow\ndef wf() -> int:\n    return double(x='three')\n")
+    assert "constant 'three' does not fit int" in e.message and e.where.endswith("m.py:14")
+
+
+def test_body_that_computes_on_promises_is_explained(unique_pkg, tmp_path):
+    e = _fails(unique_pkg, tmp_path, "@workflow\ndef wf(x: int) -> int:\n    y = double(x=x)\n"
+                                     "    if y:\n        return y\n    return x\n")
+    assert "not supported" in e.message and e.where.endswith("m.py:15")
+    e = _fails(unique_pkg, tmp_path, "@workflow\ndef wf(x: int) -> int:\n    return double(x=x) + 1\n")
+    assert "TypeError" in e.message and e.where.endswith("m.py:14") and "promises" in e.hint
+
+
+def test_wrong_number_of_returned_values(unique_pkg, tmp_path):
+    e = _fails(unique_pkg, tmp_path, "@workflow\ndef wf(x: int) -> typing.Tuple[int, int]:\n    return double(x=x)\n")
+    assert "declares 2 outputs" in e.message and e.where.endswith("m.py:12")
+
+
+def test_files_and_order_of_tasks_and_workflows(unique_pkg, tmp_path):
+    pkg = unique_pkg({"m.py": HEAD + "@workflow\ndef wf(x: int) -> str:\n    return to_s(x=double(x=x))\n\n"
+                                     "@workflow\ndef outer(x: int) -> str:\n    return wf(x=x)\n"})
+    result = serialize([str(pkg)], SETTINGS, out_dir=str(tmp_path / "out"))
+    assert result.ok
+    names = [f.file.split("_", 1)[1] for f in result.files]
+    assert [n.replace(pkg.name + ".", "") for n in names if not n.endswith("_3.pb")] == [
+        "m.to_s_1.pb", "m.double_1.pb", "m.wf_2.pb", "m.outer_2.pb"]
+    specs = load_dir(tmp_path / "out")
+    outer = next(v for k, v in specs.items() if k.endswith("m.outer_2.pb"))
+    assert [t.id.name for t in outer.sub_workflows] == [f"{pkg.name}.m.wf"]
+    assert outer.template.nodes[0].workflow_node.sub_workflow_ref.name == f"{pkg.name}.m.wf"
+
+
+UNSUPPORTED = {
+    "conditional": ("from autoc import conditional", "    return conditional('c').if_(x == 1).then(double(x=x))"
+                    ".else_().then(double(x=2))", "conditional() (branch nodes) is not supported"),
+    "map_task": ("from autoc import map_task", "    return map_task(double)(x=[x])[0]", "map_task (array nodes)"),
+    "array_node": ("from autoc import array_node", "    return array_node(double)", "array_node is not"),
+    "with_overrides": ("", "    return double(x=x).with_overrides(retries=3)", "with_overrides is not supported"),
+    "gate": ("from autoc import wait_for_input", "    return wait_for_input('n', timeout=1, expected_type=int)",
+             "wait_for_input() (gate nodes)"),
+    "approve": ("from autoc import approve", "    return approve(double(x=x), 'ok', timeout=1)", "approve()"),
+    "sleep": ("from autoc import sleep", "    sleep(1)\n    return double(x=x)", "sleep() (gate nodes)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNSUPPORTED))
+def test_unsupported_construct_in_a_body_is_refused_with_file_line_and_exit_1(unique_pkg, tmp_path, name):
+    from tests.conftest import run_autoc
+
+    imp, line, text = UNSUPPORTED[name]
+    pkg = unique_pkg({"m.py": HEAD + "@workflow\ndef wf(x: int) -> int:\n" + line + "\n" + imp + "\n"})
+    p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
+    assert p.returncode == 1, p.stderr
+    assert f"m.py:14:\nerror: {text}" in p.stderr and "not supported by autoc yet" in p.stderr
+    assert "Traceback" not in p.stderr and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("code, text", [
+    ("from autoc import dynamic\n\n@dynamic\ndef d(x: int) -> int:\n    return x\n", "m.py:14:\nerror: @dynamic"),
+    ("from autoc import dynamic\n\n@dynamic(cache=True)\ndef d(x: int) -> int:\n    return x\n",
+     "m.py:14:\nerror: @dynamic"),
+    ("from autoc import eager\n\n@eager\nasync def e(x: int) -> int:\n    return x\n", "m.py:14:\nerror: @eager"),
+    ("from autoc import Workflow\n\nwf = Workflow(name='imperative')\n", "m.py:14:\nerror: ImperativeWorkflow"),
+    ("from autoc import ImperativeWorkflow\n\nwf = ImperativeWorkflow(name='imperative')\n",
+     "m.py:14:\nerror: ImperativeWorkflow"),
+])
+def test_unsupported_definitions_are_refused_at_their_line(unique_pkg, tmp_path, code, text):
+    from tests.conftest import run_autoc
+
+    pkg = unique_pkg({"m.py": HEAD + code})
+    p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
+    assert p.returncode == 1 and text in p.stderr and "not supported by autoc yet" in p.stderr, p.stderr
+    assert "Traceback" not in p.stderr
