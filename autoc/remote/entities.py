@@ -230,6 +230,9 @@ def _as_dict(e_or_server, kind: str, server: bool) -> dict:
         out = [d(t) for t in templates]
         for t in out:
             t["nodes"] = [n for n in t.get("nodes", []) if n.get("id") not in _SERVER_NODES]
+            for n in t["nodes"]:  # a set: pyflyte lists them in set order, which changes from run to run
+                if "upstream_node_ids" in n:
+                    n["upstream_node_ids"] = sorted(n["upstream_node_ids"])
             if not t["nodes"]:
                 t.pop("nodes")
         return {"template": out[0], "sub_workflows": sorted(out[1:], key=lambda t: str(t.get("id")))}

@@ -28,7 +28,8 @@ MODULES: Dict[str, Dict[str, str]] = {
                   "ImageSpec", "FlyteContext", "FlyteContextManager", "ExecutionParameters", "current_context",
                   "LaunchPlan", "CronSchedule", "FixedRate", "Email", "Slack", "PagerDuty", "Labels",
                   "Annotations", "WorkflowExecutionPhase", "Documentation", "Description", "StructuredDataset",
-                  "StructuredDatasetType", "HashMethod"),
+                  "StructuredDatasetType", "HashMethod", "SourceCode", "ConcurrencyPolicy",
+                  "ConcurrencyLimitBehavior", "AuthRole"),
         **_WORKFLOWS,
         "ImageSpec": "autoc.sdk.flytekit.image:ImageSpec",
         "FlyteFile": "autoc:File",
@@ -57,10 +58,12 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core.schedule": _public("CronSchedule", "FixedRate"),
     "flytekit.core.notification": _public("Email", "Slack", "PagerDuty"),
     "flytekit.models": {},
-    "flytekit.models.common": _public("Labels", "Annotations", "RawOutputDataConfig"),
+    "flytekit.models.common": _public("Labels", "Annotations", "RawOutputDataConfig", "AuthRole"),
+    "flytekit.models.concurrency": _public("ConcurrencyPolicy", "ConcurrencyLimitBehavior"),
+    "flytekit.models.documentation": _public("Documentation", "Description", "SourceCode"),
     "flytekit.models.core": {},
     "flytekit.models.core.execution": _public("WorkflowExecutionPhase"),
-    "flytekit.models.security": _public("Secret", "SecurityContext"),
+    "flytekit.models.security": _public("Secret", "SecurityContext", "Identity"),
     "flytekit.image_spec": {"ImageSpec": "autoc.sdk.flytekit.image:ImageSpec",
                             **_public("ImageBuildEngine", "ImageSpecBuilder")},
     "flytekit.image_spec.image_spec": {"ImageSpec": "autoc.sdk.flytekit.image:ImageSpec",
@@ -77,6 +80,7 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.types.directory": {"FlyteDirectory": "autoc:Directory",
                                  **_public("TensorboardLogs", "TFRecordsDirectory")},
     "flytekit.types.structured": _public("StructuredDataset", "StructuredDatasetType"),
+    "flytekit.types.error": _public("FlyteError"),
 }
 
 #: where flytekit keeps objects autoc also has, by autoc's location (resolvers are found in the container by it)
