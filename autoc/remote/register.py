@@ -477,7 +477,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
     from autoc.serialize.settings import DEFAULT_IN_CONTAINER_SRC_PATH, FastSerializationSettings
     from autoc.serialize.translate import REMOTE_PACKAGE_PATH
 
-    bundle, dropped, distribution, pyflyte = None, [], None, None
+    bundle, dropped, distribution, pyflyte, auto_activated = None, [], None, None, set()
     if is_spec_input(paths):
         base = read_spec_files(paths)
         make = None
@@ -490,6 +490,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
                                  hint="tasks are module-level @task functions or task objects")
         if not opts.dry_run:
             check_images(found.tasks, opts.assume_images_exist)
+        auto_activated = {e.name for e in getattr(found, "entities", []) if getattr(e, "auto_activate", False) is True}
         pyflyte = None if found.sdk.is_default else _PyflyteRegistration(found, opts)
         if pyflyte is not None:  # pyflyte's bundle and version: what pyflyte register makes of the same tree
             bundle = pyflyte.bundle()
@@ -547,8 +548,12 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
                 on_done(o)
         else:
             outcomes, known = register_entities(client, entities, version, opts, on_done, listings, order)
-            if opts.activate_launchplans and not opts.dry_run:
-                activate(client, entities, outcomes, known.get(LAUNCH_PLAN), opts.concurrency)
+            # --activate-launchplans: every launch plan; else those made with auto_activate=True, as pyflyte does
+            pairs = [(e, o) for e, o in zip(entities, outcomes)
+                     if opts.activate_launchplans or (e.kind == LAUNCH_PLAN and e.name in auto_activated)]
+            if pairs and not opts.dry_run:
+                activate(client, [e for e, _ in pairs], [o for _, o in pairs], known.get(LAUNCH_PLAN),
+                         opts.concurrency)
     finally:
         if client is not None:
             client.close()

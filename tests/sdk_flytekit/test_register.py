@@ -83,6 +83,9 @@ def test_both_tools_register_the_same_entities_and_rerun_unchanged(tmp_path, pro
             assert stored(admin) == theirs
         else:
             result = autoc_register(admin, proj)
+            # auto_activate=True: activated by registering, as pyflyte does (the others are not)
+            assert admin.active_versions(PROJECT, DOMAIN, "daily_report_nightly") == [result["version"]]
+            assert admin.active_versions(PROJECT, DOMAIN, "app.pipelines.training") == []
             ours = stored(admin)
             p = pyflyte_register(admin, proj, tmp_path, check=False)
             out = p.stdout
