@@ -30,6 +30,7 @@ def proj(tmp_path) -> Path:
     shutil.copytree(CORPUS, root, ignore=shutil.ignore_patterns("__pycache__"))
     (root / ".gitignore").write_text("*.log\n")
     (root / "app" / "debug.log").write_text("not bundled\n")
+    (root / ".flyteignore").write_text("app/data/table.csv\n")
     git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
     subprocess.run([*git, "init", "-q"], cwd=root, check=True)
     subprocess.run([*git, "remote", "add", "origin", "git@github.com:acme/proj.git"], cwd=root, check=True)
@@ -113,4 +114,5 @@ def test_both_tools_register_the_same_entities_and_rerun_unchanged(tmp_path, pro
         import tarfile
 
         names = tarfile.open(fileobj=io.BytesIO(bundle)).getnames()
-        assert "app/basic.py" in names and "requirements.txt" in names and "app/debug.log" not in names
+        assert "app/basic.py" in names and "requirements.txt" in names and "app/data/image-requirements.txt" in names
+        assert "app/debug.log" not in names and "app/data/table.csv" not in names  # .gitignore, .flyteignore

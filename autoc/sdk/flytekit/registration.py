@@ -48,18 +48,21 @@ class _Ignores:
     patterns."""
 
     def __init__(self, root: str):
-        from docker.utils.build import PatternMatcher
-
         self.root = root
-        self.git_files = self._git([])
-        self.git_dirs = self._git(["--directory"])
-        self.matchers = [PatternMatcher(self._patterns(n)) for n in (".dockerignore", ".flyteignore")]
+        self.git_files = self._git()  # flytekit also lists ignored directories, which only matter for directories
+        patterns = [p for p in (self._patterns(n) for n in (".dockerignore", ".flyteignore")) if p]
+        self.matchers = []
+        if patterns:  # docker's PatternMatcher, as flytekit uses (imported only when there are patterns)
+            from docker.utils.build import PatternMatcher
 
-    def _git(self, extra: List[str]) -> set:
-        if shutil.which("git") is None:
+            self.matchers = [PatternMatcher(p) for p in patterns]
+
+    def _git(self) -> set:
+        """``git ls-files -io --exclude-standard`` in the root; nothing outside a git work tree (git would fail)."""
+        root = Path(self.root)
+        if shutil.which("git") is None or not any((d / ".git").exists() for d in [root, *root.parents]):
             return set()
-        out = subprocess.run(["git", "ls-files", "-io", "--exclude-standard", *extra], cwd=self.root,
-                             capture_output=True)
+        out = subprocess.run(["git", "ls-files", "-io", "--exclude-standard"], cwd=self.root, capture_output=True)
         return set(out.stdout.decode("utf-8").split("\n")[:-1]) if out.returncode == 0 else set()
 
     def _patterns(self, name: str) -> List[str]:
@@ -71,12 +74,8 @@ class _Ignores:
 
     def ignored(self, path: str) -> bool:
         rel = os.path.relpath(path, self.root) if os.path.isabs(path) else path
-        if self.git_files:
-            if Path(rel).as_posix() in self.git_files:
-                return True
-            if os.path.isdir(os.path.join(self.root, rel)) and self.git_dirs \
-                    and Path(rel).as_posix() + "/" in self.git_dirs:
-                return True
+        if Path(rel).as_posix() in self.git_files:
+            return True
         return any(m.matches(rel) for m in self.matchers) or any(fnmatch.fnmatch(rel, p) for p in STANDARD_IGNORE)
 
 
