@@ -86,6 +86,9 @@ _EXPORTS = {
     "Documentation": "autoc.core.documentation",
     "Description": "autoc.core.documentation",
     "SourceCode": "autoc.core.documentation",
+    "CachePolicy": "autoc.core.metadata",
+    "VersionParameters": "autoc.core.metadata",
+    "ExecutionParameters": "autoc.runtime.context",
 }
 for _name in ("A10G", "L4", "L4_VWS", "L40S", "K80", "M60", "P4", "P100", "T4", "V100", "H100", "H200",
               "RTX_PRO_6000", "A100", "A100_80GB", "V5E", "V5P", "V6E"):
