@@ -64,6 +64,12 @@ class CallError(AutocError, TypeError):
     """A task (or workflow) called with arguments that do not match its inputs."""
 
 
+class Interrupted(AutocError):
+    """The run was interrupted (Ctrl-C, SIGINT); the message says what was left written and what was not."""
+
+    exit_code = 130
+
+
 def location_of(obj) -> Optional[str]:
     """``file:line`` of a function or class, when Python knows it."""
     code = getattr(obj, "__code__", None)

@@ -33,4 +33,6 @@ def show(config_file, endpoint, insecure, ca_cert_file_path, project, domain, ou
         return
     width = max(len(k) for k, _, _ in rows)
     for k, v, s in rows:
-        click.echo(f"{k:{width}}  {v or '-':30}  {s}")
+        shown = ", ".join(v) if isinstance(v, list) else ("" if v is None else str(v).lower() if isinstance(v, bool)
+                                                          else str(v))
+        click.echo(f"{k:{width}}  {shown or '-':30}  {s}")

@@ -98,7 +98,13 @@ def main(argv=None) -> int:
 
     try:
         rv = cli.main(args=argv, prog_name="autoc", standalone_mode=False, color=color())
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as e:
+        if isinstance(e.__cause__, EOFError):  # click turns an EOFError into Abort: it was no interrupt
+            err = AutocError(f"unexpected end of data ({e.__cause__ or 'EOFError'})",
+                             hint="a file was cut short; rerun with -v to see where")
+            render_error(err, _verbosity(argv))
+            _failure_document(argv, None, err.message, err.hint)
+            return 1
         click.echo("Aborted.", err=True)
         _failure_document(argv, None, "aborted", None)
         return 130

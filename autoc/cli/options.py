@@ -1,9 +1,15 @@
-"""Command-line options shared by the commands that talk to FlyteAdmin (``autoc register``, ``autoc config show``).
+"""Command-line options and helpers shared by commands (the FlyteAdmin connection options of ``autoc register`` and
+``autoc config show``; empty values refused; stdout kept for the JSON document).
 
 Kept apart from the commands so that one command does not import another (``autoc.cli.main`` loads each lazily).
 """
 
 from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import Iterator
 
 import click
 
@@ -38,6 +44,33 @@ def load_platform(config_file, endpoint, insecure, ca_cert_file_path, project=No
 
     return load_settings({"endpoint": endpoint, "insecure": insecure, "ca_cert_file_path": ca_cert_file_path,
                           "project": project, "domain": domain}, config_file=config_file)
+
+
+def not_empty(ctx, param, value):
+    """A click callback: an option given as "" is bad usage, not "use the default"."""
+    if value is not None and not str(value).strip():
+        raise click.BadParameter("must not be empty (leave the option out for the default)")
+    return value
+
+
+@contextlib.contextmanager
+def stdout_to_stderr(enabled: bool = True) -> Iterator[None]:
+    """Inside the block, whatever is written to stdout (``print`` in user modules, subprocesses, C code) goes to
+    stderr, so that stdout carries only the one JSON document written after it."""
+    if not enabled:
+        yield
+        return
+    sys.stdout.flush()
+    saved_fd, saved = os.dup(1), sys.stdout
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stdout = saved
+        os.dup2(saved_fd, 1)
+        os.close(saved_fd)
 
 
 def sdk_option(f):

@@ -7,29 +7,35 @@ import sys
 
 import click
 
-from autoc.cli.options import connection_options, image_config, load_platform, parse_sdk, sdk_option
+from autoc.cli.options import (connection_options, image_config, load_platform, not_empty, parse_sdk,
+                                sdk_option, stdout_to_stderr)
 
 EXIT_DIFFERENCES = 1
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-p", "--project", help="Project (default: FLYTE_DEFAULT_PROJECT, config task.project, flytesnacks).")
-@click.option("-d", "--domain", help="Domain (default: FLYTE_DEFAULT_DOMAIN, config task.domain, development).")
-@click.option("--version", "version", help="Version of every entity (default: a digest of every spec and the bundle).")
+@click.option("-p", "--project", callback=not_empty,
+              help="Project (default: FLYTE_DEFAULT_PROJECT, config task.project, flytesnacks).")
+@click.option("-d", "--domain", callback=not_empty,
+              help="Domain (default: FLYTE_DEFAULT_DOMAIN, config task.domain, development).")
+@click.option("--version", "version", callback=not_empty,
+              help="Version of every entity (default: a digest of every spec and the bundle).")
 @click.option("-i", "--image", "images", multiple=True, envvar="AUTOC_IMAGE", help="As for `autoc serialize`.")
 @click.option("--source-root", type=click.Path(exists=True, file_okay=False), help="As for `autoc serialize`.")
 @click.option("--copy", type=click.Choice(["auto", "all", "none"]), default=None,
               help="Code bundle: the loaded modules, the whole source root (less ignore files), or none "
                    "(the image must hold the code). Default: auto; all with --sdk flytekit, as pyflyte.")
 @click.option("--explain-bundle", is_flag=True, help="List every bundled file and why, and what was left out.")
-@click.option("--max-bundle-size", type=int, default=50, show_default=True, help="Bundle size limit in MiB.")
+@click.option("--max-bundle-size", type=click.IntRange(min=0), default=50, show_default=True, help="Bundle size limit in MiB.")
 @click.option("--dry-run", is_flag=True, help="No upload and no create call; prints what would be registered.")
 @click.option("--diff", is_flag=True, help="With --dry-run: ask the server what would be created, unchanged or "
                                            "in conflict; exit 0 (no changes), 1 (changes) or 2 (errors).")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
-              help="Calls in flight at once (transient failures are retried with backoff: UNAVAILABLE, "
-                   "DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED; AUTOC_ADMIN_RETRIES, default 6).")
+              help="Most calls in flight at once; fewer while the server answers RESOURCE_EXHAUSTED or times "
+                   "out. Transient failures (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) are retried with "
+                   "jittered backoff for up to AUTOC_ADMIN_RETRY_SECONDS (default 120) per call; a server that "
+                   "never answers, AUTOC_ADMIN_RETRIES + 1 times (default 7).")
 @click.option("--keep-going", is_flag=True, help="Register the rest after a conflict or failure (still exit 1); what "
                                                 "references a failed entity is skipped.")
 @click.option("--activate-launchplans", "--activate-launch-plans", "activate_launchplans", is_flag=True,
@@ -63,7 +69,7 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
 
     Exit codes: 0 everything created or unchanged; 1 a conflict or failure; 2 bad usage; 3 authentication.
     """
-    from autoc.errors import UserInputError
+    from autoc.errors import AutocError, UserInputError
     from autoc.remote.admin import AdminClient
     from autoc.remote.register import RegisterOptions, register as run
 
@@ -79,8 +85,14 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
                            assume_images_exist=assume_images_exist, activate_launchplans=activate_launchplans,
                            sdk=sdk)
     reporter = _Reporter(output == "text")
-    with reporter:
-        result = run(paths, opts, lambda: AdminClient(platform), on_done=reporter.done)
+    notify = (lambda line: click.echo(f"autoc: {line}", err=True))
+    try:
+        with reporter, stdout_to_stderr(output == "json"):  # what user modules print must not spoil the JSON
+            result = run(paths, opts, lambda: AdminClient(platform, notify=notify), on_done=reporter.done)
+    except AutocError as e:  # the run could not go on (unreachable, authentication...)
+        if dry_run and diff and not isinstance(e, UserInputError):
+            e.exit_code = 2  # with --diff, "could not tell" is 2, as --help says
+        raise
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:

@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 
 import click
 
-from autoc.cli.options import image_config, parse_sdk, sdk_option
+from autoc.cli.options import image_config, not_empty, parse_sdk, sdk_option, stdout_to_stderr
 
 
 def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
@@ -22,7 +22,9 @@ def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-o", "--out-dir", type=click.Path(file_okay=False), help="Folder for the .pb files (created).")
+@click.option("-o", "--out-dir", type=click.Path(file_okay=False),
+              help="Folder for the .pb files (created). Its earlier set of autoc .pb files is replaced as a whole, "
+                   "even when interrupted or run concurrently; other files stay.")
 @click.option("--archive", type=click.Path(dir_okay=False),
               help="Also (or instead) write the files into this .tgz, as `pyflyte package` does.")
 @click.option("-i", "--image", "images", multiple=True, envvar="AUTOC_IMAGE",
@@ -32,10 +34,10 @@ def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
 @click.option("--env", "env", multiple=True, metavar="KEY=VALUE", help="Environment for every task. Repeatable.")
 @click.option("--project", default=None, help="Project in the task ids (empty by default, as pyflyte writes).")
 @click.option("--domain", default=None, help="Domain in the task ids.")
-@click.option("--version", "version", default=None, help="Version in the task ids.")
+@click.option("--version", "version", default=None, callback=not_empty, help="Version in the task ids.")
 @click.option("--keep-going", is_flag=True, help="Report every failing module and task, not just the first.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="json prints a machine-readable result on stdout.")
+              help="json prints a machine-readable result on stdout, also when the run fails.")
 @sdk_option
 @click.pass_context
 def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, domain, version, keep_going, output,
@@ -65,8 +67,9 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
         raise UserInputError("nothing to write", hint="pass -o/--out-dir DIR and/or --archive FILE.tgz")
     settings = SerializationSettings(image_config=image_config(images), project=project, domain=domain,
                                      version=version, env=_parse_env(env))
-    result = run(paths, settings, out_dir=out_dir, archive=archive, source_root=source_root, keep_going=keep_going,
-                 sdk=parse_sdk(sdk))
+    with stdout_to_stderr(output == "json"):  # what user modules print must not spoil the JSON
+        result = run(paths, settings, out_dir=out_dir, archive=archive, source_root=source_root,
+                     keep_going=keep_going, sdk=parse_sdk(sdk))
     if result.ok and not result.files:
         result.task_errors.append(AutocError(
             "no tasks were found",

@@ -208,7 +208,7 @@ def bind_inputs(entity: str, interface: Interface, args: tuple, kwargs: Dict[str
     hint = f"{entity} takes ({describe_inputs(interface)})"
     unknown = [k for k in kwargs if k not in interface.inputs]
     if unknown:
-        raise CallError(f"{entity} got unexpected keyword argument(s): {', '.join(unknown)}", hint=hint)
+        raise CallError(f"{entity} has no input(s) named {', '.join(map(repr, unknown))}", hint=hint)
     if len(args) > len(names):
         raise CallError(f"{entity} takes {len(names)} input(s) but {len(args)} positional argument(s) were given",
                         hint=hint)

@@ -105,6 +105,11 @@ class LaunchPlan:
         _check_workflow(workflow, None)
         cached = cls.CACHE.get(workflow.name)
         if cached is not None:
+            if cached.workflow is not workflow:
+                raise LaunchPlanError(
+                    f"the launch plan made at {cached.creation_site} for workflow {cached.workflow.name} is named "
+                    f"{workflow.name}, the name of workflow {workflow.name}'s default launch plan",
+                    where=cached.creation_site, hint="give that launch plan another name")
             return cached
         options = getattr(workflow, "default_options", None)
         lp = cls(workflow.name, workflow, labels=getattr(options, "labels", None),
@@ -152,7 +157,8 @@ class LaunchPlan:
                      security_context=security_context, auth_role=auth_role, trigger=trigger,
                      overwrite_cache=overwrite_cache)
         if name is None:
-            extra = [k for k in _OPTIONS if given[k] is not None]
+            extra = [k for k in _OPTIONS if given[k] is not None] + ["auto_activate"] * bool(auto_activate) + \
+                ["concurrency"] * (concurrency is not None)  # flytekit ignores these two silently
             if extra:
                 _, file, line = _creation_site()
                 raise LaunchPlanError(
@@ -353,10 +359,23 @@ class LaunchPlan:
         return f"LaunchPlan({self._name!r}, workflow={getattr(self._workflow, 'name', self._workflow)!r})"
 
     def __call__(self, *args, **kwargs):
-        """Outside a workflow, runs the workflow with this launch plan's inputs (``kwargs`` override defaults)."""
+        """Outside a workflow, runs the workflow with this launch plan's inputs (``kwargs`` override defaults).
+        Inside a workflow body, records a launch-plan node binding every input it does not fix."""
+        from autoc.core.promise import compilation_state, create_and_link_node
+
         if args:
             raise LaunchPlanError(f"launch plan {self._name}: Only Keyword Arguments are supported for launch plan "
                                   f"executions", hint="call it with name=value arguments")
+        state = compilation_state()
+        if state is not None:
+            fixed = [k for k in kwargs if k in self._fixed_inputs]
+            if fixed:  # flytekit drops such a value silently: the launch plan's fixed value would run instead
+                from autoc.core.node import user_site
+
+                raise LaunchPlanError(f"launch plan {self._name}: input(s) {', '.join(fixed)} are fixed and cannot "
+                                      f"be passed", where=user_site(),
+                                      hint="drop them from the call, or call a launch plan that does not fix them")
+            return create_and_link_node(self, (), {**self.saved_inputs, **kwargs}, state=state)
         fixed = [k for k in kwargs if k in self._fixed_inputs and kwargs[k] != self._fixed_inputs[k]]
         if fixed:
             raise LaunchPlanError(f"launch plan {self._name}: input(s) {', '.join(fixed)} are fixed and cannot be "

@@ -128,6 +128,7 @@ class Slack(Notification):
 
 
 class PagerDuty(Notification):
-    """Email addresses of a PagerDuty integration: ``PagerDuty(phases=[...], recipients_email=["svc@x.pagerduty.com"])``."""
+    """Email addresses of a PagerDuty integration:
+    ``PagerDuty(phases=[...], recipients_email=["svc@x.pagerduty.com"])``."""
 
     _channel = "pager_duty"

@@ -191,27 +191,15 @@ def _output_tuple_class(name: str, fields: Tuple[str, ...]) -> type:
 
 
 def bind_arguments(entity, args: tuple, kwargs: Dict[str, Any], where: Optional[str]) -> Dict[str, Any]:
-    """Positional arguments onto the interface's input names; unknown or repeated names are errors."""
-    names = list(entity.python_interface.inputs)
-    if len(args) > len(names):
-        raise WorkflowDefinitionError(f"{entity.name} takes {len(names)} input(s) but got {len(args)} positional "
-                                      f"argument(s)", where=where, hint=_inputs_hint(entity))
-    out = dict(kwargs)
-    for value, name in zip(args, names):
-        if name in out:
-            raise WorkflowDefinitionError(f"{entity.name} got multiple values for input '{name}'", where=where,
-                                          hint=_inputs_hint(entity))
-        out[name] = value
-    unknown = [k for k in out if k not in entity.python_interface.inputs]
-    if unknown:
-        raise WorkflowDefinitionError(f"{entity.name} has no input(s) named {', '.join(map(repr, unknown))}",
-                                      where=where, hint=_inputs_hint(entity))
-    return out
+    """Positional arguments onto the interface's input names with the one binder of calls
+    (``autoc.core.interface.bind_inputs``); a wrong call is a WorkflowDefinitionError naming the call's line."""
+    from autoc.core.interface import bind_inputs
+    from autoc.errors import CallError
 
-
-def _inputs_hint(entity) -> str:
-    ins = entity.python_interface.inputs
-    return "its inputs are: " + (", ".join(f"{k}: {getattr(t, '__name__', t)}" for k, t in ins.items()) or "(none)")
+    try:
+        return bind_inputs(entity.name, entity.python_interface, args, kwargs, require_all=False)
+    except CallError as e:
+        raise WorkflowDefinitionError(e.message, where=where, hint=e.hint) from None
 
 
 def _is_optional(t) -> bool:

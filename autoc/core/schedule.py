@@ -199,7 +199,8 @@ class FixedRate(Schedule):
 def validate_cron(schedule: str) -> None:
     """Refuse a cron schedule Flyte's native scheduler cannot run (it takes five fields or an alias)."""
     if not isinstance(schedule, str):
-        raise ValidationError(f"Schedule is invalid. Provided schedule: {schedule!r}", hint=f"schedule= takes {_CRON_HINT}")
+        raise ValidationError(f"Schedule is invalid. Provided schedule: {schedule!r}",
+                              hint=f"schedule= takes {_CRON_HINT}")
     if schedule.lower() in CRON_ALIASES or schedule.lower() == "@midnight":
         return
     fields = schedule.split()

@@ -14,7 +14,7 @@ from autoc.core.interface import Docstring, Interface, transform_function_to_int
 from autoc.core.node import Node, not_supported, user_site
 from autoc.core.promise import CompilationState, Promise, VoidPromise, compilation_state, compiling, \
     create_and_link_node
-from autoc.core.tracker import InstanceTrackingMeta, TrackedInstance
+from autoc.core.tracker import InstanceTrackingMeta, TrackedInstance, spec_module_name
 from autoc.errors import AutocError, WorkflowDefinitionError, location_of
 
 
@@ -155,7 +155,7 @@ class PythonFunctionWorkflow(WorkflowBase):
         iface = transform_function_to_interface(workflow_function,
                                                 docstring=docstring or Docstring(callable_=workflow_function),
                                                 pickle_untyped=pickle_untyped)
-        name = f"{workflow_function.__module__}.{workflow_function.__name__}"
+        name = f"{spec_module_name(workflow_function.__module__)}.{workflow_function.__name__}"
         super().__init__(name, iface, failure_policy=failure_policy, interruptible=interruptible,
                          on_failure=on_failure, docs=docs)
 

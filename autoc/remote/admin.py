@@ -6,14 +6,15 @@ Tokens are kept out of logs and errors: an UNAUTHENTICATED answer is reported wi
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import queue
 import random
 import threading
 import time
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from autoc.errors import AutocError
+from autoc.errors import AutocError, UserInputError
 from autoc.remote.config import TOKEN_ENV, PlatformSettings, auth_mode
 
 CHANNEL_OPTIONS = [("grpc.max_metadata_size", 32 * 1024), ("grpc.max_receive_message_length", 20 * 1024 * 1024),
@@ -46,7 +47,7 @@ class TokenSource:
             return ()
         with self._lock:
             if self._token is None:
-                self._token = self._fetch()
+                self._token = _checked_token(self._fetch(), self.mode)
                 self.generation += 1
         return ((self.header, f"Bearer {self._token}"),)
 
@@ -119,6 +120,31 @@ class TokenSource:
                 from None
 
 
+MAX_TOKEN_BYTES = 16 * 1024  # the channel allows 32 KiB of metadata in all
+
+
+def _checked_token(token: str, mode: str) -> str:
+    """A token gRPC can send as a header: printable ASCII, no spaces, at most 16 KiB (never shown in errors)."""
+    where = {"env_token": TOKEN_ENV, "command": "the output of admin.command",
+             "client_credentials": "the token endpoint's answer"}.get(mode, "the token")
+    problem = None
+    if not token:
+        problem = "is empty"
+    elif len(token.encode("utf-8", "replace")) > MAX_TOKEN_BYTES:
+        problem = f"is {len(token.encode('utf-8', 'replace')):,} bytes, over the {MAX_TOKEN_BYTES:,} a header allows"
+    else:
+        bad = next((c for c in token if not 0x21 <= ord(c) <= 0x7E), None)
+        if bad is not None:
+            kind = ("a line break" if bad in "\r\n" else "a space" if bad == " " else
+                    "a control character" if ord(bad) < 0x20 or ord(bad) == 0x7F else "a non-ASCII character")
+            problem = f"contains {kind} (U+{ord(bad):04X})"
+    if problem:
+        raise AuthError(f"the bearer token from {where} {problem}",
+                        hint="a token is one line of printable ASCII without spaces; check how it is produced "
+                             "(it is never printed)")
+    return token
+
+
 def _grpc_message(e: Exception) -> str:
     details = getattr(e, "details", None)
     return details() if callable(details) else str(e)
@@ -137,12 +163,16 @@ class AdminClient:
     """AdminService and DataProxyService over one channel."""
 
     def __init__(self, settings: PlatformSettings, retries: Optional[int] = None, backoff: float = 0.2,
-                 timeout: float = 60):
-        import os
-
-        if retries is None:  # retries of transient failures per call (AUTOC_ADMIN_RETRIES, default 6)
-            retries = int(os.environ.get("AUTOC_ADMIN_RETRIES", "6"))
+                 timeout: float = 60, budget: Optional[float] = None,
+                 notify: Optional[Callable[[str], None]] = None):
+        if retries is None:  # attempts at a server that never answered: AUTOC_ADMIN_RETRIES (default 6) + 1
+            retries = _env_number("AUTOC_ADMIN_RETRIES", 6, int)
+        if budget is None:  # seconds a request may keep retrying once the server answers: AUTOC_ADMIN_RETRY_SECONDS
+            budget = _env_number("AUTOC_ADMIN_RETRY_SECONDS", 120.0, float)
         self.settings, self.retries, self.backoff, self.timeout = settings, retries, backoff, timeout
+        self.budget, self.notify = budget, notify or (lambda line: None)
+        self.answered = False  # the server has answered a call (anything but UNAVAILABLE): it is reachable
+        self._notified_attempts: set = set()
         self._channel = self._make_channel()
         self.tokens = TokenSource(settings, self._channel)
         from flyteidl.service import admin_pb2_grpc, dataproxy_pb2_grpc
@@ -174,19 +204,20 @@ class AdminClient:
         self._channel.close()
 
     def call(self, method: Callable, request):
-        """One RPC with transient-failure retries (jittered exponential backoff) and one token refresh.
-
-        ALREADY_EXISTS, INVALID_ARGUMENT and the rest are returned to the caller at once (never retried)."""
+        """One RPC with transient-failure retries (jittered exponential backoff within the time budget) and one
+        token refresh. ALREADY_EXISTS, INVALID_ARGUMENT and the rest are returned to the caller at once."""
         import grpc
 
-        attempt, refreshed = 0, False
+        attempt, refreshed, first = 0, False, time.monotonic()
         while True:
             metadata = self.tokens.metadata()
             sent_with = self.tokens.generation
             try:
-                return method(request, metadata=metadata, timeout=self.timeout)
+                response = method(request, metadata=metadata, timeout=self.timeout)
+                self.answered = True
+                return response
             except grpc.RpcError as e:
-                action = self._after_failure(e, attempt, refreshed, sent_with)
+                action = self._after_failure(e, attempt, refreshed, sent_with, first)
                 if action == GIVE_UP:
                     raise
                 if action == REFRESH:  # a new token does not use up a retry
@@ -204,7 +235,9 @@ class AdminClient:
 
         def result():
             try:
-                return fut.result()
+                response = fut.result()
+                self.answered = True
+                return response
             except grpc.RpcError:
                 return self.call(method, request)
 
@@ -215,57 +248,76 @@ class AdminClient:
         """``method(requests[i])`` for every i, at most ``concurrency`` at once, as :meth:`call` does one.
 
         The calls are asynchronous on the channel (no thread per call: on 2 cores, a thread pool of blocking calls
-        costs more CPU than the calls themselves). ``on_result(i, response, error)`` runs in the calling thread,
-        in completion order, once per request that was started, with ``error`` the final ``grpc.RpcError`` (after
-        retries) or None. When it returns False no further request is started; those already started still
-        report. AuthError and UnreachableError are raised as :meth:`call` raises them."""
-        n, concurrency = len(requests), max(1, concurrency)
+        costs more CPU than the calls themselves). The number in flight adapts to the server (AIMD): halved when it
+        answers RESOURCE_EXHAUSTED or a call times out, raised by one per round of successes, never above
+        ``concurrency``. ``on_result(i, response, error)`` runs in the calling thread, in completion order, once
+        per request that was started, with ``error`` the final ``grpc.RpcError`` (after retries; a request that
+        runs out of its retry budget is a failed request, not the end of the run) or None. When it returns False
+        no further request is started; those already started still report. AuthError is raised as :meth:`call`
+        raises it, and UnreachableError when the server never answered at all."""
+        n, ceiling = len(requests), max(1, concurrency)
+        window = _Window(ceiling, self.notify)
         completions: "queue.SimpleQueue" = queue.SimpleQueue()
-        retry_at: List[Tuple[float, int, int]] = []  # heap of (due, i, attempt)
-        refreshed = set()
-        active = 0  # started and not yet reported (in flight or waiting to be retried)
-        nxt = 0
-        stop = False
+        retry_at: List[Tuple[float, int]] = []  # heap of (due, i)
+        state: Dict[int, _Request] = {}
+        in_flight, nxt, stop = 0, 0, False
 
-        def start(i: int, attempt: int) -> None:
+        def start(i: int) -> None:
+            r = state[i]
             metadata = self.tokens.metadata()
-            sent_with = self.tokens.generation
+            r.sent_with, r.started = self.tokens.generation, time.monotonic()
             fut = method.future(requests[i], metadata=metadata, timeout=self.timeout)
-            fut.add_done_callback(lambda f: completions.put((i, attempt, sent_with, f)))
+            fut.add_done_callback(lambda f: completions.put((i, f)))
 
         while True:
             now = time.monotonic()
-            while retry_at and retry_at[0][0] <= now:
-                _, i, attempt = heapq.heappop(retry_at)
-                start(i, attempt)
-            while not stop and nxt < n and active < concurrency:
-                start(nxt, 0)
-                nxt, active = nxt + 1, active + 1
-            if not active:
+            while in_flight < window.limit:
+                if retry_at and retry_at[0][0] <= now:
+                    start(heapq.heappop(retry_at)[1])
+                elif not stop and nxt < n:
+                    state[nxt] = _Request(first=now)
+                    start(nxt)
+                    nxt += 1
+                else:
+                    break
+                in_flight += 1
+            if not in_flight and not retry_at and (stop or nxt >= n):
                 return
-            wait = max(0.0, retry_at[0][0] - now) if retry_at else None
+            wait = None
+            if retry_at and in_flight < window.limit:
+                wait = max(0.0, retry_at[0][0] - now)
             try:
-                i, attempt, sent_with, fut = completions.get(timeout=wait)
+                i, fut = completions.get(timeout=wait)
             except queue.Empty:
                 continue
-            error = fut.exception()
-            if error is not None:
-                action = self._after_failure(error, attempt, i in refreshed, sent_with)
+            in_flight -= 1
+            r, error = state[i], fut.exception()
+            if error is None:
+                self.answered = True
+                window.success()
+            else:
+                window.failure(error, r.started)
+                action = self._after_failure(error, r.attempt, r.refreshed, r.sent_with, r.first)
                 if action == REFRESH:
-                    refreshed.add(i)
-                    start(i, attempt)
+                    r.refreshed = True
+                    heapq.heappush(retry_at, (now, i))
                     continue
                 if action != GIVE_UP:
-                    heapq.heappush(retry_at, (time.monotonic() + action, i, attempt + 1))
+                    r.attempt += 1
+                    r.ambiguous = r.ambiguous or _maybe_applied(error)
+                    heapq.heappush(retry_at, (time.monotonic() + action, i))
                     continue
-            active -= 1
+                if r.ambiguous:
+                    error.autoc_after_lost_ack = True  # see after_lost_ack()
+            del state[i]
             if not on_result(i, None if error is not None else fut.result(), error):
                 stop = True
 
-    def _after_failure(self, e: Exception, attempt: int, refreshed: bool, sent_with: Optional[int] = None):
-        """What to do after a failed attempt (sent with token generation ``sent_with``): REFRESH (the token, then
-        call again), seconds to wait before retrying, or GIVE_UP (return the error to the caller). Raises
-        AuthError and UnreachableError."""
+    def _after_failure(self, e: Exception, attempt: int, refreshed: bool, sent_with: Optional[int] = None,
+                       first: Optional[float] = None):
+        """What to do after a failed attempt (sent with token generation ``sent_with``, the request first sent
+        at ``first``): REFRESH (the token, then call again), seconds to wait before retrying, or GIVE_UP (return
+        the error to the caller). Raises AuthError, and UnreachableError while the server never answered."""
         import grpc
 
         if not isinstance(e, grpc.RpcError) or not callable(getattr(e, "code", None)):
@@ -277,18 +329,110 @@ class AdminClient:
             raise AuthError(f"{self.settings.endpoint} refused the credentials (UNAUTHENTICATED)",
                             hint=_auth_hint(self.tokens.mode)) from None
         details = _grpc_message(e) or ""
+        if code != grpc.StatusCode.UNAVAILABLE:
+            self.answered = True
         if code == grpc.StatusCode.UNAVAILABLE and any(t in details for t in _TLS_FAILURES):
             raise UnreachableError(f"TLS with {self.settings.endpoint} failed: {details.strip()[-300:]}",
                                    hint="trust the server's CA with --ca-cert, or use --insecure for a "
                                         "plaintext server") from None
-        if code.name in RETRYABLE and attempt < self.retries:
-            return self.backoff * (2 ** attempt) * random.uniform(0.5, 1.5)
-        if code == grpc.StatusCode.UNAVAILABLE:
+        if code.name not in RETRYABLE or any(t in details for t in _UNFIXABLE):
+            return GIVE_UP  # retrying cannot help (a message over the server's size limit, ...)
+        if not self.answered:  # nothing has answered yet: a fixed number of attempts, each one said
+            if attempt < self.retries:
+                wait = self.backoff * (2 ** attempt) * random.uniform(0.5, 1.5)
+                if attempt + 1 not in self._notified_attempts:
+                    self._notified_attempts.add(attempt + 1)
+                    self.notify(f"cannot reach FlyteAdmin at {self.settings.endpoint} ({code.name}: "
+                                f"{details.strip()[-120:]}); retrying in {wait:.1f} s "
+                                f"(attempt {attempt + 2} of {self.retries + 1})")
+                return wait
             raise UnreachableError(f"cannot reach FlyteAdmin at {self.settings.endpoint} after "
                                    f"{self.retries + 1} attempts: {details.strip()[-300:]}",
                                    hint="check --endpoint (or FLYTE_PLATFORM_URL / admin.endpoint), and "
                                         "--insecure for plaintext servers") from None
-        return GIVE_UP
+        # the server answers: back off with full jitter (capped) for as long as the budget lasts
+        wait = random.uniform(0, min(MAX_BACKOFF, self.backoff * (2 ** attempt)))
+        started = time.monotonic() if first is None else first
+        if time.monotonic() + wait - started > self.budget:
+            return GIVE_UP
+        return wait
+
+
+MAX_BACKOFF = 5.0
+_UNFIXABLE = ("larger than max", "message too large", "exceeds the maximum")
+
+
+def rpc_failure(e: Exception, endpoint: str) -> AutocError:
+    """A refused call the run cannot go on without, as an error a user reads (no traceback)."""
+    code = e.code().name if callable(getattr(e, "code", None)) else type(e).__name__
+    return AutocError(f"FlyteAdmin at {endpoint} answered {code}: {(_grpc_message(e) or '').strip()[:300]}",
+                      hint="check --project/--domain and that your account may register there; -v shows more")
+
+
+def after_lost_ack(error: Exception) -> bool:
+    """True when ``error`` (an ALREADY_EXISTS, say) answered a retry of a request whose earlier attempt may have
+    been applied while its answer was lost: a create that then "already exists" was our own write."""
+    return bool(getattr(error, "autoc_after_lost_ack", False))
+
+
+def _maybe_applied(error: Exception) -> bool:
+    code = getattr(error, "code", None)
+    return callable(code) and code().name in ("UNAVAILABLE", "DEADLINE_EXCEEDED")
+
+
+@dataclasses.dataclass
+class _Request:
+    first: float  # when it was first sent: the retry budget runs from here
+    started: float = 0.0  # when the current attempt was sent
+    attempt: int = 0
+    refreshed: bool = False
+    sent_with: Optional[int] = None
+    ambiguous: bool = False  # an earlier attempt failed in a way that may have been applied
+
+
+class _Window:
+    """Additive-increase, multiplicative-decrease of the calls in flight: halved on overload (at most once per
+    round of calls: only a call sent after the last decrease can lower it again), +1 per round of successes."""
+
+    def __init__(self, ceiling: int, notify: Callable[[str], None]):
+        self.ceiling, self.size, self.notify = ceiling, float(ceiling), notify
+        self._lowered_at = 0.0
+
+    @property
+    def limit(self) -> int:
+        return max(1, int(self.size))
+
+    def success(self) -> None:
+        self.size = min(float(self.ceiling), self.size + 1.0 / self.size)
+
+    def failure(self, error: Exception, started: float) -> None:
+        code = getattr(error, "code", None)
+        if not callable(code) or code().name not in ("RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED"):
+            return
+        if any(t in (_grpc_message(error) or "") for t in _UNFIXABLE) or started < self._lowered_at:
+            return
+        self._lowered_at = time.monotonic()
+        before, self.size = self.limit, max(1.0, self.size / 2)
+        if self.limit < before:
+            self.notify(f"the server is overloaded ({code().name}): {self.limit} call(s) at once instead of "
+                        f"{before}")
+
+
+def _env_number(name: str, default, kind):
+    import os
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value < float("inf"):
+        raise UserInputError(f"{name}={raw!r} is not a {'whole ' if kind is int else ''}number of "
+                             f"{'retries' if kind is int else 'seconds'} (0 or more)", hint=f"unset {name}, or "
+                             f"set it to e.g. {default}")
+    return value
 
 
 REFRESH, GIVE_UP = "refresh", "give-up"

@@ -101,18 +101,95 @@ def _dig(tree: Dict[str, Any], dotted: str) -> Any:
     return cur
 
 
-def _coerce(field: str, value: Any) -> Any:
-    """A setting's value (from a flag, the environment or YAML) as its field's type."""
+_BOOL_TRUE = ("1", "true", "t", "yes", "y", "on")
+
+
+def _coerce(field: str, value: Any, source: str) -> Any:
+    """A setting's value (from a flag, the environment or YAML) as its field's type; ``source`` names where it
+    came from in the error when it cannot be."""
     ftype = PlatformSettings.__dataclass_fields__[field].type
     if ftype == "bool":
-        return value if isinstance(value, bool) else str(value).strip().lower() not in _BOOL_FALSE
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if isinstance(value, (str, int)) and text in _BOOL_TRUE + _BOOL_FALSE:
+            return text in _BOOL_TRUE
+        raise UserInputError(f"{source}: {value!r} is not true or false",
+                             hint=f"write true or false ({field.replace('_', ' ')})")
     if ftype.startswith("Tuple"):
         if isinstance(value, str):
             return tuple(v for v in (x.strip() for x in value.split(",")) if v)
-        return tuple(value)
-    if field == "endpoint" and isinstance(value, str):
-        return value[len("dns:///"):] if value.startswith("dns:///") else value
-    return value
+        if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
+            return tuple(str(v) for v in value)
+        raise UserInputError(f"{source}: {value!r} is not a list of strings", hint="write a YAML list, e.g. [a, b]")
+    if field == "endpoint":
+        if not isinstance(value, str):
+            raise UserInputError(f"{source}: {value!r} is not an endpoint",
+                                 hint="write host:port, e.g. flyte.example.com:443 or localhost:30080")
+        return value
+    if isinstance(value, (dict, list, tuple)):
+        raise UserInputError(f"{source}: {value!r} is not a single value", hint="write a string")
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def parse_endpoint(value: str, source: str) -> Tuple[str, Optional[bool]]:
+    """``host[:port]`` from ``host:port``, ``dns:///host:port``, ``https://host[:port][/]`` (TLS, port 443) or
+    ``http://host[:port]`` (plaintext, port 80); and whether the scheme asks for plaintext (None: no scheme)."""
+    text, plaintext = value.strip(), None
+    for prefix, insecure, port in (("dns:///", None, None), ("grpcs://", False, 443), ("https://", False, 443),
+                                   ("grpc://", True, 80), ("http://", True, 80)):
+        if text.lower().startswith(prefix):
+            text, plaintext = text[len(prefix):].split("/", 1)[0], insecure
+            if port and not _has_port(text):
+                text = f"{text}:{port}"
+            break
+    host = text.rsplit(":", 1)[0] if _has_port(text) else text
+    port = text.rsplit(":", 1)[1] if _has_port(text) else ""
+    if not host.strip("[]") or "://" in text or " " in text or (port and not port.isdigit()) or \
+            (":" in text and not _has_port(text) and not text.endswith("]")):
+        raise UserInputError(f"{source}: {value!r} is not an endpoint",
+                             hint="write host:port (dns:///host:port and https://host are accepted too)")
+    return text, plaintext
+
+
+def _has_port(text: str) -> bool:
+    return ":" in text and not text.endswith("]") and text.rsplit(":", 1)[1].isdigit()
+
+
+def _source_name(field: str, source: str, found) -> str:
+    if source == "flag":
+        return f"--{field.replace('_', '-')}"
+    if source.startswith("env "):
+        return source[len("env "):]
+    return f"{found[0]}: {_KEYS[field][0]}"
+
+
+def read_config_file(path: Path) -> Dict[str, Any]:
+    """The YAML tree of a flytectl config file; a binary file, bad YAML or a top level that is not a mapping is
+    an error naming the file."""
+    import yaml
+
+    hint = "fix that file (or pass --config with another one); it looks like: admin: {endpoint: host:port}"
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserInputError(f"{path} is not a text file (a YAML config was expected)", hint=hint) from None
+    except OSError as e:
+        raise UserInputError(f"cannot read {path}: {e.strerror}", hint=hint) from None
+    try:
+        tree = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise UserInputError(f"{path} is not valid YAML: {e}", hint=hint) from None
+    if tree is None:
+        return {}
+    if not isinstance(tree, dict):
+        raise UserInputError(f"{path}: the top level is a {type(tree).__name__}, not a mapping", hint=hint)
+    for section in ("admin", "task"):
+        if tree.get(section) is not None and not isinstance(tree[section], dict):
+            raise UserInputError(f"{path}: {section} is a {type(tree[section]).__name__}, not a mapping", hint=hint)
+    return tree
 
 
 def load_settings(flags: Optional[Dict[str, Any]] = None, env: Optional[Mapping[str, str]] = None,
@@ -121,15 +198,7 @@ def load_settings(flags: Optional[Dict[str, Any]] = None, env: Optional[Mapping[
     env = os.environ if env is None else env
     flags = {k: v for k, v in (flags or {}).items() if v is not None and v != ()}
     found = find_config_file(config_file, env)
-    tree: Dict[str, Any] = {}
-    if found:
-        import yaml
-
-        try:
-            tree = yaml.safe_load(found[0].read_text()) or {}
-        except yaml.YAMLError as e:
-            raise UserInputError(f"{found[0]} is not valid YAML: {e}",
-                                 hint="fix the YAML in that file (or pass --config with another one)") from e
+    tree: Dict[str, Any] = read_config_file(found[0]) if found else {}
     values: Dict[str, Any] = {}
     sources: Dict[str, str] = {}
     for field, (yaml_key, env_var) in _KEYS.items():
@@ -139,7 +208,18 @@ def load_settings(flags: Optional[Dict[str, Any]] = None, env: Optional[Mapping[
             values[field], sources[field] = env[env_var], f"env {env_var}"
         elif found and _dig(tree, yaml_key) is not None:
             values[field], sources[field] = _dig(tree, yaml_key), f"{found[1]} ({found[0]}) {yaml_key}"
-    settings = {k: _coerce(k, v) for k, v in values.items()}
+    settings = {k: _coerce(k, v, _source_name(k, sources[k], found)) for k, v in values.items()}
+    if "endpoint" in settings:
+        where = _source_name("endpoint", sources["endpoint"], found)
+        settings["endpoint"], plaintext = parse_endpoint(settings["endpoint"], where)
+        if plaintext is not None:
+            if "insecure" in settings and settings["insecure"] != plaintext:
+                raise UserInputError(
+                    f"{where}: {values['endpoint']!r} asks for {'plaintext' if plaintext else 'TLS'}, but "
+                    f"{_source_name('insecure', sources['insecure'], found)} says insecure: {settings['insecure']}",
+                    hint="drop the scheme from the endpoint, or the insecure setting")
+            settings["insecure"] = plaintext
+            sources.setdefault("insecure", f"{sources['endpoint']} (scheme)")
     return PlatformSettings(**settings, sources=tuple(sorted(sources.items())))
 
 
@@ -154,11 +234,9 @@ def auth_mode(settings: PlatformSettings) -> str:
     return "env_token" if os.environ.get(TOKEN_ENV) else "none"
 
 
-def describe(settings: PlatformSettings) -> List[Tuple[str, str, str]]:
-    """(setting, value, source) rows for ``autoc config show``."""
-    rows = []
-    for k, v in settings.public().items():
-        shown = ", ".join(v) if isinstance(v, tuple) else ("" if v is None else str(v))
-        rows.append((k, shown, settings.source_of(k)))
+def describe(settings: PlatformSettings) -> List[Tuple[str, Any, str]]:
+    """(setting, value, source) rows for ``autoc config show``: values as they are (booleans, lists, None)."""
+    rows: List[Tuple[str, Any, str]] = [(k, list(v) if isinstance(v, tuple) else v, settings.source_of(k))
+                                        for k, v in settings.public().items()]
     rows.append(("auth", auth_mode(settings), "derived"))
     return rows

@@ -1,8 +1,8 @@
 """The three registrable kinds as register sees them: reading ``_1/_2/_3.pb`` files, identities, references, the
 dependency order, the content version and the comparison with what a server holds.
 
-An entity is anything with ``kind`` ("task" | "workflow" | "launch_plan"), ``name`` and ``message`` (an admin
-TaskSpec, WorkflowSpec or LaunchPlan), like :class:`autoc.serialize.Entity`.
+Entities are :class:`autoc.serialize.Entity`: ``kind`` ("task" | "workflow" | "launch_plan", named in
+autoc.serialize.order), ``name`` and ``message`` (an admin TaskSpec, WorkflowSpec or LaunchPlan).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 from flyteidl.core import identifier_pb2
 
 from autoc.errors import UserInputError
+from autoc.serialize import Entity
+from autoc.serialize.order import LAUNCH_PLAN, TASK, WORKFLOW
 
-TASK, WORKFLOW, LAUNCH_PLAN = "task", "workflow", "launch_plan"
 KINDS = (TASK, WORKFLOW, LAUNCH_PLAN)
 RESOURCE_TYPE = {TASK: identifier_pb2.TASK, WORKFLOW: identifier_pb2.WORKFLOW, LAUNCH_PLAN: identifier_pb2.LAUNCH_PLAN}
 LABEL = {TASK: "task", WORKFLOW: "workflow", LAUNCH_PLAN: "launch plan"}
@@ -24,13 +25,6 @@ _SUFFIX = {"_1.pb": TASK, "_2.pb": WORKFLOW, "_3.pb": LAUNCH_PLAN}
 # flytectl's registration placeholders: a reference that says one of these takes the registration's value
 _PLACEHOLDERS = {"{{ registration.project }}", "{{ registration.domain }}", "{{ registration.version }}"}
 Key = Tuple[int, str, str, str, str]
-
-
-@dataclasses.dataclass(frozen=True)
-class Entity:
-    kind: str
-    name: str
-    message: object
 
 
 def message_class(kind: str):
@@ -71,12 +65,7 @@ def read_spec_files(paths: Sequence[str]) -> List[Entity]:
         elif p.suffix == ".pb":
             blobs.append((p.name, p.read_bytes()))
         else:
-            import tarfile
-
-            with tarfile.open(p, "r:*") as tar:
-                for m in sorted(tar.getmembers(), key=lambda m: m.name):
-                    if m.isfile() and m.name.endswith(".pb"):
-                        blobs.append((Path(m.name).name, tar.extractfile(m).read()))
+            blobs += _archive_blobs(p)
     out = []
     for name, data in blobs:
         kind = next((k for suffix, k in _SUFFIX.items() if name.endswith(suffix)), None)
@@ -95,6 +84,21 @@ def read_spec_files(paths: Sequence[str]) -> List[Entity]:
     if not out:
         raise UserInputError("no .pb specs found", hint="pass the output folder of `autoc serialize`")
     return out
+
+
+def _archive_blobs(path: Path) -> List[Tuple[str, bytes]]:
+    """(file name, bytes) of every .pb in a .tgz; an empty, truncated or corrupt archive is a usage error."""
+    import tarfile
+    import zlib
+
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            return [(Path(m.name).name, tar.extractfile(m).read())
+                    for m in sorted(tar.getmembers(), key=lambda m: m.name) if m.isfile() and m.name.endswith(".pb")]
+    except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError, UnicodeError) as e:
+        raise UserInputError(f"{path} is not a readable .tgz of specs ({type(e).__name__}: {e or 'truncated'})",
+                             hint="pass the archive `autoc serialize --archive` (or `pyflyte package`) wrote, or "
+                                  "its folder of .pb files; it may have been cut short in transfer") from None
 
 
 # --- identities and references -----------------------------------------------------------------------------------
@@ -230,7 +234,7 @@ def _as_dict(e_or_server, kind: str, server: bool) -> dict:
         out = [d(t) for t in templates]
         for t in out:
             t["nodes"] = [n for n in t.get("nodes", []) if n.get("id") not in _SERVER_NODES]
-            for n in t["nodes"]:  # a set: pyflyte lists them in set order, which changes from run to run
+            for n in t["nodes"]:  # the compiler sorts them; pyflyte sends them in set order
                 if "upstream_node_ids" in n:
                     n["upstream_node_ids"] = sorted(n["upstream_node_ids"])
             if not t["nodes"]:

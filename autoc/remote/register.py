@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from autoc.errors import UserInputError
 from autoc.remote import bundle as bundles
-from autoc.remote.admin import _grpc_message
+from autoc.remote.admin import _grpc_message, after_lost_ack, rpc_failure
 from autoc.remote.entities import (KINDS, LABEL, LAUNCH_PLAN, TASK, WORKFLOW, Entity, content_version, diff,
                                    entity_id, graph, hydrate, is_spec_input, read_spec_files, same)
 
@@ -200,10 +200,8 @@ def _server_copy(client, e):
 
     try:
         return client.call(_get(client, e.kind), _get_request(e))
-    except grpc.RpcError as err:
-        if err.code() == grpc.StatusCode.NOT_FOUND:
-            return None
-        raise
+    except grpc.RpcError:  # NOT_FOUND, or the server could not say: the conflict stands, without its diff
+        return None
 
 
 def created(client, e, error: Optional[Exception], absent: bool = False,
@@ -216,8 +214,8 @@ def created(client, e, error: Optional[Exception], absent: bool = False,
     if error is None:
         return Outcome(e.name, CREATED, kind=e.kind)
     code = _code(error)
-    if code == grpc.StatusCode.ALREADY_EXISTS:
-        return Outcome(e.name, CREATED if absent else UNCHANGED, kind=e.kind)
+    if code == grpc.StatusCode.ALREADY_EXISTS:  # or a retry after our own write's answer was lost: ours too
+        return Outcome(e.name, CREATED if absent or after_lost_ack(error) else UNCHANGED, kind=e.kind)
     if code == grpc.StatusCode.INVALID_ARGUMENT and "different structure" in (_grpc_message(error) or ""):
         if known_diff is None:
             server = _server_copy(client, e)
@@ -383,6 +381,9 @@ def _fill_listed_workflows(client, entities, known, concurrency: int) -> None:
             del held[name]  # not readable after all: create it and let the server say
 
 
+_WHY = {FAILED: "failed", CONFLICT: "conflicts with the server's", SKIPPED: "was skipped"}
+
+
 def _create_in_order(client, entities, order: tuple, todo: List[int], results: Dict[int, Outcome],
                      opts: RegisterOptions, on_done, absent, known_diffs) -> None:
     """Create the ``todo`` entities level by level: a level starts when everything it references is done; an
@@ -401,8 +402,7 @@ def _create_in_order(client, entities, order: tuple, todo: List[int], results: D
                     continue
                 ref = entities[bad]
                 results[i] = _skipped(e, f"not created: it references {LABEL[ref.kind]} {ref.name}, which "
-                                         f"{'was ' if results[bad].status == SKIPPED else 'ended in '}"
-                                         f"{results[bad].status}")
+                                         f"{_WHY[results[bad].status]}")
             on_done(results[i])
         done = run_all(client, [entities[i] for i in ready], "create", opts.concurrency, opts.keep_going, on_done,
                        [absent[i] for i in ready], [known_diffs[i] for i in ready])
@@ -456,22 +456,17 @@ def check_images(tasks, assume_exists: bool) -> None:
 
 
 def translate(found, settings) -> List:
-    """Every entity discovered, translated with ``settings``, in serialize's order. Until workflows and launch
-    plans are discovered (autoc.serialize.to_entities), the tasks."""
-    try:
-        from autoc.serialize import to_entities
-    except ImportError:  # only tasks can be authored yet
-        from autoc.serialize import to_specs
+    """Every entity discovered, translated with ``settings``, in serialize's (pyflyte's) order."""
+    from autoc.serialize import to_entities
 
-        names, specs, _ = to_specs(found.tasks, settings)
-        return [Entity(TASK, n, s) for n, s in zip(names, specs)]
-    entities, _ = to_entities(found, settings)
-    return list(entities)
+    return to_entities(found, settings)[0]
 
 
 def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callable,
              on_done: Callable[[Outcome], None] = lambda o: None) -> RegisterResult:
     """Serialize (or read) the entities under ``paths`` and register them; see the module docstring."""
+    import grpc
+
     from autoc.image.config import ImageConfig
     from autoc.serialize import SerializationSettings, with_discovery
     from autoc.serialize.settings import DEFAULT_IN_CONTAINER_SRC_PATH, FastSerializationSettings
@@ -485,12 +480,12 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         from autoc.serialize.discover import discover
 
         found = discover(paths, source_root=opts.source_root, sdk=opts.sdk)
-        if not found.tasks and not getattr(found, "entities", None):
+        if not found.entities:
             raise UserInputError("nothing to register was found under " + ", ".join(paths),
-                                 hint="tasks are module-level @task functions or task objects")
+                                 hint="tasks, workflows and launch plans are found as module-level objects")
         if not opts.dry_run:
             check_images(found.tasks, opts.assume_images_exist)
-        auto_activated = {e.name for e in getattr(found, "entities", []) if getattr(e, "auto_activate", False) is True}
+        auto_activated = {e.name for e in found.entities if getattr(e, "auto_activate", False) is True}
         pyflyte = None if found.sdk.is_default else _PyflyteRegistration(found, opts)
         if pyflyte is not None:  # pyflyte's bundle and version: what pyflyte register makes of the same tree
             bundle = pyflyte.bundle()
@@ -554,6 +549,8 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             if pairs and not opts.dry_run:
                 activate(client, [e for e, _ in pairs], [o for _, o in pairs], known.get(LAUNCH_PLAN),
                          opts.concurrency)
+    except grpc.RpcError as err:  # a call the run cannot go on without (a listing, the upload location) was refused
+        raise rpc_failure(err, client.settings.endpoint) from None
     finally:
         if client is not None:
             client.close()

@@ -49,23 +49,10 @@ class Outcome:
 
 
 def safe_extract(archive: str, dest: str) -> None:
-    """Extract a .tar.gz refusing absolute paths, '..', device files and links that leave ``dest``."""
-    import tarfile  # only fast registration needs it: kept off ``autoc execute``'s start-up
+    """Extract a .tar.gz safely on every Python (see ``autoc.runtime.extract``)."""
+    from autoc.runtime.extract import extract
 
-    with tarfile.open(archive, "r:*") as tar:
-        if hasattr(tarfile, "data_filter"):
-            tar.extractall(dest, filter="data")
-            return
-        root = os.path.realpath(dest)
-        for m in tar.getmembers():
-            target = os.path.realpath(os.path.join(dest, m.name))
-            if not (target == root or target.startswith(root + os.sep)) or m.isdev():
-                raise tarfile.TarError(f"unsafe member {m.name!r} in {archive}")
-            if m.issym() or m.islnk():
-                link = os.path.realpath(os.path.join(os.path.dirname(target), m.linkname))
-                if not link.startswith(root + os.sep):
-                    raise tarfile.TarError(f"link {m.name!r} points outside {dest}")
-        tar.extractall(dest)
+    extract(archive, dest)
 
 
 def fetch_distribution(url: str, dest_dir: str, workdir: str) -> str:
@@ -77,7 +64,10 @@ def fetch_distribution(url: str, dest_dir: str, workdir: str) -> str:
     with timeit("Download distribution"):
         storage.download(url, local)
     os.makedirs(dest_dir, exist_ok=True)
-    safe_extract(local, dest_dir)
+    try:
+        safe_extract(local, dest_dir)
+    finally:
+        os.unlink(local)  # the sandbox keeps only what the task produced
     path = os.path.realpath(dest_dir)
     if path in sys.path:
         sys.path.remove(path)
@@ -185,15 +175,18 @@ def run_execute(args: ExecuteArgs) -> Outcome:
                                checkpoint_path=_filled(args.checkpoint_path),
                                prev_checkpoint=_filled(args.prev_checkpoint))
     fa = storage.FileAccess(args.raw_output_data_prefix)  # makes its own local sandbox
-    with storage.using_file_access(fa):
-        try:
-            return _run(args, fa)
-        except PhaseError as err:
-            outcome = Outcome(err)
-        except Exception as e:  # anything not classified above is autoc's fault
-            outcome = Outcome(system_error("Unknown", e))
-    write_error(args.output_prefix, outcome.error)
-    return outcome
+    try:
+        with storage.using_file_access(fa):
+            try:
+                return _run(args, fa)
+            except PhaseError as err:
+                outcome = Outcome(err)
+            except Exception as e:  # anything not classified above is autoc's fault
+                outcome = Outcome(system_error("Unknown", e))
+        write_error(args.output_prefix, outcome.error)
+        return outcome
+    finally:
+        storage.remove_empty_folders(fa.local_sandbox)
 
 
 def write_error(output_prefix: Optional[str], err: PhaseError) -> None:

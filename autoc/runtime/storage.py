@@ -114,6 +114,15 @@ def upload(src: str, dest: str, recursive: bool = False) -> str:
     return dest
 
 
+def remove_empty_folders(root: str) -> None:
+    """Remove ``root`` and the folders under it that hold nothing (what a task wrote stays)."""
+    for here, _, _ in sorted(os.walk(root), key=lambda entry: -len(entry[0])):  # deepest first
+        try:
+            os.rmdir(here)
+        except OSError:
+            pass  # not empty, or already gone
+
+
 class FileAccess:
     """The local sandbox plus the raw output prefix that offloaded values are written under."""
 

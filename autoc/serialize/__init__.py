@@ -172,6 +172,16 @@ def serialize(paths: Sequence[str], settings: SerializationSettings, out_dir: Op
               keep_going: bool = False, sdk=None) -> SerializeResult:
     """Discover entities under ``paths`` and write one file per entity to ``out_dir`` and/or ``archive``.
     ``sdk`` (``autoc.sdk.Sdk``): the import paths the modules use and the output flavor (``--sdk flytekit``)."""
+    try:
+        return _serialize(paths, settings, out_dir, archive, source_root, keep_going, sdk)
+    except KeyboardInterrupt:  # (an interrupt while the set is swapped in says so itself)
+        from autoc.errors import Interrupted
+
+        held = f": {out_dir} still holds the earlier set" if out_dir else ""
+        raise Interrupted(f"interrupted before anything was written{held}", hint="run the command again") from None
+
+
+def _serialize(paths, settings, out_dir, archive, source_root, keep_going, sdk) -> SerializeResult:
     from autoc.serialize import write
 
     found: Discovery = discover(paths, source_root=source_root, keep_going=keep_going, sdk=sdk)
@@ -180,13 +190,20 @@ def serialize(paths: Sequence[str], settings: SerializationSettings, out_dir: Op
     files = write.file_names(entities)
     blobs = write.serialize_specs([e.message for e in entities])
     entries = list(zip(files, blobs))
+    if out_dir:
+        errors += write.file_name_errors(entities, files)
     result = SerializeResult(found.source_root, found.modules, write.describe(entities, files, blobs),
                              found.failures, errors, output=out_dir, archive=archive,
                              warnings=found.warnings + pickle_warnings(found.tasks))
     if not result.ok:
         return dataclasses.replace(result, files=[])  # only files that were written are listed
     if out_dir:
-        write.write_directory(out_dir, entries)
+        from autoc.serialize.swapdir import describe_removed
+
+        swapped = write.write_directory(out_dir, entries)
+        result.warnings += [f"removed the temporary folder {p} of an earlier run that did not finish"
+                            for p in swapped.leftovers]
+        result.warnings += [w for w in [describe_removed(out_dir, swapped.removed)] if w]
     if archive:
         write.write_archive(archive, entries)
     return result

@@ -11,7 +11,6 @@ import math
 import os
 import re
 import tarfile
-import tempfile
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
@@ -47,37 +46,35 @@ def file_names(entities: Sequence) -> List[str]:
     return out
 
 
+MAX_FILE_NAME_BYTES = 255  # NAME_MAX on Linux and macOS
+
+
+def file_name_errors(entities: Sequence, files: Sequence[str]) -> list:
+    """An entity whose file name the filesystem cannot hold is an error naming it (not an OSError later)."""
+    from autoc.errors import TaskDefinitionError
+
+    out = []
+    for e, file in zip(entities, files):
+        name, kind = _name_kind(e)
+        if len(file.encode()) > MAX_FILE_NAME_BYTES:
+            out.append(TaskDefinitionError(
+                f"{kind.replace('_', ' ')} {name} ({len(name)} characters) makes a file name of "
+                f"{len(file.encode())} bytes, over the {MAX_FILE_NAME_BYTES} a filesystem allows",
+                hint="shorten its name (the module path and the function or variable name), or write only --archive"))
+    return out
+
+
 def serialize_specs(specs) -> List[bytes]:
     return [s.SerializeToString(deterministic=True) for s in specs]
 
 
-def _write(path: Path, data: bytes) -> None:
-    # No fsync per file (5,000 of them dominated the run on disk): the rename makes each file appear whole.
-    with open(path, "wb") as f:
-        f.write(data)
+def write_directory(out_dir: str, entries: Sequence[Tuple[str, bytes]]):
+    """Replace the ``.pb`` set in ``out_dir`` as a whole (see ``autoc.serialize.swapdir``): an interrupted or
+    concurrent run never leaves a mix, and autoc's files the new set does not have are removed (returned, with
+    the leftover folders of runs that did not finish, in a ``Swapped``). Other files stay."""
+    from autoc.serialize.swapdir import replace_set
 
-
-def write_directory(out_dir: str, entries: Sequence[Tuple[str, bytes]]) -> None:
-    """Write every file under a temporary name, then rename them into place and remove stale autoc files, so an
-    interrupted run never leaves a half-written .pb."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise UserInputError(f"output {out_dir} exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".autoc-", dir=out))
-    try:
-        for name, data in entries:
-            _write(tmp / name, data)
-        keep = {name for name, _ in entries}
-        for name, _ in entries:
-            os.replace(tmp / name, out / name)
-        for old in out.iterdir():
-            if old.is_file() and _OUR_FILE.match(old.name) and old.name not in keep:
-                old.unlink()
-    finally:
-        for leftover in tmp.iterdir():
-            leftover.unlink()
-        tmp.rmdir()
+    return replace_set(out_dir, entries, lambda name: bool(_OUR_FILE.match(name)))
 
 
 def archive_bytes(entries: Sequence[Tuple], mtime: int = 0, compresslevel: int = 9) -> bytes:

@@ -102,16 +102,26 @@ def compile_workflow(spec: workflow_pb2.WorkflowSpec, get_task: Lookup,
 
 
 def _compiled(template: core_workflow_pb2.WorkflowTemplate) -> compiler_pb2.CompiledWorkflow:
+    """The template as flytepropeller compiles it: every node's upstream ids sorted (``ValidateNode``; flytekit
+    sends them in set order), and the connections between the nodes."""
+    compiled = compiler_pb2.CompiledWorkflow(template=template)
+    template = compiled.template
+    failure = [template.failure_node] if template.HasField("failure_node") else []
+    for node in all_nodes(list(template.nodes) + failure):
+        ids = sorted(set(node.upstream_node_ids))  # a set: pyflyte sends them in a different order each run
+        del node.upstream_node_ids[:]
+        node.upstream_node_ids.extend(ids)
     upstream: dict[str, list[str]] = {}
     downstream: dict[str, list[str]] = {}
     for node in template.nodes:
         for up in _node_dependencies(node):
             upstream.setdefault(node.id, []).append(up)
             downstream.setdefault(up, []).append(node.id)
-    conn = compiler_pb2.ConnectionSet(
-        upstream={k: compiler_pb2.ConnectionSet.IdList(ids=sorted(set(v))) for k, v in upstream.items()},
-        downstream={k: compiler_pb2.ConnectionSet.IdList(ids=sorted(set(v))) for k, v in downstream.items()})
-    return compiler_pb2.CompiledWorkflow(template=template, connections=conn)
+    for k, v in upstream.items():
+        compiled.connections.upstream[k].ids.extend(sorted(set(v)))
+    for k, v in downstream.items():
+        compiled.connections.downstream[k].ids.extend(sorted(set(v)))
+    return compiled
 
 
 def _node_dependencies(node) -> set[str]:

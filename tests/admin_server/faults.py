@@ -1,5 +1,5 @@
-"""Fault injection: seeded UNAVAILABLE failures (before the write, or after it: the answer is lost), added latency
-and a concurrency cap."""
+"""Fault injection: seeded UNAVAILABLE failures (before the write, or after it: the answer is lost), tasks that always
+fail, added latency and a concurrency cap answered with RESOURCE_EXHAUSTED, as an overloaded gRPC server answers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Iterator
 
 class Faults:
     def __init__(self, unavailable_fraction: float = 0.0, seed: int = 0, latency_ms: float = 0,
-                 max_concurrency: int | None = None, lost_answer_fraction: float = 0.0):
+                 max_concurrency: int | None = None, lost_answer_fraction: float = 0.0,
+                 unavailable_names: frozenset = frozenset()):
         for name, value in (("unavailable_fraction", unavailable_fraction),
                             ("lost_answer_fraction", lost_answer_fraction)):
             if not 0.0 <= value <= 1.0:
@@ -24,6 +25,7 @@ class Faults:
         self.lost_answers = 0  # writes done whose answer was replaced by UNAVAILABLE
         self.latency_ms = latency_ms
         self.max_concurrency = max_concurrency
+        self.unavailable_names = frozenset(unavailable_names)  # entities whose writes always answer UNAVAILABLE
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._in_flight = 0

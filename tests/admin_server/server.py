@@ -7,8 +7,9 @@ else answers UNIMPLEMENTED, as the generated base class does. Workflows are comp
 
 Every call passes through one interceptor, in this order: counted; for a write (WRITES), admitted under
 ``max_concurrency`` (else RESOURCE_EXHAUSTED); delayed by ``latency_ms``; authenticated when ``require_token`` is set
-(AuthMetadataService is exempt); for a write, failed with UNAVAILABLE for the seeded ``unavailable_fraction``; then
-served; a write that succeeded answers UNAVAILABLE anyway for the seeded ``lost_answer_fraction`` (done, answer lost).
+(AuthMetadataService is exempt); for a write, failed with UNAVAILABLE for the seeded ``unavailable_fraction`` and for
+the entities named in ``unavailable_names``; then served; a write that succeeded answers UNAVAILABLE anyway for the
+seeded ``lost_answer_fraction`` (done, answer lost).
 """
 
 from __future__ import annotations
@@ -52,13 +53,14 @@ class AdminServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, db_path: str | None = None,
                  projects: Mapping[str, Sequence[str]] | None = None, require_token: str | None = None,
                  unavailable_fraction: float = 0.0, seed: int = 0, latency_ms: float = 0,
-                 max_concurrency: int | None = None, oauth_clients: Mapping[str, str] | None = None,
+                 max_concurrency: int | None = None, unavailable_names: Sequence[str] = (), oauth_clients: Mapping[str, str] | None = None,
                  platform_limits: Mapping[str, str] | None = None, workers: int | None = None, log_calls: bool = False,
                  tls: tuple[bytes, bytes] | None = None, lost_answer_fraction: float = 0.0):
         self.projects = {p: list(d) for p, d in (DEFAULT_PROJECTS if projects is None else projects).items()}
         self.require_token = require_token
         self.platform_limits = validate.platform_limits_from(platform_limits)
-        self.faults = Faults(unavailable_fraction, seed, latency_ms, max_concurrency, lost_answer_fraction)
+        self.faults = Faults(unavailable_fraction, seed, latency_ms, max_concurrency, lost_answer_fraction,
+                             frozenset(unavailable_names))
         self.store = EntityStore(db_path)
         self.blob_store = BlobStore()
         self.log_calls = log_calls
@@ -256,12 +258,18 @@ class _Pipeline(grpc.ServerInterceptor):
             faults.delay()
             if service not in _UNAUTHENTICATED_SERVICES and not server._authorized(metadata):
                 raise AdminError(grpc.StatusCode.UNAUTHENTICATED, UNAUTHENTICATED)
-            if write and faults.roll_unavailable():
+            if write and (faults.roll_unavailable() or _entity_name(request) in faults.unavailable_names):
                 raise AdminError(grpc.StatusCode.UNAVAILABLE, "injected fault: service unavailable, try again")
             response = inner(request, context)
             if write and faults.roll_lost_answer():
                 raise AdminError(grpc.StatusCode.UNAVAILABLE, "injected fault: the write was done, its answer lost")
             return response
+
+
+def _entity_name(request) -> str:
+    """The name of the entity a write request creates or updates ("" when it names none)."""
+    ident = getattr(request, "id", None)
+    return getattr(ident, "name", "") if ident is not None else ""
 
 
 class _AdminService(admin_pb2_grpc.AdminServiceServicer):
@@ -301,8 +309,7 @@ class _AdminService(admin_pb2_grpc.AdminServiceServicer):
     def CreateWorkflow(self, request: workflow_pb2.WorkflowCreateRequest, context):
         server = self.server
         validate.validate_workflow(request, server.projects)
-        spec = workflow_pb2.WorkflowSpec()
-        spec.CopyFrom(request.spec)
+        spec = request.spec  # the handler's own copy of the request
         spec.template.id.CopyFrom(request.id)  # setDefaults
         closure = compiler.compile_workflow(spec, self._compiled_task, self._launch_plan_for_compiler)
         digest = hashlib.sha256(closure.SerializeToString(deterministic=True)).hexdigest()

@@ -67,19 +67,15 @@ class EntityStore:
             self._db.execute(SCHEMA.format(table=table))
 
     def create_if_absent(self, key: Key, spec: bytes, digest: str, kind: str = TASKS) -> Stored | None:
-        """Insert the entity unless the key is taken; returns the task already stored under the key, if any.
+        """Insert the entity unless the key is taken; returns the entity already stored under the key, if any.
 
-        Check and insert happen under one lock and one transaction, so concurrent creates of one key are decided
-        exactly once: the first stores, the others see it.
+        One statement (its own transaction) under one lock, so concurrent creates of one key are decided exactly
+        once: the first stores, the others see it.
         """
         with self._lock:
-            existing = self._get(key, kind)
-            if existing is not None:
-                return existing
-            with self._transaction():
-                self._db.execute(f"INSERT INTO {_table(kind)} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                 (*key, spec, digest, time.time(), INACTIVE))
-            return None
+            inserted = self._db.execute(f"INSERT INTO {_table(kind)} VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                                        "ON CONFLICT DO NOTHING", (*key, spec, digest, time.time(), INACTIVE))
+            return None if inserted.rowcount == 1 else self._get(key, kind)
 
     def get(self, key: Key, kind: str = TASKS) -> Stored | None:
         with self._lock:

@@ -704,8 +704,10 @@ def test_pyflyte_registers_the_examples(oracle_python, tmp_path):
         assert "/template/container/image:\n\t- ghcr.io/acme/gpu:v3 \n\t+ ghcr.io/acme/gpu:v4" in changed.stdout
 
     calls = proc.stderr.read()
-    # pyflyte register --non-fast makes no call but CreateTask, one per task (the third run stops at its first error)
-    assert set(re.findall(r"^CALL (\w+)", calls, re.M)) == {"CreateTask"}
+    # pyflyte register --non-fast makes no call but the creates (and activates scheduled launch plans), one per
+    # entity (the third run stops at its first error)
+    assert set(re.findall(r"^CALL (\w+)", calls, re.M)) == {"CreateTask", "CreateWorkflow", "CreateLaunchPlan",
+                                                             "UpdateLaunchPlan"}
     assert len(re.findall(r"^CALL CreateTask", calls, re.M)) > 2 * len(names)
 
 

@@ -268,3 +268,19 @@ def test_a_lost_answer_means_the_write_was_done(chain):
         assert error_of(admin.CreateTask, make).code() == grpc.StatusCode.UNAVAILABLE
         assert len(server.tasks()) == 1 and server.writes == 1 and server.faults.lost_answers == 1
         assert error_of(admin.CreateTask, make).code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+def test_upstream_node_ids_are_compiled_sorted_so_their_order_does_not_make_a_different_workflow(admin, chain):
+    """flytekit sends upstream_node_ids in set order, which changes from run to run; flytepropeller's ValidateNode
+    sorts them, so a re-registration in another order is identical."""
+    count, double, _ = chain
+    nodes = [task_node("n0", count, text=promise("", "t")), task_node("n1", count, text=promise("", "t")),
+             task_node("n2", double, n=promise("n1", "o0"))]
+    nodes[2].upstream_node_ids.extend(["n1", "n0"])
+    request = workflow("fan", nodes, {"t": STR}, {}, {})
+    admin.CreateWorkflow(request)
+    got = admin.GetWorkflow(common_pb2.ObjectGetRequest(id=request.id))
+    assert list(got.closure.compiled_workflow.primary.template.nodes[2].upstream_node_ids) == ["n0", "n1"]
+    del request.spec.template.nodes[2].upstream_node_ids[:]
+    request.spec.template.nodes[2].upstream_node_ids.extend(["n0", "n1"])
+    assert error_of(admin.CreateWorkflow, request).code() == grpc.StatusCode.ALREADY_EXISTS

@@ -268,3 +268,17 @@ def test_calling_launch_plans_of_a_real_workflow_runs_it_locally_as_flytekit_doe
     ours = json.loads(p.stdout.strip().splitlines()[-1])
     assert ours == theirs
     assert ours[0] == "1970-01-01T00:00:00+00:00 " + f"{2.0 * sum(len('yesterday') + i for i in range(10)):.1f}"
+
+
+def test_a_named_launch_plan_may_not_take_the_name_of_another_workflows_default_one(tmp_path):
+    """flytekit would hand that launch plan (of another workflow) out as the workflow's default launch plan."""
+    mod, path = load(tmp_path, 'taken = LaunchPlan.create(f"{__name__}.pipeline", other)\n')
+    with pytest.raises(LaunchPlanError, match=r"is named .*\.pipeline, the name of workflow .*'s default") as e:
+        LaunchPlan.get_default_launch_plan(mod.pipeline)
+    assert e.value.where == f"{path}:{line_of(path, 'taken = ')}" and "another name" in e.value.hint
+
+
+@pytest.mark.parametrize("args", ["auto_activate=True", "concurrency=ConcurrencyPolicy(1)"])
+def test_activation_and_concurrency_without_a_name_are_errors_not_ignored(tmp_path, args):
+    with pytest.raises(LaunchPlanError, match="Only named launchplans.*given without a name"):
+        load(tmp_path, f"lp = LaunchPlan.get_or_create(pipeline, {args})\n")

@@ -101,3 +101,21 @@ def test_the_content_version_ignores_identities_and_sees_every_kind():
     assert content_version(hydrated, None) == first
     assert content_version(tree("a.other"), None) != first
     assert content_version(tree(), b"bundle") != first
+
+
+def test_a_workflow_equals_its_compiled_form_whatever_the_order_of_its_upstream_ids():
+    from flyteidl.admin import workflow_pb2 as admin_wf
+
+    from autoc.remote.entities import diff, same
+
+    local = wf("a.w", tasks=[ident(identifier_pb2.TASK, "a.t")] * 3)
+    local.message.template.nodes[2].upstream_node_ids.extend(["n1", "n0"])
+    hydrate([local], "p", "d", "v1")
+    server = admin_wf.Workflow()
+    server.closure.compiled_workflow.primary.template.CopyFrom(local.message.template)
+    del server.closure.compiled_workflow.primary.template.nodes[2].upstream_node_ids[:]
+    server.closure.compiled_workflow.primary.template.nodes[2].upstream_node_ids.extend(["n0", "n1"])
+    assert same(local, server) and diff(local, server) == []
+    server.closure.compiled_workflow.primary.template.nodes[2].upstream_node_ids.append("n9")
+    assert not same(local, server)
+    assert diff(local, server) == [("template.nodes[2].upstream_node_ids[2]", "'n9'", "<absent>")]

@@ -16,6 +16,17 @@ IMAGES = ["-i", "ghcr.io/acme/app:v1", "-i", "gpu=ghcr.io/acme/gpu:v3"]
 SMALL = EXAMPLES / "workflows" / "sub"  # two tasks
 
 
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> dict:
+    """How many tasks, workflows and launch plans `autoc serialize` writes for examples/workflows: what
+    registering that folder must create."""
+    out = tmp_path_factory.mktemp("serialized")
+    run_autoc("serialize", EXAMPLES / "workflows", "-o", out, *IMAGES)
+    count = {kind: len(list(out.glob(f"*_{n}.pb"))) for n, kind in enumerate(("tasks", "workflows", "launch_plans"), 1)}
+    assert count["tasks"] >= 40 and count["workflows"] >= 8 and count["launch_plans"] >= count["workflows"]
+    return count
+
+
 @pytest.fixture
 def admin(tmp_path):
     with AdminServer(db_path=str(tmp_path / "admin.db"), platform_limits={"cpu": "64", "memory": "1Ti", "gpu": "8"}) \
@@ -33,17 +44,20 @@ def result(p):
     return json.loads(p.stdout)
 
 
-def test_register_then_reregister_is_all_unchanged(admin):
+def test_register_then_reregister_is_all_unchanged(admin, written):
     first = result(register(admin, EXAMPLES / "workflows", *IMAGES, check=True))
-    assert first["ok"] and first["summary_by_kind"]["tasks"] == {"created": 33}
-    assert list(first["summary"]) == ["created"]  # and the workflows and launch plans, when the examples have them
-    assert len(admin.tasks()) == 33
+    assert first["ok"] and first["summary_by_kind"] == {k: {"created": n} for k, n in written.items()}
+    assert len(admin.workflows()) == written["workflows"] and len(admin.launch_plans()) == written["launch_plans"]
+    n_tasks = written["tasks"]
+    assert len(admin.tasks()) == n_tasks
     uploads = admin.writes - first["summary"]["created"]
-    assert admin.calls["CreateTask"] == 33
+    assert admin.calls["CreateTask"] == n_tasks
     second = result(register(admin, EXAMPLES / "workflows", *IMAGES, check=True))
     assert second["summary"] == {"unchanged": first["summary"]["created"]} and second["version"] == first["version"]
     # the server's own listing at this version says so: no write at all (flytekit sends 4 CreateTask per task)
-    assert admin.calls["CreateTask"] == 33 and admin.calls["ListTasks"] == 2
+    assert admin.calls["CreateTask"] == n_tasks and admin.calls["ListTasks"] == 2
+    assert admin.calls["CreateWorkflow"] == written["workflows"]
+    assert admin.calls["CreateLaunchPlan"] == written["launch_plans"]
     assert uploads == 1
 
 
@@ -85,19 +99,20 @@ def test_conflict_shows_a_field_diff_and_fails(admin, tmp_path):
     assert {"path": "metadata.retries.retries", "server": "1", "local": "5"} in task["diff"]
 
 
-def test_dry_run_makes_no_calls_and_diff_only_reads(admin):
+def test_dry_run_makes_no_calls_and_diff_only_reads(admin, written):
+    n_tasks = written["tasks"]
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run")
-    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"would-register": 33}
+    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"would-register": n_tasks}
     assert list(result(p)["summary"]) == ["would-register"]
     assert sum(admin.calls.values()) == 0
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run", "--diff")
-    assert p.returncode == 1 and result(p)["summary_by_kind"]["tasks"] == {"would-create": 33}
+    assert p.returncode == 1 and result(p)["summary_by_kind"]["tasks"] == {"would-create": n_tasks}
     assert list(result(p)["summary"]) == ["would-create"]
     assert admin.writes == 0 and admin.calls["CreateTask"] == 0
     register(admin, EXAMPLES / "workflows", *IMAGES, check=True)
     writes = admin.writes
     p = register(admin, EXAMPLES / "workflows", *IMAGES, "--dry-run", "--diff")
-    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"unchanged": 33}
+    assert p.returncode == 0 and result(p)["summary_by_kind"]["tasks"] == {"unchanged": n_tasks}
     assert list(result(p)["summary"]) == ["unchanged"]
     assert admin.writes == writes
 
@@ -114,13 +129,14 @@ def test_servers_that_cannot_list_by_version_are_asked_task_by_task(admin, monke
     assert admin.calls["CreateTask"] == 4
 
 
-def test_transient_unavailability_loses_nothing_and_duplicates_nothing(tmp_path):
+def test_transient_unavailability_loses_nothing_and_duplicates_nothing(tmp_path, written):
+    n_tasks = written["tasks"]
     with AdminServer(db_path=str(tmp_path / "a.db"), unavailable_fraction=0.2, seed=7,
                      platform_limits={"cpu": "64", "memory": "1Ti", "gpu": "8"}) as admin:
         out = result(register(admin, EXAMPLES / "workflows", *IMAGES, "--concurrency", "8", check=True))
-        assert out["summary_by_kind"]["tasks"] == {"created": 33} and list(out["summary"]) == ["created"]
-        assert len(admin.tasks()) == 33 and len(set(admin.tasks())) == 33
-        assert admin.calls["CreateTask"] > 33  # some calls were refused and retried
+        assert out["summary_by_kind"]["tasks"] == {"created": n_tasks} and list(out["summary"]) == ["created"]
+        assert len(admin.tasks()) == n_tasks and len(set(admin.tasks())) == n_tasks
+        assert admin.calls["CreateTask"] > n_tasks  # some calls were refused and retried
 
 
 def test_validation_failure_is_reported_with_the_servers_message(tmp_path):
@@ -199,7 +215,7 @@ def test_config_precedence_flags_over_env_over_file(tmp_path):
     show = json.loads(run_autoc("config", "show", "--output", "json", "--endpoint", "from-flag:83",
                                 "--config", cfg, env=env).stdout)
     assert show["endpoint"] == {"value": "from-flag:83", "source": "flag"}
-    assert show["insecure"]["value"] == "True"
+    assert show["insecure"]["value"] is True
 
 
 def test_bundle_all_honours_ignore_files_and_explains(tmp_path, admin):

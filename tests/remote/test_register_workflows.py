@@ -173,7 +173,7 @@ def test_nothing_is_created_that_references_a_failed_entity(admin, files, tmp_pa
     out = {e["name"] + "/" + e["kind"]: e for e in result(p)["entities"]}
     assert out[M + "fetch/task"]["status"] == "failed" and "missing image" in out[M + "fetch/task"]["message"]
     assert out[M + "prepare/workflow"]["status"] == "skipped"
-    assert out[M + "prepare/workflow"]["message"] == f"not created: it references task {M}fetch, which ended in failed"
+    assert out[M + "prepare/workflow"]["message"] == f"not created: it references task {M}fetch, which failed"
     assert out[M + "pipeline/workflow"]["status"] == "skipped"  # its subworkflow's template runs fetch too
     assert out["nightly/launch_plan"]["message"] == (f"not created: it references workflow {M}pipeline, which was "
                                                      "skipped")
@@ -240,3 +240,68 @@ def test_files_that_are_not_specs_are_refused_with_a_hint(admin, files, tmp_path
     p = register(admin, odd, "--version", "v1")
     assert p.returncode == 2 and "is not a flyteidl.admin.LaunchPlan" in p.stderr and "Traceback" not in p.stderr
     assert admin.writes == 0
+
+
+SOURCES = '''\
+from autoc import CronSchedule, LaunchPlan, task, workflow
+
+
+@task
+def fetch(day: str) -> str:
+    return "data-" + day
+
+
+@task
+def train(data: str, epochs: int = 3) -> float:
+    return float(len(data) * epochs)
+
+
+@workflow
+def prep(day: str) -> str:
+    return fetch(day=day)
+
+
+@workflow
+def pipeline(day: str, epochs: int = 5) -> float:
+    """Fetch a day of data and train on it."""
+    return train(data=prep(day=day), epochs=epochs)
+
+
+nightly = LaunchPlan.get_or_create(pipeline, name="nightly", default_inputs={"epochs": EPOCHS},
+                                   fixed_inputs={"day": "today"}, schedule=CronSchedule(schedule="0 2 * * *"))
+'''
+
+
+def test_sources_register_as_pyflyte_registers_them(admin, unique_pkg, tmp_path):
+    """autoc register of autoc sources and pyflyte register of the same sources (through tests/oracle_shim) store
+    the same workflows and launch plans; a re-run writes nothing; a changed launch-plan default is a conflict."""
+    pkg = unique_pkg({"flows.py": SOURCES.replace("EPOCHS", "10")})
+    args = ("--version", "v1", "--copy", "none", "--image", IMAGE)
+    out = result(register(admin, pkg, *args, check=True))
+    assert out["summary_by_kind"] == {"tasks": {"created": 2}, "workflows": {"created": 2},
+                                      "launch_plans": {"created": 3}}
+    cfg = tmp_path / "config.yaml"
+    with AdminServer(db_path=str(tmp_path / "oracle.db")) as oracle:
+        cfg.write_text(f"admin:\n  endpoint: dns:///{oracle.address}\n  insecure: true\n")
+        p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "-c", str(cfg), "register", "--copy", "none",
+                            "--version", "v1", "--image", IMAGE, pkg.name], cwd=pkg.parent,
+                           env={**_oracle_env(), "PYTHONPATH": str(REPO / "tests" / "oracle_shim")},
+                           capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        assert names(oracle.workflows()) == names(admin.workflows())
+        assert names(oracle.launch_plans()) == names(admin.launch_plans())
+        for key in admin.workflows():
+            ours, theirs = (s.workflow(*key).closure.compiled_workflow for s in (admin, oracle))
+            assert (ours.primary, list(ours.sub_workflows)) == (theirs.primary, list(theirs.sub_workflows)), key
+        for key in admin.launch_plans():
+            assert admin.launch_plan(*key).spec == oracle.launch_plan(*key).spec, key
+    writes = admin.writes
+    assert result(register(admin, pkg, *args, check=True))["summary"] == {"unchanged": 7}
+    assert admin.writes == writes
+    (pkg / "flows.py").write_text(SOURCES.replace("EPOCHS", "11"))
+    p = register(admin, pkg, *args)
+    assert p.returncode == 1
+    (conflict,) = [e for e in result(p)["entities"] if e["status"] != "unchanged"]
+    assert (conflict["kind"], conflict["name"], conflict["status"]) == ("launch_plan", "nightly", "conflict")
+    assert conflict["diff"] == [{"path": "spec.default_inputs.parameters.epochs.default.scalar.primitive.integer",
+                                 "server": "'10'", "local": "'11'"}]

@@ -135,3 +135,9 @@ def test_package_init_tasks_are_named_as_pyflyte_names_them(pyflyte_out, autoc_o
         assert args[args.index("task-module"):] == ["task-module", "workflows.text.__init__", "task-name", var]
         assert args[args.index("task-module"):] == list(theirs[name].template.container.args)[-4:]
 
+
+def test_package_init_workflows_are_named_as_pyflyte_names_them(pyflyte_out, autoc_out):
+    """A workflow in workflows/text/__init__.py (and its default launch plan) is workflows.text.__init__.<fn>."""
+    ours = sorted(re.sub(r"^\d+_", "", f) for f in load_dir(autoc_out) if "backwards" in f)
+    theirs = sorted(re.sub(r"^\d+_", "", f) for f in pyflyte_out if "backwards" in f)
+    assert ours == theirs == ["workflows.text.__init__.backwards_2.pb", "workflows.text.__init__.backwards_3.pb"]

@@ -123,8 +123,18 @@ empty_sc = LaunchPlan.get_or_create(pipeline, name="P_empty_sc", security_contex
                                     labels=Labels({}), max_parallelism=0, overwrite_cache=False)
 default = LaunchPlan.get_or_create(pipeline)
 bare_lp = LaunchPlan.get_or_create(bare, name="P_bare_lp", fixed_inputs={"y": "why"})
-noargs_lp = LaunchPlan.get_or_create(noargs, name="P_noargs_lp", schedule=FixedRate(duration=datetime.timedelta(days=1)))
+noargs_lp = LaunchPlan.get_or_create(noargs, name="P_noargs_lp",
+                                     schedule=FixedRate(duration=datetime.timedelta(days=1)))
 mixed_default = LaunchPlan.get_or_create(mixed)
+
+
+class Trigger:  # what an artifact trigger offers: a message for launch_conditions
+    def to_flyte_idl(self, lp):
+        from flyteidl.core import literals_pb2
+        return literals_pb2.Primitive(string_value=lp.name)
+
+
+triggered = LaunchPlan.get_or_create(noargs, name="P_triggered", trigger=Trigger())
 mixed_lp = LaunchPlan.get_or_create(mixed, name="P_mixed_lp", default_inputs={"u": 3, "flag": True},
                                     fixed_inputs={"ratio": 1.5, "rows": []})
 '''
@@ -202,7 +212,7 @@ def both(request, oracle_messages, autoc_module):
 
 
 CASES = ["nightly", "hourly", "every_90", "weekly", "days", "legacy", "empty_sc", "default", "bare_lp",
-         "default_bare", "noargs_lp", "mixed_default", "mixed_lp"]
+         "default_bare", "noargs_lp", "mixed_default", "mixed_lp", "triggered"]
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -237,6 +247,7 @@ def test_the_cases_cover_what_section_13_says(both):
     assert ours["weekly"].spec.entity_metadata.schedule.cron_schedule.offset == "PT1H"
     assert ours["every_90"].spec.entity_metadata.schedule.rate.value == 90
     assert ours["empty_sc"].spec.HasField("security_context")
+    assert ours["triggered"].spec.entity_metadata.launch_conditions.type_url.endswith("flyteidl.core.Primitive")
     assert ours["default"].closure.HasField("expected_inputs") and ours["default"].closure.HasField("expected_outputs")
 
 
@@ -306,3 +317,13 @@ def test_a_scheduled_launch_plan_with_every_input_bound_translates(tmp_path):
     msg = launch_plan_message(mod.lp, SerializationSettings(image_config=None))
     assert msg.spec.entity_metadata.schedule.kickoff_time_input_arg == "t"
     assert msg.spec.default_inputs.parameters["t"].default.scalar.primitive.datetime.seconds == 1577836800
+
+
+def test_a_schedule_given_as_trigger_is_refused_as_flytekit_refuses_it(tmp_path):
+    mod, _ = _module(tmp_path, WF + "class T:\n    def to_flyte_idl(self, lp):\n"
+                                    "        return CronSchedule(schedule='@daily').to_flyte_idl()\n\n\n"
+                                    'lp = LaunchPlan.get_or_create(wf, name="a", fixed_inputs={"day": "d"}, '
+                                    'trigger=T())\n')
+    with pytest.raises(LaunchPlanError, match="a schedule given as trigger=") as e:
+        launch_plan_message(mod.lp, SerializationSettings(image_config=None))
+    assert "schedule arg" in e.value.hint and e.value.where.endswith(f":{(AUTOC_PRELUDE + WF).count(chr(10)) + 6}")

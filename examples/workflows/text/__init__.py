@@ -1,9 +1,9 @@
-"""Tasks in a package's own ``__init__.py``: pyflyte names them ``workflows.text.__init__.<name>`` and loads
-them with ``task-module workflows.text.__init__``; autoc writes the same names."""
+"""Tasks and a workflow in a package's own ``__init__.py``: pyflyte names them ``workflows.text.__init__.<name>``
+and loads the tasks with ``task-module workflows.text.__init__``; autoc writes the same names."""
 
 import typing
 
-from autoc import Interface, PythonInstanceTask, kwtypes, task
+from autoc import Interface, PythonInstanceTask, kwtypes, task, workflow
 
 
 @task
@@ -24,3 +24,8 @@ class Reverse(PythonInstanceTask[None]):
 
 
 reverse = Reverse(name="workflows.text.reverse")
+
+
+@workflow
+def backwards(text: str) -> str:
+    return reverse(text=text)

@@ -15,6 +15,7 @@ from flytekit import LaunchPlan, WorkflowFailurePolicy, workflow  # noqa: F401
 from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase  # noqa: F401
 from flytekit.types.error import FlyteError  # noqa: F401
 from flytekit import Description, Documentation, SourceCode  # noqa: F401
+from flytekit import CronSchedule  # noqa: F401
 from flytekit import (Annotations, ConcurrencyPolicy, CronSchedule, Email, FixedRate, Labels, PagerDuty,  # noqa: F401
                       SecurityContext, Slack, WorkflowExecutionPhase)
 from flytekit.models.common import RawOutputDataConfig  # noqa: F401
