@@ -1,9 +1,10 @@
-"""Write a synthetic, deterministic repository of N Flyte container tasks.
+"""Write a synthetic, deterministic repository of N Flyte container tasks (and workflows).
 
-    python benchmarks/generate.py ROOT [--tasks 5000] [--package bench_tasks]
+    python benchmarks/generate.py ROOT [--tasks 5000] [--package P] [--per-module 50] [--workflows]
 
-creates ROOT/PACKAGE/__init__.py and ROOT/PACKAGE/mod_NNNN.py, 50 tasks per module. Every task uses
-``from autoc import task, Resources`` so the same tree is serialized by autoc and (through
+creates ROOT/PACKAGE/__init__.py and ROOT/PACKAGE/mod_NNNN.py, 50 tasks per module; with --workflows each
+module also gets one workflow whose 10 nodes call the module's first 10 tasks, each fed by outputs of earlier
+ones. Every task uses ``from autoc import task, Resources`` so the same tree is serialized by autoc and (through
 tests/oracle_shim) by pyflyte. The mix of task shapes cycles by index, so the output is identical on
 every run.
 """
@@ -82,16 +83,53 @@ def task_source(i: int, m: int) -> str:
     return f"\n{deco}\ndef t{i:05d}({sig}) -> {ret}:\n{body}\n"
 
 
-def generate(root: pathlib.Path, tasks: int = 5000, package: str = "bench_tasks") -> pathlib.Path:
-    """(Re)create ROOT/PACKAGE with TASKS tasks; returns the package folder."""
+# How a workflow calls a task of each shape: (keyword arguments, outputs as (name, type) pairs). Arguments name
+# the latest promise of a type ({int}, {str}, {float}, {bool}, {rec}) or are constants.
+CALLS = [
+    ("a={int}", [("", "int")]),
+    ("name={str}, times={int}", [("", "str")]),
+    ("x={float}", [("", "float")]),
+    ("xs=[{int}, 3, {int}]", [(".o0", "int"), (".o1", "float")]),
+    ('weights={{"a": {float}, "b": 1.0}}, key={str}', [("", "float")]),
+    ("maybe={int}", [("", "int")]),
+    ("rec={rec}", [("", "rec")]),
+    ('rows=[{{"a": {float}, "b": 2.0}}], limit={int}', [(".o1", "int"), (".o2", "str")]),
+    ("flag={bool}, label={str}", []),
+    ("recs=[{rec}, {rec}], threshold={float}", []),
+]
+WORKFLOW_NODES = 10
+
+
+def workflow_source(m: int, ids: range) -> str:
+    """A workflow of WORKFLOW_NODES nodes calling the module's first tasks, each fed by earlier outputs."""
+    latest = {"int": "a", "str": "name", "float": "x", "bool": "flag", "rec": f'Record{m}(name="seed", weight=1.0)'}
+    lines = []
+    for k, i in enumerate(list(ids)[:WORKFLOW_NODES]):
+        args, outs = CALLS[i % len(CALLS)]
+        lines.append(f"    v{k} = t{i:05d}({args.format(**latest)})")
+        for suffix, kind in outs:
+            latest[kind] = f"v{k}{suffix}"
+    lines.append(f"    return {latest['int']}, {latest['str']}")
+    head = (f"\n@workflow\ndef pipeline_{m:04d}(a: int, name: str, x: float = 0.5, flag: bool = True)"
+            " -> Tuple[int, str]:")
+    return head + f'\n    """Chain {WORKFLOW_NODES} tasks of module {m}."""\n' + "\n".join(lines) + "\n"
+
+
+def generate(root: pathlib.Path, tasks: int = 5000, package: str = "bench_tasks",
+             per_module: int = TASKS_PER_MODULE, workflows: bool = False) -> pathlib.Path:
+    """(Re)create ROOT/PACKAGE with TASKS tasks, PER_MODULE per module (and with WORKFLOWS, one workflow per
+    module calling WORKFLOW_NODES of its tasks); returns the package folder."""
     pkg = root / package
     if pkg.exists():
         shutil.rmtree(pkg)
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text('"""Synthetic tasks for benchmarks/run.py."""\n')
-    for m, start in enumerate(range(0, tasks, TASKS_PER_MODULE)):
-        ids = range(start, min(start + TASKS_PER_MODULE, tasks))
+    for m, start in enumerate(range(0, tasks, per_module)):
+        ids = range(start, min(start + per_module, tasks))
         src = HEADER.format(m=m, n=len(ids)) + "".join(task_source(i, m) for i in ids)
+        if workflows:
+            src = src.replace("from autoc import Resources, task", "from autoc import Resources, task, workflow")
+            src += workflow_source(m, ids)
         (pkg / f"mod_{m:04d}.py").write_text(src)
     return pkg
 
@@ -101,8 +139,10 @@ def main() -> None:
     ap.add_argument("root", type=pathlib.Path, help="folder to write the package into")
     ap.add_argument("--tasks", type=int, default=5000)
     ap.add_argument("--package", default="bench_tasks")
+    ap.add_argument("--per-module", type=int, default=TASKS_PER_MODULE, help="tasks per module")
+    ap.add_argument("--workflows", action="store_true", help="one 10-node workflow per module")
     a = ap.parse_args()
-    pkg = generate(a.root, a.tasks, a.package)
+    pkg = generate(a.root, a.tasks, a.package, a.per_module, a.workflows)
     print(f"wrote {a.tasks} tasks in {len(list(pkg.glob('mod_*.py')))} modules under {pkg}")
 
 

@@ -1,14 +1,16 @@
 """Benchmark autoc against pyflyte (flytekit), side by side, in one run.
 
     .venv/bin/python benchmarks/run.py [--tasks 5000] [--repeat 3] [--help-repeat 10] [--json results.json]
+    .venv/bin/python benchmarks/run.py --workflows        # 200 modules x (25 tasks + a 10-node workflow + its LP)
 
 Measures wall-clock time (time.perf_counter around each child process; median of the repeats) and the
 child's peak RSS (GNU ``/usr/bin/time -f %M`` when present, else ``os.wait4``'s ru_maxrss) of:
 
   a. ``autoc --help`` vs ``pyflyte --help``
-  b. ``autoc serialize`` vs ``pyflyte serialize`` on a generated N-task tree (benchmarks/generate.py)
+  b. ``autoc serialize`` vs ``pyflyte serialize`` on a generated N-task tree (benchmarks/generate.py); with
+     ``--workflows``, 25 tasks per module and one 10-node workflow per module (its default launch plan too)
 
-and checks both serializers wrote the same N .pb file names (it also counts the TaskSpecs that equal
+and checks both serializers wrote the same .pb file names (it also counts the TaskSpecs that equal
 pyflyte's, ignoring the SDK version and entrypoint args). Runs of the two tools alternate.
 
 Exit status: 0 ok, 1 a tool failed or wrote the wrong files, 3 with --strict when a target is missed.
@@ -26,7 +28,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from common import AUTOC, GNU_TIME, PYFLYTE, SHIM, Failed, compile_autoc, in_root, require, run_once  # noqa: E402
-from generate import generate  # noqa: E402
+from generate import TASKS_PER_MODULE, generate  # noqa: E402
 
 IMAGE = "ghcr.io/acme/app:v1"
 PACKAGE = "bench_tasks"
@@ -52,6 +54,7 @@ def compare(what: str, runs: dict, repeat: int, cwd: pathlib.Path) -> dict:
 
 
 def check_files(tool: str, out: pathlib.Path, n: int) -> list[str]:
+    """The .pb names in OUT; exactly N of them."""
     names = sorted(p.name for p in out.glob("*.pb"))
     if len(names) != n:
         raise Failed(f"{tool} wrote {len(names)} .pb files into {out}, expected {n}")
@@ -59,13 +62,24 @@ def check_files(tool: str, out: pathlib.Path, n: int) -> list[str]:
 
 
 def comparable(path: pathlib.Path) -> bytes:
-    """A TaskSpec without the parts that name the tool (runtime version, entrypoint args), re-serialized."""
+    """A file's message without what names the tool (a TaskSpec's runtime version and entrypoint args) or what
+    pyflyte leaves to chance (the order of upstream_node_ids, map entries), re-serialized deterministically."""
+    from flyteidl.admin.launch_plan_pb2 import LaunchPlan
     from flyteidl.admin.task_pb2 import TaskSpec
+    from flyteidl.admin.workflow_pb2 import WorkflowSpec
 
-    spec = TaskSpec.FromString(path.read_bytes())
-    spec.template.metadata.runtime.ClearField("version")
-    spec.template.container.ClearField("args")
-    return spec.SerializeToString(deterministic=True)
+    kind = path.name[-4]
+    m = {"1": TaskSpec, "2": WorkflowSpec, "3": LaunchPlan}[kind].FromString(path.read_bytes())
+    if kind == "1":
+        m.template.metadata.runtime.ClearField("version")
+        m.template.container.ClearField("args")
+    elif kind == "2":
+        for t in [m.template, *m.sub_workflows]:
+            for n in [*t.nodes, t.failure_node]:
+                ids = sorted(n.upstream_node_ids)
+                del n.upstream_node_ids[:]
+                n.upstream_node_ids.extend(ids)
+    return m.SerializeToString(deterministic=True)
 
 
 def main() -> int:
@@ -76,6 +90,8 @@ def main() -> int:
     ap.add_argument("--json", type=pathlib.Path, help="also write the results here")
     ap.add_argument("--root", type=pathlib.Path, help="where to generate the tree (default: a temp dir, removed)")
     ap.add_argument("--strict", action="store_true", help="exit 3 if a target is missed")
+    ap.add_argument("--workflows", action="store_true",
+                    help="25 tasks per module plus one 10-node workflow (and its launch plan) per module")
     a = ap.parse_args()
     compile_autoc()
     require(AUTOC, PYFLYTE)
@@ -83,7 +99,10 @@ def main() -> int:
 
 
 def bench(a, root: pathlib.Path) -> int:
-    generate(root, a.tasks, PACKAGE)
+    per_module = 25 if a.workflows else TASKS_PER_MODULE
+    generate(root, a.tasks, PACKAGE, per_module, a.workflows)
+    modules = -(-a.tasks // per_module)
+    files = a.tasks + (2 * modules if a.workflows else 0)  # each workflow: _2.pb and its launch plan's _3.pb
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "AUTOC_IMAGE")}
     oracle_env = {**env, "PYTHONPATH": str(SHIM)}  # `from autoc import task` -> flytekit's task
 
@@ -93,7 +112,8 @@ def bench(a, root: pathlib.Path) -> int:
             return [str(AUTOC), "serialize", PACKAGE, "-o", str(out), "--image", IMAGE]
         return [str(PYFLYTE), "--pkgs", PACKAGE, "serialize", "--image", IMAGE, "workflows", "-f", str(out)]
 
-    print(f"{a.tasks} tasks in {root / PACKAGE}; {os.cpu_count()} CPUs; peak RSS via "
+    what = f"{a.tasks} tasks" + (f" and {modules} 10-node workflows" if a.workflows else "")
+    print(f"{what} in {modules} modules under {root / PACKAGE}; {os.cpu_count()} CPUs; peak RSS via "
           f"{'/usr/bin/time -f %M' if GNU_TIME else 'os.wait4'}", flush=True)
     runs = root / "runs"
     shutil.rmtree(runs, ignore_errors=True)
@@ -102,8 +122,8 @@ def bench(a, root: pathlib.Path) -> int:
     # tools then share (same CPython 3.11), so neither pays for compiling the generated modules.
     run_once(serialize_cmd("autoc", runs / "autoc-warmup"), root, env)
     run_once(serialize_cmd("pyflyte", runs / "pyflyte-warmup"), root, oracle_env)
-    names = check_files("autoc", runs / "autoc-warmup", a.tasks)
-    if names != check_files("pyflyte", runs / "pyflyte-warmup", a.tasks):
+    names = check_files("autoc", runs / "autoc-warmup", files)
+    if names != check_files("pyflyte", runs / "pyflyte-warmup", files):
         raise Failed("autoc and pyflyte wrote different file names")
     same = sum(comparable(runs / "autoc-warmup" / n) == comparable(runs / "pyflyte-warmup" / n) for n in names)
 
@@ -114,7 +134,7 @@ def bench(a, root: pathlib.Path) -> int:
     print("serialize:")
     r["serialize"] = compare("serialize", {
         tool: (lambda k, tool=tool: serialize_cmd(tool, runs / f"{tool}-{k}"), tool_env,
-               lambda k, tool=tool: check_files(tool, runs / f"{tool}-{k}", a.tasks))
+               lambda k, tool=tool: check_files(tool, runs / f"{tool}-{k}", files))
         for tool, tool_env in (("autoc", env), ("pyflyte", oracle_env))}, a.repeat, root)
     shutil.rmtree(runs)
 
@@ -122,13 +142,14 @@ def bench(a, root: pathlib.Path) -> int:
     sa, sp = r["serialize"]["autoc"], r["serialize"]["pyflyte"]
     help_x, ser_x = hp["wall_median_s"] / ha["wall_median_s"], sp["wall_median_s"] / sa["wall_median_s"]
     ser_mem = sa["peak_rss_kib"] / sp["peak_rss_kib"]
+    label = f"{a.tasks}+{modules}wf" if a.workflows else str(a.tasks)
     rows = [  # metric, autoc, pyflyte, ratio, target, met (None: no target)
         ("--help wall (median, s)", ha["wall_median_s"], hp["wall_median_s"], help_x, ">= 8x faster", help_x >= 8),
         ("--help peak RSS (MiB)", ha["peak_rss_kib"] / 1024, hp["peak_rss_kib"] / 1024,
          ha["peak_rss_kib"] / hp["peak_rss_kib"], "(autoc/pyflyte)", None),
-        (f"serialize {a.tasks} wall (median, s)", sa["wall_median_s"], sp["wall_median_s"], ser_x, ">= 5x faster",
+        (f"serialize {label} wall (median, s)", sa["wall_median_s"], sp["wall_median_s"], ser_x, ">= 5x faster",
          ser_x >= 5),
-        (f"serialize {a.tasks} peak RSS (MiB)", sa["peak_rss_kib"] / 1024, sp["peak_rss_kib"] / 1024, ser_mem,
+        (f"serialize {label} peak RSS (MiB)", sa["peak_rss_kib"] / 1024, sp["peak_rss_kib"] / 1024, ser_mem,
          "<= 1 (autoc/pyflyte)", ser_mem <= 1),
     ]
     r["table"] = [dict(zip(("metric", "autoc", "pyflyte", "ratio", "target", "met"), row)) for row in rows]
@@ -137,10 +158,11 @@ def bench(a, root: pathlib.Path) -> int:
         mark = {None: "", True: "  ok", False: "  MISSED"}[t["met"]]
         print(f"{t['metric']:<34}{t['autoc']:>10.3f}{t['pyflyte']:>10.3f}{t['ratio']:>8.2f}x  {t['target']}{mark}")
     missed = sum(t["met"] is False for t in r["table"])
-    print(f"\nboth wrote the same {a.tasks} .pb file names; {same}/{a.tasks} TaskSpecs equal pyflyte's "
+    print(f"\nboth wrote the same {files} .pb file names; {same}/{files} files equal pyflyte's "
           "(ignoring the SDK version and the container's entrypoint args)")
-    r.update(tasks=a.tasks, repeat=a.repeat, help_repeat=a.help_repeat, cpus=os.cpu_count(),
-             python=sys.version.split()[0], equal_specs=same, rss_via="gnu-time" if GNU_TIME else "wait4")
+    r.update(tasks=a.tasks, workflows=modules if a.workflows else 0, files=files, repeat=a.repeat,
+             help_repeat=a.help_repeat, cpus=os.cpu_count(), python=sys.version.split()[0], equal_specs=same,
+             rss_via="gnu-time" if GNU_TIME else "wait4")
     if a.json:
         a.json.write_text(json.dumps(r, indent=2) + "\n")
         print(f"wrote {a.json}")

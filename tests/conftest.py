@@ -69,3 +69,33 @@ def unique_pkg(tmp_path):
         return root
 
     return make
+
+
+@pytest.fixture(scope="module")
+def s3():
+    """A real S3-compatible server on loopback (moto) with bucket autoc-test; autoc and flytekit (both read
+    FLYTE_AWS_*) point at it through the environment. Yields (s3fs filesystem, env)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+           "FLYTE_AWS_ENDPOINT": f"http://{host}:{port}", "FLYTE_AWS_ACCESS_KEY_ID": "testing",
+           "FLYTE_AWS_SECRET_ACCESS_KEY": "testing"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    import s3fs
+
+    fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": env["FLYTE_AWS_ENDPOINT"]})
+    if not fs.exists("autoc-test"):  # (moto's backend is per process: a later module's server sees the bucket)
+        fs.mkdir("autoc-test")
+    try:
+        yield fs, env
+    finally:
+        server.stop()
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

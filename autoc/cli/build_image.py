@@ -11,10 +11,33 @@ import click
 from autoc.cli.options import parse_sdk, sdk_option
 
 
-@click.command(name="build-image", context_settings={"help_option_names": ["-h", "--help"]})
+class _BuildImageCommand(click.Command):
+    """Its --help ends with the builders registered right now (built in, registered, entry points)."""
+
+    def format_epilog(self, ctx, formatter):
+        from autoc.errors import AutocError
+
+        try:
+            rows = [(name, f"priority {prio}, {origin}") for name, prio, origin in _builders()]
+        except AutocError as e:
+            rows = [("(error)", e.message)]
+        with formatter.section("Registered builders (highest priority first: the default for specs without "
+                               "builder=)"):
+            formatter.write_dl(rows)
+
+
+def _builders():
+    from autoc.image.engine import ImageBuildEngine
+
+    return ImageBuildEngine.describe_builders()
+
+
+@click.command(name="build-image", cls=_BuildImageCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--source-root", type=click.Path(exists=True, file_okay=False), help="As for `autoc serialize`.")
-@click.option("--dry-run", is_flag=True, help="Print each image's reference and Dockerfile; build nothing.")
+@click.option("--dry-run", is_flag=True, help="Print each image's reference, builder and plan (for the docker "
+                                              "builder its Dockerfile), after the same checks as a build; build "
+                                              "nothing and ask no registry.")
 @click.option("--offline", is_flag=True, help="Build a wheelhouse on this machine and install from it inside the "
                                               "image (for build containers that cannot reach a package index).")
 @click.option("--assume-images-exist", is_flag=True,
@@ -26,13 +49,18 @@ def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, 
     """Build and push the images (ImageSpec) that tasks under PATHS use, each distinct image once.
 
     An image whose reference already exists in its registry is skipped; the reference is the one
-    `autoc serialize` writes into the specs, so the two always agree.
+    `autoc serialize` and `autoc register` write into the specs, so they always agree.
+
+    Each spec's builder is its `builder=` if set, else the registered builder of highest priority (below).
+    Builders come built in (docker, its alias default, noop), from ImageBuildEngine.register(name, builder,
+    priority) in your code, or from packages' `autoc.image_builders` entry points. The noop builder builds
+    nothing: the spec's base_image is used as is. -v prints the builders and why each spec got its builder.
 
     \b
     Examples:
       autoc build-image ./workflows
       autoc build-image ./workflows --dry-run
-      autoc build-image ./workflows --offline --output json
+      autoc -v build-image ./workflows --offline --output json
 
     Exit codes: 0 every image exists or was built; 1 a build, push or existence check failed.
     """
@@ -43,25 +71,31 @@ def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, 
     verbose = ctx.obj.get("verbose", 0) if ctx.obj else 0
     found = discover(paths, source_root=source_root, sdk=parse_sdk(sdk))
     specs = distinct_image_specs(found.tasks)
+    if verbose and specs:
+        click.echo("builders: " + ", ".join(f"{n} (priority {p}, {o})" for n, p, o in _builders()), err=True)
     if dry_run:
-        from autoc.image.builders.docker import plan_context, render_dockerfile
-
-        plans = [{"reference": s.image_name(), "dockerfile": render_dockerfile(s, plan_context(s, offline))}
-                 for s in specs]
+        plans = []
+        for s in specs:
+            reference, choice, plan = ImageBuildEngine.plan(s, offline)
+            plans.append({"reference": reference, "builder": choice.name, "reason": choice.reason,
+                          "status": "as-is" if choice.builder.built_status == "as-is" else "would build",
+                          "plan": plan})
         if output == "json":
             click.echo(json.dumps({"images": plans}, indent=2))
         else:
             for p in plans:
-                click.echo(f"# {p['reference']}\n{p['dockerfile']}")
+                click.echo(f"# {p['reference']}  (builder {p['builder']}: {p['reason']})\n{p['plan']}")
             click.echo(f"{len(plans)} image(s); nothing was built (--dry-run).", err=True)
         return
 
-    progress = _progress(verbose)
+    progress, steps = _progress(verbose)
     records, failed = [], None
     for spec in specs:
-        click.echo(f"image {spec.image_name()}: checking", err=True)
         try:
-            records.append(ImageBuildEngine.build_record(spec, assume_images_exist, offline, progress))
+            choice = ImageBuildEngine.choose(spec)
+            why = f": {choice.reason}" if verbose else ""
+            click.echo(f"image {ImageBuildEngine.reference(spec)} (builder {choice.name}{why}): checking", err=True)
+            records.append(ImageBuildEngine.build_record(spec, assume_images_exist, offline, progress, steps))
         except AutocError as e:
             failed = e
             break
@@ -82,16 +116,17 @@ def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, 
 
 
 def _progress(verbose: int):
-    """Build log lines: all of them with -v, otherwise a one-line live status on a terminal."""
-    if verbose:
-        return lambda line: click.echo(f"  {line}", err=True)
-    if not sys.stderr.isatty():  # CI logs: the build's steps and the result, not every line
-        def steps(line: str) -> None:
-            if line.startswith(("Step ", "built ", "#")) and " DONE" not in line or line.endswith(": Pushed"):
-                click.echo(f"  {line}", err=True)
+    """(every output line, one line per finished step): with -v every line; on a terminal a live status line and
+    the steps; off a terminal (CI logs) only the steps with their durations."""
+    def step(line: str) -> None:
+        click.echo(f"  {line}", err=True)
 
-        return steps
+    if verbose:
+        return (lambda line: click.echo(f"  {line}", err=True)), (lambda line: None)
+    if not sys.stderr.isatty():
+        return (lambda line: None), step
     from rich.console import Console
 
     console = Console(stderr=True)
-    return lambda line: console.print(f"  [dim]{line[:console.width - 4]}[/dim]", end="\r", soft_wrap=False)
+    live = lambda line: console.print(f"  [dim]{line[:console.width - 4]}[/dim]", end="\r", soft_wrap=False)  # noqa
+    return live, lambda line: console.print(f"  {line}", soft_wrap=True, highlight=False, markup=False)

@@ -59,7 +59,7 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
     Exit codes: 0 all tasks written; 1 a module or task failed, or no task was found (nothing is
     written); 2 bad usage.
     """
-    from autoc.errors import AutocError, UserInputError
+    from autoc.errors import UserInputError
     from autoc.serialize import SerializationSettings, serialize as run
 
     verbose = ctx.obj.get("verbose", 0) if ctx.obj else 0
@@ -70,11 +70,6 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
     with stdout_to_stderr(output == "json"):  # what user modules print must not spoil the JSON
         result = run(paths, settings, out_dir=out_dir, archive=archive, source_root=source_root,
                      keep_going=keep_going, sdk=parse_sdk(sdk))
-    if result.ok and not result.files:
-        result.task_errors.append(AutocError(
-            "no tasks were found",
-            hint="tasks are module-level @task functions or task objects; does the code use `from autoc import task`? "
-                 "(code that imports flytekit needs --sdk flytekit)"))
 
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))

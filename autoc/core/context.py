@@ -81,6 +81,9 @@ class FlyteContext:
     def with_serialization_settings(self, ss) -> "FlyteContext.Builder":
         return self.new_builder().with_serialization_settings(ss)
 
+    def with_compilation_state(self, cs: Optional[object]) -> "FlyteContext.Builder":
+        return self.new_builder().with_compilation_state(cs)
+
     def new_execution_state(self, working_dir: Optional[Union[str, os.PathLike]] = None) -> ExecutionState:
         """A fresh execution state (no mode) that keeps this context's user-space parameters."""
         return ExecutionState(working_dir=working_dir or self.execution_state.working_dir,
@@ -100,6 +103,10 @@ class FlyteContext:
             self.serialization_settings = ss
             return self
 
+        def with_compilation_state(self, cs: Optional[object]) -> "FlyteContext.Builder":
+            self.compilation_state = cs
+            return self
+
         def new_execution_state(self, working_dir: Optional[Union[str, os.PathLike]] = None) -> ExecutionState:
             return ExecutionState(working_dir=working_dir)
 
@@ -107,9 +114,6 @@ class FlyteContext:
             values = {f.name: getattr(self, f.name) for f in dataclasses.fields(FlyteContext)}
             values["level"] = self.level + 1
             return FlyteContext(**values)
-
-    def with_compilation_state(self, cs: Optional[object]) -> "FlyteContext":
-        return dataclasses.replace(self, compilation_state=cs)
 
 
 _STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("autoc_context_stack", default=())

@@ -34,19 +34,45 @@ class PodTemplate:
             import copy
 
             return copy.deepcopy(spec)
-        try:
-            from kubernetes.client import ApiClient
-        except ImportError:
-            raise ValidationError("PodTemplate.pod_spec is a Kubernetes object but the kubernetes client is not "
-                                  "installed", hint="pip install 'autoc[kubernetes]', or pass pod_spec as a dict")
-        return ApiClient().sanitize_for_serialization(spec)
+        if not hasattr(spec, "openapi_types"):
+            raise ValidationError(f"PodTemplate.pod_spec must be a kubernetes.client.V1PodSpec or a dict, not "
+                                  f"{type(spec).__name__}", hint="pip install 'autoc[kubernetes]' for V1PodSpec")
+        return _to_api_json(spec)
 
     def to_dict(self) -> Dict[str, Any]:
+        """The template as plain data; a container's ImageSpec stays an ImageSpec (translation resolves it)."""
         return {"pod_spec": self.pod_spec_dict(), "primary_container_name": self.primary_container_name,
                 "labels": self.labels, "annotations": self.annotations}
 
     def version_hash(self) -> str:
+        """A digest of the template; a container's ImageSpec counts by its image name (as flytekit)."""
         import hashlib
         import json
 
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+        data = json.dumps(self.to_dict(), sort_keys=True, default=_image_name)
+        return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _image_name(value: Any) -> str:
+    if hasattr(value, "image_name"):
+        return value.image_name()
+    raise TypeError(f"{type(value).__name__} in a pod template is not JSON serializable")
+
+
+def _to_api_json(obj: Any) -> Any:
+    """A Kubernetes client object as the API's JSON (camelCase keys, no None values), like the client's
+    ``ApiClient.sanitize_for_serialization``, except that an ImageSpec (a container's ``image``) is kept as is."""
+    import datetime
+
+    if obj is None or isinstance(obj, (str, int, float, bool, bytes)):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [_to_api_json(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: _to_api_json(v) for k, v in obj.items()}
+    if isinstance(obj, (datetime.datetime, datetime.date)):
+        return obj.isoformat()
+    if hasattr(obj, "openapi_types"):
+        return {obj.attribute_map[name]: _to_api_json(getattr(obj, name)) for name in obj.openapi_types
+                if getattr(obj, name) is not None}
+    return obj  # an ImageSpec

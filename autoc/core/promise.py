@@ -62,7 +62,9 @@ class Promise:
         return self._var
 
     @property
-    def node(self) -> Optional[Node]:
+    def ref_node(self) -> Optional[Node]:
+        """The node whose output this is; None for a workflow input. (Few names here: ``p.name`` etc. are
+        attribute paths into the value.)"""
         return self._node
 
     @property
@@ -133,7 +135,7 @@ class VoidPromise:
 
     def __init__(self, entity_name: str, node: Optional[Node] = None):
         self.task_name = entity_name
-        self.node = node
+        self.ref_node = node
 
     def __rshift__(self, other):
         runs_before(self, other)
@@ -155,7 +157,7 @@ def _node_of(x) -> Optional[Node]:
     if isinstance(x, Node):
         return x
     if isinstance(x, (Promise, VoidPromise)):
-        return x.node
+        return x.ref_node
     nodes = {id(n): n for n in (_node_of(v) for v in x) if n is not None} if isinstance(x, tuple) else {}
     if len(nodes) == 1:  # all outputs of one node
         return next(iter(nodes.values()))
@@ -213,8 +215,8 @@ def _is_optional(t) -> bool:
 def _collect_upstream(value, where: Optional[str], var: str, entity, found: List[Node]) -> None:
     """Nodes whose outputs ``value`` uses; rejects values that cannot be bound (multi-output tuples, void)."""
     if isinstance(value, Promise):
-        if value.node is not None and value.node not in found:
-            found.append(value.node)
+        if value.ref_node is not None and value.ref_node not in found:
+            found.append(value.ref_node)
     elif isinstance(value, VoidPromise):
         raise WorkflowDefinitionError(
             f"input '{var}' of {entity.name} gets the result of {value.task_name}, which has no outputs",

@@ -8,7 +8,7 @@ run in order, each task through the same literal round trip as ``autoc execute``
 from __future__ import annotations
 
 import enum
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional
 
 from autoc.core.interface import Docstring, Interface, transform_function_to_interface
 from autoc.core.node import Node, not_supported, user_site
@@ -58,6 +58,7 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
         self._output_bindings: Dict[str, Any] = {}
         self._failure_node: Optional[Node] = None
         self._compiled = False
+        self._compiling = False
         ENTITIES.append(self)
 
     # --- what flytekit's WorkflowBase offers ---------------------------------------------------------------------
@@ -171,27 +172,32 @@ class PythonFunctionWorkflow(WorkflowBase):
         """Run the body once on promises for the inputs; record its nodes and what it returns."""
         if self._compiled:
             return
-        self._compiled = True
-        outer = compilation_state()
-        state = CompilationState(prefix=outer.prefix if outer is not None else "", workflow=self)
+        if self._compiling:
+            raise WorkflowDefinitionError(f"workflow {self.name} calls itself (directly or through another "
+                                          f"workflow)", where=user_site(),
+                                          hint="Flyte workflows cannot be recursive; call a launch plan of it "
+                                               "from a task, or unroll the recursion")
+        state = CompilationState(prefix="", workflow=self)  # its own node ids, even when compiled inside another
         inputs = {k: Promise(k, None, t) for k, t in self._python_interface.inputs.items()}
+        self._compiling = True
         try:
             with compiling(state):
                 returned = self._workflow_function(**inputs)
-            self._failure_node = self._compile_failure_node(state.prefix + "f", inputs)
+            failure_node = self._compile_failure_node(state.prefix + "f", inputs)
+            outputs = self._bind_outputs(returned)
         except AutocError as e:
             e.where = e.where or self.definition_site
-            self._compiled = False
             raise
         except Exception as e:  # the user's body may raise anything: name it with the body's file:line
-            self._compiled = False
             raise WorkflowDefinitionError(
                 f"workflow {self.name}: the body failed while compiling: {type(e).__name__}: {e}",
                 where=_frame_in(e, self._workflow_function) or self.definition_site,
                 hint="a workflow body runs once at import on placeholders (promises): it can call tasks, "
                      "workflows and launch plans and pass their outputs on, but not compute with them") from e
-        self._nodes = state.nodes
-        self._output_bindings = self._bind_outputs(returned)
+        finally:
+            self._compiling = False
+        self._nodes, self._failure_node, self._output_bindings = state.nodes, failure_node, outputs
+        self._compiled = True
 
     def _compile_failure_node(self, prefix: str, inputs: Dict[str, Promise]) -> Optional[Node]:
         handler = self._on_failure

@@ -156,11 +156,18 @@ class ImageSpec:
         return paths_digest(paths)
 
     def image_name(self) -> str:
-        """``registry/name:tag`` (``name:tag`` without a registry), or what a builder reported it pushed."""
-        from autoc.image.engine import ImageBuildEngine
+        """``registry/name:tag`` (``name:tag`` without a registry): the spec's own name. The reference its tasks
+        run as is the builder's answer (``ImageBuildEngine.reference``): the same for most builders, the base
+        image for ``noop``."""
+        return f"{self.registry}/{self.name}:{self.tag}" if self.registry else f"{self.name}:{self.tag}"
 
-        name = f"{self.registry}/{self.name}:{self.tag}" if self.registry else f"{self.name}:{self.tag}"
-        return ImageBuildEngine._IMAGE_NAME_TO_REAL_NAME.get(name, name)
+    def _with_base_reference(self, reference: str) -> "ImageSpec":
+        """A copy whose base ImageSpec is replaced by the reference it runs as, keeping this spec's id and tag
+        (what builders are given, as flytekit gives them a string base_image)."""
+        self.tag, self.id  # noqa: B018 (computed on the original, carried by the copy)
+        new = _copy.copy(self)
+        object.__setattr__(new, "base_image", reference)
+        return new
 
     def __hash__(self) -> int:
         return hash(self.id)

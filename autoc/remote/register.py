@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from autoc.errors import UserInputError
 from autoc.remote import bundle as bundles
 from autoc.remote.admin import _grpc_message, after_lost_ack, rpc_failure
-from autoc.remote.entities import (KINDS, LABEL, LAUNCH_PLAN, TASK, WORKFLOW, Entity, content_version, diff,
+from autoc.remote.entities import (KINDS, LABEL, LAUNCH_PLAN, TASK, WORKFLOW, content_version, diff,
                                    entity_id, graph, hydrate, is_spec_input, read_spec_files, same)
 
 CREATED, UNCHANGED, CONFLICT, FAILED, SKIPPED = "created", "unchanged", "conflict", "failed", "skipped"
@@ -448,11 +448,12 @@ def activate(client, entities: Sequence, outcomes: List[Outcome], known: Optiona
 def check_images(tasks, assume_exists: bool) -> None:
     """Every ImageSpec image must be in its registry before its tasks are registered; "could not tell" is an
     error unless assumed (flytekit assumes it exists)."""
-    from autoc.image.engine import distinct_image_specs, require_image
+    from autoc.image.engine import ImageBuildEngine, distinct_image_specs, require_image
+    from autoc.image.registry import image_exists
 
     for spec in distinct_image_specs(tasks):
-        require_image(f"image {spec.image_name()}", spec.exist(), assume_exists,
-                      missing_hint="run `autoc build-image` first")
+        ref = ImageBuildEngine.reference(spec)
+        require_image(f"image {ref}", image_exists(ref), assume_exists, missing_hint="run `autoc build-image` first")
 
 
 def translate(found, settings) -> List:

@@ -44,7 +44,7 @@ def _follow(value: Any, path) -> Any:
 
 def _resolve(v: Any, inputs: Dict[str, Any], results: Dict[str, Dict[str, Any]]) -> Any:
     if isinstance(v, Promise):
-        base = inputs[v.var] if v.node is None else results[v.node.id][v.var]
+        base = inputs[v.var] if v.ref_node is None else results[v.ref_node.id][v.var]
         return _follow(base, v.attr_path)
     if isinstance(v, list):
         return [_resolve(x, inputs, results) for x in v]

@@ -25,10 +25,12 @@ def _local(path: str) -> str:
     return path[len("file://"):] if path.startswith("file://") else path
 
 
-def _fs(path: str):
+def filesystem(path: str):
+    """The fsspec filesystem for ``path`` (the local one for plain paths); S3 honours ``FLYTE_AWS_ENDPOINT`` or
+    ``AWS_ENDPOINT_URL``."""
     import fsspec
 
-    protocol = path.split("://", 1)[0]
+    protocol = path.split("://", 1)[0] if is_remote(path) else "file"
     kwargs = {}
     if protocol == "s3":
         endpoint = os.environ.get("FLYTE_AWS_ENDPOINT") or os.environ.get("AWS_ENDPOINT_URL")
@@ -43,7 +45,7 @@ def join(prefix: str, *parts: str) -> str:
 
 def read_bytes(path: str) -> bytes:
     if is_remote(path):
-        with _fs(path).open(path, "rb") as f:
+        with filesystem(path).open(path, "rb") as f:
             return f.read()
     with open(_local(path), "rb") as f:
         return f.read()
@@ -51,14 +53,14 @@ def read_bytes(path: str) -> bytes:
 
 def exists(path: str) -> bool:
     if is_remote(path):
-        return _fs(path).exists(path)
+        return filesystem(path).exists(path)
     return os.path.exists(_local(path))
 
 
 def write_bytes(path: str, data: bytes) -> None:
     """Write atomically for local paths (temp file + rename), as one object for URLs."""
     if is_remote(path):
-        with _fs(path).open(path, "wb") as f:
+        with filesystem(path).open(path, "wb") as f:
             f.write(data)
         return
     target = Path(_local(path))
@@ -96,10 +98,10 @@ def download(src: str, dest: str, recursive: bool = False) -> str:
         _copy_local(src, dest, recursive)
     elif recursive:
         os.makedirs(dest, exist_ok=True)
-        _fs(src).get(src.rstrip("/") + "/", dest, recursive=True)
+        filesystem(src).get(src.rstrip("/") + "/", dest, recursive=True)
     else:
         os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
-        _fs(src).get(src, dest)
+        filesystem(src).get(src, dest)
     return dest
 
 
@@ -108,9 +110,9 @@ def upload(src: str, dest: str, recursive: bool = False) -> str:
     if not is_remote(dest):
         _copy_local(src, dest, recursive)
     elif recursive:
-        _fs(dest).put(src.rstrip("/") + "/", dest.rstrip("/"), recursive=True)
+        filesystem(dest).put(src.rstrip("/") + "/", dest.rstrip("/"), recursive=True)
     else:
-        _fs(dest).put(src, dest)
+        filesystem(dest).put(src, dest)
     return dest
 
 
@@ -139,6 +141,30 @@ class FileAccess:
         d = os.path.join(self.local_sandbox, "local", uuid.uuid4().hex)
         os.makedirs(d, exist_ok=True)
         return os.path.join(d, name) if name else d
+
+    # flytekit's FileAccessProvider names, for dataframe encoders and decoders written against flytekit
+
+    @staticmethod
+    def is_remote(path: str) -> bool:
+        return is_remote(path)
+
+    @staticmethod
+    def join(prefix: str, *parts: str) -> str:
+        return join(prefix, *parts)
+
+    @staticmethod
+    def get_random_string() -> str:
+        return uuid.uuid4().hex
+
+    def get_random_remote_directory(self) -> str:
+        return self.new_remote_path()
+
+    def get_random_local_path(self, name: str = "") -> str:
+        return self.new_local_path(name)
+
+    @staticmethod
+    def get_filesystem_for_path(path: str = "", **_):
+        return filesystem(path)
 
 
 _CURRENT: contextvars.ContextVar[Optional[FileAccess]] = contextvars.ContextVar("autoc_file_access", default=None)

@@ -187,6 +187,10 @@ def _serialize(paths, settings, out_dir, archive, source_root, keep_going, sdk) 
     found: Discovery = discover(paths, source_root=source_root, keep_going=keep_going, sdk=sdk)
     settings = with_discovery(settings, found)
     entities, errors = to_entities(found, settings, keep_going=keep_going)
+    if not entities and not errors and not found.failures:  # an empty set never replaces an earlier one
+        errors.append(AutocError("no tasks were found", hint="tasks are module-level @task functions or task "
+                                                             "objects; does the code use `from autoc import task`? "
+                                                             "(code that imports flytekit needs --sdk flytekit)"))
     files = write.file_names(entities)
     blobs = write.serialize_specs([e.message for e in entities])
     entries = list(zip(files, blobs))

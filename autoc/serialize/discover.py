@@ -225,13 +225,17 @@ def _discover(root: Path, modules: List[str], keep_going: bool, sdk) -> Discover
         before = len(ENTITIES)
         try:
             import_module(name, root, sdk)
-            compile_workflows(ENTITIES[before:], root)
         except AutocError as e:
             # tasks the failed module made before it broke are gone with it: never serialize or report them
             ENTITIES[before:] = [t for t in ENTITIES[before:] if t.instantiated_in != name]
             if not keep_going:
                 raise
             failures.append(ModuleFailure(name, str(root.joinpath(*name.split("."))), e))
+            continue
+        for module, e in compile_workflows(ENTITIES, before, root):
+            if not keep_going:
+                raise e
+            failures.append(ModuleFailure(module, str(root.joinpath(*module.split("."))), e))
     wanted = set(modules)
     made = [t for t in ENTITIES[:first_new] if t.instantiated_in in wanted]
     made += ENTITIES[first_new:]
@@ -241,14 +245,22 @@ def _discover(root: Path, modules: List[str], keep_going: bool, sdk) -> Discover
     return Discovery(root, modules, tasks, failures, entities)
 
 
-def compile_workflows(entities, root: Path) -> None:
-    """Run the body of every workflow a module made, so its errors name that module (bodies are lazy)."""
+def compile_workflows(entities: list, start: int, root: Path) -> List[Tuple[str, AutocError]]:
+    """Run the body of every workflow made since ``entities[start]`` (bodies are lazy), so that errors surface
+    now, named by the workflow's module. Broken workflows, and launch plans of them, are removed from
+    ``entities``; returns (module, error) for each."""
     from autoc.core.workflow import WorkflowBase
 
-    for e in entities:
+    broken, errors = set(), []
+    for e in entities[start:]:
         if isinstance(e, WorkflowBase):
             try:
                 e.compile()
             except AutocError as err:
                 err.where = err.where or _user_frame(err, root)
-                raise
+                broken.add(id(e))
+                errors.append((e.instantiated_in or "?", err))
+    if broken:
+        entities[start:] = [e for e in entities[start:]
+                            if id(e) not in broken and id(getattr(e, "workflow", None)) not in broken]
+    return errors

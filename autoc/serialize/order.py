@@ -23,17 +23,17 @@ def kind_of(entity: Any) -> Optional[str]:
         return TASK
     if isinstance(entity, WorkflowBase):
         return WORKFLOW
-    if isinstance(getattr(entity, "workflow", None), WorkflowBase) and hasattr(entity, "fixed_inputs"):
+    from autoc.core.launch_plan import LaunchPlan
+
+    if isinstance(entity, LaunchPlan):
         return LAUNCH_PLAN
     return None
 
 
 def default_launch_plan(wf) -> Optional[Any]:
-    """The workflow's default launch plan (named like it), once autoc has launch plans."""
-    try:
-        from autoc.core.launch_plan import LaunchPlan
-    except ImportError:
-        return None
+    """The workflow's default launch plan (named like it, defaults from its signature)."""
+    from autoc.core.launch_plan import LaunchPlan
+
     return LaunchPlan.get_default_launch_plan(wf)
 
 

@@ -30,7 +30,10 @@ def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task)
         try:
             var.type.CopyFrom(to_literal_type(t))
         except AutocError as e:
-            e.message = f"task {task.name}, variable '{name}': {e.message}"
+            from autoc.core.workflow import WorkflowBase
+
+            kind = "workflow" if isinstance(task, WorkflowBase) else "task"
+            e.message = f"{kind} {task.name}, variable '{name}': {e.message}"
             e.where = e.where or getattr(task, "definition_site", None)
             raise
         desc = descriptions.get(name, name)
@@ -57,15 +60,18 @@ def typed_interface(task) -> interface_pb2.TypedInterface:
 
 # --- image and command ---------------------------------------------------------------------------------------------
 def resolve_image(container_image, settings, task_name: str = "") -> str:
-    """The image reference a task's container names: an ImageSpec's ``image_name()``, a template filled from
-    the ImageConfig, a plain string, or the default image."""
+    """The image reference a task's container names: for an ImageSpec, an ``--image ID=...`` override or the
+    reference its builder names (``ImageBuildEngine.reference``); a template filled from the ImageConfig, a plain
+    string, or the default image."""
     from autoc.image.config import resolve_image_template
 
     cfg = settings.image_config
     if container_image is not None and not isinstance(container_image, str):
         container_image = settings.flavor.container_image(container_image, settings)
+        from autoc.image.engine import ImageBuildEngine
+
         found = cfg.find_image(container_image.id) if cfg else None
-        return found.full if found is not None else container_image.image_name()
+        return found.full if found is not None else ImageBuildEngine.reference(container_image)
     if container_image:
         return resolve_image_template(container_image, cfg, task_name)
     if cfg is None or cfg.default_image is None:
@@ -130,9 +136,8 @@ def extended_resources(accelerator, shared_memory) -> Optional[tasks_pb2.Extende
 
 
 def k8s_pod(task, settings) -> tasks_pb2.K8sPod:
-    """The pod template with the task's container merged into its primary container (appended if absent)."""
-    from autoc.image.config import resolve_image_template
-
+    """The pod template with the task's container merged into its primary container (appended if absent); a
+    container's image may be a template, a string or an ImageSpec, as a task's may."""
     pt = task.pod_template
     spec = pt.pod_spec_dict()
     containers = spec.setdefault("containers", [])
@@ -143,8 +148,7 @@ def k8s_pod(task, settings) -> tasks_pb2.K8sPod:
     env = _environment(task, settings)
     for c in containers:
         if c.get("name") == pt.primary_container_name:
-            c["image"] = resolve_image_template(c["image"], settings.image_config, task.name) if c.get("image") \
-                else image
+            c["image"] = resolve_image(c["image"], settings, task.name) if c.get("image") else image
             c["command"] = []
             c["args"] = task.get_command(settings)
             limits = {_POD_RESOURCE_KEYS[f]: v for f, v in res.limits.entries()}
@@ -158,7 +162,7 @@ def k8s_pod(task, settings) -> tasks_pb2.K8sPod:
                     f"task {task.name}: pod template container {c.get('name')!r} has no image",
                     where=getattr(task, "definition_site", None),
                     hint="give every sidecar container an image (flytekit silently uses the task's default image)")
-            c["image"] = resolve_image_template(c["image"], settings.image_config, task.name)
+            c["image"] = resolve_image(c["image"], settings, task.name)
     pod = tasks_pb2.K8sPod()
     pod.pod_spec.update(spec)
     pod.metadata.SetInParent()
@@ -168,11 +172,15 @@ def k8s_pod(task, settings) -> tasks_pb2.K8sPod:
 
 
 # --- the template and the spec -----------------------------------------------------------------------------------
+def identifier(resource_type: int, name: str, settings) -> identifier_pb2.Identifier:
+    """An entity id: offline serialization leaves project, domain and version empty, as pyflyte does."""
+    return identifier_pb2.Identifier(resource_type=resource_type, project=settings.project or "",
+                                     domain=settings.domain or "", name=name, version=settings.version or "")
+
+
 def task_template(task, settings) -> tasks_pb2.TaskTemplate:
     tt = tasks_pb2.TaskTemplate(type=task.task_type, task_type_version=task.task_type_version)
-    tt.id.CopyFrom(identifier_pb2.Identifier(resource_type=identifier_pb2.TASK, project=settings.project or "",
-                                             domain=settings.domain or "", name=task.name,
-                                             version=settings.version or ""))
+    tt.id.CopyFrom(identifier(identifier_pb2.TASK, task.name, settings))
     md = task.metadata
     tt.metadata.CopyFrom(md.to_taskmetadata_model(runtime=settings.flavor.runtime_metadata()))
     if task.enable_deck:

@@ -15,14 +15,8 @@ from flyteidl.admin import launch_plan_pb2, schedule_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, types_pb2
 
 from autoc.errors import AutocError, LaunchPlanError
-from autoc.serialize.translate import _variable_map
+from autoc.serialize.translate import _variable_map, identifier
 from autoc.types.engine import _is_union, to_literal
-
-
-def identifier(resource_type: int, name: str, settings) -> identifier_pb2.Identifier:
-    """An entity id: offline serialization leaves project, domain and version empty, as pyflyte does."""
-    return identifier_pb2.Identifier(resource_type=resource_type, project=settings.project or "",
-                                     domain=settings.domain or "", name=name, version=settings.version or "")
 
 
 def is_optional(t: Any) -> bool:

@@ -17,38 +17,36 @@ from flyteidl.core import identifier_pb2, literals_pb2, types_pb2, workflow_pb2
 
 from autoc.core.promise import Promise
 from autoc.errors import AutocError, WorkflowDefinitionError
-from autoc.serialize.translate import description, typed_interface
+from autoc.serialize.translate import description, identifier, typed_interface
 from autoc.types.engine import _is_union, to_literal, to_literal_type
 
 LiteralType = types_pb2.LiteralType
 
 
-def identifier(resource_type: int, name: str, settings) -> identifier_pb2.Identifier:
-    return identifier_pb2.Identifier(resource_type=resource_type, project=settings.project or "",
-                                     domain=settings.domain or "", name=name, version=settings.version or "")
-
-
 def _entity_kind(entity) -> str:
-    from autoc.core.task import PythonTask
-    from autoc.core.workflow import WorkflowBase
+    from autoc.serialize.order import kind_of
 
-    if isinstance(entity, PythonTask):
-        return "task"
-    if isinstance(entity, WorkflowBase):
-        return "workflow"
-    if isinstance(getattr(entity, "workflow", None), WorkflowBase):
-        return "launch_plan"
-    raise WorkflowDefinitionError(f"{entity!r} cannot be a node of a workflow")
+    kind = kind_of(entity)
+    if kind is None:
+        raise WorkflowDefinitionError(f"{entity!r} cannot be a node of a workflow")
+    return kind
 
 
 # --- types ------------------------------------------------------------------------------------------------------
 def _type_name(t: Any) -> str:
-    return getattr(t, "__name__", None) or str(t).replace("typing.", "")
+    if isinstance(t, type) and not typing.get_args(t):
+        return t.__name__
+    return str(t).replace("typing.", "")
 
 
 def _attr_type(t: Any, path, where: Optional[str], promise: Promise) -> Any:
     """The Python type reached from ``t`` by following ``path`` (dataclass fields, dict values, list items)."""
     for a in path:
+        if typing.get_origin(t) is typing.Annotated:
+            t = typing.get_args(t)[0]
+        if _is_union(t):  # Optional[X]: the attribute of the X (the value is checked when the workflow runs)
+            rest = [x for x in typing.get_args(t) if x is not type(None)]
+            t = rest[0] if len(rest) == 1 else t
         origin, args = typing.get_origin(t), typing.get_args(t)
         if t is typing.Any:
             return typing.Any
@@ -123,14 +121,14 @@ def _promise_binding(p: Promise, expected: LiteralType, expected_py: Any, site: 
         except AutocError as e:
             raise site.error(f"{p} has a type autoc cannot represent: {e.message}") from e
         if not castable(up, expected):
-            src = f"output '{p.var}' of {p.node.entity.name} ({p.node.id})" if p.node is not None \
+            src = f"output '{p.var}' of {p.ref_node.entity.name} ({p.ref_node.id})" if p.ref_node is not None \
                 else f"workflow input '{p.var}'"
             raise site.error(f"expects {_type_name(expected_py)} but gets {src}{_path(p)} of type {_type_name(t)}",
                              hint="pass a value of the declared type, or change the annotation of one side; "
                                   "flyteadmin refuses this binding at registration")
     b = literals_pb2.BindingData()
     b.promise.var = p.var
-    b.promise.node_id = p.node.id if p.node is not None else ""
+    b.promise.node_id = p.ref_node.id if p.ref_node is not None else ""
     for a in p.attr_path:
         if isinstance(a, int):
             b.promise.attr_path.add(int_value=a)
@@ -175,6 +173,9 @@ def binding_data(value: Any, expected: LiteralType, expected_py: Any, site: _Sit
             b.collection.bindings.add().CopyFrom(binding_data(x, expected.collection_type, sub, site))
         return b
     if isinstance(value, dict) and kind == "map_value_type":
+        bad = [k for k in value if not isinstance(k, str)]
+        if bad:
+            raise site.error(f"dict keys must be strings, got {bad[0]!r}", hint="Flyte maps are keyed by str")
         args = typing.get_args(expected_py)
         sub = args[1] if len(args) == 2 else typing.Any
         b = literals_pb2.BindingData()
@@ -182,9 +183,11 @@ def binding_data(value: Any, expected: LiteralType, expected_py: Any, site: _Sit
         for k, x in value.items():
             b.map.bindings[k].CopyFrom(binding_data(x, expected.map_value_type, sub, site))
         return b
-    if _contains_promise(value):
+    if _contains_promise(value) or (dataclasses.is_dataclass(value) and not isinstance(value, type) and any(
+            _contains_promise(getattr(value, f.name)) for f in dataclasses.fields(value))):
         raise site.error(f"{value!r:.80} mixes promises into a value of type {_type_name(expected_py)}",
-                         hint="promises can be put into list[T] and dict[str, T] inputs only")
+                         hint="promises can be put into list[T] and dict[str, T] inputs only; build a dataclass "
+                              "from promises inside a task")
     try:
         lit = to_literal(value, expected_py)
     except AutocError as e:

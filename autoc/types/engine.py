@@ -11,7 +11,6 @@ import collections.abc
 import dataclasses
 import datetime
 import enum
-import importlib
 import logging
 import typing
 from typing import Any, Dict, Optional
@@ -19,6 +18,8 @@ from typing import Any, Dict, Optional
 from flyteidl.core import literals_pb2, types_pb2
 
 from autoc.errors import TypeEngineError
+from autoc.types import base
+from autoc.types.base import REGISTRY, Transformer, register  # noqa: F401 (the registry's public names)
 
 logger = logging.getLogger("autoc")
 
@@ -32,55 +33,14 @@ MESSAGEPACK = "msgpack"
 PYTHON_PICKLE_FORMAT = "PythonPickle"
 
 
-class Transformer:
-    """One family of Python types: its name (used as union tag), its LiteralType, and value conversions."""
-
-    name = ""
-
-    def literal_type(self, t: Any) -> LiteralType:
-        raise NotImplementedError
-
-    def to_literal(self, v: Any, t: Any) -> Literal:
-        raise TypeEngineError(f"values of {_type_name(t)} cannot be converted to literals")
-
-    def to_python(self, lit: Literal, t: Any) -> Any:
-        raise TypeEngineError(f"literals cannot be converted to {_type_name(t)}")
-
-
-def _scalar(**kw) -> Literal:
-    return Literal(scalar=literals_pb2.Scalar(**kw))
+_scalar, _describe, _type_name, _wrong_value = base.scalar, base.describe, base.type_name, base.wrong_value
+blob_literal, expect_blob = base.blob_literal, base.expect_blob
 
 
 def _primitive(lit: Literal, t) -> literals_pb2.Primitive:
     if lit.WhichOneof("value") != "scalar" or lit.scalar.WhichOneof("value") != "primitive":
         raise TypeEngineError(f"expected a primitive literal for {_type_name(t)}, got {_describe(lit)}")
     return lit.scalar.primitive
-
-
-def _describe(lit: Literal) -> str:
-    kind = lit.WhichOneof("value")
-    if kind == "scalar":
-        kind = f"scalar.{lit.scalar.WhichOneof('value')}"
-        if lit.scalar.WhichOneof("value") == "primitive":
-            kind += f".{lit.scalar.primitive.WhichOneof('value')}"
-    return kind or "an empty literal"
-
-
-def blob_literal(uri: str, fmt: str, dimensionality: int) -> Literal:
-    """A Blob literal pointing at ``uri`` (pickles, File, Directory)."""
-    meta = literals_pb2.BlobMetadata(type=types_pb2.BlobType(format=fmt, dimensionality=dimensionality))
-    return _scalar(blob=literals_pb2.Blob(metadata=meta, uri=uri))
-
-
-def expect_blob(lit: Literal, t, what: str = "a blob literal") -> literals_pb2.Blob:
-    """The Blob a literal holds; a TypeEngineError ("expected <what> for <t>") when it holds something else."""
-    if lit.WhichOneof("value") != "scalar" or lit.scalar.WhichOneof("value") != "blob":
-        raise TypeEngineError(f"expected {what} for {_type_name(t)}, got {_describe(lit)}")
-    return lit.scalar.blob
-
-
-def _wrong_value(v, t) -> TypeEngineError:
-    return TypeEngineError(f"expected a value of type {_type_name(t)}, got {type(v).__name__} {v!r:.80}")
 
 
 class SimpleTransformer(Transformer):
@@ -157,15 +117,15 @@ class ListTransformer(Transformer):
         if not isinstance(v, list):
             raise _wrong_value(v, t)
         (item,) = typing.get_args(t)
-        tr = get_transformer(item)
-        return Literal(collection=literals_pb2.LiteralCollection(literals=[tr.to_literal(x, item) for x in v]))
+        convert = _item_to_literal(item)
+        return Literal(collection=literals_pb2.LiteralCollection(literals=[convert(x) for x in v]))
 
     def to_python(self, lit, t):
         if lit.WhichOneof("value") != "collection":
             raise TypeEngineError(f"expected a collection literal for {_type_name(t)}, got {_describe(lit)}")
         (item,) = typing.get_args(t)
-        tr = get_transformer(item)
-        return [tr.to_python(x, item) for x in lit.collection.literals]
+        tr, inner, _ = _resolve(item)  # once, not per item
+        return [tr.to_python(x, inner) for x in lit.collection.literals]
 
 
 class DictTransformer(Transformer):
@@ -184,10 +144,10 @@ class DictTransformer(Transformer):
             raise _wrong_value(v, t)
         args = typing.get_args(t)
         if args and args[0] is str:
-            tr = get_transformer(args[1])
             if not all(isinstance(k, str) for k in v):
                 raise TypeEngineError(f"{_type_name(t)} needs string keys, got {v!r:.80}")
-            return Literal(map=literals_pb2.LiteralMap(literals={k: tr.to_literal(x, args[1]) for k, x in v.items()}))
+            convert = _item_to_literal(args[1])
+            return Literal(map=literals_pb2.LiteralMap(literals={k: convert(x) for k, x in v.items()}))
         return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
 
     def to_python(self, lit, t):
@@ -195,16 +155,24 @@ class DictTransformer(Transformer):
         if args and args[0] is str:
             if lit.WhichOneof("value") != "map":
                 raise TypeEngineError(f"expected a map literal for {_type_name(t)}, got {_describe(lit)}")
-            tr = get_transformer(args[1])
-            return {k: tr.to_python(x, args[1]) for k, x in lit.map.literals.items()}
+            tr, inner, _ = _resolve(args[1])
+            return {k: tr.to_python(x, inner) for k, x in lit.map.literals.items()}
         return _decode_struct(lit, t)
 
 
-def _msgpack_encode(v, t) -> bytes:
-    from mashumaro.codecs.msgpack import MessagePackEncoder
+_ENCODERS: Dict[Any, Any] = {}  # building a mashumaro codec costs milliseconds: one per type, as flytekit keeps
 
+
+def _msgpack_encode(v, t) -> bytes:
     try:
-        return MessagePackEncoder(t).encode(v)
+        encoder = _ENCODERS.get(t) if _hashable(t) else None
+        if encoder is None:
+            from mashumaro.codecs.msgpack import MessagePackEncoder
+
+            encoder = MessagePackEncoder(t)
+            if _hashable(t):
+                _ENCODERS[t] = encoder
+        return encoder.encode(v)
     except Exception as e:
         raise TypeEngineError(f"cannot encode {type(v).__name__} as {_type_name(t)}: {e}") from e
 
@@ -250,7 +218,7 @@ class UnionTransformer(Transformer):
         for arg in typing.get_args(t):
             tr = get_transformer(arg)
             try:
-                matches.append((arg, tr, tr.to_literal(v, arg)))
+                matches.append((arg, tr, to_literal(v, arg)))
             except (TypeEngineError, TypeError, ValueError):
                 continue
         if len(matches) > 1:  # prefer the variant whose type is exactly the value's
@@ -282,7 +250,7 @@ class UnionTransformer(Transformer):
         errors = []
         for a in candidates:
             try:
-                return get_transformer(a).to_python(inner, a)
+                return to_python(inner, a)
             except (TypeEngineError, TypeError, ValueError) as e:
                 errors.append(f"{_type_name(a)}: {e}")
         raise TypeEngineError(f"the literal matches no variant of {_type_name(t)} ({'; '.join(errors)})")
@@ -429,15 +397,6 @@ _TUPLE = RestrictedTransformer("non typed tuple", "return several values as tupl
                                                   "NamedTuple; as an input use a list or a dataclass")
 _NAMEDTUPLE = RestrictedTransformer("named tuple", "NamedTuples name a task's outputs; as an input use a dataclass")
 
-#: Extra transformers registered by other parts of autoc (File, Directory, ...) or plugins, by Python type.
-REGISTRY: Dict[Any, Transformer] = {}
-
-
-def register(python_type: Any, transformer: Transformer) -> None:
-    REGISTRY[python_type] = transformer
-    _CACHE.clear()
-
-
 def _is_union(t) -> bool:
     origin = typing.get_origin(t)
     if origin is typing.Union:
@@ -473,11 +432,12 @@ def get_transformer(t: Any) -> Transformer:
     if _hashable(t) and t in _SIMPLE:
         return _SIMPLE[t]
     if isinstance(t, type):
-        for base in t.__mro__[1:]:
-            if base in REGISTRY:
-                return REGISTRY[base]
-            if base in _SIMPLE and base is not object:
-                return _SIMPLE[base]
+        registered = base.registered_for_class(t)
+        if registered is not None:
+            return registered
+        for b in t.__mro__[1:]:
+            if b in _SIMPLE and b is not object:
+                return _SIMPLE[b]
         if dataclasses.is_dataclass(t):
             return _DATACLASS
         return _PICKLE
@@ -500,10 +460,45 @@ def to_literal_type(t: Any) -> LiteralType:
         hit = _CACHE.get(key)
         if hit is not None:
             return hit
-    lt = get_transformer(t).literal_type(t)
+    tr, inner, extras = _resolve(t)
+    lt = tr.literal_type(inner)
+    data = _flyte_annotation(extras, t)
+    if data is not None:
+        merged = LiteralType()
+        merged.CopyFrom(lt)
+        merged.annotation.annotations.update(data)
+        lt = merged
     if key is not None:
         _CACHE[key] = lt
     return lt
+
+
+base.ON_CHANGE.append(_CACHE.clear)
+
+
+def _resolve(t: Any) -> typing.Tuple[Transformer, Any, tuple]:
+    """(transformer, the type it receives, the Annotated metadata): ``Annotated[T, ...]`` reaches the transformer
+    as ``T`` unless it reads annotations itself (StructuredDataset's columns and format)."""
+    tr = get_transformer(t)
+    if typing.get_origin(t) is not typing.Annotated:
+        return tr, t, ()
+    inner, *extras = typing.get_args(t)
+    while typing.get_origin(inner) is typing.Annotated:  # (Python flattens nested Annotated; kept for safety)
+        inner, *more = typing.get_args(inner)
+        extras = more + extras
+    return tr, (t if tr.wants_annotations else inner), tuple(extras)
+
+
+def _flyte_annotation(extras: tuple, t: Any) -> Optional[dict]:
+    from autoc.types.annotation import FlyteAnnotation
+
+    found = [x.data for x in extras if isinstance(x, FlyteAnnotation)]
+    if len(found) > 1:
+        raise TypeEngineError(f"more than one FlyteAnnotation in {t}", hint="merge them into one FlyteAnnotation")
+    if found and CACHE_KEY_METADATA in found[0]:
+        raise TypeEngineError(f"a FlyteAnnotation cannot contain '{CACHE_KEY_METADATA}' ({t})",
+                              hint="that key is written by the type engine itself")
+    return found[0] if found else None
 
 
 def uses_pickle(t: Any) -> bool:
@@ -522,10 +517,6 @@ def _hashable(t) -> bool:
         return True
     except TypeError:
         return False
-
-
-def _type_name(t) -> str:
-    return getattr(t, "__name__", None) or str(t)
 
 
 def _set_msgpack_annotation(lt: LiteralType) -> None:
@@ -549,15 +540,33 @@ def _json_schema(t) -> Optional[dict]:
 
 
 def to_literal(v: Any, t: Any) -> Literal:
-    """A Python value of declared type ``t`` as the Literal flytekit writes."""
-    return get_transformer(t).to_literal(v, t)
+    """A Python value of declared type ``t`` as the Literal flytekit writes (with the ``hash`` of a
+    ``HashMethod`` in ``Annotated[T, HashMethod(fn)]``)."""
+    tr, inner, extras = _resolve(t)
+    lit = tr.to_literal(v, inner)
+    if extras:
+        from autoc.types.annotation import HashMethod
+
+        method = next((x for x in extras if isinstance(x, HashMethod)), None)
+        if method is not None:
+            lit.hash = method.calculate(v)
+    return lit
+
+
+def _item_to_literal(t: Any):
+    """``to_literal(·, t)`` with the transformer looked up once (for the items of a list or map)."""
+    tr, inner, extras = _resolve(t)
+    if extras:
+        return lambda v: to_literal(v, t)
+    return lambda v: tr.to_literal(v, inner)
 
 
 def to_python(lit: Literal, t: Any) -> Any:
     """The Python value of declared type ``t`` held by a Literal written by autoc or flytekit."""
-    return get_transformer(t).to_python(lit, t)
+    tr, inner, _ = _resolve(t)
+    return tr.to_python(lit, inner)
 
 
 # File, Directory and os.PathLike are part of the engine whatever was imported first (otherwise a parameter typed
-# os.PathLike would serialize as a pickle until autoc.File is imported). Last, because files.py subclasses Transformer.
-importlib.import_module("autoc.types.files")
+# os.PathLike would serialize as a pickle until autoc.File is imported). files.py imports only autoc.types.base.
+from autoc.types import files as _files  # noqa: E402,F401

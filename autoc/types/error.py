@@ -11,7 +11,7 @@ import dataclasses
 from flyteidl.core import literals_pb2, types_pb2
 
 from autoc.errors import TypeEngineError
-from autoc.types import engine
+from autoc.types import base
 
 
 @dataclasses.dataclass
@@ -20,7 +20,7 @@ class FlyteError:
     failed_node_id: str
 
 
-class ErrorTransformer(engine.Transformer):
+class ErrorTransformer(base.Transformer):
     name = "FlyteError"
 
     def literal_type(self, t):
@@ -38,4 +38,4 @@ class ErrorTransformer(engine.Transformer):
         return FlyteError(message=lit.scalar.error.message, failed_node_id=lit.scalar.error.failed_node_id)
 
 
-engine.register(FlyteError, ErrorTransformer())
+base.register(FlyteError, ErrorTransformer())

@@ -4,12 +4,16 @@ lazily on first use), wire-compatible with flytekit's FlyteFile and FlyteDirecto
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+import typing
+from typing import Any, Dict, Optional, Tuple
 
 from flyteidl.core import types_pb2
 
 from autoc.errors import TypeEngineError
-from autoc.types import engine
+from autoc.types import base
+
+
+_FORMATS: Dict[Tuple[type, str], type] = {}
 
 
 class File(os.PathLike):
@@ -25,8 +29,21 @@ class File(os.PathLike):
         self.remote_source = remote_source
         self._downloaded = remote_source is None
 
-    def __class_getitem__(cls, fmt: str):
-        return type(f"{cls.__name__}[{fmt}]", (cls,), {"extension": str(fmt).lstrip(".")})
+    def __class_getitem__(cls, fmt: Any):
+        """``File["csv"]``, ``File[typing.TypeVar("csv")]`` or ``File[Annotated[str, "csv"]]``: the same class for
+        the same format, so ``File["csv"] is File["csv"]``."""
+        if typing.get_origin(fmt) is typing.Annotated:
+            inner, label = typing.get_args(fmt)[:2]
+            if inner is not str:
+                raise TypeEngineError(f"{cls.__name__}[{fmt}]: an Annotated file format must be Annotated[str, ...]")
+            fmt = label
+        name = (fmt.__name__ if isinstance(fmt, typing.TypeVar) else str(fmt)).strip().lstrip("~").lstrip(".")
+        if fmt is None or not name:
+            return cls
+        key = (cls, name)
+        if key not in _FORMATS:
+            _FORMATS[key] = type(f"{cls.__name__}[{name}]", (cls,), {"extension": name, "__module__": cls.__module__})
+        return _FORMATS[key]
 
     def download(self) -> str:
         if not self._downloaded:
@@ -54,6 +71,17 @@ class File(os.PathLike):
         src = f", remote_source={self.remote_source!r}" if self.remote_source else ""
         return f"{type(self).__name__}({self.path!r}{src})"
 
+    # inside pydantic models: {"path": uri}, as flytekit writes FlyteFile and FlyteDirectory
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source, handler):
+        from autoc.types.basemodel import reference_schema
+
+        kind = "FlyteDirectory" if issubclass(cls, Directory) else "FlyteFile"
+        # flytekit's File["csv"] and Directory["csv"] are classes of these names
+        title = ("_SpecificFormatDirectoryClass" if kind == "FlyteDirectory" else "_SpecificFormatClass") \
+            if cls.extension else kind
+        return reference_schema(cls, kind, _path_dict, _from_path_dict, title)
+
 
 class Directory(File):
     """A directory that may live remotely; ``download()`` fetches all of it."""
@@ -64,7 +92,7 @@ class Directory(File):
         return sorted(os.listdir(self.download()))
 
 
-class _BlobTransformer(engine.Transformer):
+class _BlobTransformer(base.Transformer):
     def __init__(self, name: str, cls: type, dimensionality: int):
         self.name, self.cls, self.dimensionality = name, cls, dimensionality
 
@@ -93,13 +121,13 @@ class _BlobTransformer(engine.Transformer):
                 uri = fa.new_remote_path() if multipart else fa.new_remote_path(os.path.basename(path))
                 storage.upload(path, uri, recursive=multipart)
         else:
-            raise engine._wrong_value(v, t)
-        return engine.blob_literal(uri, self._format(t), self.dimensionality)
+            raise base.wrong_value(v, t)
+        return base.blob_literal(uri, self._format(t), self.dimensionality)
 
     def to_python(self, lit, t):
         from autoc.runtime import storage
 
-        uri = engine.expect_blob(lit, t).uri
+        uri = base.expect_blob(lit, t).uri
         cls = t if isinstance(t, type) and issubclass(t, File) else self.cls
         if not storage.is_remote(uri):
             return cls(storage._local(uri))
@@ -107,8 +135,26 @@ class _BlobTransformer(engine.Transformer):
         return cls(local, remote_source=uri)
 
 
+def _transformer(cls: type) -> "_BlobTransformer":
+    return DIRECTORY if issubclass(cls, Directory) else FILE
+
+
+def _path_dict(f: File) -> dict:
+    return {"path": _transformer(type(f)).to_literal(f, type(f)).scalar.blob.uri}
+
+
+def _from_path_dict(cls: type, d: dict) -> File:
+    if not d.get("path"):
+        raise ValueError(f"{cls.__name__} needs a 'path'")
+    tr = _transformer(cls)
+    return tr.to_python(base.blob_literal(str(d["path"]), tr._format(cls), tr.dimensionality), cls)
+
+
+#: flytekit's names for the same classes
+FlyteFile, FlyteDirectory = File, Directory
+
 FILE = _BlobTransformer("FlyteFilePath", File, types_pb2.BlobType.SINGLE)
 DIRECTORY = _BlobTransformer("FlyteDirectory", Directory, types_pb2.BlobType.MULTIPART)
-engine.register(File, FILE)
-engine.register(Directory, DIRECTORY)
-engine.register(os.PathLike, FILE)
+base.register(File, FILE)
+base.register(Directory, DIRECTORY)
+base.register(os.PathLike, FILE)

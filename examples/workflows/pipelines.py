@@ -1,12 +1,13 @@
 """Workflows: linear pipelines, NamedTuple and tuple outputs, defaults, constants of every kind, attribute access,
-lists and dicts mixing outputs and constants, ordering with >>, and subworkflows."""
+lists and dicts mixing outputs and constants, ordering with >>, subworkflows and launch-plan nodes."""
 
 import typing
 from dataclasses import dataclass
 
-from autoc import WorkflowFailurePolicy, task, workflow
+from autoc import LaunchPlan, WorkflowFailurePolicy, task, workflow
 
 from workflows.basic import Color, Point, Stats
+from workflows.options import cached, flaky, secretive, steady
 
 
 @dataclass
@@ -104,3 +105,26 @@ def nested(day: str) -> float:
     """A workflow calling a workflow that calls a workflow."""
     _, acc = report(day=day)
     return acc
+
+
+first_of_month = LaunchPlan.get_or_create(training, name="workflows.pipelines.first_of_month",
+                                          default_inputs={"epochs": 2}, fixed_inputs={"day": "2024-02-01"})
+
+
+@workflow
+def backfill(epochs: int = 3) -> typing.Tuple[float, float]:
+    """Launch plans called as nodes: a named one (its fixed input left out) and a workflow's default one."""
+    named = first_of_month(epochs=epochs)
+    default = LaunchPlan.get_or_create(training)(day="2024-03-01")
+    return named.accuracy, default.loss
+
+
+@workflow
+def options(x: int) -> str:
+    """Node metadata from the tasks' options: retries, interruptible, timeouts, cache; a task without inputs."""
+    a = flaky(x=x)
+    b = steady(x=a)
+    s = secretive()
+    c = cached(data="d", seed=b)
+    s >> c
+    return c

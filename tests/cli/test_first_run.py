@@ -137,3 +137,11 @@ def test_register_refuses_a_bad_image_as_bad_usage(tmp_path, unique_pkg):
     p = run_autoc("register", pkg, "--image", "not an image", "--dry-run", "--output", "json", check=False)
     assert p.returncode == 2 and "--image: Incorrectly formatted image" in p.stderr
     assert _json(p)["ok"] is False
+
+
+def test_a_run_that_finds_no_task_leaves_the_earlier_set_in_place(tmp_path, unique_pkg):
+    run_autoc("serialize", unique_pkg({"m.py": TASK}), "-o", tmp_path / "out", *IMAGE)
+    before = sorted(p.name for p in (tmp_path / "out").iterdir())
+    p = run_autoc("serialize", unique_pkg({"m.py": "x = 1\n"}), "-o", tmp_path / "out", *IMAGE, check=False)
+    assert p.returncode == 1 and "no tasks were found" in p.stderr and "nothing was written" in p.stderr
+    assert before and sorted(p.name for p in (tmp_path / "out").iterdir()) == before

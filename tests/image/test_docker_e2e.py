@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import tarfile
 import typing
@@ -68,6 +70,26 @@ def test_second_run_skips_and_reports_the_same_digest(first_build, project):
     assert image["status"] == "skipped" and image["digest"] == first_build["images"][0]["digest"]
 
 
+def test_a_source_only_change_rebuilds_only_the_source_layer(first_build, project, tmp_path):
+    """BuildKit builds it, one line per step with its duration (off a terminal), and every layer but the
+    source's comes from the cache."""
+    changed = tmp_path / "changed"
+    shutil.copytree(project, changed, ignore=shutil.ignore_patterns("__pycache__"))
+    (changed / "imgjobs.py").write_text((changed / "imgjobs.py").read_text() + "\n# a source-only change\n")
+    p = run_autoc("build-image", changed, "--offline", "--output", "json", cwd=changed)
+    (image,) = json.loads(p.stdout)["images"]
+    try:
+        assert image["status"] == "built" and image["reference"] != first_build["images"][0]["reference"]
+        steps = [ln.strip() for ln in p.stderr.splitlines() if re.match(r"^  \[\d+/\d+\] ", ln)]
+        assert steps, p.stderr
+        rebuilt = [s for s in steps if not s.endswith("  cached") and not s.startswith("[1/")]
+        assert rebuilt and all(s.split("] ", 1)[1].startswith("COPY src/ /root/") for s in rebuilt), steps
+        assert re.search(r"COPY src/ /root/  \d+\.\ds$", rebuilt[0])
+        assert re.search(r"^  exporting to image  \d+\.\ds$", p.stderr, re.M)
+    finally:
+        docker("image", "rm", image["reference"], check=False)
+
+
 def test_serialize_names_exactly_the_pushed_reference(first_build, project, tmp_path):
     run_autoc("serialize", project, "-o", tmp_path / "out", cwd=project)
     spec = task_pb2.TaskSpec()
@@ -117,7 +139,7 @@ def test_dry_run_builds_nothing(services, tmp_path):
     (tmp_path / "dryjobs.py").write_text(MODULE.format(name=f"autoc-dry-{uuid.uuid4().hex[:8]}"))
     p = run_autoc("build-image", tmp_path, "--dry-run", "--output", "json", cwd=tmp_path)
     (plan,) = json.loads(p.stdout)["images"]
-    assert plan["dockerfile"].startswith("FROM localbase/python:3.11") and "COPY src/ /root/" in plan["dockerfile"]
+    assert plan["plan"].startswith("FROM localbase/python:3.11") and "COPY src/ /root/" in plan["plan"]
     assert head_manifest(plan["reference"])[0] is False
     assert docker("image", "inspect", plan["reference"], check=False).returncode != 0
 

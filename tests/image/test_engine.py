@@ -73,7 +73,7 @@ def test_noop_builder_uses_the_base_image(recorder):
     with pytest.raises(ImageConfigError, match="could not tell whether 127.0.0.1:1/x/y:1 exists"):
         ImageBuildEngine.build_record(spec)
     r = ImageBuildEngine.build_record(spec, assume_exists=True)
-    assert r.reference == "127.0.0.1:1/x/y:1" and r.status == "built"
+    assert r.reference == "127.0.0.1:1/x/y:1" and r.status == "as-is"
 
 
 def test_plugin_builder_from_entry_point(tmp_path):
@@ -83,6 +83,8 @@ def test_plugin_builder_from_entry_point(tmp_path):
             builder_type = "fancy"
             priority = 50
             supported_fields = frozenset({"base_image"})
+            def image_reference(self, image_spec):
+                return "registry.example/fancy:built"
             def should_build(self, image_spec, assume_exists=False):
                 return True
             def build_image(self, image_spec):

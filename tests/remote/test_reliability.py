@@ -75,7 +75,7 @@ def test_an_exhausted_retry_is_a_failed_task_not_a_crashed_run(tmp_path):
                       "--version", "v2", "--concurrency", "1", check=False, env=env)
         assert p.returncode == 1
         assert "6 tasks, version v2" in p.stdout and "failed               1" in p.stdout, p.stdout
-        assert "failed: doomed.jobs.t2: UNAVAILABLE" in p.stderr
+        assert "failed: task doomed.jobs.t2: UNAVAILABLE" in p.stderr
 
 
 def test_already_exists_after_a_lost_acknowledgement_is_created(tmp_path):

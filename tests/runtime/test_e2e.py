@@ -126,32 +126,6 @@ def test_dataclass_inputs_written_by_flytekit(specs, tmp_path):
 
 
 # --- S3 -----------------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def s3():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-           "FLYTE_AWS_ENDPOINT": f"http://{host}:{port}"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    import s3fs
-
-    fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": env["FLYTE_AWS_ENDPOINT"]})
-    fs.mkdir("autoc-test")
-    try:
-        yield fs, env
-    finally:
-        server.stop()
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def _s3_execute(env, task_name, inputs, prefix):
     return run_autoc("execute", "--inputs", inputs, "--output-prefix", f"{prefix}/out",
                      "--raw-output-data-prefix", f"{prefix}/raw", "--resolver", "autoc.resolvers.default_task_resolver",

@@ -4,8 +4,6 @@ the resolver location and metadata.runtime of tasks, and the order of upstream_n
 
 from __future__ import annotations
 
-import importlib.util
-import math
 import os
 import re
 import subprocess
@@ -35,29 +33,16 @@ def autoc_out(tmp_path_factory):
     return out
 
 
-def expected_names(pyflyte_names):
-    """pyflyte's file names; while autoc has no launch plans yet (i10-lp), without the ``_3.pb`` files and
-    renumbered, so that names still prove the order of every task and workflow."""
-    names = sorted(pyflyte_names)
-    if importlib.util.find_spec("autoc.core.launch_plan") is not None:
-        return names
-    kept = [re.sub(r"^\d+_", "", n) for n in names if not n.endswith("_3.pb")]
-    width = math.ceil(math.log10(len(kept))) if kept else 0
-    return [f"{str(i).zfill(width)}_{n}" for i, n in enumerate(kept)]
-
-
 def test_same_files_in_same_order(pyflyte_out, autoc_out):
     names = sorted(p.name for p in autoc_out.glob("*.pb"))
-    assert len(names) >= 30
-    assert sum(n.endswith("_2.pb") for n in names) >= 4
-    assert names == expected_names(pyflyte_out)
+    assert len(names) >= 60
+    assert sum(n.endswith("_2.pb") for n in names) >= 8 and sum(n.endswith("_3.pb") for n in names) >= 9
+    assert names == sorted(pyflyte_out)
 
 
 def test_every_field_matches_pyflyte(pyflyte_out, autoc_out):
-    ours = {re.sub(r"^\d+_", "", k): v for k, v in load_dir(autoc_out).items()}
-    theirs = {re.sub(r"^\d+_", "", k): v for k, v in pyflyte_out.items() if re.sub(r"^\d+_", "", k) in ours}
-    assert len(theirs) == len(ours)
-    diffs = {name: diff(spec, ours[name]) for name, spec in theirs.items()}
+    ours = load_dir(autoc_out)
+    diffs = {name: diff(spec, ours[name]) for name, spec in pyflyte_out.items()}
     bad = {k: v for k, v in diffs.items() if v}
     assert not bad, "\n\n".join(f"{k}:\n{v}" for k, v in bad.items())
 
@@ -134,6 +119,20 @@ def test_package_init_tasks_are_named_as_pyflyte_names_them(pyflyte_out, autoc_o
         args = list(ours[name].template.container.args)
         assert args[args.index("task-module"):] == ["task-module", "workflows.text.__init__", "task-name", var]
         assert args[args.index("task-module"):] == list(theirs[name].template.container.args)[-4:]
+
+
+def test_launch_plan_nodes_leave_fixed_inputs_out_and_follow_their_launch_plans(autoc_out):
+    files = sorted(p.name for p in autoc_out.glob("*.pb"))
+    order = [re.sub(r"^\d+_", "", n) for n in files]
+    assert order.index("workflows.pipelines.first_of_month_3.pb") < order.index("workflows.pipelines.backfill_2.pb")
+    assert order.index("workflows.pipelines.training_3.pb") == order.index("workflows.pipelines.training_2.pb") + 1
+    backfill = load_dir(autoc_out)[files[order.index("workflows.pipelines.backfill_2.pb")]].template
+    named, default = backfill.nodes
+    assert named.workflow_node.launchplan_ref.name == "workflows.pipelines.first_of_month"
+    assert [b.var for b in named.inputs] == ["epochs"] and named.inputs[0].binding.promise.var == "epochs"
+    assert default.workflow_node.launchplan_ref.name == "workflows.pipelines.training"
+    assert [b.var for b in default.inputs] == ["day", "epochs"]
+    assert default.inputs[1].binding.scalar.primitive.integer == 5  # the default launch plan's default, bound
 
 
 def test_package_init_workflows_are_named_as_pyflyte_names_them(pyflyte_out, autoc_out):

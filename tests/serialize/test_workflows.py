@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from autoc.errors import WorkflowDefinitionError
+from autoc.errors import AutocError
 from autoc.image.config import ImageConfig
 from autoc.serialize import SerializationSettings, serialize
 from tests.golden import load_dir
@@ -16,9 +16,9 @@ HEAD = "import typing\nfrom autoc import task, workflow\n\n@task\ndef to_s(x: in
        "@task\ndef double(x: int) -> int:\n    return 2 * x\n\n"
 
 
-def _fails(unique_pkg, tmp_path, body: str) -> WorkflowDefinitionError:
+def _fails(unique_pkg, tmp_path, body: str) -> AutocError:
     pkg = unique_pkg({"m.py": HEAD + body})
-    with pytest.raises(WorkflowDefinitionError) as e:
+    with pytest.raises(AutocError) as e:
         serialize([str(pkg)], SETTINGS, out_dir=str(tmp_path / "out"))
     assert not (tmp_path / "out").exists()
     e.value.pkg = pkg
@@ -42,7 +42,7 @@ def test_missing_required_input_and_unknown_keyword(unique_pkg, tmp_path):
     e = _fails(unique_pkg, tmp_path, "@workflow\ndef wf(x: int) -> int:\n    return double()\n")
     assert "required input 'x'" in e.message and e.where == f"{e.pkg / 'm.py'}:14"
     e = _fails(unique_pkg, tmp_path, "@workflow\ndef wf(x: int) -> int:\n    return double(x=x, y=1)\n")
-    assert "no input(s) named 'y'" in e.message and "x: int" in e.hint and e.where.endswith("m.py:14")
+    assert "unexpected keyword argument(s): y" in e.message and "x: int" in e.hint and e.where.endswith("m.py:14")
 
 
 def test_constant_of_the_wrong_type(unique_pkg, tmp_path):
@@ -110,6 +110,8 @@ def test_unsupported_construct_in_a_body_is_refused_with_file_line_and_exit_1(un
     ("from autoc import Workflow\n\nwf = Workflow(name='imperative')\n", "m.py:14:\nerror: ImperativeWorkflow"),
     ("from autoc import ImperativeWorkflow\n\nwf = ImperativeWorkflow(name='imperative')\n",
      "m.py:14:\nerror: ImperativeWorkflow"),
+    ("from autoc import reference_task\n\n@reference_task(project='p', domain='d', name='n', version='v')\n"
+     "def r(x: int) -> int:\n    ...\n", "m.py:14:\nerror: reference_task"),
 ])
 def test_unsupported_definitions_are_refused_at_their_line(unique_pkg, tmp_path, code, text):
     from tests.conftest import run_autoc
@@ -118,3 +120,45 @@ def test_unsupported_definitions_are_refused_at_their_line(unique_pkg, tmp_path,
     p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
     assert p.returncode == 1 and text in p.stderr and "not supported by autoc yet" in p.stderr, p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_launch_plan_node_refuses_a_value_for_a_fixed_input(unique_pkg, tmp_path):
+    e = _fails(unique_pkg, tmp_path, "@workflow\ndef inner(x: int) -> int:\n    return double(x=x)\n\n"
+                                     "from autoc import LaunchPlan\n"
+                                     "lp = LaunchPlan.get_or_create(inner, name='m_fixed', fixed_inputs={'x': 1})\n\n"
+                                     "@workflow\ndef outer(x: int) -> int:\n    return lp(x=x)\n")
+    assert "fixed" in e.message and e.where.endswith("m.py:21")
+
+
+def test_keep_going_reports_every_broken_workflow_and_writes_nothing(unique_pkg, tmp_path):
+    from tests.conftest import run_autoc
+
+    pkg = unique_pkg({"a.py": HEAD + "@workflow\ndef wf(x: int) -> int:\n    return double(x=to_s(x=x))\n",
+                      "b.py": HEAD + "@workflow\ndef wf(x: int) -> int:\n    return double(y=x)\n",
+                      "c.py": HEAD + "@workflow\ndef fine(x: int) -> int:\n    return double(x=x)\n"})
+    p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", "--keep-going", "--output", "json",
+                  check=False)
+    import json
+
+    out = json.loads(p.stdout)
+    assert p.returncode == 1 and not out["ok"] and not (tmp_path / "out").exists()
+    where = sorted(e["where"].rsplit("/", 1)[1] for e in out["errors"])
+    assert where == ["a.py:14", "b.py:14"]
+
+
+def test_workflow_input_of_an_unsupported_type_names_the_workflow(unique_pkg, tmp_path):
+    e = _fails(unique_pkg, tmp_path, "T = typing.TypeVar('T')\n\n@workflow\ndef wf(x: T) -> int:\n"
+                                     "    return double(x=1)\n")
+    assert e.message.startswith("workflow ") and "variable 'x'" in e.message
+
+
+def test_a_broken_workflow_in_an_imported_module_is_reported_once_and_dropped(unique_pkg, tmp_path):
+    from autoc.serialize.discover import discover
+
+    pkg = unique_pkg({"a.py": "from . import b\n",
+                      "b.py": HEAD + "@workflow\ndef bad(x: int) -> int:\n    return double()\n\n"
+                                     "@workflow\ndef good(x: int) -> int:\n    return double(x=x)\n\n"
+                                     "from autoc import LaunchPlan\nlp = LaunchPlan.get_or_create(bad, name='b_bad')\n"})
+    found = discover([str(pkg)], keep_going=True)
+    assert [(f.module.rsplit(".", 1)[1], f.error.where.rsplit("/", 1)[1]) for f in found.failures] == [("b", "b.py:14")]
+    assert [e.name.rsplit(".", 1)[1] for e in found.entities if not hasattr(e, "task_function")] == ["good"]

@@ -1,11 +1,17 @@
 """The default image builder: a Dockerfile and a minimal build context, built by a Docker engine, then pushed.
 
+- Layers go from least to most often changed: base, apt packages, the venv, the spec's Python packages, its
+  commands, autoc, copied files, source. autoc's wheel is built reproducibly (``autoc.image.wheel``), so a change
+  to the task source rebuilds only the source layer.
+- BuildKit (the ``docker`` CLI on PATH, against the engine at ``DOCKER_HOST``) builds whenever the engine and CLI
+  offer it; the Docker SDK's classic builder otherwise, or when ``DOCKER_BUILDKIT=0``. ``pip_secret_mounts``
+  need BuildKit: secrets mounted for the pip steps only, never in a layer, the tag or a log.
 - Python packages go into ``/opt/venv`` (``SerializationSettings``' default interpreter), autoc itself included
   at the running version, so the image can run ``autoc execute``.
-- Offline mode (``builder_options={"offline": True}`` or ``autoc build-image --offline``) builds a wheelhouse on
-  the host and installs from it with ``--no-index``: for machines whose build containers cannot reach an index.
-- ``pip_secret_mounts`` become BuildKit secrets (mounted for the pip step only): never in a layer, the tag or a log.
-  They are built by the ``docker`` CLI on PATH, which must support ``docker build --secret``.
+- Offline mode (``builder_options={"offline": True}`` or ``autoc build-image --offline``) builds wheelhouses on
+  the host and installs from them with ``--no-index``: for machines whose build containers cannot reach an index.
+  Wheelhouses of requirements that name only index packages are cached (``$AUTOC_CACHE_DIR``, else
+  ``~/.cache/autoc``) and reused while the requirement lines are the same.
 - A spec without ``base_image`` builds from ``python:<python_version>-slim-bookworm`` (Docker Hub; the running
   interpreter's version when the spec names none).
 """
@@ -14,8 +20,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -23,17 +31,24 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from autoc.errors import ImageConfigError
-from autoc.image.engine import ImageSpecBuilder
+from autoc.image.builder import ImageSpecBuilder
 
 VENV = "/opt/venv"
-#: Besides the fields every builder honours (engine.ALWAYS_SUPPORTED).
+#: Besides the fields every builder honours (builder.ALWAYS_SUPPORTED).
 SUPPORTED = frozenset({"python_version", "source_root", "env", "packages", "requirements", "apt_packages",
                        "base_image", "pip_index", "pip_extra_index_url", "pip_secret_mounts", "pip_extra_args",
                        "entrypoint", "commands", "source_copy_mode", "copy", "runtime_packages", "builder_options"})
 OPTIONS = {"offline", "autoc_wheel"}
+ENGINE_HINT = ("start a Docker engine (`sudo systemctl start docker`, or `dockerd &`), or point DOCKER_HOST at a "
+               "running one (e.g. DOCKER_HOST=unix:///var/run/docker.sock or tcp://HOST:2375); `docker info` shows "
+               "whether one answers")
+#: pip output meaning the build container could not reach a package index.
+_NO_INDEX = re.compile(r"Failed to establish a new connection|Network is unreachable|Temporary failure in name "
+                       r"resolution|Name or service not known|SSLError|CERTIFICATE_VERIFY_FAILED|Could not fetch URL|"
+                       r"No matching distribution found|Could not find a version that satisfies", re.IGNORECASE)
 
 
 class BuildError(ImageConfigError):
@@ -44,8 +59,9 @@ class BuildError(ImageConfigError):
 class Context:
     """What the Dockerfile refers to inside the build context."""
 
-    wheels: bool  # the context carries wheels (autoc's own at least): --find-links
-    offline: bool  # install only from those wheels: --no-index
+    offline: bool  # install only from the context's wheels: --no-index
+    packages: bool  # the spec installs Python packages (autoc-build/packages/requirements.txt)
+    autoc_wheel: str  # file name of autoc's wheel in autoc-build/autoc/
     copies: List[Tuple[str, bool]]  # (relative path, is directory)
 
 
@@ -61,11 +77,12 @@ def default_base_image(spec) -> str:
 
 
 def render_dockerfile(spec, ctx: Context) -> str:
-    """The Dockerfile for ``spec`` (pure: easy to read in ``--dry-run`` and to test per field)."""
+    """The Dockerfile for ``spec`` (pure: easy to read in ``--dry-run`` and to test per field). One layer per
+    kind of change, least often changed first, so a rebuild redoes only what follows the first change."""
     from autoc.image.spec import CopyFileDetection, ImageSpec
 
     base = spec.base_image.image_name() if isinstance(spec.base_image, ImageSpec) else spec.base_image
-    lines = [f"FROM {base or default_base_image(spec)}", "USER root"]
+    lines = [f"FROM {base or default_base_image(spec)}", "USER root", "WORKDIR /root"]
     if spec.apt_packages:
         lines.append("RUN apt-get update && apt-get install -y --no-install-recommends "
                      + " ".join(spec.apt_packages) + " && rm -rf /var/lib/apt/lists/*")
@@ -77,46 +94,50 @@ def render_dockerfile(spec, ctx: Context) -> str:
         check = (f"python3 -c 'import sys; v=\"%d.%d\" % sys.version_info[:2]; "
                  f"sys.exit(0 if v == \"{spec.python_version}\" else "
                  f"\"base image has Python \" + v + \", the spec asks for {spec.python_version}\")' && ")
-    pip = [f"{VENV}/bin/pip", "install", "--no-cache-dir", "--disable-pip-version-check"]
-    if ctx.offline:
-        pip.append("--no-index")
-    if ctx.wheels:
-        pip += ["--find-links", "/tmp/autoc/wheels"]
-    if spec.pip_index:
-        pip += ["--index-url", spec.pip_index]
-    for url in spec.pip_extra_index_url or []:
-        pip += ["--extra-index-url", url]
-    if spec.pip_extra_args:
-        pip.append(spec.pip_extra_args)
-    pip += ["-r", "/tmp/autoc/requirements.txt"]
-    mounts = "".join(f"--mount=type=secret,id=secret_{i},target={dst} "
-                     for i, (_, dst) in enumerate(spec.pip_secret_mounts or []))
-    lines.append("COPY autoc-build /tmp/autoc")
-    lines.append(f"RUN {mounts}{check}(test -x {VENV}/bin/python || python3 -m venv {VENV}) && "
-                 + " ".join(pip) + " && rm -rf /tmp/autoc")
+    venv = [f"{check}(test -x {VENV}/bin/python || python3 -m venv {VENV}) && "]  # in the first pip step
+
+    def pip(directory: str, wheels: bool) -> str:
+        args = [f"{VENV}/bin/pip", "install", "--no-cache-dir", "--disable-pip-version-check"]
+        if ctx.offline:
+            args.append("--no-index")
+        if wheels:
+            args += ["--find-links", f"{directory}/wheels"]
+        if spec.pip_index:
+            args += ["--index-url", spec.pip_index]
+        for url in spec.pip_extra_index_url or []:
+            args += ["--extra-index-url", url]
+        if spec.pip_extra_args:
+            args.append(spec.pip_extra_args)
+        mounts = "".join(f"--mount=type=secret,id=secret_{i},target={dst} "
+                         for i, (_, dst) in enumerate(spec.pip_secret_mounts or []))
+        return f"RUN {mounts}" + (venv.pop() if venv else "") + " ".join(args)
+
+    if ctx.packages:
+        lines.append("COPY autoc-build/packages /tmp/autoc/packages")
+        lines.append(pip("/tmp/autoc/packages", ctx.offline)
+                     + " -r /tmp/autoc/packages/requirements.txt && rm -rf /tmp/autoc/packages")
     if spec.commands:
         lines.append("RUN " + " && ".join(spec.commands))
-    if spec.source_copy_mode is not None and spec.source_copy_mode != CopyFileDetection.NO_COPY:
-        lines.append("COPY src/ /root/")
+    lines.append("COPY autoc-build/autoc /tmp/autoc/autoc")
+    lines.append(pip("/tmp/autoc/autoc", True) + f" /tmp/autoc/autoc/wheels/{ctx.autoc_wheel} && rm -rf /tmp/autoc")
     for rel, is_dir in ctx.copies:
         lines.append(f"COPY {rel} /root/{rel}{'/' if is_dir else ''}")
-    lines.append("WORKDIR /root")
+    if spec.source_copy_mode is not None and spec.source_copy_mode != CopyFileDetection.NO_COPY:
+        lines.append("COPY src/ /root/")
     if spec.entrypoint is not None:
         lines.append(f"ENTRYPOINT {json.dumps(spec.entrypoint)}")
     lines.append(f"ENV _F_IMG_ID={spec.id}")
     return "\n".join(lines) + "\n"
 
 
-def _autoc_requirement(opts: Dict) -> Tuple[str, Optional[Path]]:
-    """(requirement line, local project to build a wheel from) for autoc at the running version."""
+def _autoc_wheel_name(opts: Dict) -> str:
+    """The file name of the autoc wheel the image installs: the ``autoc_wheel`` option's, else the one
+    ``autoc.image.wheel`` builds of the running autoc."""
+    if opts.get("autoc_wheel"):
+        return Path(opts["autoc_wheel"]).name
     import autoc
 
-    if opts.get("autoc_wheel"):
-        return "", Path(opts["autoc_wheel"])
-    project = Path(autoc.__file__).resolve().parents[1]
-    if (project / "pyproject.toml").is_file():
-        return "", project
-    return f"autoc=={autoc.__version__}", None
+    return f"autoc-{autoc.__version__}-py3-none-any.whl"
 
 
 def _options(spec, offline: bool) -> Tuple[Dict, bool]:
@@ -126,6 +147,9 @@ def _options(spec, offline: bool) -> Tuple[Dict, bool]:
     if unknown:
         raise ImageConfigError(f"ImageSpec {spec.name}: unknown builder_options {sorted(unknown)}",
                                hint=f"the docker builder accepts: {', '.join(sorted(OPTIONS))}")
+    if opts.get("autoc_wheel") and not str(opts["autoc_wheel"]).endswith(".whl"):
+        raise ImageConfigError(f"ImageSpec {spec.name}: builder_options autoc_wheel must name a .whl file",
+                               hint="leave it out to put the running autoc into the image")
     return opts, offline or bool(opts.get("offline"))
 
 
@@ -141,50 +165,55 @@ def _copies(spec) -> List[Tuple[str, bool]]:
     return out
 
 
-def plan_context(spec, offline: bool) -> Context:
-    """The Context ``prepare_context`` would write, without writing or downloading anything (``--dry-run``)."""
-    opts, offline = _options(spec, offline)
-    local = _autoc_requirement(opts)[1]
-    return Context(offline or local is not None, offline, _copies(spec))
-
-
-def prepare_context(spec, directory: Path, offline: bool) -> Context:
-    """Write the build context: only the files the spec copies, its requirements, and autoc's wheel."""
-    from autoc.image.source import list_source_files
-    from autoc.image.spec import CopyFileDetection
-
-    opts, offline = _options(spec, offline)
-    copies = _copies(spec)
-    build = directory / "autoc-build"
-    wheels = build / "wheels"
-    wheels.mkdir(parents=True)
+def _requirements(spec) -> List[str]:
     reqs: List[str] = []
     if spec.requirements:
         reqs += [ln.strip() for ln in Path(spec.requirements).read_text().splitlines()
                  if ln.strip() and not ln.strip().startswith("#")]
-    reqs += list(spec.packages or [])
-    line, local = _autoc_requirement(opts)
-    if local is not None:
-        if local.suffix == ".whl":
-            shutil.copy(local, wheels / local.name)
-            target = wheels / local.name
-        else:
-            _pip(["wheel", "--no-deps", "--wheel-dir", str(wheels), str(local)],
-                 hint=f"run `pip wheel --no-deps {shlex.quote(str(local))}` by hand to see the whole error")
-            target = next(wheels.glob("autoc-*.whl"))
-        reqs.append(f"autoc @ file:///tmp/autoc/wheels/{target.name}")
-    else:
-        reqs.append(line)
-    if offline:
-        host_reqs = [r if not r.startswith("autoc @") else str(target) for r in reqs]
-        (build / "host-requirements.txt").write_text("\n".join(host_reqs) + "\n")
-        by_hand = (["-r", spec.requirements] if spec.requirements else []) + list(spec.packages or [])
-        _pip(["wheel", "--wheel-dir", str(wheels), "-r", str(build / "host-requirements.txt")],
-             hint=f"run `pip wheel {shlex.join(by_hand) or '-r <requirements>'}` by hand to see the whole error; "
-                  f"with --offline every requirement must build a wheel on this machine")
-        (build / "host-requirements.txt").unlink()
-    (build / "requirements.txt").write_text("\n".join(reqs) + "\n")
+    return reqs + list(spec.packages or [])
 
+
+def plan_context(spec, offline: bool) -> Context:
+    """The Context ``prepare_context`` would write, without writing or downloading anything (``--dry-run``)."""
+    opts, offline = _options(spec, offline)
+    return Context(offline, bool(spec.requirements or spec.packages), _autoc_wheel_name(opts), _copies(spec))
+
+
+def prepare_context(spec, directory: Path, offline: bool) -> Context:
+    """Write the build context: only the files the spec copies, its requirements, and autoc's wheel (with the
+    wheelhouses of both when offline)."""
+    from autoc.image.source import list_source_files
+    from autoc.image.spec import CopyFileDetection
+    from autoc.image.wheel import build_autoc_wheel
+
+    opts, offline = _options(spec, offline)
+    copies = _copies(spec)
+    build = directory / "autoc-build"
+    reqs = _requirements(spec)
+    if reqs:
+        pkgs = build / "packages"
+        (pkgs / "wheels").mkdir(parents=True)
+        (pkgs / "requirements.txt").write_text("\n".join(reqs) + "\n")
+        if offline:
+            by_hand = (["-r", spec.requirements] if spec.requirements else []) + list(spec.packages or [])
+            _wheelhouse(reqs, pkgs / "wheels",
+                        hint=f"run `pip wheel {shlex.join(by_hand)}` by hand to see the whole error; with --offline "
+                             f"every requirement must build a wheel on this machine")
+    wheels = build / "autoc" / "wheels"
+    wheels.mkdir(parents=True)
+    if opts.get("autoc_wheel"):
+        own = Path(opts["autoc_wheel"])
+        if not own.is_file():
+            raise ImageConfigError(f"ImageSpec {spec.name}: builder_options autoc_wheel {own} does not exist")
+        wheel = Path(shutil.copy(own, wheels / own.name))
+    else:
+        wheel = build_autoc_wheel(wheels)
+    if offline:
+        from importlib.metadata import distribution
+
+        deps = [r for r in (distribution("autoc").requires or []) if "extra ==" not in r]
+        _wheelhouse(deps, wheels, hint="run `pip wheel autoc` by hand to see the whole error; with --offline "
+                                       "autoc's dependencies must build wheels on this machine")
     if spec.source_copy_mode is not None and spec.source_copy_mode != CopyFileDetection.NO_COPY:
         for rel, f in list_source_files(spec.source_root, spec.source_copy_mode):
             dest = directory / "src" / rel
@@ -197,21 +226,120 @@ def prepare_context(spec, directory: Path, offline: bool) -> Context:
         else:
             (directory / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(rel, directory / rel)
-    return Context(offline or local is not None, offline, copies)
+    return Context(offline, bool(reqs), wheel.name, copies)
+
+
+#: A requirement naming only an index package (name, extras, version specifiers): its wheels can be cached.
+_INDEX_REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9_,.\s-]*\])?\s*([<>=!~][^@/]*)?"
+                                r"(;[^@/]*)?$")
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("AUTOC_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "autoc")
+    return Path(root)
+
+
+def _wheelhouse(reqs: List[str], dest: Path, hint: str) -> None:
+    """Wheels of ``reqs`` and their dependencies into ``dest``, built on this machine. Cached by the requirement
+    lines (and this Python) when they name only index packages: the same bytes on every build, no index asked."""
+    if not reqs:
+        return
+    cacheable = all(_INDEX_REQUIREMENT.match(r) for r in reqs)
+    key = hashlib.sha256(json.dumps([sys.version, sorted(reqs)]).encode()).hexdigest()[:32]
+    cached = cache_dir() / "wheelhouse" / key
+    if not (cacheable and (cached / ".complete").is_file()):
+        target = Path(tempfile.mkdtemp(prefix=".partial-", dir=_ensure(cached.parent))) if cacheable else dest
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("\n".join(reqs) + "\n")
+        try:
+            _pip(["wheel", "--wheel-dir", str(target), "-r", f.name], hint=hint)
+        finally:
+            os.unlink(f.name)
+        if not cacheable:
+            return
+        (target / ".complete").write_text("")
+        if cached.exists():
+            shutil.rmtree(target)
+        else:
+            os.replace(target, cached)
+    for w in sorted(cached.glob("*.whl")):
+        shutil.copy(w, dest / w.name)
+
+
+def _ensure(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _pip(args: List[str], hint: str) -> None:
+    env = dict(os.environ, SOURCE_DATE_EPOCH=os.environ.get("SOURCE_DATE_EPOCH", "315532800"))  # same bytes
     p = subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=env)
     if p.returncode != 0:
-        last = ((p.stderr.strip() or p.stdout.strip()).splitlines() or ["failed with no output"])[-1]
+        out = p.stderr.strip() or p.stdout.strip()
+        last = (out.splitlines() or ["failed with no output"])[-1]
         if last.startswith("ERROR: "):
             last = last[len("ERROR: "):]
         raise BuildError(f"pip {args[0]}: {last}", hint=hint)
 
 
+class StepLog:
+    """Turns a build's output into one line per finished step with its duration (BuildKit's ``--progress plain``
+    or the classic builder's ``Step i/n :`` lines), and keeps the last lines for an error."""
+
+    _BK_START = re.compile(r"^#(\d+) (?:\[(?!internal\])([^\]]+)\] (.*)|(exporting to image))$")
+    _BK_END = re.compile(r"^#(\d+) (DONE ([\d.]+)s|CACHED|ERROR.*)$")
+
+    def __init__(self, report: Callable[[str], None]):
+        self.report = report
+        self.tail: List[str] = []
+        self.names: Dict[str, str] = {}
+        self.current: Optional[Tuple[str, float]] = None  # classic builder: (step, started)
+
+    def line(self, line: str) -> None:
+        self.tail = (self.tail + [line])[-20:]
+        m = self._BK_START.match(line)
+        if m:
+            self.names[m.group(1)] = m.group(4) or f"[{m.group(2)}] {m.group(3)}"
+            return
+        m = self._BK_END.match(line)
+        if m and m.group(1) in self.names:
+            name = self.names.pop(m.group(1))
+            took = "cached" if m.group(2) == "CACHED" else (f"{float(m.group(3)):.1f}s" if m.group(3) else "failed")
+            self.report(f"{_short(name)}  {took}")
+            return
+        if line.startswith("Step ") and " : " in line:
+            self.finish()
+            head, _, instruction = line.partition(" : ")
+            self.current = (f"[{head[5:]}] {instruction}", time.monotonic())
+        elif line.strip() == "---> Using cache" and self.current is not None:
+            self.report(f"{_short(self.current[0])}  cached")
+            self.current = None
+
+    def finish(self) -> None:
+        if self.current is not None:
+            name, started = self.current
+            self.report(f"{_short(name)}  {time.monotonic() - started:.1f}s")
+            self.current = None
+
+
+def _short(text: str, width: int = 90) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _failure_hint(tail: List[str]) -> str:
+    last = "\n".join(tail[-12:])
+    if any(_NO_INDEX.search(ln) for ln in tail):
+        return ("pip in the build container could not reach a package index: build with --offline (wheels built "
+                "on this machine, installed with --no-index), or set pip_index / pip_secret_mounts\n"
+                f"last build output:\n{last}")
+    return f"last build output:\n{last}"
+
+
 class DockerImageBuilder(ImageSpecBuilder):
-    """Builds with the Docker engine at ``DOCKER_HOST`` and pushes to the spec's registry."""
+    """Builds with the Docker engine at ``DOCKER_HOST`` (BuildKit when offered) and pushes to the spec's
+    registry."""
 
     builder_type = "docker"
     supported_fields = SUPPORTED
@@ -219,8 +347,36 @@ class DockerImageBuilder(ImageSpecBuilder):
     @functools.cached_property
     def client(self):
         import docker
+        from docker.errors import DockerException
 
-        return docker.from_env(timeout=600)
+        host = os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
+        try:
+            return docker.from_env(timeout=600)
+        except DockerException as e:
+            reason = str(e).split(": ", 1)[-1]
+            raise BuildError(f"cannot reach a Docker engine at {host}: {_short(reason, 160)}",
+                             hint=ENGINE_HINT) from None
+
+    @functools.cached_property
+    def buildkit(self) -> Optional[str]:
+        """The docker CLI that builds with BuildKit against this engine, or None (then the SDK's classic builder).
+        BuildKit needs an engine with API 1.39+ and a CLI that has it: buildx, or a pre-23 CLI (built in)."""
+        if os.environ.get("DOCKER_BUILDKIT", "1") == "0":
+            return None
+        cli = shutil.which("docker")
+        if cli is None:
+            return None
+        api = tuple(int(x) for x in re.findall(r"\d+", self.client.version().get("ApiVersion", "0"))[:2])
+        if api < (1, 39):
+            return None
+        if subprocess.run([cli, "buildx", "version"], capture_output=True).returncode == 0:
+            return cli
+        v = subprocess.run([cli, "version", "--format", "{{.Client.Version}}"], capture_output=True, text=True)
+        major = re.match(r"\d+", v.stdout.strip())
+        return cli if major and int(major.group()) < 23 else None
+
+    def plan(self, image_spec) -> str:
+        return render_dockerfile(image_spec, plan_context(image_spec, self.offline))
 
     def build_image(self, image_spec) -> Optional[str]:
         ref = image_spec.image_name()
@@ -228,17 +384,28 @@ class DockerImageBuilder(ImageSpecBuilder):
             if not os.path.isfile(src):
                 raise ImageConfigError(f"ImageSpec {image_spec.name}: pip secret {src} does not exist",
                                        hint="fix the source path in pip_secret_mounts")
+        self.client  # noqa: B018 (no engine: one error line, before any work)
         with tempfile.TemporaryDirectory(prefix="autoc-build-") as tmp:
             ctx_dir = Path(tmp)
+            started = time.monotonic()
             ctx = prepare_context(image_spec, ctx_dir, self.offline)
             (ctx_dir / "Dockerfile").write_text(render_dockerfile(image_spec, ctx))
+            self.steps(f"build context  {time.monotonic() - started:.1f}s")
             started = time.monotonic()
-            if image_spec.pip_secret_mounts:
+            if self.buildkit:
                 self._build_with_buildkit(image_spec, ctx_dir, ref)
+            elif image_spec.pip_secret_mounts:
+                raise BuildError(f"ImageSpec {image_spec.name}: pip_secret_mounts need BuildKit, which neither the "
+                                 f"docker CLI on PATH nor the engine offers",
+                                 hint="install a docker CLI with BuildKit (Debian's docker.io, or docker with the "
+                                      "buildx plugin), and unset DOCKER_BUILDKIT=0")
             else:
                 self._build_with_sdk(image_spec, ctx_dir, ref)
             self.progress(f"built {ref} in {time.monotonic() - started:.1f}s")
-        self.last_digest = self._push(ref) if image_spec.registry else None
+        if image_spec.registry:
+            started = time.monotonic()
+            self.last_digest = self._push(ref)
+            self.steps(f"push {ref}  {time.monotonic() - started:.1f}s")
         return None
 
     def _platform_arg(self, spec) -> Dict[str, str]:
@@ -250,9 +417,9 @@ class DockerImageBuilder(ImageSpecBuilder):
         return {} if spec.platform == native else {"platform": spec.platform}
 
     def _build_with_sdk(self, spec, ctx_dir: Path, ref: str) -> None:
-        from docker.errors import APIError
+        from docker.errors import APIError, DockerException
 
-        tail: List[str] = []
+        log = StepLog(self.steps)
         try:
             stream = self.client.api.build(path=str(ctx_dir), tag=ref, rm=True, forcerm=True, decode=True,
                                            network_mode="host", pull=False, **self._platform_arg(spec))
@@ -260,33 +427,31 @@ class DockerImageBuilder(ImageSpecBuilder):
                 if "stream" in chunk:
                     for line in chunk["stream"].splitlines():
                         if line.strip():
-                            tail = (tail + [line])[-20:]
+                            log.line(line.strip())
                             self.progress(line)
                 if "error" in chunk:
                     raise BuildError(f"docker build of {ref} failed: {chunk['error'].strip()}",
-                                     hint="last build output:\n" + "\n".join(tail[-10:]))
+                                     hint=_failure_hint(log.tail))
+            log.finish()
         except APIError as e:
-            raise BuildError(f"docker build of {ref} failed: {e.explanation or e}",
-                             hint="is the Docker engine at DOCKER_HOST running? (`docker info`)") from e
+            raise BuildError(f"docker build of {ref} failed: {e.explanation or e}", hint=ENGINE_HINT) from e
+        except DockerException as e:
+            raise BuildError(f"docker build of {ref} failed: {_short(str(e), 160)}", hint=ENGINE_HINT) from None
 
     def _build_with_buildkit(self, spec, ctx_dir: Path, ref: str) -> None:
-        """BuildKit (through the ``docker`` CLI on PATH) is the only builder with secret mounts."""
-        if shutil.which("docker") is None:
-            raise BuildError(f"ImageSpec {spec.name}: pip_secret_mounts need the docker CLI, and none is on PATH",
-                             hint="install a docker CLI whose `docker build` supports --secret (BuildKit)")
-        args = ["docker", "build", "--network", "host", "--progress", "plain", "-t", ref]
+        args = [self.buildkit, "build", "--network", "host", "--progress", "plain", "-t", ref]
         args += [f"--platform={p}" for p in self._platform_arg(spec).values()]
-        for i, (src, _) in enumerate(spec.pip_secret_mounts):  # build_image checked that each src exists
+        for i, (src, _) in enumerate(spec.pip_secret_mounts or []):  # build_image checked that each src exists
             args += ["--secret", f"id=secret_{i},src={src}"]
         env = dict(os.environ, DOCKER_BUILDKIT="1")
         proc = subprocess.Popen([*args, str(ctx_dir)], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, env=env)
-        tail: List[str] = []
+        log = StepLog(self.steps)
         for line in proc.stdout:
-            tail = (tail + [line.rstrip()])[-20:]
+            log.line(line.rstrip())
             self.progress(line.rstrip())
         if proc.wait() != 0:
-            raise BuildError(f"docker build (BuildKit) of {ref} failed", hint="\n".join(tail[-10:]))
+            raise BuildError(f"docker build (BuildKit) of {ref} failed", hint=_failure_hint(log.tail))
 
     def _push(self, ref: str) -> str:
         repo, tag = ref.rsplit(":", 1)

@@ -27,5 +27,12 @@ reverse = Reverse(name="workflows.text.reverse")
 
 
 @workflow
+def shout(text: str) -> str:
+    """A workflow in a package's __init__.py (named workflows.text.__init__.shout), calling an instance task."""
+    _, upper = count_words(text=text)
+    return reverse(text=upper)
+
+
+@workflow
 def backwards(text: str) -> str:
     return reverse(text=text)

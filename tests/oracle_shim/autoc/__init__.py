@@ -20,3 +20,9 @@ from flytekit import (Annotations, ConcurrencyPolicy, CronSchedule, Email, Fixed
                       SecurityContext, Slack, WorkflowExecutionPhase)
 from flytekit.models.common import RawOutputDataConfig  # noqa: F401
 from flytekit.models.security import Identity  # noqa: F401
+# types (issue 12): dataframes, typed files, Annotated markers
+from flytekit import FlyteFile, FlyteDirectory, HashMethod, StructuredDataset, StructuredDatasetType  # noqa: E402,F401
+from flytekit.core.annotation import FlyteAnnotation  # noqa: E402,F401
+from flytekit.types.structured import (StructuredDatasetDecoder, StructuredDatasetEncoder,  # noqa: E402,F401
+                                       StructuredDatasetTransformerEngine)
+File, Directory = FlyteFile, FlyteDirectory

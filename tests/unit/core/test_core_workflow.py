@@ -3,6 +3,7 @@ literal round trip."""
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 
 import pytest
@@ -72,11 +73,11 @@ def test_compile_records_nodes_bindings_and_order():
     assert [n.id for n in nodes] == ["n0", "n1", "n2", "n3", "n4"]
     assert [n.entity for n in nodes] == [inc, inc, noop, noop, label]
     n0, n1, first, second, last = nodes
-    assert set(n0.inputs) == {"x", "by"} and isinstance(n0.inputs["x"], Promise) and n0.inputs["x"].node is None
-    assert n1.inputs["by"] == 1 and n1.inputs["x"].node is n0 and n1.upstream_nodes == [n0]
+    assert set(n0.inputs) == {"x", "by"} and isinstance(n0.inputs["x"], Promise) and n0.inputs["x"].ref_node is None
+    assert n1.inputs["by"] == 1 and n1.inputs["x"].ref_node is n0 and n1.upstream_nodes == [n0]
     assert first.upstream_nodes == [second] and last.upstream_nodes == [n1]
     outs = chain.output_bindings
-    assert list(outs) == ["total", "label"] and outs["total"].node is last and outs["label"].var == "label"
+    assert list(outs) == ["total", "label"] and outs["total"].ref_node is last and outs["label"].var == "label"
 
 
 def test_local_run_executes_every_node_in_order_through_literals():
@@ -96,7 +97,7 @@ def test_local_run_checks_its_inputs():
         chain()
     with pytest.raises(AutocError, match="input 'x'"):
         chain(x="one")
-    with pytest.raises(WorkflowDefinitionError, match="no input"):
+    with pytest.raises(AutocError, match="unexpected keyword argument"):
         chain(y=1)
 
 
@@ -164,3 +165,58 @@ def test_failure_handler_must_take_the_workflow_inputs():
 def test_docs_must_be_documentation():
     with pytest.raises(WorkflowDefinitionError, match="docs must be a Documentation"):
         workflow(docs="text")(lambda: None)
+
+
+@dataclasses.dataclass
+class Odd:
+    node: int
+    name: str
+
+
+@task
+def odd() -> Odd:
+    return Odd(1, "a")
+
+
+def test_dataclass_fields_named_like_promise_internals_are_attribute_paths():
+    @workflow
+    def w() -> int:
+        return inc(x=odd().node)
+
+    assert w.output_bindings["o0"].ref_node.inputs["x"].attr_path == ("node",)
+    assert w() == 2
+
+
+def test_a_handler_workflow_first_compiled_as_a_failure_node_keeps_its_own_node_ids():
+    @workflow
+    def handler(x: int) -> None:
+        noop()
+
+    @workflow(on_failure=handler)
+    def w(x: int) -> None:
+        noop()
+
+    assert w.failure_node.id == "fn0" and [n.id for n in handler.nodes] == ["n0"]
+
+
+def test_recursive_workflows_are_refused_at_the_call():
+    @workflow
+    def again(x: int) -> int:
+        return again(x=x)
+
+    with pytest.raises(WorkflowDefinitionError, match="calls itself") as e:
+        again.compile()
+    assert e.value.where.endswith(f"test_core_workflow.py:{again.function.__code__.co_firstlineno + 2}")
+
+    @workflow
+    def ping(x: int) -> int:
+        return pong(x=x)
+
+    @workflow
+    def pong(x: int) -> int:
+        return ping(x=x)
+
+    with pytest.raises(WorkflowDefinitionError, match="calls itself"):
+        ping.compile()
+    with pytest.raises(WorkflowDefinitionError, match="calls itself"):
+        pong.compile()
