@@ -8,6 +8,8 @@ import sys
 
 import click
 
+from autoc.cli.options import parse_sdk, sdk_option
+
 
 class _BuildImageCommand(click.Command):
     """Its --help ends with the builders registered right now (built in, registered, entry points)."""
@@ -41,8 +43,9 @@ def _builders():
 @click.option("--assume-images-exist", is_flag=True,
               help="When a registry cannot say whether an image exists, assume it does instead of failing.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@sdk_option
 @click.pass_context
-def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, output):
+def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, output, sdk):
     """Build and push the images (ImageSpec) that tasks under PATHS use, each distinct image once.
 
     An image whose reference already exists in its registry is skipped; the reference is the one
@@ -66,7 +69,7 @@ def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, 
     from autoc.serialize.discover import discover
 
     verbose = ctx.obj.get("verbose", 0) if ctx.obj else 0
-    found = discover(paths, source_root=source_root)
+    found = discover(paths, source_root=source_root, sdk=parse_sdk(sdk))
     specs = distinct_image_specs(found.tasks)
     if verbose and specs:
         click.echo("builders: " + ", ".join(f"{n} (priority {p}, {o})" for n, p, o in _builders()), err=True)

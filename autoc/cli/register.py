@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from autoc.cli.options import connection_options, image_config, load_platform, not_empty, stdout_to_stderr
+from autoc.cli.options import (connection_options, image_config, load_platform, not_empty, parse_sdk,
+                                sdk_option, stdout_to_stderr)
 
 EXIT_DIFFERENCES = 1
 
@@ -22,9 +23,9 @@ EXIT_DIFFERENCES = 1
               help="Version of every entity (default: a digest of every spec and the bundle).")
 @click.option("-i", "--image", "images", multiple=True, envvar="AUTOC_IMAGE", help="As for `autoc serialize`.")
 @click.option("--source-root", type=click.Path(exists=True, file_okay=False), help="As for `autoc serialize`.")
-@click.option("--copy", type=click.Choice(["auto", "all", "none"]), default="auto", show_default=True,
+@click.option("--copy", type=click.Choice(["auto", "all", "none"]), default=None,
               help="Code bundle: the loaded modules, the whole source root (less ignore files), or none "
-                   "(the image must hold the code).")
+                   "(the image must hold the code). Default: auto; all with --sdk flytekit, as pyflyte.")
 @click.option("--explain-bundle", is_flag=True, help="List every bundled file and why, and what was left out.")
 @click.option("--max-bundle-size", type=click.IntRange(min=0), default=50, show_default=True, help="Bundle size limit in MiB.")
 @click.option("--dry-run", is_flag=True, help="No upload and no create call; prints what would be registered.")
@@ -44,10 +45,11 @@ EXIT_DIFFERENCES = 1
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one document with the summary and every entity's outcome, for CI.")
 @connection_options
+@sdk_option
 @click.pass_context
 def register(ctx, paths, project, domain, version, images, source_root, copy, explain_bundle, max_bundle_size,
              dry_run, diff, concurrency, keep_going, activate_launchplans, assume_images_exist, output, config_file,
-             endpoint, insecure, ca_cert_file_path):
+             endpoint, insecure, ca_cert_file_path, sdk):
     """Register the tasks, workflows and launch plans under PATHS (sources, or the _1/_2/_3.pb files / .tgz that
     `autoc serialize` or `pyflyte serialize/package` wrote).
 
@@ -75,10 +77,13 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
         raise UserInputError("--diff only goes with --dry-run", hint="autoc register PATHS --dry-run --diff")
     image_config(images)  # a bad --image value is bad usage (exit 2), before any work
     platform = load_platform(config_file, endpoint, insecure, ca_cert_file_path, project, domain)
+    sdk = parse_sdk(sdk)
+    copy = copy or ("auto" if sdk.is_default else "all")
     opts = RegisterOptions(project=platform.project, domain=platform.domain, version=version, images=images,
                            source_root=source_root, copy=copy, dry_run=dry_run, diff=diff, concurrency=concurrency,
                            keep_going=keep_going, max_bundle_bytes=max_bundle_size * 1024 * 1024,
-                           assume_images_exist=assume_images_exist, activate_launchplans=activate_launchplans)
+                           assume_images_exist=assume_images_exist, activate_launchplans=activate_launchplans,
+                           sdk=sdk)
     reporter = _Reporter(output == "text")
     notify = (lambda line: click.echo(f"autoc: {line}", err=True))
     try:

@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 
 import click
 
-from autoc.cli.options import image_config, not_empty, stdout_to_stderr
+from autoc.cli.options import image_config, not_empty, parse_sdk, sdk_option, stdout_to_stderr
 
 
 def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
@@ -38,8 +38,10 @@ def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
 @click.option("--keep-going", is_flag=True, help="Report every failing module and task, not just the first.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json prints a machine-readable result on stdout, also when the run fails.")
+@sdk_option
 @click.pass_context
-def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, domain, version, keep_going, output):
+def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, domain, version, keep_going, output,
+              sdk):
     """Write one flyteidl file per task, workflow and launch plan found under PATHS.
 
     PATHS are .py files, packages or folders of modules. autoc imports them, finds every task, workflow and
@@ -52,6 +54,7 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
       autoc serialize ./workflows -o out/ --image ghcr.io/acme/app:v1
       autoc serialize ./workflows -o out/ -i ghcr.io/acme/app:v1 -i gpu=ghcr.io/acme/gpu:v3
       autoc serialize src/myapp --archive flyte-package.tgz --output json
+      autoc serialize --sdk flytekit ./workflows -o out/   # unmodified flytekit code, pyflyte's output
 
     Exit codes: 0 all tasks written; 1 a module or task failed, or no task was found (nothing is
     written); 2 bad usage.
@@ -66,7 +69,7 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
                                      version=version, env=_parse_env(env))
     with stdout_to_stderr(output == "json"):  # what user modules print must not spoil the JSON
         result = run(paths, settings, out_dir=out_dir, archive=archive, source_root=source_root,
-                     keep_going=keep_going)
+                     keep_going=keep_going, sdk=parse_sdk(sdk))
 
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))

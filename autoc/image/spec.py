@@ -129,13 +129,9 @@ class ImageSpec:
             if not self.source_root:
                 raise ImageConfigError(f"Field source_root for image spec {self.name} must be set when copy is set",
                                        hint="ImageSpec(source_root='.', source_copy_mode=...)")
-            from autoc.image.source import source_digest
-
-            changes["source_root"] = source_digest(self.source_root, self.source_copy_mode)
+            changes["source_root"] = self._source_digest(self.source_root, self.source_copy_mode)
         if self.copy:
-            from autoc.image.source import paths_digest
-
-            changes["copy"] = paths_digest(self.copy)
+            changes["copy"] = self._copy_digest(self.copy)
         if self.requirements:
             try:
                 with open(self.requirements, "rb") as f:
@@ -147,6 +143,17 @@ class ImageSpec:
         if self.tag_format:
             return self.tag_format.format(spec_hash=tag)
         return tag
+
+    # the digests of copied files that go into the tag (the flytekit face swaps in flytekit's, autoc.sdk.flytekit)
+    def _source_digest(self, source_root: str, mode: CopyFileDetection) -> str:
+        from autoc.image.source import source_digest
+
+        return source_digest(source_root, mode)
+
+    def _copy_digest(self, paths: List[str]) -> str:
+        from autoc.image.source import paths_digest
+
+        return paths_digest(paths)
 
     def image_name(self) -> str:
         """``registry/name:tag`` (``name:tag`` without a registry): the spec's own name. The reference its tasks

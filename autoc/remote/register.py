@@ -95,6 +95,35 @@ class RegisterOptions:
     max_bundle_bytes: int = bundles.DEFAULT_MAX_BYTES
     assume_images_exist: bool = False
     activate_launchplans: bool = False
+    #: the import paths the modules use and the output flavor (``autoc.sdk.Sdk``; ``--sdk flytekit``)
+    sdk: Optional[object] = None
+
+
+class _PyflyteRegistration:
+    """``--sdk flytekit``: the code bundle and default version ``pyflyte register`` makes (autoc.sdk.flytekit)."""
+
+    def __init__(self, found, opts: RegisterOptions):
+        self.found, self.opts = found, opts
+
+    def bundle(self) -> Optional[bundles.Bundle]:
+        from autoc.sdk.flytekit.registration import fast_package
+
+        if self.opts.copy == "none":
+            return None
+        b = fast_package(self.found.source_root, self.opts.copy)
+        if len(b.data) > self.opts.max_bundle_bytes:
+            bundles.build(b.files, self.opts.max_bundle_bytes)  # raises with the largest files named
+        return b
+
+    def version(self, settings, bundle, distribution) -> str:
+        from autoc.sdk.flytekit.registration import version
+        from autoc.serialize.settings import DEFAULT_IN_CONTAINER_SRC_PATH, FastSerializationSettings
+
+        if bundle is None:
+            raise UserInputError("--copy none needs --version", hint="pyflyte register needs one too")
+        s = dataclasses.replace(settings, fast_serialization_settings=FastSerializationSettings(
+            True, DEFAULT_IN_CONTAINER_SRC_PATH, distribution))
+        return version(bundle.md5, s, self.found.source_root, self.found.tasks, self.found.sdk.version)
 
 
 # --- the calls, per kind -------------------------------------------------------------------------------------------
@@ -440,46 +469,55 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
     import grpc
 
     from autoc.image.config import ImageConfig
-    from autoc.serialize import SerializationSettings
+    from autoc.serialize import SerializationSettings, with_discovery
     from autoc.serialize.settings import DEFAULT_IN_CONTAINER_SRC_PATH, FastSerializationSettings
     from autoc.serialize.translate import REMOTE_PACKAGE_PATH
 
-    bundle, dropped, distribution = None, [], None
+    bundle, dropped, distribution, pyflyte, auto_activated = None, [], None, None, set()
     if is_spec_input(paths):
         base = read_spec_files(paths)
         make = None
     else:
         from autoc.serialize.discover import discover
 
-        found = discover(paths, source_root=opts.source_root)
+        found = discover(paths, source_root=opts.source_root, sdk=opts.sdk)
         if not found.entities:
             raise UserInputError("nothing to register was found under " + ", ".join(paths),
                                  hint="tasks, workflows and launch plans are found as module-level objects")
         if not opts.dry_run:
             check_images(found.tasks, opts.assume_images_exist)
-        if opts.copy != "none":
+        auto_activated = {e.name for e in found.entities if getattr(e, "auto_activate", False) is True}
+        pyflyte = None if found.sdk.is_default else _PyflyteRegistration(found, opts)
+        if pyflyte is not None:  # pyflyte's bundle and version: what pyflyte register makes of the same tree
+            bundle = pyflyte.bundle()
+        elif opts.copy != "none":
             files, dropped = bundles.collect(found.source_root, opts.copy)
             bundle = bundles.build(files, opts.max_bundle_bytes)
-        settings = SerializationSettings(image_config=ImageConfig.validate_image(None, "--image", opts.images),
-                                         project=opts.project, domain=opts.domain,
-                                         source_root=str(found.source_root))
+        settings = with_discovery(SerializationSettings(
+            image_config=ImageConfig.validate_image(None, "--image", opts.images), project=opts.project,
+            domain=opts.domain, source_root=str(found.source_root)), found)
 
         def make(version: str, dist: Optional[str]) -> List:
             s = dataclasses.replace(settings, version=version, fast_serialization_settings=None if bundle is None
                                     else FastSerializationSettings(True, DEFAULT_IN_CONTAINER_SRC_PATH, dist))
             return translate(found, s)
 
-        base = None if opts.version else make("", REMOTE_PACKAGE_PATH)
-        if base is not None and bundle is None:
-            make = None  # the entities differ only in their identity, set below: no second translation
-    version = opts.version or content_version(base, None if bundle is None else bundle.md5)
+        if pyflyte is not None:
+            base = None  # pyflyte's version needs the bundle's upload location: computed below
+        else:
+            base = None if opts.version else make("", REMOTE_PACKAGE_PATH)
+            if base is not None and bundle is None:
+                make = None  # the entities differ only in their identity, set below: no second translation
+    version = opts.version or (None if pyflyte is not None
+                               else content_version(base, None if bundle is None else bundle.md5))
 
     client = None
     listings: Dict[str, Callable] = {}
     if not opts.dry_run or opts.diff:
         client = client_factory()
     try:
-        if client is not None:  # what the server holds at this version: asked now, read after the translation
+        if client is not None and version is not None:  # what the server holds at this version: asked now,
+            # read after the translation
             request = listing_request(opts.project, opts.domain, version)
             listings = {k: client.prefetch(_list(client, k), request) for k in KINDS}
         location = None
@@ -488,6 +526,11 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             if client is not None:  # signing a URL writes nothing
                 location = bundles.upload_location(client, bundle, opts.project, opts.domain)
                 distribution = location.native_url
+        if version is None:
+            version = pyflyte.version(settings, bundle, distribution)
+            if client is not None:
+                request = listing_request(opts.project, opts.domain, version)
+                listings = {k: client.prefetch(_list(client, k), request) for k in KINDS}
         # every entity is built before the first write (the bundle upload included): one that cannot be
         # translated stops the run before anything is written
         entities = make(version, distribution) if make else base
@@ -501,8 +544,12 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
                 on_done(o)
         else:
             outcomes, known = register_entities(client, entities, version, opts, on_done, listings, order)
-            if opts.activate_launchplans and not opts.dry_run:
-                activate(client, entities, outcomes, known.get(LAUNCH_PLAN), opts.concurrency)
+            # --activate-launchplans: every launch plan; else those made with auto_activate=True, as pyflyte does
+            pairs = [(e, o) for e, o in zip(entities, outcomes)
+                     if opts.activate_launchplans or (e.kind == LAUNCH_PLAN and e.name in auto_activated)]
+            if pairs and not opts.dry_run:
+                activate(client, [e for e, _ in pairs], [o for _, o in pairs], known.get(LAUNCH_PLAN),
+                         opts.concurrency)
     except grpc.RpcError as err:  # a call the run cannot go on without (a listing, the upload location) was refused
         raise rpc_failure(err, client.settings.endpoint) from None
     finally:

@@ -105,6 +105,21 @@ def to_specs(tasks, settings: SerializationSettings, keep_going: bool = False):
     return [t.name for t in done], specs, errors
 
 
+def with_discovery(settings: SerializationSettings, found: Discovery) -> SerializationSettings:
+    """The settings with what discovery settled: the source root (unless given) and the SDK's output flavor."""
+    changes = {} if found.sdk is None or found.sdk.is_default else {"flavor": found.sdk.flavor}
+    flavor = changes.get("flavor", settings.flavor)
+    cfg = settings.image_config
+    if flavor.default_image and (cfg is None or cfg.default_image is None):
+        from autoc.image.config import DEFAULT_IMAGE_NAME, Image, ImageConfig
+
+        changes["image_config"] = ImageConfig.create_from(
+            Image.look_up_image_info(DEFAULT_IMAGE_NAME, flavor.default_image), cfg.images if cfg else None)
+    if settings.source_root is None:
+        changes["source_root"] = str(found.source_root)
+    return dataclasses.replace(settings, **changes)
+
+
 def _translate(kind: str, e, settings):
     if kind == "task":
         from autoc.serialize.translate import task_spec
@@ -154,10 +169,11 @@ def to_entities(found: Discovery, settings: SerializationSettings, keep_going: b
 
 def serialize(paths: Sequence[str], settings: SerializationSettings, out_dir: Optional[str] = None,
               archive: Optional[str] = None, source_root: Optional[str] = None,
-              keep_going: bool = False) -> SerializeResult:
-    """Discover entities under ``paths`` and write one file per entity to ``out_dir`` and/or ``archive``."""
+              keep_going: bool = False, sdk=None) -> SerializeResult:
+    """Discover entities under ``paths`` and write one file per entity to ``out_dir`` and/or ``archive``.
+    ``sdk`` (``autoc.sdk.Sdk``): the import paths the modules use and the output flavor (``--sdk flytekit``)."""
     try:
-        return _serialize(paths, settings, out_dir, archive, source_root, keep_going)
+        return _serialize(paths, settings, out_dir, archive, source_root, keep_going, sdk)
     except KeyboardInterrupt:  # (an interrupt while the set is swapped in says so itself)
         from autoc.errors import Interrupted
 
@@ -165,16 +181,16 @@ def serialize(paths: Sequence[str], settings: SerializationSettings, out_dir: Op
         raise Interrupted(f"interrupted before anything was written{held}", hint="run the command again") from None
 
 
-def _serialize(paths, settings, out_dir, archive, source_root, keep_going) -> SerializeResult:
+def _serialize(paths, settings, out_dir, archive, source_root, keep_going, sdk) -> SerializeResult:
     from autoc.serialize import write
 
-    found: Discovery = discover(paths, source_root=source_root, keep_going=keep_going)
-    if settings.source_root is None:
-        settings = dataclasses.replace(settings, source_root=str(found.source_root))
+    found: Discovery = discover(paths, source_root=source_root, keep_going=keep_going, sdk=sdk)
+    settings = with_discovery(settings, found)
     entities, errors = to_entities(found, settings, keep_going=keep_going)
     if not entities and not errors and not found.failures:  # an empty set never replaces an earlier one
         errors.append(AutocError("no tasks were found", hint="tasks are module-level @task functions or task "
-                                                             "objects; does the code use `from autoc import task`?"))
+                                                             "objects; does the code use `from autoc import task`? "
+                                                             "(code that imports flytekit needs --sdk flytekit)"))
     files = write.file_names(entities)
     blobs = write.serialize_specs([e.message for e in entities])
     entries = list(zip(files, blobs))

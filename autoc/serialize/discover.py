@@ -34,6 +34,8 @@ class Discovery:
     tasks: list
     failures: List[ModuleFailure]
     entities: list = dataclasses.field(default_factory=list)  # tasks, workflows, launch plans; creation order
+    #: the SDK face the modules were imported through, its version settled (``autoc.sdk.Sdk``)
+    sdk: object = None
     warnings: List[str] = dataclasses.field(default_factory=list)
 
 
@@ -159,7 +161,7 @@ def _user_frame(exc: BaseException, root: Path) -> Optional[str]:
     return where
 
 
-def import_module(name: str, root: Path) -> None:
+def import_module(name: str, root: Path, sdk=None) -> None:
     """Import one module; any failure becomes a DiscoveryError naming the file:line and the original error."""
     expected = root.joinpath(*name.split("."))
     try:
@@ -170,10 +172,14 @@ def import_module(name: str, root: Path) -> None:
     except BaseException as e:  # noqa: B902 - user code may raise anything, SystemExit included
         if isinstance(e, KeyboardInterrupt):
             raise
+        hint = "fix the error above; run `python -c 'import " + name + "'` from the source root to reproduce it"
+        if isinstance(e, ModuleNotFoundError) and (e.name or "").split(".")[0] == "flytekit" \
+                and (sdk is None or sdk.is_default):
+            from autoc.sdk import no_flytekit_hint
+
+            hint = no_flytekit_hint()
         raise DiscoveryError(f"module {name} failed to import: {type(e).__name__}: {e}",
-                             where=_user_frame(e, root) or str(expected) + ".py",
-                             hint="fix the error above; run `python -c 'import " + name + "'` from the source root "
-                                  "to reproduce it") from e
+                             where=_user_frame(e, root) or str(expected) + ".py", hint=hint) from e
     f = getattr(mod, "__file__", None)
     if f is not None:
         actual = Path(f).resolve()
@@ -182,24 +188,31 @@ def import_module(name: str, root: Path) -> None:
                                  hint="rename your module or package so it does not shadow an installed one")
 
 
-def discover(paths: Sequence[str], source_root: Optional[str] = None, keep_going: bool = False) -> Discovery:
-    """Import every module under ``paths`` and return the tasks they define, in import order."""
+def discover(paths: Sequence[str], source_root: Optional[str] = None, keep_going: bool = False,
+             sdk=None) -> Discovery:
+    """Import every module under ``paths`` and return the tasks they define, in import order. ``sdk``
+    (``autoc.sdk.Sdk``) says which import paths the modules use (``--sdk flytekit``)."""
     import gc
+
+    from autoc.sdk import Sdk
 
     skipped: List[str] = []
     root, modules = list_modules(paths, source_root, skipped)
+    sdk = (sdk or Sdk()).for_project(root)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # importing builds many long-lived objects; cyclic GC passes over them are wasted work
     try:
-        found = _discover(root, modules, keep_going)
-        found.warnings = list(dict.fromkeys(skipped))
+        with sdk.imports(root):
+            found = _discover(root, modules, keep_going, sdk)
+        found.sdk = sdk
+        found.warnings = list(dict.fromkeys(skipped)) + sdk.keep_pyflyte_output(found.tasks)
         return found
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _discover(root: Path, modules: List[str], keep_going: bool) -> Discovery:
+def _discover(root: Path, modules: List[str], keep_going: bool, sdk) -> Discovery:
     from autoc.core.task import ENTITIES, PythonAutoContainerTask
     from autoc.serialize.order import TASK, kind_of
 
@@ -211,7 +224,7 @@ def _discover(root: Path, modules: List[str], keep_going: bool) -> Discovery:
     for name in modules:
         before = len(ENTITIES)
         try:
-            import_module(name, root)
+            import_module(name, root, sdk)
         except AutocError as e:
             # tasks the failed module made before it broke are gone with it: never serialize or report them
             ENTITIES[before:] = [t for t in ENTITIES[before:] if t.instantiated_in != name]

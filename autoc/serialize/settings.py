@@ -11,6 +11,7 @@ from typing import Any, Dict, Optional
 
 from autoc.core.resources import Resources, ResourceSpec
 from autoc.image.config import Image, ImageConfig
+from autoc.sdk.flavor import AUTOC, OutputFlavor
 
 DEFAULT_RUNTIME_PYTHON_INTERPRETER = "/opt/venv/bin/python3"
 DEFAULT_IN_CONTAINER_SRC_PATH = "/root"
@@ -46,6 +47,8 @@ class SerializationSettings:
     flytekit_virtualenv_root: Optional[str] = None
     fast_serialization_settings: Optional[FastSerializationSettings] = None
     source_root: Optional[str] = None
+    #: what names the SDK in the container (``--sdk``); not part of the JSON form
+    flavor: OutputFlavor = AUTOC
 
     def __post_init__(self):
         if self.flytekit_virtualenv_root is None:
@@ -154,6 +157,7 @@ class SerializationSettings:
         flytekit_virtualenv_root: Optional[str] = None
         fast_serialization_settings: Optional[FastSerializationSettings] = None
         source_root: Optional[str] = None
+        flavor: OutputFlavor = AUTOC
 
         def __post_init__(self):
             self.env = dict(self.env) if self.env is not None else None

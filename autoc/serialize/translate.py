@@ -1,7 +1,8 @@
 """Translation: a pure function of (task, settings) -> flyteidl messages. No I/O happens here.
 
-Field for field this writes what ``pyflyte serialize`` writes, except that the container runs ``autoc execute``
-with autoc's resolver and ``metadata.runtime`` names autoc.
+Field for field this writes what ``pyflyte serialize`` writes. What names the SDK in the container (entrypoint,
+resolver location, ``metadata.runtime``, how an ImageSpec is named) comes from ``settings.flavor``
+(``autoc.sdk.flavor``): autoc's by default, flytekit's under ``--sdk flytekit``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from autoc.core.resources import ResourceSpec
 from autoc.errors import AutocError, ImageConfigError, TaskDefinitionError
 from autoc.types.engine import to_literal_type
 
-ENTRYPOINT = ["autoc", "execute"]
-# stands for the code bundle's URL while it is not known (flytekit writes the same)
-REMOTE_PACKAGE_PATH = "{{ .remote_package_path }}"
+from autoc.sdk.flavor import REMOTE_PACKAGE_PATH  # noqa: F401 - register imports it from here
 _RESOURCE_NAMES = {"cpu": tasks_pb2.Resources.CPU, "gpu": tasks_pb2.Resources.GPU,
                    "mem": tasks_pb2.Resources.MEMORY, "ephemeral_storage": tasks_pb2.Resources.EPHEMERAL_STORAGE}
 _POD_RESOURCE_KEYS = {"cpu": "cpu", "gpu": "gpu", "mem": "memory", "ephemeral_storage": "ephemeral-storage"}
@@ -68,6 +67,7 @@ def resolve_image(container_image, settings, task_name: str = "") -> str:
 
     cfg = settings.image_config
     if container_image is not None and not isinstance(container_image, str):
+        container_image = settings.flavor.container_image(container_image, settings)
         from autoc.image.engine import ImageBuildEngine
 
         found = cfg.find_image(container_image.id) if cfg else None
@@ -81,18 +81,9 @@ def resolve_image(container_image, settings, task_name: str = "") -> str:
 
 
 def default_command(task, settings) -> List[str]:
-    """``autoc execute --inputs {{.input}} ... --resolver <location> -- <loader args>``."""
+    """``<entrypoint> --inputs {{.input}} ... --resolver <location> -- <loader args>``."""
     resolver = task.task_resolver
-    args = list(ENTRYPOINT)
-    if settings.should_fast_serialize():
-        fss = settings.fast_serialization_settings
-        args += ["--additional-distribution", fss.distribution_location or REMOTE_PACKAGE_PATH,
-                 "--dest-dir", fss.destination_dir or "{{ .dest_dir }}"]
-    args += ["--inputs", "{{.input}}", "--output-prefix", "{{.outputPrefix}}",
-             "--raw-output-data-prefix", "{{.rawOutputDataPrefix}}",
-             "--checkpoint-path", "{{.checkpointOutputPrefix}}", "--prev-checkpoint", "{{.prevCheckpointPrefix}}",
-             "--resolver", resolver.location, "--"]
-    return args + list(resolver.loader_args(settings, task))
+    return settings.flavor.command(resolver, list(resolver.loader_args(settings, task)), settings)
 
 
 # --- resources ---------------------------------------------------------------------------------------------------
@@ -191,7 +182,7 @@ def task_template(task, settings) -> tasks_pb2.TaskTemplate:
     tt = tasks_pb2.TaskTemplate(type=task.task_type, task_type_version=task.task_type_version)
     tt.id.CopyFrom(identifier(identifier_pb2.TASK, task.name, settings))
     md = task.metadata
-    tt.metadata.CopyFrom(md.to_taskmetadata_model())
+    tt.metadata.CopyFrom(md.to_taskmetadata_model(runtime=settings.flavor.runtime_metadata()))
     if task.enable_deck:
         tt.metadata.generates_deck.value = True
     tt.interface.CopyFrom(typed_interface(task))

@@ -1,0 +1,91 @@
+"""flytekit's documented import paths for the features autoc implements, and the autoc object each one names.
+
+A target is ``"autoc:Name"`` (a public autoc name, so what autoc exports is what flytekit code gets) or
+``"module:attr"``. A target autoc does not have yet (workflows before they land, ...) is reported like an
+import autoc does not implement.
+"""
+
+from __future__ import annotations
+
+from typing import Dict
+
+_ACCELERATORS = ("A10G", "L4", "L4_VWS", "L40S", "K80", "M60", "P4", "P100", "T4", "V100", "H100", "H200",
+                 "RTX_PRO_6000", "A100", "A100_80GB", "V5E", "V5P", "V6E", "BaseAccelerator", "GPUAccelerator",
+                 "MultiInstanceGPUAccelerator")
+
+
+def _public(*names: str) -> Dict[str, str]:
+    return {n: f"autoc:{n}" for n in names}
+
+
+_TASKS = _public("task", "PythonFunctionTask", "PythonInstanceTask", "TaskMetadata", "Secret", "kwtypes")
+_WORKFLOWS = _public("workflow", "WorkflowFailurePolicy")
+
+MODULES: Dict[str, Dict[str, str]] = {
+    "flytekit": {
+        **_TASKS,
+        **_public("Resources", "SecurityContext", "Cache", "CachePolicy", "VersionParameters", "PodTemplate",
+                  "ImageSpec", "FlyteContext", "FlyteContextManager", "ExecutionParameters", "current_context",
+                  "LaunchPlan", "CronSchedule", "FixedRate", "Email", "Slack", "PagerDuty", "Labels",
+                  "Annotations", "WorkflowExecutionPhase", "Documentation", "Description", "StructuredDataset",
+                  "StructuredDatasetType", "HashMethod", "SourceCode", "ConcurrencyPolicy",
+                  "ConcurrencyLimitBehavior", "AuthRole"),
+        **_WORKFLOWS,
+        "ImageSpec": "autoc.sdk.flytekit.image:ImageSpec",
+        "FlyteFile": "autoc:File",
+        "FlyteDirectory": "autoc:Directory",
+        "logger": "autoc.sdk.flytekit.imports:logger",
+    },
+    "flytekit.core": {},
+    "flytekit.core.task": {**_TASKS, "TaskResolverMixin": "autoc:TaskResolverMixin"},
+    "flytekit.core.base_task": {
+        **_public("PythonTask", "TaskMetadata", "TaskResolverMixin", "kwtypes", "SecurityContext", "IgnoreOutputs"),
+    },
+    "flytekit.core.python_auto_container": _public(
+        "PythonAutoContainerTask", "TaskResolverMixin", "DefaultTaskResolver", "default_task_resolver",
+        "DefaultNotebookTaskResolver", "default_notebook_task_resolver", "PickledEntity", "PickledEntityMetadata"),
+    "flytekit.core.python_function_task": _public("PythonFunctionTask", "PythonInstanceTask"),
+    "flytekit.core.resources": _public("Resources", "ResourceSpec"),
+    "flytekit.core.pod_template": {**_public("PodTemplate"),
+                                   "PRIMARY_CONTAINER_DEFAULT_NAME": "autoc.core.pod:PRIMARY_CONTAINER_DEFAULT_NAME"},
+    "flytekit.core.cache": _public("Cache", "CachePolicy", "VersionParameters"),
+    "flytekit.core.tracker": _public("TrackedInstance"),
+    "flytekit.core.interface": _public("Interface"),
+    "flytekit.core.context_manager": _public("FlyteContext", "FlyteContextManager", "ExecutionParameters"),
+    "flytekit.core.utils": _public("timeit"),
+    "flytekit.core.workflow": {**_WORKFLOWS, **_public("WorkflowBase", "PythonFunctionWorkflow")},
+    "flytekit.core.launch_plan": _public("LaunchPlan"),
+    "flytekit.core.schedule": _public("CronSchedule", "FixedRate"),
+    "flytekit.core.notification": _public("Email", "Slack", "PagerDuty"),
+    "flytekit.models": {},
+    "flytekit.models.common": _public("Labels", "Annotations", "RawOutputDataConfig", "AuthRole"),
+    "flytekit.models.concurrency": _public("ConcurrencyPolicy", "ConcurrencyLimitBehavior"),
+    "flytekit.models.documentation": _public("Documentation", "Description", "SourceCode"),
+    "flytekit.models.core": {},
+    "flytekit.models.core.execution": _public("WorkflowExecutionPhase"),
+    "flytekit.models.security": _public("Secret", "SecurityContext", "Identity"),
+    "flytekit.image_spec": {"ImageSpec": "autoc.sdk.flytekit.image:ImageSpec",
+                            **_public("ImageBuildEngine", "ImageSpecBuilder")},
+    "flytekit.image_spec.image_spec": {"ImageSpec": "autoc.sdk.flytekit.image:ImageSpec",
+                                       **_public("ImageBuildEngine", "ImageSpecBuilder")},
+    "flytekit.constants": _public("CopyFileDetection"),
+    "flytekit.configuration": _public("SerializationSettings", "FastSerializationSettings", "ImageConfig", "Image"),
+    "flytekit.extras": {},
+    "flytekit.extras.accelerators": _public(*_ACCELERATORS),
+    "flytekit.types": {},
+    "flytekit.types.file": {"FlyteFile": "autoc:File",
+                            **_public("CSVFile", "HDF5EncodedFile", "HTMLPage", "JoblibSerializedFile",
+                                      "JPEGImageFile", "JSONFile", "PDFFile", "PNGImageFile", "PythonNotebook",
+                                      "PythonPickledFile", "SVGImageFile", "TFRecordFile", "ONNXFile")},
+    "flytekit.types.directory": {"FlyteDirectory": "autoc:Directory",
+                                 **_public("TensorboardLogs", "TFRecordsDirectory")},
+    "flytekit.types.structured": _public("StructuredDataset", "StructuredDatasetType"),
+    "flytekit.types.error": _public("FlyteError"),
+}
+
+#: where flytekit keeps objects autoc also has, by autoc's location (resolvers are found in the container by it)
+RESOLVER_LOCATIONS = {
+    "autoc.resolvers.default_task_resolver": "flytekit.core.python_auto_container.default_task_resolver",
+    "autoc.resolvers.default_notebook_task_resolver":
+        "flytekit.core.python_auto_container.default_notebook_task_resolver",
+}

@@ -1,0 +1,1 @@
+"""A flytekit project, unmodified: autoc --sdk flytekit must write what pyflyte writes."""
