@@ -608,12 +608,17 @@ def standalone(*args: str, timeout: float = 20):
     """``python -m tests.admin_server`` as a subprocess; yields (address, http_url, process)."""
     proc = subprocess.Popen([sys.executable, "-m", "tests.admin_server", "--port", "0", *args], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # the call log is read as it comes: a full pipe would block every handler thread on its next log line
+    log: list[str] = []
+    drain = threading.Thread(target=lambda: log.extend(proc.stderr), daemon=True)
+    drain.start()
     try:
         ready, _, _ = select.select([proc.stdout], [], [], timeout)
         line = proc.stdout.readline() if ready else ""
         if not line.startswith("READY "):
             proc.kill()
-            raise AssertionError(f"no READY line: {line!r}\n{proc.stderr.read()}")
+            drain.join(10)
+            raise AssertionError(f"no READY line: {line!r}\n{''.join(log)}")
         _, address, http_url = line.split()
         yield address, http_url, proc
     finally:
@@ -624,6 +629,8 @@ def standalone(*args: str, timeout: float = 20):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        drain.join(10)
+        proc.stderr = io.StringIO("".join(log))  # the whole log, for the assertions after the server stopped
 
 
 @pytest.mark.parametrize("limit, message", [
