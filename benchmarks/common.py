@@ -96,3 +96,16 @@ def run_captured(cmd: list, cwd: pathlib.Path, env: dict) -> tuple[float, str, s
     if p.returncode != 0:
         raise _exited(cmd, p.returncode, p.stdout + p.stderr)
     return wall, p.stdout, p.stderr
+
+
+PYFLYTE_EXECUTE = ORACLE_PYTHON.with_name("pyflyte-execute")
+RESOLVERS = {"autoc": "autoc.resolvers.default_task_resolver",
+             "pyflyte": "flytekit.core.python_auto_container.default_task_resolver"}
+
+
+def execute_command(tool: str, inputs, out, raw, module: str, task_name: str) -> list:
+    """The container command Flyte runs, for ``autoc execute`` or ``pyflyte-execute`` (``tool``)."""
+    exe = [str(AUTOC), "execute"] if tool == "autoc" else [str(PYFLYTE_EXECUTE)]
+    return [*exe, "--inputs", str(inputs), "--output-prefix", str(out), "--raw-output-data-prefix", str(raw),
+            "--checkpoint-path", "{{.checkpointOutputPrefix}}", "--prev-checkpoint", "{{.prevCheckpointPrefix}}",
+            "--resolver", RESOLVERS[tool], "--", "task-module", module, "task-name", task_name]

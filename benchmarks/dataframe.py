@@ -26,12 +26,9 @@ import statistics
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from common import (AUTOC, ORACLE_PYTHON, SHIM, Failed, compile_autoc, in_root, require, run_captured,  # noqa: E402
-                    run_once)
+from common import (AUTOC, ORACLE_PYTHON, PYFLYTE_EXECUTE, SHIM, Failed, compile_autoc,  # noqa: E402
+                    execute_command, in_root, require, run_captured, run_once)
 
-PYFLYTE_EXECUTE = ORACLE_PYTHON.with_name("pyflyte-execute")
-RESOLVERS = {"autoc": "autoc.resolvers.default_task_resolver",
-             "pyflyte": "flytekit.core.python_auto_container.default_task_resolver"}
 
 TASKS = '''\
 """Tasks for benchmarks/dataframe.py."""
@@ -99,7 +96,7 @@ def main() -> int:
     require(AUTOC, PYFLYTE_EXECUTE, ORACLE_PYTHON)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FAIL_ON_ERROR")}
     envs = {"autoc": env, "pyflyte": {**env, "PYTHONPATH": str(SHIM)}}
-    exe = {"autoc": [str(AUTOC), "execute"], "pyflyte": [str(PYFLYTE_EXECUTE)]}
+    exe = ("autoc", "pyflyte")  # alternating tools
 
     def bench(root: pathlib.Path) -> dict:
         (root / "benchpkg").mkdir(parents=True, exist_ok=True)
@@ -120,10 +117,7 @@ def main() -> int:
                 for d in (out, raw):
                     shutil.rmtree(d, ignore_errors=True)
                 out.mkdir(parents=True)
-                cmd = [*exe[tool], "--inputs", str(inputs), "--output-prefix", str(out),
-                       "--raw-output-data-prefix", str(raw), "--checkpoint-path", "{{.checkpointOutputPrefix}}",
-                       "--prev-checkpoint", "{{.prevCheckpointPrefix}}", "--resolver", RESOLVERS[tool],
-                       "--", "task-module", "benchpkg.frames", "task-name", "enrich"]
+                cmd = execute_command(tool, inputs, out, raw, "benchpkg.frames", "enrich")
                 wall, peak = run_once(cmd, root, envs[tool])
                 check_output(tool, out, a.rows, expected_total)
                 if i:

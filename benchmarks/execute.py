@@ -25,12 +25,9 @@ import statistics
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from common import (AUTOC, ORACLE_PYTHON, SHIM, Failed, compile_autoc, in_root, require, run_captured,  # noqa: E402
-                    run_once)
+from common import (AUTOC, ORACLE_PYTHON, PYFLYTE_EXECUTE, SHIM, Failed, compile_autoc,  # noqa: E402
+                    execute_command, in_root, require, run_captured, run_once)
 
-PYFLYTE_EXECUTE = ORACLE_PYTHON.with_name("pyflyte-execute")
-RESOLVERS = {"autoc": "autoc.resolvers.default_task_resolver",
-             "pyflyte": "flytekit.core.python_auto_container.default_task_resolver"}
 
 TASKS = '''\
 """Tasks for benchmarks/execute.py."""
@@ -99,13 +96,10 @@ def bench_case(case: str, root: pathlib.Path, repeat: int, envs: dict) -> dict:
     task_name, expr, expected, target = CASES[case]
     inputs = root / f"{case}-inputs.pb"
     run_captured([ORACLE_PYTHON, "make_inputs.py", task_name, expr, inputs], root, envs["pyflyte"])
-    exe = {"autoc": [str(AUTOC), "execute"], "pyflyte": [str(PYFLYTE_EXECUTE)]}
+    exe = ("autoc", "pyflyte")  # alternating tools
 
     def command(tool: str, out: pathlib.Path) -> list[str]:
-        return [*exe[tool], "--inputs", str(inputs), "--output-prefix", str(out),
-                "--raw-output-data-prefix", str(root / "raw"),
-                "--checkpoint-path", "{{.checkpointOutputPrefix}}", "--prev-checkpoint", "{{.prevCheckpointPrefix}}",
-                "--resolver", RESOLVERS[tool], "--", "task-module", "benchpkg.tasks", "task-name", task_name]
+        return execute_command(tool, inputs, out, root / "raw", "benchpkg.tasks", task_name)
 
     runs = {tool: {"walls_s": [], "peaks_kib": []} for tool in exe}
     outputs = {}
