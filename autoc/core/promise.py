@@ -47,7 +47,23 @@ def compiling(state: CompilationState) -> Iterator[CompilationState]:
         yield state
 
 
-class Promise:
+class _Ordered:
+    """What every call result in a workflow body can do: order its node before another (``a >> b``)."""
+
+    def __rshift__(self, other):
+        runs_before(self, other)
+        return other
+
+    def runs_before(self, other):
+        runs_before(self, other)
+        return other
+
+    def with_overrides(self, *args, **kwargs):
+        raise not_supported("with_overrides", where=user_site(),
+                            hint="set the option on the task itself (@task(requests=..., retries=...))")
+
+
+class Promise(_Ordered):
     """A workflow input (``node is None``) or an output of a node, with the Python type of that variable."""
 
     def __init__(self, var: str, node: Optional[Node], python_type: Any,
@@ -91,18 +107,6 @@ class Promise:
                                           where=user_site())
         return Promise(self._var, self._node, self._python_type, self._attr_path + (key,))
 
-    def __rshift__(self, other):
-        runs_before(self, other)
-        return other
-
-    def runs_before(self, other):
-        runs_before(self, other)
-        return other
-
-    def with_overrides(self, *args, **kwargs):
-        raise not_supported("with_overrides", where=user_site(),
-                            hint="set the option on the task itself (@task(requests=..., retries=...))")
-
     def __bool__(self):
         raise not_supported(
             f"using {self} in an if/while, `and`/`or` or `not`", where=user_site(),
@@ -130,24 +134,12 @@ class Promise:
         return f"Promise({src}{path})"
 
 
-class VoidPromise:
+class VoidPromise(_Ordered):
     """What calling an entity without outputs returns in a workflow body: it can only be ordered (``>>``)."""
 
     def __init__(self, entity_name: str, node: Optional[Node] = None):
         self.task_name = entity_name
         self.ref_node = node
-
-    def __rshift__(self, other):
-        runs_before(self, other)
-        return other
-
-    def runs_before(self, other):
-        runs_before(self, other)
-        return other
-
-    def with_overrides(self, *args, **kwargs):
-        raise not_supported("with_overrides", where=user_site(),
-                            hint="set the option on the task itself (@task(requests=..., retries=...))")
 
     def __repr__(self) -> str:
         return f"VoidPromise({self.task_name})"
