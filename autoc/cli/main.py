@@ -93,6 +93,14 @@ def render_error(e: Exception, verbose: int) -> None:
             click.echo(f"hint: {e.hint}", err=True)
 
 
+def _interrupted(argv) -> int:
+    """Ctrl-C wherever it lands (click turns one inside a command into Abort): one line, exit 130. Steps that
+    write say what they left themselves (autoc.errors.Interrupted)."""
+    click.echo("autoc: interrupted before the command finished", err=True)
+    _failure_document(argv, None, "interrupted", None)
+    return 130
+
+
 def main(argv=None) -> int:
     from autoc.errors import AutocError
 
@@ -105,9 +113,7 @@ def main(argv=None) -> int:
             render_error(err, _verbosity(argv))
             _failure_document(argv, None, err.message, err.hint)
             return 1
-        click.echo("Aborted.", err=True)
-        _failure_document(argv, None, "aborted", None)
-        return 130
+        return _interrupted(argv)
     except click.ClickException as e:
         e.show()
         _failure_document(argv, None, e.format_message(), None)
@@ -119,9 +125,7 @@ def main(argv=None) -> int:
         _failure_document(argv, e.where, e.message, e.hint)
         return e.exit_code
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        _failure_document(argv, None, "interrupted", None)
-        return 130
+        return _interrupted(argv)
     # with standalone_mode=False click returns ctx.exit()'s code instead of raising
     return rv if isinstance(rv, int) else 0
 
