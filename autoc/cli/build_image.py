@@ -40,16 +40,22 @@ def _builders():
                                               "nothing and ask no registry.")
 @click.option("--offline", is_flag=True, help="Build a wheelhouse on this machine and install from it inside the "
                                               "image (for build containers that cannot reach a package index).")
+@click.option("--fast", is_flag=True, help="With --sdk flytekit: the images fast-registered tasks name (as `autoc "
+                                           "register` and `pyflyte build --fast` do), which hold no source unless "
+                                           "their spec copies it. Without it, the images `autoc serialize` names.")
 @click.option("--assume-images-exist", is_flag=True,
               help="When a registry cannot say whether an image exists, assume it does instead of failing.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @sdk_option
 @click.pass_context
-def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, output, sdk):
+def build_image(ctx, paths, source_root, dry_run, offline, fast, assume_images_exist, output, sdk):
     """Build and push the images (ImageSpec) that tasks under PATHS use, each distinct image once.
 
     An image whose reference already exists in its registry is skipped; the reference is the one
     `autoc serialize` and `autoc register` write into the specs, so they always agree.
+
+    With --sdk flytekit the images run flytekit, not autoc: flytekit at the version --sdk names (unless the
+    spec's packages name flytekit), under flytekit's tags, so `pyflyte-execute` runs the tasks.
 
     Each spec's builder is its `builder=` if set, else the registered builder of highest priority (below).
     Builders come built in (docker, its alias default, noop), from ImageBuildEngine.register(name, builder,
@@ -65,18 +71,20 @@ def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, 
     Exit codes: 0 every image exists or was built; 1 a build, push or existence check failed.
     """
     from autoc.errors import AutocError
-    from autoc.image.engine import ImageBuildEngine, distinct_image_specs
+    from autoc.image.engine import ImageBuildEngine
+    from autoc.serialize import image_specs
     from autoc.serialize.discover import discover
 
     verbose = ctx.obj.get("verbose", 0) if ctx.obj else 0
     found = discover(paths, source_root=source_root, sdk=parse_sdk(sdk))
-    specs = distinct_image_specs(found.tasks)
+    specs = image_specs(found, fast=fast)
+    runtime = found.sdk.flavor.image_runtime if found.sdk is not None else None
     if verbose and specs:
         click.echo("builders: " + ", ".join(f"{n} (priority {p}, {o})" for n, p, o in _builders()), err=True)
     if dry_run:
         plans = []
         for s in specs:
-            reference, choice, plan = ImageBuildEngine.plan(s, offline)
+            reference, choice, plan = ImageBuildEngine.plan(s, offline, runtime)
             plans.append({"reference": reference, "builder": choice.name, "reason": choice.reason,
                           "status": "as-is" if choice.builder.built_status == "as-is" else "would build",
                           "plan": plan})
@@ -95,7 +103,8 @@ def build_image(ctx, paths, source_root, dry_run, offline, assume_images_exist, 
             choice = ImageBuildEngine.choose(spec)
             why = f": {choice.reason}" if verbose else ""
             click.echo(f"image {ImageBuildEngine.reference(spec)} (builder {choice.name}{why}): checking", err=True)
-            records.append(ImageBuildEngine.build_record(spec, assume_images_exist, offline, progress, steps))
+            records.append(ImageBuildEngine.build_record(spec, assume_images_exist, offline, progress, steps,
+                                                         runtime))
         except AutocError as e:
             failed = e
             break

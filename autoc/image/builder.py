@@ -13,6 +13,7 @@ import inspect
 from typing import Any, Callable, FrozenSet, Optional, Tuple
 
 from autoc.errors import ImageConfigError
+from autoc.image.runtime import AUTOC_RUNTIME, ImageRuntime
 
 #: ImageSpec fields every builder honours (naming and picking the image), on top of its ``supported_fields``.
 ALWAYS_SUPPORTED = frozenset({"name", "registry", "platform", "builder", "tag_format"})
@@ -49,6 +50,8 @@ class ImageSpecBuilder(abc.ABC):
     built_status: str = "built"
     #: Run options the engine sets on the builder it picks, before it builds.
     offline: bool = False
+    #: what runs the container command, installed into the image (the output flavor's ``image_runtime``)
+    runtime: ImageRuntime = AUTOC_RUNTIME
     progress: Callable[[str], None] = staticmethod(lambda line: None)  # every line of build output
     steps: Callable[[str], None] = staticmethod(lambda line: None)  # one line per finished step, with its time
     #: What the last build pushed, for the engine to report.

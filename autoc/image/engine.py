@@ -15,13 +15,15 @@ from autoc.errors import ImageConfigError
 from autoc.image.builder import (ALWAYS_SUPPORTED, ImageSpecBuilder, adapt,  # noqa: F401 (public names)
                                  require_image)
 from autoc.image.builders.noop import NoOpBuilder
+from autoc.image.runtime import AUTOC_RUNTIME, ImageRuntime
 
 ENTRY_POINT_GROUP = "autoc.image_builders"
 
 
-def distinct_image_specs(tasks) -> list:
+def distinct_image_specs(tasks, view: Optional[Callable[[Any], Any]] = None) -> list:
     """Distinct ImageSpecs of ``tasks`` (by image name), in task order: each task's ``container_image`` and the
-    images of its pod template's containers."""
+    images of its pod template's containers. ``view``: the spec a task's container names, given the task's (the
+    output flavor's ``container_image``; e.g. pyflyte copies the loaded modules into specs that say nothing)."""
     from autoc.image.spec import ImageSpec
 
     seen: Dict[str, Any] = {}
@@ -32,6 +34,7 @@ def distinct_image_specs(tasks) -> list:
             images += [c.get("image") for c in pod.pod_spec_dict().get("containers") or []]
         for img in images:
             if isinstance(img, ImageSpec):
+                img = view(img) if view is not None else img
                 seen.setdefault(img.image_name(), img)
     return list(seen.values())
 
@@ -186,7 +189,7 @@ class ImageBuildEngine:
 
     @classmethod
     def _checked(cls, image_spec, offline: bool, progress: Optional[Callable[[str], None]],
-                 steps: Optional[Callable[[str], None]] = None) -> Choice:
+                 steps: Optional[Callable[[str], None]] = None, runtime: Optional[ImageRuntime] = None) -> Choice:
         choice = cls.choose(image_spec)
         builder = choice.builder
         bad = builder.unsupported_fields(image_spec)
@@ -194,15 +197,18 @@ class ImageBuildEngine:
             raise ImageConfigError(f"ImageSpec {image_spec.name}: builder {choice.name!r} does not support "
                                    f"{', '.join(bad)}", hint="remove those fields or pick another builder")
         builder.offline = offline
+        builder.runtime = runtime if runtime is not None else AUTOC_RUNTIME
         builder.progress = progress if progress is not None else (lambda line: None)
         builder.steps = steps if steps is not None else (lambda line: None)
         return choice
 
     @classmethod
-    def plan(cls, image_spec, offline: bool = False) -> Tuple[str, Choice, str]:
+    def plan(cls, image_spec, offline: bool = False, runtime: Optional[ImageRuntime] = None
+             ) -> Tuple[str, Choice, str]:
         """(reference, builder choice, what a build would do) with every check a real build makes before it
-        builds, and no build, push or registry request (``build-image --dry-run``)."""
-        choice = cls._checked(image_spec, offline, None)
+        builds, and no build, push or registry request (``build-image --dry-run``). ``runtime``: what runs the
+        container command (the output flavor's; autoc's by default)."""
+        choice = cls._checked(image_spec, offline, None, runtime=runtime)
         view = cls._view(image_spec)
         return choice.builder.image_reference(view), choice, choice.builder.plan(view)
 
@@ -218,18 +224,20 @@ class ImageBuildEngine:
     @classmethod
     def build_record(cls, image_spec, assume_exists: bool = False, offline: bool = False,
                      progress: Optional[Callable[[str], None]] = None,
-                     steps: Optional[Callable[[str], None]] = None) -> BuildRecord:
+                     steps: Optional[Callable[[str], None]] = None,
+                     runtime: Optional[ImageRuntime] = None) -> BuildRecord:
         """Build (base images first) unless the image exists; each distinct spec at most once per process.
-        ``offline``, ``progress`` (every output line) and ``steps`` (one line per finished step) are handed to
-        whichever builder the spec gets."""
+        ``offline``, ``progress`` (every output line), ``steps`` (one line per finished step) and ``runtime``
+        (what runs the container command: the output flavor's, autoc's by default) are handed to whichever
+        builder the spec gets."""
         from autoc.image.spec import ImageSpec
 
         key = image_spec.image_name()
         if key in cls._BUILT:
             return cls._BUILT[key]
         if isinstance(image_spec.base_image, ImageSpec):
-            cls.build_record(image_spec.base_image, assume_exists, offline, progress, steps)
-        choice = cls._checked(image_spec, offline, progress, steps)
+            cls.build_record(image_spec.base_image, assume_exists, offline, progress, steps, runtime)
+        choice = cls._checked(image_spec, offline, progress, steps, runtime)
         builder, view = choice.builder, cls._view(image_spec)
         reference = builder.image_reference(view)
         started = time.monotonic()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable, List, Mapping, Optional, Tuple
 
+from autoc.image.runtime import AUTOC_RUNTIME, ImageRuntime
+
 # stand for the code bundle's URL and destination while they are not known (flytekit writes the same)
 REMOTE_PACKAGE_PATH = "{{ .remote_package_path }}"
 DEST_DIR = "{{ .dest_dir }}"
@@ -35,6 +37,8 @@ class OutputFlavor:
     image_spec: Optional[Callable] = None
     #: the image of tasks that name none when no default image is given (flytekit's published image)
     default_image: Optional[str] = None
+    #: what ``build-image`` installs into an ImageSpec image to run ``execute`` (autoc, or flytekit at ``version``)
+    image_runtime: ImageRuntime = AUTOC_RUNTIME
 
     def resolver_location(self, resolver) -> str:
         loc = resolver.location

@@ -120,6 +120,20 @@ def with_discovery(settings: SerializationSettings, found: Discovery) -> Seriali
     return dataclasses.replace(settings, **changes)
 
 
+def image_specs(found: Discovery, settings: Optional[SerializationSettings] = None, fast: bool = False) -> list:
+    """The distinct ImageSpecs of the tasks found, each as the output flavor names it (the reference serialize and
+    register write), in serialize's order: with ``settings`` (register's), else with what discovery settled and
+    ``fast`` (as for fast registration: pyflyte copies no source into a spec that says nothing about copying)."""
+    from autoc.image.engine import distinct_image_specs
+    from autoc.serialize.order import kind_of, pyflyte_order
+
+    if settings is None:
+        settings = with_discovery(SerializationSettings(
+            image_config=None, fast_serialization_settings=FastSerializationSettings(enabled=fast)), found)
+    tasks = [e for e in pyflyte_order(found.entities) if kind_of(e) == "task"]
+    return distinct_image_specs(tasks, lambda spec: settings.flavor.container_image(spec, settings))
+
+
 def _translate(kind: str, e, settings):
     if kind == "task":
         from autoc.serialize.translate import task_spec

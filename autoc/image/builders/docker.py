@@ -1,13 +1,15 @@
 """The default image builder: a Dockerfile and a minimal build context, built by a Docker engine, then pushed.
 
 - Layers go from least to most often changed: base, apt packages, the venv, the spec's Python packages, its
-  commands, autoc, copied files, source. autoc's wheel is built reproducibly (``autoc.image.wheel``), so a change
-  to the task source rebuilds only the source layer.
+  commands, the runtime, copied files, source. The runtime is what runs the container command, as the output
+  flavor says (``autoc.image.runtime``): autoc's wheel, built reproducibly (``autoc.image.wheel``), or under
+  ``--sdk flytekit`` ``flytekit==<version>`` (and no autoc). A change to the task source rebuilds only the source
+  layer.
 - BuildKit (the ``docker`` CLI on PATH, against the engine at ``DOCKER_HOST``) builds whenever the engine and CLI
   offer it; the Docker SDK's classic builder otherwise, or when ``DOCKER_BUILDKIT=0``. ``pip_secret_mounts``
   need BuildKit: secrets mounted for the pip steps only, never in a layer, the tag or a log.
-- Python packages go into ``/opt/venv`` (``SerializationSettings``' default interpreter), autoc itself included
-  at the running version, so the image can run ``autoc execute``.
+- Python packages go into ``/opt/venv`` (``SerializationSettings``' default interpreter), the runtime included,
+  so ``autoc execute`` (or ``pyflyte-execute``) is on PATH.
 - Offline mode (``builder_options={"offline": True}`` or ``autoc build-image --offline``) builds wheelhouses on
   the host and installs from them with ``--no-index``: for machines whose build containers cannot reach an index.
   Wheelhouses of requirements that name only index packages are cached (``$AUTOC_CACHE_DIR``, else
@@ -35,6 +37,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from autoc.errors import ImageConfigError
 from autoc.image.builder import ImageSpecBuilder
+from autoc.image.runtime import AUTOC_RUNTIME, ImageRuntime
 
 VENV = "/opt/venv"
 #: Besides the fields every builder honours (builder.ALWAYS_SUPPORTED).
@@ -61,8 +64,10 @@ class Context:
 
     offline: bool  # install only from the context's wheels: --no-index
     packages: bool  # the spec installs Python packages (autoc-build/packages/requirements.txt)
-    autoc_wheel: str  # file name of autoc's wheel in autoc-build/autoc/
+    autoc_wheel: str  # file name of autoc's wheel in autoc-build/autoc/ ("" when the runtime is not autoc)
     copies: List[Tuple[str, bool]]  # (relative path, is directory)
+    runtime: ImageRuntime = AUTOC_RUNTIME  # what runs the container command (installed after the commands)
+    runtime_in_spec: Optional[str] = None  # the spec's own line installing the runtime: nothing is added then
 
 
 def _q(value: str) -> str:
@@ -87,6 +92,7 @@ def render_dockerfile(spec, ctx: Context) -> str:
         lines.append("RUN apt-get update && apt-get install -y --no-install-recommends "
                      + " ".join(spec.apt_packages) + " && rm -rf /var/lib/apt/lists/*")
     env = {"PATH": f"{VENV}/bin:$PATH", "VIRTUAL_ENV": VENV, "PYTHONPATH": "/root", "PYTHONDONTWRITEBYTECODE": "1"}
+    env.update(ctx.runtime.env)
     env.update(spec.env or {})
     lines.append("ENV " + " ".join(f"{k}={_q(v) if k != 'PATH' else v}" for k, v in env.items()))
     check = ""
@@ -118,8 +124,7 @@ def render_dockerfile(spec, ctx: Context) -> str:
                      + " -r /tmp/autoc/packages/requirements.txt && rm -rf /tmp/autoc/packages")
     if spec.commands:
         lines.append("RUN " + " && ".join(spec.commands))
-    lines.append("COPY autoc-build/autoc /tmp/autoc/autoc")
-    lines.append(pip("/tmp/autoc/autoc", True) + f" /tmp/autoc/autoc/wheels/{ctx.autoc_wheel} && rm -rf /tmp/autoc")
+    lines += _runtime_steps(ctx, pip)
     for rel, is_dir in ctx.copies:
         lines.append(f"COPY {rel} /root/{rel}{'/' if is_dir else ''}")
     if spec.source_copy_mode is not None and spec.source_copy_mode != CopyFileDetection.NO_COPY:
@@ -128,6 +133,21 @@ def render_dockerfile(spec, ctx: Context) -> str:
         lines.append(f"ENTRYPOINT {json.dumps(spec.entrypoint)}")
     lines.append(f"ENV _F_IMG_ID={spec.id}")
     return "\n".join(lines) + "\n"
+
+
+def _runtime_steps(ctx: Context, pip: Callable[[str, bool], str]) -> List[str]:
+    """The layer installing what runs the container command: the running autoc's wheel (with its dependencies'
+    wheels when offline), or the runtime's requirement (``flytekit==X``) from the index or, offline, from a
+    wheelhouse built here; nothing when the spec's packages install it themselves."""
+    rt = ctx.runtime
+    d = f"/tmp/autoc/{rt.name}"
+    if rt.is_running_autoc:
+        return [f"COPY autoc-build/{rt.name} {d}", pip(d, True) + f" {d}/wheels/{ctx.autoc_wheel} && rm -rf /tmp/autoc"]
+    if ctx.runtime_in_spec is not None:
+        return []
+    if not ctx.offline:
+        return [pip(d, False) + f" {shlex.quote(rt.requirement)}"]
+    return [f"COPY autoc-build/{rt.name} {d}", pip(d, True) + f" {shlex.quote(rt.requirement)} && rm -rf /tmp/autoc"]
 
 
 def _autoc_wheel_name(opts: Dict) -> str:
@@ -140,13 +160,17 @@ def _autoc_wheel_name(opts: Dict) -> str:
     return f"autoc-{autoc.__version__}-py3-none-any.whl"
 
 
-def _options(spec, offline: bool) -> Tuple[Dict, bool]:
+def _options(spec, offline: bool, runtime: ImageRuntime = AUTOC_RUNTIME) -> Tuple[Dict, bool]:
     """The spec's ``builder_options`` (validated) and whether to build offline (the run's flag or the spec's)."""
     opts = dict(spec.builder_options or {})
     unknown = set(opts) - OPTIONS
     if unknown:
         raise ImageConfigError(f"ImageSpec {spec.name}: unknown builder_options {sorted(unknown)}",
                                hint=f"the docker builder accepts: {', '.join(sorted(OPTIONS))}")
+    if opts.get("autoc_wheel") and not runtime.is_running_autoc:
+        raise ImageConfigError(f"ImageSpec {spec.name}: builder_options autoc_wheel puts autoc into the image, but "
+                               f"its tasks run {runtime.name} ({runtime.requirement}), which the image gets instead",
+                               hint="remove autoc_wheel from builder_options (--sdk chooses what the image runs)")
     if opts.get("autoc_wheel") and not str(opts["autoc_wheel"]).endswith(".whl"):
         raise ImageConfigError(f"ImageSpec {spec.name}: builder_options autoc_wheel must name a .whl file",
                                hint="leave it out to put the running autoc into the image")
@@ -173,20 +197,21 @@ def _requirements(spec) -> List[str]:
     return reqs + list(spec.packages or [])
 
 
-def plan_context(spec, offline: bool) -> Context:
+def plan_context(spec, offline: bool, runtime: ImageRuntime = AUTOC_RUNTIME) -> Context:
     """The Context ``prepare_context`` would write, without writing or downloading anything (``--dry-run``)."""
-    opts, offline = _options(spec, offline)
-    return Context(offline, bool(spec.requirements or spec.packages), _autoc_wheel_name(opts), _copies(spec))
+    opts, offline = _options(spec, offline, runtime)
+    wheel = _autoc_wheel_name(opts) if runtime.is_running_autoc else ""
+    return Context(offline, bool(spec.requirements or spec.packages), wheel, _copies(spec), runtime,
+                   runtime.named_by(spec))
 
 
-def prepare_context(spec, directory: Path, offline: bool) -> Context:
-    """Write the build context: only the files the spec copies, its requirements, and autoc's wheel (with the
-    wheelhouses of both when offline)."""
+def prepare_context(spec, directory: Path, offline: bool, runtime: ImageRuntime = AUTOC_RUNTIME) -> Context:
+    """Write the build context: only the files the spec copies, its requirements, and what runs the container
+    command (autoc's wheel, or nothing but a requirement line), with the wheelhouses of both when offline."""
     from autoc.image.source import list_source_files
     from autoc.image.spec import CopyFileDetection
-    from autoc.image.wheel import build_autoc_wheel
 
-    opts, offline = _options(spec, offline)
+    opts, offline = _options(spec, offline, runtime)
     copies = _copies(spec)
     build = directory / "autoc-build"
     reqs = _requirements(spec)
@@ -199,7 +224,36 @@ def prepare_context(spec, directory: Path, offline: bool) -> Context:
             _wheelhouse(reqs, pkgs / "wheels",
                         hint=f"run `pip wheel {shlex.join(by_hand)}` by hand to see the whole error; with --offline "
                              f"every requirement must build a wheel on this machine")
-    wheels = build / "autoc" / "wheels"
+    in_spec = runtime.named_by(spec)
+    wheel = ""
+    if runtime.is_running_autoc:
+        wheel = _autoc_wheels(spec, opts, build / runtime.name / "wheels", offline)
+    elif offline and in_spec is None:
+        wheels = build / runtime.name / "wheels"
+        wheels.mkdir(parents=True)
+        _wheelhouse([runtime.requirement], wheels,
+                    hint=f"run `pip wheel {runtime.requirement}` by hand to see the whole error; with --offline the "
+                         f"image's {runtime.name} and its dependencies must build wheels on this machine")
+    if spec.source_copy_mode is not None and spec.source_copy_mode != CopyFileDetection.NO_COPY:
+        for rel, f in list_source_files(spec.source_root, spec.source_copy_mode):
+            dest = directory / "src" / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, dest)
+        (directory / "src").mkdir(exist_ok=True)
+    for rel, is_dir in copies:
+        if is_dir:
+            shutil.copytree(rel, directory / rel)
+        else:
+            (directory / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(rel, directory / rel)
+    return Context(offline, bool(reqs), wheel, copies, runtime, in_spec)
+
+
+def _autoc_wheels(spec, opts: Dict, wheels: Path, offline: bool) -> str:
+    """autoc's wheel (the running autoc, or the ``autoc_wheel`` option's) into ``wheels``, with its dependencies'
+    when offline; returns the wheel's file name."""
+    from autoc.image.wheel import build_autoc_wheel
+
     wheels.mkdir(parents=True)
     if opts.get("autoc_wheel"):
         own = Path(opts["autoc_wheel"])
@@ -214,19 +268,7 @@ def prepare_context(spec, directory: Path, offline: bool) -> Context:
         deps = [r for r in (distribution("autoc").requires or []) if "extra ==" not in r]
         _wheelhouse(deps, wheels, hint="run `pip wheel autoc` by hand to see the whole error; with --offline "
                                        "autoc's dependencies must build wheels on this machine")
-    if spec.source_copy_mode is not None and spec.source_copy_mode != CopyFileDetection.NO_COPY:
-        for rel, f in list_source_files(spec.source_root, spec.source_copy_mode):
-            dest = directory / "src" / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(f, dest)
-        (directory / "src").mkdir(exist_ok=True)
-    for rel, is_dir in copies:
-        if is_dir:
-            shutil.copytree(rel, directory / rel)
-        else:
-            (directory / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(rel, directory / rel)
-    return Context(offline, bool(reqs), wheel.name, copies)
+    return wheel.name
 
 
 #: A requirement naming only an index package (name, extras, version specifiers): its wheels can be cached.
@@ -376,7 +418,7 @@ class DockerImageBuilder(ImageSpecBuilder):
         return cli if major and int(major.group()) < 23 else None
 
     def plan(self, image_spec) -> str:
-        return render_dockerfile(image_spec, plan_context(image_spec, self.offline))
+        return render_dockerfile(image_spec, plan_context(image_spec, self.offline, self.runtime))
 
     def build_image(self, image_spec) -> Optional[str]:
         ref = image_spec.image_name()
@@ -388,7 +430,7 @@ class DockerImageBuilder(ImageSpecBuilder):
         with tempfile.TemporaryDirectory(prefix="autoc-build-") as tmp:
             ctx_dir = Path(tmp)
             started = time.monotonic()
-            ctx = prepare_context(image_spec, ctx_dir, self.offline)
+            ctx = prepare_context(image_spec, ctx_dir, self.offline, self.runtime)
             (ctx_dir / "Dockerfile").write_text(render_dockerfile(image_spec, ctx))
             self.steps(f"build context  {time.monotonic() - started:.1f}s")
             started = time.monotonic()

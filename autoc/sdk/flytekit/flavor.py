@@ -6,6 +6,7 @@ import functools
 import os
 import sys
 
+from autoc.image.runtime import ImageRuntime
 from autoc.sdk.flavor import OutputFlavor
 from autoc.sdk.flytekit.names import RESOLVER_LOCATIONS
 
@@ -16,7 +17,15 @@ def flytekit_flavor(version: str) -> OutputFlavor:
 
     return OutputFlavor(sdk="flytekit", version=version, execute=("pyflyte-execute",),
                         fast_execute=("pyflyte-fast-execute",), resolver_locations=RESOLVER_LOCATIONS,
-                        image_spec=as_pyflyte_sees_it, default_image=default_image(version))
+                        image_spec=as_pyflyte_sees_it, default_image=default_image(version),
+                        image_runtime=image_runtime(version))
+
+
+def image_runtime(version: str) -> ImageRuntime:
+    """What flytekit's default builder puts into an ImageSpec image: flytekit at this version (unpinned for a dev
+    version), unless the spec's packages name flytekit; and its environment (no rich tracebacks in task logs)."""
+    requirement = "flytekit" if not version or "dev" in version else f"flytekit=={version}"
+    return ImageRuntime("flytekit", requirement, env={"FLYTE_SDK_RICH_TRACEBACKS": "0"})
 
 
 def default_image(version: str) -> str:
