@@ -445,15 +445,20 @@ def activate(client, entities: Sequence, outcomes: List[Outcome], known: Optiona
 
 # --- the whole run --------------------------------------------------------------------------------------------
 
-def check_images(tasks, assume_exists: bool) -> None:
-    """Every ImageSpec image must be in its registry before its tasks are registered; "could not tell" is an
-    error unless assumed (flytekit assumes it exists)."""
-    from autoc.image.engine import ImageBuildEngine, distinct_image_specs, require_image
+def check_images(found, settings, assume_exists: bool) -> None:
+    """Every ImageSpec image must be in its registry before its tasks are registered, under the name the specs
+    give it (``settings``: fast or not, the flavor); "could not tell" is an error unless assumed (flytekit assumes
+    it exists)."""
+    from autoc.image.engine import ImageBuildEngine, require_image
     from autoc.image.registry import image_exists
+    from autoc.serialize import image_specs
 
-    for spec in distinct_image_specs(tasks):
+    command = "autoc build-image"
+    if found.sdk is not None and not found.sdk.is_default:
+        command += f" --sdk {found.sdk}" + (" --fast" if settings.should_fast_serialize() else "")
+    for spec in image_specs(found, settings):
         ref = ImageBuildEngine.reference(spec)
-        require_image(f"image {ref}", image_exists(ref), assume_exists, missing_hint="run `autoc build-image` first")
+        require_image(f"image {ref}", image_exists(ref), assume_exists, missing_hint=f"run `{command}` first")
 
 
 def translate(found, settings) -> List:
@@ -484,8 +489,6 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         if not found.entities:
             raise UserInputError("nothing to register was found under " + ", ".join(paths),
                                  hint="tasks, workflows and launch plans are found as module-level objects")
-        if not opts.dry_run:
-            check_images(found.tasks, opts.assume_images_exist)
         auto_activated = {e.name for e in found.entities if getattr(e, "auto_activate", False) is True}
         pyflyte = None if found.sdk.is_default else _PyflyteRegistration(found, opts)
         if pyflyte is not None:  # pyflyte's bundle and version: what pyflyte register makes of the same tree
@@ -496,6 +499,9 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         settings = with_discovery(SerializationSettings(
             image_config=ImageConfig.validate_image(None, "--image", opts.images), project=opts.project,
             domain=opts.domain, source_root=str(found.source_root)), found)
+        if not opts.dry_run:
+            check_images(found, dataclasses.replace(settings, fast_serialization_settings=FastSerializationSettings(
+                enabled=bundle is not None)), opts.assume_images_exist)
 
         def make(version: str, dist: Optional[str]) -> List:
             s = dataclasses.replace(settings, version=version, fast_serialization_settings=None if bundle is None
