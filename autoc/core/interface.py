@@ -15,6 +15,21 @@ from autoc.errors import CallError, TaskDefinitionError, location_of
 _NON_REST_MARKERS = re.compile(r"^\s*(@\w|[A-Z][A-Za-z ]*:\s*$|-{3,}\s*$)", re.MULTILINE)
 
 
+_REST_FIELD = re.compile(r"^\s*:", re.MULTILINE)  # a ReST field (":param x: ...") once the text is dedented
+
+
+class _Plain:
+    """docstring_parser's ReST answer for a docstring without fields: its first line, and the rest."""
+
+    params: tuple = ()
+    many_returns: tuple = ()
+
+    def __init__(self, text: str):
+        parts = inspect.cleandoc(text).split("\n", 1) if text else [""]
+        self.short_description = parts[0] or None
+        self.long_description = (parts[1].strip() or None) if len(parts) > 1 else None
+
+
 class Docstring:
     """A parsed docstring (ReST, Google and numpydoc are detected): descriptions of the task and its variables.
 
@@ -27,13 +42,18 @@ class Docstring:
     @property
     def _parsed(self):
         if self._cached is None:
-            from docstring_parser import DocstringStyle, parse
-
             # AUTO parses every style and keeps the one with the most sections, the first (ReST) on a tie; without
             # Google, numpydoc or epydoc markers those find none, so ReST alone gives AUTO's answer, 4x faster.
+            # Without ReST fields either (most task docstrings: a sentence or two, or none) there is nothing to
+            # parse but the two descriptions: _Plain gives ReST's answer without importing docstring_parser.
             text = self._text or ""
-            style = DocstringStyle.AUTO if _NON_REST_MARKERS.search(text) else DocstringStyle.REST
-            self._cached = parse(text, style=style)
+            if not _NON_REST_MARKERS.search(text) and not _REST_FIELD.search(text):
+                self._cached = _Plain(text)
+            else:
+                from docstring_parser import DocstringStyle, parse
+
+                style = DocstringStyle.AUTO if _NON_REST_MARKERS.search(text) else DocstringStyle.REST
+                self._cached = parse(text, style=style)
         return self._cached
 
     @property

@@ -11,6 +11,7 @@ it may read (Get*/List*, and CreateUploadLocation to learn the bundle's URL) to 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from autoc.errors import UserInputError
@@ -444,6 +445,8 @@ def activate(client, entities: Sequence, outcomes: List[Outcome], known: Optiona
 def check_images(tasks, assume_exists: bool) -> None:
     """Every ImageSpec image must be in its registry before its tasks are registered; "could not tell" is an
     error unless assumed (flytekit assumes it exists)."""
+    if "autoc.image.spec" not in sys.modules:  # no module made an ImageSpec: nothing to ask (and ~10 ms of imports)
+        return
     from autoc.image.engine import ImageBuildEngine, distinct_image_specs, require_image
 
     specs = distinct_image_specs(tasks)

@@ -216,3 +216,22 @@ def test_call_errors_show_generic_input_types_in_full():
 
     iface = Interface({"xs": List[str], "m": dict[str, int], "o": Optional[int], "n": int}, defaults={"n": 3})
     assert describe_inputs(iface) == "xs: List[str], m: dict[str, int], o: Optional[int], n: int = 3"
+
+
+@pytest.mark.parametrize("text", [None, "", "One line.", "  One line.\n\n  More text\n  here.\n",
+                                  "Title\nsecond line\n\n\nthird\n\n", "\n   Leading blank.\n   next", "   \n  ",
+                                  "x\n    indented :not a field\n", "Sum.\n\n:param a: first\n:return: total",
+                                  "Sum.\n\n    :param a: first\n", "Sum.\n\nArgs:\n    a: first\n"])
+def test_a_docstring_reads_as_docstring_parser_reads_it_with_or_without_fields(text):
+    from docstring_parser import DocstringStyle, parse
+
+    from autoc.core.interface import _NON_REST_MARKERS
+
+    d = Docstring(text)
+    style = DocstringStyle.AUTO if _NON_REST_MARKERS.search(text or "") else DocstringStyle.REST
+    ref = parse(text or "", style=style)
+    assert (d.short_description, d.long_description, d.input_descriptions, d.output_descriptions) == (
+        ref.short_description, ref.long_description, {p.arg_name: p.description for p in ref.params},
+        {r.return_name: r.description for r in ref.many_returns})
+    if text and ":param" in text:
+        assert d.input_descriptions == {"a": "first"}
