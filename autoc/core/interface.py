@@ -6,7 +6,7 @@ import collections
 import inspect
 import re
 import typing
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from autoc.errors import CallError, TaskDefinitionError, location_of
 
@@ -81,6 +81,16 @@ class Interface:
     @property
     def outputs(self) -> Dict[str, Any]:
         return self._outputs
+
+    @property
+    def inputs_with_defaults(self) -> Dict[str, Tuple[Any, Any]]:
+        """name -> (type, default or None), as flytekit offers it."""
+        return {k: (t, self.defaults.get(k)) for k, t in self._inputs.items()}
+
+    @property
+    def default_inputs_as_kwargs(self) -> Dict[str, Any]:
+        """The inputs whose default is not None, with it (as flytekit)."""
+        return {k: self.defaults[k] for k in self._inputs if self.defaults.get(k) is not None}
 
     @property
     def output_tuple_name(self) -> Optional[str]:

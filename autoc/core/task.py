@@ -441,6 +441,10 @@ def task(_task_function: Optional[Callable] = None, task_config: Optional[T] = N
     cache_serialize = kwargs.pop("cache_serialize", None)
     cache_version = kwargs.pop("cache_version", None)
     cache_ignore_input_vars = kwargs.pop("cache_ignore_input_vars", None)
+    if kwargs.get("node_dependency_hints") is not None:
+        raise TaskDefinitionError("node_dependency_hints should only be used on dynamic tasks, which autoc does not "
+                                  "implement", hint="remove node_dependency_hints (a static task's dependencies "
+                                                    "are known when it is serialized)")
     if kwargs:
         raise TaskDefinitionError(f"Unrecognized argument(s) for task: {sorted(kwargs)}",
                                   hint=f"accepted arguments: {', '.join(_TASK_ARGS)}")

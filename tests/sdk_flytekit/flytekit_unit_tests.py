@@ -27,7 +27,7 @@ class _Fixtures:
 
     @pytest.fixture()
     def mock_image_spec_builder(self):
-        from autoc.image.engine import ImageSpecBuilder
+        from flytekit.image_spec.image_spec import ImageSpecBuilder  # through the face, as flytekit's conftest
 
         class MockImageSpecBuilder(ImageSpecBuilder):
             def build_image(self, img):
