@@ -267,3 +267,34 @@ def test_noop_builder_error_keeps_flytekits_words(face):
         NoOpBuilder().build_image(ImageSpec(base_image=None))
     assert NoOpBuilder().image_reference(ImageSpec(base_image="localhost:30000/flytekit")) == \
         "localhost:30000/flytekit"
+
+
+def test_notification_models_and_launch_plan_parameters(load):
+    from flyteidl.admin import common_pb2
+
+    from flytekit.core import notification
+    from flytekit.models import common as common_models
+    from flytekit.models.core import execution
+
+    phase = execution.WorkflowExecutionPhase.SUCCEEDED
+    assert notification.Slack(phases=[phase], recipients_email=["t@slack.com"]).to_flyte_idl() == \
+        common_pb2.Notification(phases=[phase], slack=common_models.SlackNotification(["t@slack.com"]).to_flyte_idl())
+    assert common_models.EmailNotification(recipients_email=["a@b.io"]).recipients_email == ["a@b.io"]
+    assert common_models.PagerDutyNotification(["p@d.io"]).to_flyte_idl() == \
+        common_pb2.PagerDutyNotification(recipients_email=["p@d.io"])
+    m = load("fk_lp", """\
+        from flytekit import LaunchPlan, task, workflow
+
+        @task
+        def t(a: int) -> int:
+            return a
+
+        @workflow
+        def wf(a: int, b: str = "x") -> int:
+            return t(a=a)
+
+        lp = LaunchPlan.create("lp", wf, default_inputs={"a": 3})
+        """)
+    params = m.lp.parameters.parameters
+    assert params["a"].default.scalar.primitive.integer == 3 and params["a"].var.type.simple == 1
+    assert params["b"].default.scalar.primitive.string_value == "x"

@@ -75,3 +75,27 @@ class Model:
 
     def __repr__(self) -> str:
         return f"Model({type(self._msg).__name__}: {self._msg})"
+
+
+def idl_model(message, *fields: str):
+    """A flytekit model made from its fields (positional in flytekit's order, or by name): the flyteidl message,
+    read as the model (``to_flyte_idl()`` gives the message)."""
+
+    def make(*args, **kwargs) -> Model:
+        kwargs.update(zip(fields, args))
+        return Model(message(**kwargs))
+
+    make.__name__ = make.__qualname__ = message.__name__
+    make.__doc__ = f"flytekit's ``{message.__name__}`` model over ``{message.DESCRIPTOR.full_name}``."
+    return make
+
+
+def _common():
+    from flyteidl.admin import common_pb2
+
+    return common_pb2
+
+
+EmailNotification = idl_model(_common().EmailNotification, "recipients_email")
+SlackNotification = idl_model(_common().SlackNotification, "recipients_email")
+PagerDutyNotification = idl_model(_common().PagerDutyNotification, "recipients_email")

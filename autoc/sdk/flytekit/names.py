@@ -69,7 +69,9 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core.notification": _public("Email", "Slack", "PagerDuty"),
     "flytekit.models": {},
     "flytekit.models.task": {"Resources": "flyteidl.core.tasks_pb2:Resources"},
-    "flytekit.models.common": _public("Labels", "Annotations", "RawOutputDataConfig", "AuthRole"),
+    "flytekit.models.common": {**_public("Labels", "Annotations", "RawOutputDataConfig", "AuthRole"),
+                               **{n: f"autoc.sdk.flytekit.models:{n}"
+                                  for n in ("EmailNotification", "SlackNotification", "PagerDutyNotification")}},
     "flytekit.models.concurrency": _public("ConcurrencyPolicy", "ConcurrencyLimitBehavior"),
     "flytekit.models.documentation": _public("Documentation", "Description", "SourceCode"),
     "flytekit.models.core": {},
