@@ -63,6 +63,13 @@ class Interface:
         outputs when ``output_tuple`` is not given."""
         self._inputs: Dict[str, Any] = {}
         self.defaults: Dict[str, Any] = dict(defaults or {})
+        # a task is called with its inputs as keyword arguments; its outputs become NamedTuple fields
+        for what, names in (("Input name must be a valid Python identifier", inputs),
+                            ("Type names and field names must be valid identifiers", outputs)):
+            bad = [k for k in names or {} if not isinstance(k, str) or not k.isidentifier()]
+            if bad:
+                raise TaskDefinitionError(f"{what}: {', '.join(map(repr, bad))}",
+                                          hint="name inputs and outputs like Python variables (letters, digits, _)")
         for k, v in (inputs or {}).items():
             if isinstance(v, tuple) and len(v) == 2 and not _is_type_like(v):
                 self._inputs[k], self.defaults[k] = v

@@ -455,7 +455,7 @@ def task(_task_function: Optional[Callable] = None, task_config: Optional[T] = N
         if isinstance(cache, Cache):
             if cache_serialize is not None or cache_version is not None or cache_ignore_input_vars is not None:
                 raise TaskDefinitionError("cache_serialize, cache_version, and cache_ignore_input_vars are "
-                                          "deprecated alongside a Cache object", where=where,
+                                          "deprecated. Please use Cache object", where=where,
                                           hint="put them into Cache(version=..., serialize=..., ignored_inputs=...)")
             cache_version = cache.get_version(VersionParameters(func=fn, container_image=container_image,
                                                                 pod_template=pod_template,

@@ -23,7 +23,7 @@ _POD_RESOURCE_KEYS = {"cpu": "cpu", "gpu": "gpu", "mem": "memory", "ephemeral_st
 
 
 # --- interface ------------------------------------------------------------------------------------------------------
-def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task) -> interface_pb2.VariableMap:
+def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task=None) -> interface_pb2.VariableMap:
     vm = interface_pb2.VariableMap()
     for name, t in variables.items():
         var = vm.variables[name]
@@ -33,7 +33,8 @@ def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task)
             from autoc.core.workflow import WorkflowBase
 
             kind = "workflow" if isinstance(task, WorkflowBase) else "task"
-            e.message = f"{kind} {task.name}, variable '{name}': {e.message}"
+            e.message = f"{kind} {task.name}, variable '{name}': {e.message}" if task is not None else \
+                f"variable '{name}': {e.message}"
             e.where = e.where or getattr(task, "definition_site", None)
             raise
         desc = descriptions.get(name, name)
@@ -43,7 +44,11 @@ def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task)
 
 def typed_interface(task) -> interface_pb2.TypedInterface:
     """Inputs and outputs with their LiteralTypes; descriptions from the docstring, else the variable name."""
-    iface = task.python_interface
+    return interface_message(task.python_interface, task)
+
+
+def interface_message(iface, task=None) -> interface_pb2.TypedInterface:
+    """``typed_interface`` of an Interface (``task``, when given, is named in errors)."""
     ins: Dict[str, str] = {}
     outs: Dict[str, str] = {}
     if iface.docstring is not None:

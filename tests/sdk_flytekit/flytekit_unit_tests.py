@@ -52,9 +52,12 @@ def main(argv) -> int:
     checkout = Path(args[0]).resolve()
     files = [str(checkout / f) for f in (args[1:] or DEFAULT)]
     sys.path.insert(0, str(checkout))  # `from tests.flytekit.unit.core import tasks`
+    import types
     import unittest.mock
 
-    sys.modules.setdefault("mock", unittest.mock)  # flytekit's tests use the `mock` backport
+    backport = types.ModuleType("mock")  # flytekit's tests use the `mock` backport (`import mock`, `from mock import
+    backport.__dict__.update(vars(unittest.mock), mock=unittest.mock)  # mock`)
+    sys.modules.setdefault("mock", backport)
     with flytekit_imports("1.16.31", lenient=True):  # open for the whole session, conftest files included
         return pytest.main(["-q", "-rfE", "--tb=line", "-p", "no:cacheprovider", "--noconftest", "--rootdir",
                             str(checkout), "-o", "addopts=", "-o", "python_files=test_*.py", *files, *extra],

@@ -8,6 +8,7 @@ import dataclasses
 import importlib
 import sys
 import textwrap
+import typing
 from collections import OrderedDict
 
 import pytest
@@ -298,3 +299,41 @@ def test_notification_models_and_launch_plan_parameters(load):
     params = m.lp.parameters.parameters
     assert params["a"].default.scalar.primitive.integer == 3 and params["a"].var.type.simple == 1
     assert params["b"].default.scalar.primitive.string_value == "x"
+
+
+def test_interface_translation_helpers(face):
+
+    from flytekit import task
+    from flytekit.core.docstring import Docstring
+    from flytekit.core.interface import (Interface, extract_return_annotation, transform_function_to_interface,
+                                         transform_inputs_to_parameters, transform_interface_to_typed_interface,
+                                         transform_variable_map)
+    from flytekit.exceptions.user import FlyteValidationException
+    from flytekit.models.literals import RetryStrategy
+
+    def z(a: int, b: typing.Optional[str] = None, c: int = 3) -> typing.NamedTuple("NT", x_str=str, y_int=int):
+        """
+        function z
+
+        :param a: foo
+        """
+
+    result = transform_variable_map(extract_return_annotation(typing.get_type_hints(z)["return"]))
+    assert result["x_str"].type.simple == 3 and result["y_int"].type.simple == 1
+    assert result["x_str"].description == "x_str"
+    iface = transform_function_to_interface(z, Docstring(callable_=z))
+    typed = transform_interface_to_typed_interface(iface)
+    assert typed.inputs.get("a").description == "foo" and set(typed.outputs) == {"x_str", "y_int"}
+    params = transform_inputs_to_parameters(None, iface).parameters
+    assert params["a"].required and params["a"].default is None
+    assert params["b"].default.scalar.none_type is not None and params["c"].default.scalar.primitive.integer == 3
+    with pytest.raises(ValueError, match="^Input name must be a valid Python identifier: 'my.input'"):
+        Interface({"my.input": int}, {})
+    with pytest.raises(ValueError, match="^Type names and field names must be valid identifiers: 'my.output'"):
+        Interface({}, {"my.output": int})
+    assert issubclass(FlyteValidationException, ValueError)
+    assert RetryStrategy(3).to_flyte_idl().retries == 3
+    with pytest.raises(ValueError, match="are deprecated. Please use Cache object"):
+        from flytekit import Cache
+
+        task(cache=Cache(version="1"), cache_version="2")(z)

@@ -32,6 +32,8 @@ def _value(fd, value, msg) -> Any:
     if not msg.HasField(fd.name):
         return None
     name = mt.full_name
+    if name == "flyteidl.core.VariableMap":  # flytekit's TypedInterface holds dicts of variables
+        return {k: Model(v) for k, v in value.variables.items()}
     if name == "google.protobuf.Struct":
         from google.protobuf.json_format import MessageToDict
 
@@ -99,3 +101,12 @@ def _common():
 EmailNotification = idl_model(_common().EmailNotification, "recipients_email")
 SlackNotification = idl_model(_common().SlackNotification, "recipients_email")
 PagerDutyNotification = idl_model(_common().PagerDutyNotification, "recipients_email")
+
+
+def _literals():
+    from flyteidl.core import literals_pb2
+
+    return literals_pb2
+
+
+RetryStrategy = idl_model(_literals().RetryStrategy, "retries")
