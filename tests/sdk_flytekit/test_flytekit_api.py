@@ -337,3 +337,20 @@ def test_interface_translation_helpers(face):
         from flytekit import Cache
 
         task(cache=Cache(version="1"), cache_version="2")(z)
+
+
+def test_notebook_resolver_errors_are_flytekits_kinds(face, tmp_path, monkeypatch):
+    import gzip
+
+    import cloudpickle
+
+    from flytekit.core.python_auto_container import (PickledEntity, PickledEntityMetadata,
+                                                     default_notebook_task_resolver)
+
+    with pytest.raises(ValueError, match="expected 'entity-name NAME'"):
+        default_notebook_task_resolver.load_task([])
+    monkeypatch.chdir(tmp_path)
+    with gzip.open("pkl.gz", "wb") as f:
+        cloudpickle.dump(PickledEntity(PickledEntityMetadata("2.7.18"), {}), f)
+    with pytest.raises(RuntimeError, match=r"\(2.7\) is different from the current Python version"):
+        default_notebook_task_resolver.load_task(["entity-name", "t"])
