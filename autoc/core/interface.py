@@ -6,7 +6,7 @@ import collections
 import inspect
 import re
 import typing
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from autoc.errors import CallError, TaskDefinitionError, location_of
 
@@ -133,6 +133,13 @@ class Interface:
         outputs when ``output_tuple`` is not given."""
         self._inputs: Dict[str, Any] = {}
         self.defaults: Dict[str, Any] = dict(defaults or {})
+        # a task is called with its inputs as keyword arguments; its outputs become NamedTuple fields
+        for what, names in (("Input name must be a valid Python identifier", inputs),
+                            ("Type names and field names must be valid identifiers", outputs)):
+            bad = [k for k in names or {} if not isinstance(k, str) or not k.isidentifier()]
+            if bad:
+                raise TaskDefinitionError(f"{what}: {', '.join(map(repr, bad))}",
+                                          hint="name inputs and outputs like Python variables (letters, digits, _)")
         for k, v in (inputs or {}).items():
             if isinstance(v, tuple) and len(v) == 2 and not _is_type_like(v):
                 self._inputs[k], self.defaults[k] = v
@@ -151,6 +158,16 @@ class Interface:
     @property
     def outputs(self) -> Dict[str, Any]:
         return self._outputs
+
+    @property
+    def inputs_with_defaults(self) -> Dict[str, Tuple[Any, Any]]:
+        """name -> (type, default or None), as flytekit offers it."""
+        return {k: (t, self.defaults.get(k)) for k, t in self._inputs.items()}
+
+    @property
+    def default_inputs_as_kwargs(self) -> Dict[str, Any]:
+        """The inputs whose default is not None, with it (as flytekit)."""
+        return {k: self.defaults[k] for k in self._inputs if self.defaults.get(k) is not None}
 
     @property
     def output_tuple_name(self) -> Optional[str]:
