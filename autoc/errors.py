@@ -81,3 +81,7 @@ def location_of(obj) -> Optional[str]:
 class WorkflowDefinitionError(AutocError, ValueError):
     """A workflow, node or binding that cannot be serialized faithfully: a wrong input, a type that cannot flow
     into its input, or a construct autoc does not implement yet."""
+
+
+class TaskLoadError(AutocError, RuntimeError):
+    """The container could not load the task it was asked to run (a pickle from another Python, ...)."""

@@ -291,6 +291,13 @@ class LaunchPlan:
     raw_fixed_inputs = fixed_inputs
 
     @property
+    def parameters(self):
+        """The inputs an execution may set, with their defaults, as written: a flyteidl ``ParameterMap``."""
+        from autoc.serialize.translate_launch_plan import parameter_map
+
+        return parameter_map(self)
+
+    @property
     def saved_inputs(self) -> Dict[str, Any]:
         """Every input this launch plan supplies (defaults and fixed): what a call passes on to the workflow."""
         return {**self._default_inputs, **self._fixed_inputs}

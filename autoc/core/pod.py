@@ -76,3 +76,20 @@ def _to_api_json(obj: Any) -> Any:
         return {obj.attribute_map[name]: _to_api_json(getattr(obj, name)) for name in obj.openapi_types
                 if getattr(obj, name) is not None}
     return obj  # an ImageSpec
+
+
+def pod_spec_from_resources(primary_container_name: Optional[str] = None, requests=None, limits=None,
+                            k8s_gpu_resource_key: str = "nvidia.com/gpu"):
+    """A ``V1PodSpec`` whose one container asks for ``requests`` and ``limits`` (each defaults to the other), as
+    flytekit's helper of the same name builds it for plugins (needs ``autoc[kubernetes]``)."""
+    from kubernetes.client import V1Container, V1PodSpec, V1ResourceRequirements
+
+    keys = {"cpu": "cpu", "mem": "memory", "gpu": k8s_gpu_resource_key, "ephemeral_storage": "ephemeral-storage"}
+
+    def quantities(r) -> Optional[Dict[str, str]]:
+        return None if r is None else {keys[f]: v for f, v in r.entries()}
+
+    req, lim = quantities(requests), quantities(limits)
+    req, lim = req or lim, lim or req
+    return V1PodSpec(containers=[V1Container(name=primary_container_name,
+                                             resources=V1ResourceRequirements(requests=req, limits=lim))])

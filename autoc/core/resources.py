@@ -125,7 +125,8 @@ class Resources:
         for f in ("ephemeral_storage", "cpu", "gpu", "mem"):
             v = getattr(self, f)
             if isinstance(v, (list, tuple)):
-                raise ResourceError(f"{f}={v!r}: a (request, limit) pair is only accepted by @task(resources=...)",
+                raise ResourceError(f"{f}={v!r} can not be a list or tuple: a (request, limit) pair is only "
+                                    f"accepted by @task(resources=...)",
                                     hint="use requests=Resources(...) and limits=Resources(...), or resources=")
             # flytekit appends only truthy values: int 0 is dropped, the string "0" is kept.
             if v:

@@ -68,6 +68,20 @@ class Schedule:
     def serialize_to_string(self) -> bytes:
         return self.to_flyte_idl().SerializeToString(deterministic=True)
 
+    @classmethod
+    def from_flyte_idl(cls, msg) -> "Schedule":
+        """The schedule a ``flyteidl.admin.Schedule`` message describes (a cron schedule or a fixed rate)."""
+        kickoff = msg.kickoff_time_input_arg or None
+        which = msg.WhichOneof("ScheduleExpression")
+        if which == "cron_schedule":
+            return CronSchedule(schedule=msg.cron_schedule.schedule, offset=msg.cron_schedule.offset or None,
+                                kickoff_time_input_arg=kickoff)
+        if which == "rate":
+            minutes = {FixedRateUnit.MINUTE: 1, FixedRateUnit.HOUR: 60, FixedRateUnit.DAY: 1440}[msg.rate.unit]
+            return FixedRate(datetime.timedelta(minutes=msg.rate.value * minutes), kickoff_time_input_arg=kickoff)
+        raise ValidationError(f"a Schedule message without a cron schedule or a rate ({which}) is not supported",
+                              hint="use CronSchedule(schedule=...) or FixedRate(duration=...)")
+
 
 class CronSchedule(Schedule):
     """Run a launch plan on a cron schedule: ``CronSchedule(schedule="0 2 * * *")`` or ``schedule="@daily"``.
@@ -138,6 +152,8 @@ class FixedRateUnit:
 
 class FixedRate(Schedule):
     """Run a launch plan every ``duration`` (whole minutes): ``FixedRate(duration=timedelta(hours=2))``."""
+
+    FixedRateUnit = FixedRateUnit
 
     def __init__(self, duration: datetime.timedelta, kickoff_time_input_arg: Optional[str] = None):
         super().__init__(kickoff_time_input_arg)
@@ -215,6 +231,38 @@ def validate_cron(schedule: str) -> None:
                                   hint=f"{name} takes {low}-{high}" + (f" or {'/'.join(n.upper() for n in names)}"
                                                                       if names else "") + f"; schedule= takes "
                                                                                           f"{_CRON_HINT}")
+    _check_dates(schedule, fields)
+
+
+#: the most days each month can have (February: in a leap year)
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _check_dates(schedule: str, fields) -> None:
+    """Refuse a schedule whose days of the month exist in none of its months (``0 0 31 2 *``): it never fires.
+    With a day of the week given as well, cron fires on either, so such a schedule still fires."""
+    if fields[4] not in ("*", "?"):
+        return
+    days = _expand(fields[2], *_FIELDS[2][1:4])
+    months = _expand(fields[3], *_FIELDS[3][1:4])
+    if days and months and all(min(days) > _MONTH_DAYS[m - 1] for m in months):
+        raise ValidationError(f"Schedule is invalid: {schedule!r} never fires: none of its months has day "
+                              f"{min(days)}", hint="pick days of the month that exist in the months named")
+
+
+def _expand(text: str, low: int, high: int, names: dict) -> set:
+    """The values a valid cron field stands for (empty for ``?``)."""
+    out: set = set()
+    for item in text.split(","):
+        base, _, step = item.partition("/")
+        if base in ("*", "?"):
+            lo, hi = (low, high) if base == "*" else (0, -1)
+        else:
+            lo_text, dash, hi_text = base.partition("-")
+            lo = _value(lo_text, low, high, names)
+            hi = _value(hi_text, low, high, names) if dash else (high if step else lo)
+        out.update(range(lo, hi + 1, int(step) if step else 1))
+    return out
 
 
 def _field_problem(text: str, low: int, high: int, names: dict, question: bool) -> Optional[str]:

@@ -441,6 +441,10 @@ def task(_task_function: Optional[Callable] = None, task_config: Optional[T] = N
     cache_serialize = kwargs.pop("cache_serialize", None)
     cache_version = kwargs.pop("cache_version", None)
     cache_ignore_input_vars = kwargs.pop("cache_ignore_input_vars", None)
+    if kwargs.get("node_dependency_hints") is not None:
+        raise TaskDefinitionError("node_dependency_hints should only be used on dynamic tasks, which autoc does not "
+                                  "implement", hint="remove node_dependency_hints (a static task's dependencies "
+                                                    "are known when it is serialized)")
     if kwargs:
         raise TaskDefinitionError(f"Unrecognized argument(s) for task: {sorted(kwargs)}",
                                   hint=f"accepted arguments: {', '.join(_TASK_ARGS)}")
@@ -451,7 +455,7 @@ def task(_task_function: Optional[Callable] = None, task_config: Optional[T] = N
         if isinstance(cache, Cache):
             if cache_serialize is not None or cache_version is not None or cache_ignore_input_vars is not None:
                 raise TaskDefinitionError("cache_serialize, cache_version, and cache_ignore_input_vars are "
-                                          "deprecated alongside a Cache object", where=where,
+                                          "deprecated. Please use Cache object", where=where,
                                           hint="put them into Cache(version=..., serialize=..., ignored_inputs=...)")
             cache_version = cache.get_version(VersionParameters(func=fn, container_image=container_image,
                                                                 pod_template=pod_template,

@@ -147,6 +147,19 @@ def nesting_problem(fn) -> Optional[str]:
     return None
 
 
+def isnested(func) -> bool:
+    """Whether ``func`` is defined inside another function (flytekit's test: the code's CO_NESTED flag)."""
+    code = getattr(func, "__code__", None)
+    return code is not None and bool(code.co_flags & inspect.CO_NESTED)
+
+
+def istestfunction(func) -> bool:
+    """Whether ``func`` is defined in a test module (``test_*`` or ``*_test``)."""
+    mod = inspect.getmodule(func)
+    name = mod.__name__.rsplit(".", 1)[-1] if mod else ""
+    return name.startswith("test_") or name.endswith("_test")
+
+
 def extract_task_module(f: Any) -> Tuple[str, str, str, str]:
     """(full name, module, variable, absolute file) of a task or tracked object."""
     if hasattr(f, "loader_location"):

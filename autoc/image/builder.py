@@ -115,8 +115,9 @@ class FlytekitShapedBuilder(ImageSpecBuilder):
 
 
 def adapt(name: str, builder: Any) -> ImageSpecBuilder:
-    """``builder`` as an ImageSpecBuilder: itself, or wrapped when it only has flytekit's methods."""
-    if isinstance(builder, ImageSpecBuilder):
+    """``builder`` as an ImageSpecBuilder: itself, or wrapped when it only has flytekit's methods (or overrides
+    ``should_build`` with flytekit's signature)."""
+    if isinstance(builder, ImageSpecBuilder) and "assume_exists" in inspect.signature(builder.should_build).parameters:
         return builder
     if not callable(getattr(builder, "build_image", None)):
         raise ImageConfigError(f"image builder {name!r} ({type(builder).__name__}) has no build_image method",

@@ -183,28 +183,48 @@ def _images_from_config(config_file: Optional[str]) -> Dict[str, str]:
 def resolve_image_template(image: str, cfg: ImageConfig, task_name: str = "") -> str:
     """Fill ``{{.image.NAME.fqn}}`` / ``{{.image.NAME.version}}`` / ``{{.image.NAME}}`` from ``cfg``."""
     matches = _TEMPLATE.findall(image)
+    task = f"task {task_name}: " if task_name else ""
     for whole, name, attr in matches:
         img = cfg.find_image(name)
         if img is None:
             known = ", ".join(i.name for i in cfg.images or []) or "none"
-            raise ImageConfigError(f"task {task_name}: image {name!r} in {image!r} is not configured",
+            raise ImageConfigError(f"{task}image {name!r} in {image!r} is not configured",
                                    hint=f"pass --image {name}=REPO:TAG (configured: {known})")
         if attr == "fqn":
             value = img.fqn
         elif attr == "version":
             value = img.version or (cfg.default_image.version if cfg.default_image else None)
             if not value:
-                raise ImageConfigError(f"task {task_name}: image {name!r} has no tag or digest for {whole}",
+                raise ImageConfigError(f"{task}image {name!r} has no tag or digest for {whole}",
                                        hint=f"pass --image {name}=REPO:TAG")
             if ":" in value:  # a digest: "repo:{{..version}}" becomes "repo@sha256:..."
                 image = image.replace(":" + whole, "@" + value)
         elif attr == "":
             if not img.version:
-                raise ImageConfigError(f"task {task_name}: image {name!r} has no tag or digest for {whole}",
+                raise ImageConfigError(f"{task}image {name!r} has no tag or digest for {whole}",
                                        hint=f"pass --image {name}=REPO:TAG")
             value = img.full
         else:
-            raise ImageConfigError(f"task {task_name}: only fqn and version are supported replacements, "
+            raise ImageConfigError(f"{task}only fqn and version are supported replacements, "
                                    f"{attr} is not supported")
         image = image.replace(whole, value)
     return image
+
+
+def get_registerable_container_image(img: Any, cfg: Optional[ImageConfig], task_name: str = "") -> str:
+    """The reference a container image setting names under ``cfg`` (flytekit's helper of the same name): an
+    ImageSpec's ``--image ID=...`` override, else the reference its builder names (nothing is built: autoc builds
+    with ``autoc build-image``); a ``{{.image...}}`` template filled from ``cfg``; a plain string; or, for none,
+    the default image."""
+    if img is not None and not isinstance(img, str):
+        from autoc.image.engine import ImageBuildEngine
+
+        found = cfg.find_image(img.id) if cfg else None
+        return found.full if found is not None else ImageBuildEngine.reference(img)
+    if img:
+        return resolve_image_template(img, cfg, task_name)
+    if cfg is None or cfg.default_image is None:
+        what = f"task {task_name} has no container image" if task_name else "no container image is given"
+        raise ImageConfigError(f"{what} and no default image is configured",
+                               hint="pass --image REPO:TAG (or set AUTOC_IMAGE), or give the task container_image=")
+    return cfg.default_image.full

@@ -29,6 +29,8 @@ class CopyFileDetection(enum.Enum):
     NO_COPY = 3
 
 
+#: set in images built from a spec to its ``id`` (``is_container``)
+IMAGE_ID_ENV = "_F_IMG_ID"
 _REGISTRY_RE = re.compile(r"^(localhost:\d{1,5}|([a-z\d\._-]+)(:\d{1,5})?)(/[\w\.-]+)*$")
 _LIST_FIELDS = ("packages", "conda_channels", "conda_packages", "apt_packages", "pip_extra_index_url", "entrypoint",
                 "commands", "runtime_packages", "copy")
@@ -81,7 +83,7 @@ class ImageSpec:
         if self.registry:
             set_("registry", self.registry.lower())
             if not _REGISTRY_RE.match(self.registry):
-                raise ImageConfigError(f"ImageSpec {self.name}: invalid container registry name {self.registry!r}",
+                raise ImageConfigError(f"Invalid container registry name {self.registry!r} in ImageSpec {self.name}",
                                        hint="use host[:port][/path], e.g. ghcr.io/acme or localhost:5000")
         if self.platform is None:
             import platform as _platform
@@ -99,10 +101,10 @@ class ImageSpec:
                 isinstance(m, tuple) and len(m) == 2 and all(isinstance(x, str) for x in m)
                 for m in self.pip_secret_mounts)
             if not ok:
-                raise ImageConfigError(f"ImageSpec {self.name}: pip_secret_mounts must be a list of (src, dst) "
-                                       f"string tuples")
+                raise ImageConfigError(f"ImageSpec {self.name}: pip_secret_mounts must be a list of tuples of two "
+                                       f"strings or None", hint='pip_secret_mounts=[("src", "dst")]')
         if self.builder_options is not None and not isinstance(self.builder_options, dict):
-            raise ImageConfigError(f"ImageSpec {self.name}: builder_options must be a dict")
+            raise ImageConfigError(f"ImageSpec {self.name}: builder_options must be a dictionary or None")
         if self.source_root is not None and self.source_copy_mode is None:
             set_("source_copy_mode", CopyFileDetection.LOADED_MODULES)  # as flytekit: a source root is copied
         if self.source_copy_mode is not None and not isinstance(self.source_copy_mode, CopyFileDetection):
@@ -244,7 +246,7 @@ class ImageSpec:
 
         mode = current_mode()
         if mode is not None and mode != ExecutionMode.LOCAL_WORKFLOW_EXECUTION:
-            return os.environ.get("_F_IMG_ID") == self.id
+            return os.environ.get(IMAGE_ID_ENV) == self.id
         return True
 
     def exist(self) -> Optional[bool]:

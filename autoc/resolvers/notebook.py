@@ -7,7 +7,7 @@ import gzip
 import sys
 from typing import Dict, List
 
-from autoc.errors import AutocError
+from autoc.errors import AutocError, TaskLoadError, ValidationError
 from autoc.resolvers.base import TaskResolverMixin
 
 PICKLE_FILE_PATH = "pkl.gz"
@@ -41,24 +41,25 @@ class DefaultNotebookTaskResolver(TaskResolverMixin):
         import cloudpickle
 
         if len(loader_args) < 2 or loader_args[0] != "entity-name":
-            raise AutocError(f"notebook resolver: expected 'entity-name NAME', got {' '.join(loader_args)!r}")
+            raise ValidationError(f"notebook resolver: expected 'entity-name NAME', got {' '.join(loader_args)!r}",
+                                  hint="the notebook resolver's loader args are `entity-name <task name>`")
         name = loader_args[1]
         here = f"{sys.version_info.major}.{sys.version_info.minor}"
         try:
             with gzip.open(PICKLE_FILE_PATH, "rb") as f:
                 entity = cloudpickle.load(f)
         except TypeError as e:
-            raise AutocError(f"The Python version is different from the version used to create the pickle file. "
-                             f"Current Python version: {here}.",
-                             hint="run the task in an image with the Python version of the notebook") from e
+            raise TaskLoadError(f"The Python version is different from the version used to create the pickle "
+                                f"file. Current Python version: {here}.",
+                                hint="run the task in an image with the Python version of the notebook") from e
         if not isinstance(entity, PickledEntity):
             raise AutocError(f"The loaded data is not of the correct type. Expected PickledEntity, found "
                              f"{type(entity).__name__}")
         theirs = ".".join(entity.metadata.python_version.split(".")[:2])
         if theirs != here:
-            raise AutocError(f"The Python version used to create the pickle file ({theirs}) is different from the "
-                             f"current Python version ({here}).",
-                             hint=f"use an image with Python {theirs}")
+            raise TaskLoadError(f"The Python version used to create the pickle file ({theirs}) is different from "
+                                f"the current Python version ({here}).",
+                                hint=f"use an image with Python {theirs}")
         if name not in entity.entities:
             raise AutocError(f"Entity {name} not found in the pickled object",
                              hint=f"it holds: {', '.join(sorted(entity.entities))}")

@@ -74,13 +74,9 @@ class Sdk:
     @property
     def flavor(self):
         """The output flavor (needs a settled version: call ``for_project`` first)."""
-        from autoc.sdk.flavor import AUTOC
+        from autoc.sdk.flavor import flavor_of
 
-        if self.is_default:
-            return AUTOC
-        from autoc.sdk.flytekit.flavor import flytekit_flavor
-
-        return flytekit_flavor(self.version)
+        return flavor_of(self.name, self.version)
 
     def __str__(self) -> str:
         return f"{self.name}=={self.version}" if self.version else self.name

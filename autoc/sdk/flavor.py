@@ -77,3 +77,13 @@ def autoc_flavor() -> OutputFlavor:
 
 
 AUTOC = autoc_flavor()
+
+
+def flavor_of(sdk: str, version: Optional[str] = None) -> OutputFlavor:
+    """The one chooser: the output flavor of an SDK face (``--sdk``, or the face user code imported its
+    ``SerializationSettings`` from)."""
+    if sdk == "autoc":
+        return AUTOC
+    from autoc.sdk.flytekit.flavor import flytekit_flavor
+
+    return flytekit_flavor(version)

@@ -13,7 +13,7 @@ from flyteidl.admin import description_entity_pb2, task_pb2 as admin_task_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, tasks_pb2
 
 from autoc.core.resources import ResourceSpec
-from autoc.errors import AutocError, ImageConfigError, TaskDefinitionError
+from autoc.errors import AutocError, TaskDefinitionError
 from autoc.types.engine import to_literal_type
 
 from autoc.sdk.flavor import REMOTE_PACKAGE_PATH  # noqa: F401 - register imports it from here
@@ -23,7 +23,7 @@ _POD_RESOURCE_KEYS = {"cpu": "cpu", "gpu": "gpu", "mem": "memory", "ephemeral_st
 
 
 # --- interface ------------------------------------------------------------------------------------------------------
-def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task) -> interface_pb2.VariableMap:
+def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task=None) -> interface_pb2.VariableMap:
     vm = interface_pb2.VariableMap()
     for name, t in variables.items():
         var = vm.variables[name]
@@ -33,7 +33,8 @@ def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task)
             from autoc.core.workflow import WorkflowBase
 
             kind = "workflow" if isinstance(task, WorkflowBase) else "task"
-            e.message = f"{kind} {task.name}, variable '{name}': {e.message}"
+            e.message = f"{kind} {task.name}, variable '{name}': {e.message}" if task is not None else \
+                f"variable '{name}': {e.message}"
             e.where = e.where or getattr(task, "definition_site", None)
             raise
         desc = descriptions.get(name, name)
@@ -43,7 +44,11 @@ def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task)
 
 def typed_interface(task) -> interface_pb2.TypedInterface:
     """Inputs and outputs with their LiteralTypes; descriptions from the docstring, else the variable name."""
-    iface = task.python_interface
+    return interface_message(task.python_interface, task)
+
+
+def interface_message(iface, task=None) -> interface_pb2.TypedInterface:
+    """``typed_interface`` of an Interface (``task``, when given, is named in errors)."""
     ins: Dict[str, str] = {}
     outs: Dict[str, str] = {}
     if iface.docstring is not None:
@@ -60,24 +65,13 @@ def typed_interface(task) -> interface_pb2.TypedInterface:
 
 # --- image and command ---------------------------------------------------------------------------------------------
 def resolve_image(container_image, settings, task_name: str = "") -> str:
-    """The image reference a task's container names: for an ImageSpec, an ``--image ID=...`` override or the
-    reference its builder names (``ImageBuildEngine.reference``); a template filled from the ImageConfig, a plain
-    string, or the default image."""
-    from autoc.image.config import resolve_image_template
+    """The image reference a task's container names (``get_registerable_container_image``), an ImageSpec seen as
+    the output flavor names it."""
+    from autoc.image.config import get_registerable_container_image
 
-    cfg = settings.image_config
     if container_image is not None and not isinstance(container_image, str):
         container_image = settings.flavor.container_image(container_image, settings)
-        from autoc.image.engine import ImageBuildEngine
-
-        found = cfg.find_image(container_image.id) if cfg else None
-        return found.full if found is not None else ImageBuildEngine.reference(container_image)
-    if container_image:
-        return resolve_image_template(container_image, cfg, task_name)
-    if cfg is None or cfg.default_image is None:
-        raise ImageConfigError(f"task {task_name} has no container image and no default image is configured",
-                               hint="pass --image REPO:TAG (or set AUTOC_IMAGE), or give the task container_image=")
-    return cfg.default_image.full
+    return get_registerable_container_image(container_image, settings.image_config, task_name)
 
 
 def default_command(task, settings) -> List[str]:
@@ -95,11 +89,12 @@ def effective_resources(task, settings) -> ResourceSpec:
     return spec
 
 
-def _resources(spec: ResourceSpec) -> tasks_pb2.Resources:
+def convert_resources_to_resource_model(requests=None, limits=None) -> tasks_pb2.Resources:
+    """Requests and limits (``Resources``) as the flyteidl message a container carries."""
     r = tasks_pb2.Resources()
-    for field, value in spec.requests.entries():
+    for field, value in requests.entries() if requests is not None else ():
         r.requests.add(name=_RESOURCE_NAMES[field], value=value)
-    for field, value in spec.limits.entries():
+    for field, value in limits.entries() if limits is not None else ():
         r.limits.add(name=_RESOURCE_NAMES[field], value=value)
     return r
 
@@ -115,13 +110,15 @@ def _environment(task, settings) -> Dict[str, str]:
 
 def container(task, settings) -> tasks_pb2.Container:
     c = tasks_pb2.Container(image=task.get_image(settings), args=task.get_command(settings))
-    c.resources.CopyFrom(_resources(effective_resources(task, settings)))
+    res = effective_resources(task, settings)
+    c.resources.CopyFrom(convert_resources_to_resource_model(res.requests, res.limits))
     for k, v in _environment(task, settings).items():
         c.env.add(key=k, value=v)
     return c
 
 
-def extended_resources(accelerator, shared_memory) -> Optional[tasks_pb2.ExtendedResources]:
+def extended_resources(accelerator=None, shared_memory=None) -> Optional[tasks_pb2.ExtendedResources]:
+    """The GPU accelerator and shared memory of a task (flytekit's ``construct_extended_resources``)."""
     if accelerator is None and not shared_memory:
         return None
     er = tasks_pb2.ExtendedResources()

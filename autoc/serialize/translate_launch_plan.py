@@ -9,7 +9,7 @@ value of the wrong type, a schedule that leaves a required input unbound, a kick
 from __future__ import annotations
 
 import typing
-from typing import Any
+from typing import Any, Callable, Dict
 
 from flyteidl.admin import launch_plan_pb2, schedule_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, types_pb2
@@ -43,10 +43,18 @@ def parameter_map(lp) -> interface_pb2.ParameterMap:
     given = lp.given_default_inputs
     fixed = lp.fixed_inputs
     free = {k: t for k, t in iface.inputs.items() if k not in fixed}
-    variables = _variable_map(free, {k: (k if k in given else docs.get(k, k)) for k in free}, lp.workflow)
-    defaults = lp.default_inputs
+    descriptions = {k: (k if k in given else docs.get(k, k)) for k in free}
+    return input_parameters(free, descriptions, lp.default_inputs, lp.workflow,
+                            lambda k, value, t: _literal(lp, "default input", k, value, t))
+
+
+def input_parameters(inputs: Dict[str, Any], descriptions: Dict[str, str], defaults: Dict[str, Any], owner=None,
+                     literal: Callable = lambda k, value, t: to_literal(value, t)) -> interface_pb2.ParameterMap:
+    """Parameters for ``inputs``: each with its default as a literal, None for an Optional input without one,
+    else required."""
+    variables = _variable_map(inputs, descriptions, owner)
     pm = interface_pb2.ParameterMap()
-    for k, t in free.items():
+    for k, t in inputs.items():
         p = pm.parameters[k]
         p.var.CopyFrom(variables.variables[k])
         value = defaults.get(k)
@@ -55,7 +63,7 @@ def parameter_map(lp) -> interface_pb2.ParameterMap:
         elif value is None:
             p.required = True
         else:
-            p.default.CopyFrom(_literal(lp, "default input", k, value, t))
+            p.default.CopyFrom(literal(k, value, t))
     return pm
 
 

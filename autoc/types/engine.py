@@ -570,3 +570,24 @@ def to_python(lit: Literal, t: Any) -> Any:
 # File, Directory and os.PathLike are part of the engine whatever was imported first (otherwise a parameter typed
 # os.PathLike would serialize as a pickle until autoc.File is imported). files.py imports only autoc.types.base.
 from autoc.types import files as _files  # noqa: E402,F401
+
+
+class TypeEngine:
+    """flytekit's ``TypeEngine`` entry points over autoc's transformers (flytekit's context argument is accepted;
+    autoc's conversions do not need one)."""
+
+    @staticmethod
+    def get_transformer(python_type: Any) -> Transformer:
+        return get_transformer(python_type)
+
+    @staticmethod
+    def to_literal_type(python_type: Any) -> LiteralType:
+        return to_literal_type(python_type)
+
+    @staticmethod
+    def to_literal(ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType] = None) -> Literal:
+        return to_literal(python_val, python_type)
+
+    @staticmethod
+    def to_python_value(ctx: Any, lv: Literal, expected_python_type: Any) -> Any:
+        return to_python(lv, expected_python_type)

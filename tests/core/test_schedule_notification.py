@@ -56,7 +56,8 @@ print(json.dumps({k: base64.b64encode(o.to_flyte_idl().SerializeToString(determi
 CRONS = ["0 0 ? * MON", "@midnight", "0 0 * * sun-sat", "0 0 * * MON-FRI/2", "0 0 1,15 * *", "0 0 * jan,Feb *",
          "0 0 ? * ?", "DAILY", "0,30 9-17/2 * * 1-5", "0 24 * * *", "60 0 * * *", "0 0 0 * *", "0 0 * 13 *",
          "H 0 * * *", "1-5/0 * * * *", "a b c d e", "? * * * *", "*/0 * * * *", "@reboot", "@every 5m", "",
-         "0 0 1 * * 2020", "* * * *"]
+         "0 0 1 * * 2020", "* * * *", "0 0 29 2 *", "0 0 31 1 *", "0 0 31 2,3 *", "0 0 31 2 1", "0 0 30-31 */2 *",
+         "0 0 31 2 *", "0 0 30 2 ?", "0 0 31 4,6 *", "0 0 31 4-6/2 *"]
 # croniter (flytekit) accepts these; Flyte's native scheduler (5 fields, 0-6 days, no L/W/#, no wrapping ranges)
 # cannot run them, so autoc refuses them where they are written
 REFUSED_ONLY_BY_AUTOC = ["0 0 * * 7", "0 0 L * *", "0 0 * * 5#3", "*/5 * * * * 30", "0 0 15W * *", "5-1 * * * *",
@@ -136,6 +137,20 @@ def test_a_bad_cron_schedule_says_which_field_and_how(schedule, message, hint):
         autoc.CronSchedule(schedule=schedule)
     assert message in e.value.message
     assert hint in e.value.hint
+
+
+def test_a_cron_schedule_that_never_fires_is_refused():
+    with pytest.raises(ValidationError, match=r"^Schedule is invalid: '0 0 31 4,6 \*' never fires: none of its "
+                                              r"months has day 31"):
+        autoc.CronSchedule(schedule="0 0 31 4,6 *")
+
+
+def test_schedules_from_their_messages():
+    for s in (autoc.CronSchedule(schedule="0 0 * * *", offset="PT1H", kickoff_time_input_arg="k"),
+              autoc.FixedRate(datetime.timedelta(hours=10)), autoc.FixedRate(datetime.timedelta(days=2)),
+              autoc.FixedRate(datetime.timedelta(minutes=90), kickoff_time_input_arg="k")):
+        assert type(s).from_flyte_idl(s.to_flyte_idl()) == s
+    assert autoc.FixedRate(datetime.timedelta(hours=24)).rate.unit == autoc.FixedRate.FixedRateUnit.DAY
 
 
 def test_cron_schedule_needs_a_schedule_and_refuses_the_deprecated_field():

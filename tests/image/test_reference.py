@@ -186,7 +186,8 @@ def test_dry_run_makes_the_checks_a_build_makes(tmp_path):
     for spec, message in [("ImageSpec(name='u', builder='nope')", "image builder nope is not registered"),
                           ("ImageSpec(name='c', base_image='b:1', conda_packages=['numpy'])",
                            "builder 'docker' does not support conda_packages"),
-                          ("ImageSpec(name='n', builder='noop')", "the noop builder needs base_image")]:
+                          ("ImageSpec(name='n', builder='noop')",
+                           "base_image must be a string to use the noop image builder")]:
         (tmp_path / "m.py").write_text(f"from autoc import ImageSpec, task\nimg = {spec}\n"
                                        "@task(container_image=img)\ndef t() -> None:\n    pass\n")
         dry = run_autoc("build-image", tmp_path / "m.py", "--dry-run", check=False, cwd=tmp_path)

@@ -11,8 +11,7 @@ import pytest
 from flyteidl.admin import task_pb2
 
 from tests.conftest import REPO, run_autoc, run_oracle
-
-PROJ = Path(__file__).parent / "corpus" / "proj"
+from tests.sdk_flytekit.corpus import make_project
 
 
 def project(tmp_path: Path, files: dict) -> Path:
@@ -96,6 +95,7 @@ def test_a_real_flytekit_is_neither_imported_nor_broken(tmp_path):
     """In flytekit's own environment: discovery answers with autoc's objects, the version is read from the installed
     flytekit's metadata without importing it, and sys.modules is as it was afterwards."""
     root = project(tmp_path, {"wf/a.py": TASK, "setup.py": ""})
+    corpus = make_project(tmp_path / "corpus")
     script = f"""
 import json, sys
 sys.path.insert(0, {str(REPO)!r})
@@ -106,14 +106,14 @@ found = discover([{str(root / 'wf')!r}], sdk=Sdk.parse("flytekit"))
 untouched = "flytekit" not in sys.modules
 import flytekit
 real = sys.modules["flytekit"]
-found2 = discover([{str(PROJ / 'app')!r}], sdk=Sdk.parse("flytekit"))
+found2 = discover([{str(corpus / 'app')!r}], sdk=Sdk.parse("flytekit"))
 import app.basic
 print(json.dumps({{"untouched": untouched, "version": str(found.sdk), "task": type(found.tasks[0]).__module__,
                   "n": len(found2.tasks), "user_module_got": type(app.basic.add).__module__,
                   "real_restored": sys.modules["flytekit"] is real, "real_task": flytekit.task.__module__}}))
 """
     got = json.loads(run_oracle(script, cwd=tmp_path))
-    assert got == {"untouched": True, "version": "flytekit==1.16.31", "task": "autoc.core.task", "n": 49,
+    assert got == {"untouched": True, "version": "flytekit==1.16.31", "task": "autoc.core.task", "n": 51,
                    "user_module_got": "autoc.core.task", "real_restored": True,
                    "real_task": "flytekit.core.task"}
 

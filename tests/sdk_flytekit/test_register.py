@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,8 +14,8 @@ import pytest
 
 from tests.admin_server import AdminServer
 from tests.conftest import oracle_venv, run_autoc
+from tests.sdk_flytekit.corpus import make_project
 
-CORPUS = Path(__file__).parent / "corpus" / "proj"
 LIMITS = {"cpu": "64", "memory": "1Ti", "gpu": "8"}
 PROJECT, DOMAIN = "flytesnacks", "development"
 IMAGES = ["--image", "ghcr.io/acme/app:v1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
@@ -26,8 +25,7 @@ IMAGES = ["--image", "ghcr.io/acme/app:v1", "--image", "gpu=ghcr.io/acme/gpu:v3"
 def proj(tmp_path) -> Path:
     """A copy of the corpus in a git repository of its own (pyflyte reads .gitignore through git and hashes
     remote.origin.url and the absolute source root into the version)."""
-    root = tmp_path / "proj"
-    shutil.copytree(CORPUS, root, ignore=shutil.ignore_patterns("__pycache__"))
+    root = make_project(tmp_path)
     (root / ".gitignore").write_text("*.log\n")
     (root / "app" / "debug.log").write_text("not bundled\n")
     (root / ".flyteignore").write_text("app/data/table.csv\n")
@@ -103,7 +101,7 @@ def test_both_tools_register_the_same_entities_and_rerun_unchanged(tmp_path, pro
             theirs = ours
         assert f"Computed version is {result['version']}" in out
         kinds = [k for k, _, _ in theirs]
-        assert (kinds.count("task"), kinds.count("workflow"), kinds.count("launch_plan")) == (49, 9, 13)
+        assert (kinds.count("task"), kinds.count("workflow"), kinds.count("launch_plan")) == (51, 11, 16)
         assert {v for _, _, v in theirs} == {result["version"]}
         add = next(s for (_, n, _), s in theirs.items() if n == "app.basic.add")
         args = list(add.template.container.args)

@@ -1,5 +1,6 @@
-"""An unmodified flytekit project (tests/sdk_flytekit/corpus/proj) serialized by pyflyte (the oracle) and by
-``autoc serialize --sdk flytekit``: every file parses to an EQUAL message, with no normalisation at all."""
+"""An unmodified flytekit project (tests/sdk_flytekit/corpus.py: corpus/proj and examples/workflows as flytekit code)
+serialized by pyflyte (the oracle) and by ``autoc serialize --sdk flytekit``: every file parses to an EQUAL message,
+with no normalisation at all."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ import pytest
 from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 
 from tests.conftest import oracle_venv, run_autoc
+from tests.sdk_flytekit.corpus import make_project
 
 KINDS = {"1": task_pb2.TaskSpec, "2": workflow_pb2.WorkflowSpec, "3": launch_plan_pb2.LaunchPlan}
 
-PROJ = Path(__file__).parent / "corpus" / "proj"
 IMAGES = ["--image", "ghcr.io/acme/app:v1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
 
 
@@ -41,7 +42,7 @@ def named(files: dict, name: str):
     return next(m for f, m in files.items() if f.split("_", 1)[1] == name)
 
 
-def pyflyte(*args: str, cwd: Path = PROJ) -> None:
+def pyflyte(*args: str, cwd: Path) -> None:
     # no Docker engine: flytekit cannot tell whether an ImageSpec image exists, assumes it does and builds nothing
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FORCE_PUSH_IMAGE_SPEC")}
     env["DOCKER_HOST"] = "unix:///nonexistent/docker.sock"
@@ -51,25 +52,30 @@ def pyflyte(*args: str, cwd: Path = PROJ) -> None:
 
 
 @pytest.fixture(scope="module")
-def pyflyte_out(tmp_path_factory) -> Path:
+def proj(tmp_path_factory) -> Path:
+    return make_project(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="module")
+def pyflyte_out(tmp_path_factory, proj) -> Path:
     out = tmp_path_factory.mktemp("pyflyte")
-    pyflyte("--pkgs", "app", "serialize", *IMAGES, "workflows", "-f", str(out))
+    pyflyte("--pkgs", "app", "serialize", *IMAGES, "workflows", "-f", str(out), cwd=proj)
     return out
 
 
 @pytest.fixture(scope="module")
-def autoc_out(tmp_path_factory) -> Path:
+def autoc_out(tmp_path_factory, proj) -> Path:
     out = tmp_path_factory.mktemp("autoc")
-    p = run_autoc("serialize", "--sdk", "flytekit", "app", "-o", out, *IMAGES, cwd=PROJ)
+    p = run_autoc("serialize", "--sdk", "flytekit", "app", "-o", out, *IMAGES, cwd=proj)
     (out / "stderr.txt").write_text(p.stderr)
     return out
 
 
 def test_same_files(pyflyte_out, autoc_out):
     names = sorted(p.name for p in autoc_out.glob("*.pb"))
-    assert len(names) >= 71
+    assert len(names) >= 78
     assert names == sorted(p.name for p in pyflyte_out.glob("*.pb"))
-    assert sum(n.endswith("_2.pb") for n in names) >= 9 and sum(n.endswith("_3.pb") for n in names) >= 13
+    assert sum(n.endswith("_2.pb") for n in names) >= 11 and sum(n.endswith("_3.pb") for n in names) >= 16
 
 
 def test_every_message_equal_without_normalisation(pyflyte_out, autoc_out):
@@ -86,11 +92,11 @@ def test_every_message_equal_without_normalisation(pyflyte_out, autoc_out):
     assert len(images) == 4 and all(i.startswith("localhost:5999/acme/") for i in images.values())
 
 
-def test_archive_has_the_members_pyflyte_package_writes(tmp_path):
+def test_archive_has_the_members_pyflyte_package_writes(tmp_path, proj):
     """(No default --image: both fall back to flytekit's published image for this Python and flytekit version.)"""
-    pyflyte("--pkgs", "app", "package", IMAGES[2], IMAGES[3], "-o", str(tmp_path / "pyflyte.tgz"))
+    pyflyte("--pkgs", "app", "package", IMAGES[2], IMAGES[3], "-o", str(tmp_path / "pyflyte.tgz"), cwd=proj)
     run_autoc("serialize", "--sdk", "flytekit==1.16.31", "app", "--archive", tmp_path / "autoc.tgz", *IMAGES[2:],
-              cwd=PROJ)
+              cwd=proj)
 
     def members(path: Path) -> dict:
         out = {}
@@ -100,7 +106,7 @@ def test_archive_has_the_members_pyflyte_package_writes(tmp_path):
         return out
 
     theirs, ours = members(tmp_path / "pyflyte.tgz"), members(tmp_path / "autoc.tgz")
-    assert sorted(ours) == sorted(theirs) and len(ours) >= 71
+    assert sorted(ours) == sorted(theirs) and len(ours) >= 78
     assert [n for n in theirs if ours[n] != theirs[n]] == []
     assert named(ours, "app.basic.add_1.pb").template.container.image.startswith("cr.flyte.org/flyteorg/flytekit:py3.")
 

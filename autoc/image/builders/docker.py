@@ -38,6 +38,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 from autoc.errors import ImageConfigError
 from autoc.image.builder import ImageSpecBuilder
 from autoc.image.runtime import AUTOC_RUNTIME, ImageRuntime
+from autoc.image.spec import IMAGE_ID_ENV
 
 VENV = "/opt/venv"
 #: Besides the fields every builder honours (builder.ALWAYS_SUPPORTED).
@@ -131,7 +132,7 @@ def render_dockerfile(spec, ctx: Context) -> str:
         lines.append("COPY src/ /root/")
     if spec.entrypoint is not None:
         lines.append(f"ENTRYPOINT {json.dumps(spec.entrypoint)}")
-    lines.append(f"ENV _F_IMG_ID={spec.id}")
+    lines.append(f"ENV {IMAGE_ID_ENV}={spec.id}")
     return "\n".join(lines) + "\n"
 
 

@@ -17,8 +17,8 @@ class NoOpBuilder(ImageSpecBuilder):
 
     def image_reference(self, image_spec) -> str:
         if not isinstance(image_spec.base_image, str) or not image_spec.base_image:
-            raise ImageConfigError(f"ImageSpec {image_spec.name}: the noop builder needs base_image, a string "
-                                   f"naming an existing image", hint='ImageSpec(base_image="ghcr.io/acme/base:3.11", '
+            raise ImageConfigError(f"ImageSpec {image_spec.name}: base_image must be a string to use the noop image "
+                                   f"builder (the existing image it names is used as is)", hint='ImageSpec(base_image="ghcr.io/acme/base:3.11", '
                                                                       'builder="noop")')
         return image_spec.base_image
 

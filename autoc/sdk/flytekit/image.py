@@ -9,8 +9,9 @@ import hashlib
 import os
 import site
 import sys
-from typing import List
+from typing import List, Optional, Tuple
 
+from autoc.image.builder import ImageSpecBuilder as _AutocBuilder
 from autoc.image.spec import CopyFileDetection, ImageSpec as _AutocImageSpec
 
 
@@ -93,6 +94,37 @@ class ImageSpec(_AutocImageSpec):
         return copy_digest(paths)
 
 
+class ImageSpecBuilder(_AutocBuilder):
+    """``flytekit.image_spec.ImageSpecBuilder``: a builder written for flytekit checks the spec's fields itself (autoc's
+    own builders declare the fields they honour)."""
+
+    supported_fields = None
+
+
+def _copy_handling(spec: _AutocImageSpec, settings) -> Tuple[Optional[str], Optional[CopyFileDetection]]:
+    """(source root, copy mode) pyflyte gives ``spec`` under ``settings``: a spec that names a copy mode gets the
+    settings' source root when it has none; without fast registration, one that says nothing about copying
+    copies the loaded modules of its (else the settings') source root."""
+    root, mode = spec.source_root, spec.source_copy_mode
+    if mode is not None:
+        if mode != CopyFileDetection.NO_COPY and root is None:
+            root = settings.source_root
+    elif not settings.should_fast_serialize() and (settings.source_root is not None or root is not None):
+        root = root if root is not None else settings.source_root
+        mode = CopyFileDetection.LOADED_MODULES
+    return root, mode
+
+
+def update_image_spec_copy_handling(image_spec: _AutocImageSpec, settings) -> None:
+    """flytekit's helper of the same name, which sets the copy handling on the user's spec in place (autoc's
+    serializer makes a new spec instead, ``as_pyflyte_sees_it``); the spec's name is computed again after it."""
+    root, mode = _copy_handling(image_spec, settings)
+    for field, value in (("source_root", root), ("source_copy_mode", mode)):
+        object.__setattr__(image_spec, field, value)
+    image_spec.__dict__.pop("id", None)
+    image_spec.__dict__.pop("tag", None)
+
+
 def as_pyflyte_sees_it(spec: _AutocImageSpec, settings) -> _AutocImageSpec:
     """The spec ``pyflyte serialize`` names: without fast registration, a spec that says nothing about copying
     copies the loaded modules of the source root.
@@ -104,13 +136,7 @@ def as_pyflyte_sees_it(spec: _AutocImageSpec, settings) -> _AutocImageSpec:
     memo = spec.__dict__.setdefault("_pyflyte_specs", {})
     if key in memo:
         return memo[key]
-    root, mode = spec.source_root, spec.source_copy_mode
-    if mode is not None:
-        if mode != CopyFileDetection.NO_COPY and root is None:
-            root = settings.source_root
-    elif not key[0] and (settings.source_root is not None or root is not None):
-        root = root if root is not None else settings.source_root
-        mode = CopyFileDetection.LOADED_MODULES
+    root, mode = _copy_handling(spec, settings)
     base = spec.base_image
     if isinstance(base, _AutocImageSpec):
         base = base.__dict__.get("_pyflyte_specs", {}).get(key, base)

@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 import types
-from typing import Dict, Iterator, Optional
+from typing import Dict, Iterator, List, Optional
 
 from autoc.errors import AutocError
 from autoc.sdk.flytekit.names import MODULES
@@ -90,6 +90,8 @@ class FlytekitModule(types.ModuleType):
         if name.startswith("__"):
             raise AttributeError(name)
         target = MODULES.get(self.__name__, {}).get(name)
+        if target is None and f"{self.__name__}.{name}" in MODULES:  # ``from flytekit.core import tracker``
+            return importlib.import_module(f"{self.__name__}.{name}")
         try:
             if target is None:
                 raise unsupported(f"{self.__name__}.{name}")
@@ -131,6 +133,16 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             module.__version__ = self.version
 
 
+#: the flytekit versions of the faces open now (innermost last), and of the last one opened
+_OPEN: List[str] = []
+_LAST: List[str] = []
+
+
+def face_version() -> Optional[str]:
+    """The flytekit version the face answering imports now (else the last one) speaks for."""
+    return (_OPEN or _LAST or [None])[-1]
+
+
 @contextlib.contextmanager
 def flytekit_imports(version: str, lenient: bool = False) -> Iterator[None]:
     """Answer flytekit's imports with autoc's objects inside the block; restore ``sys.modules`` after it.
@@ -138,9 +150,12 @@ def flytekit_imports(version: str, lenient: bool = False) -> Iterator[None]:
     saved: Dict[str, types.ModuleType] = {k: sys.modules.pop(k) for k in list(sys.modules) if _is_flytekit(k)}
     finder = _Finder(version, lenient)
     sys.meta_path.insert(0, finder)
+    _OPEN.append(version)
+    _LAST[:] = [version]
     try:
         yield
     finally:
+        _OPEN.pop()
         sys.meta_path.remove(finder)
         for k in [k for k in sys.modules if _is_flytekit(k)]:
             del sys.modules[k]

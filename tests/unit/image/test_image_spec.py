@@ -42,7 +42,7 @@ def test_valid_registries(registry):
 
 @pytest.mark.parametrize("registry", ["bad registry", "ghcr.io//x", "ghcr.io/a b", "https://ghcr.io"])
 def test_invalid_registries(registry):
-    with pytest.raises(ImageConfigError, match="invalid container registry name"):
+    with pytest.raises(ImageConfigError, match="Invalid container registry name"):
         ImageSpec(name="x", registry=registry)
 
 

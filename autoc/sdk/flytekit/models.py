@@ -1,0 +1,112 @@
+"""flytekit's model layer (``flytekit.models.*``) as far as code reads it: a flyteidl message seen with the field
+conventions of flytekit's models. autoc has one model, the flyteidl messages; this is a read-only view of them,
+not a second layer (what a test builds or compares model objects of, autoc does not offer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+#: flytekit model attributes named otherwise than their flyteidl field, by message
+_ALIASES = {"flyteidl.core.TaskMetadata": {"k8s_object_metadata": "metadata"}}
+
+
+def _repeated(fd) -> bool:
+    rep = getattr(fd, "is_repeated", None)
+    return rep if rep is not None else fd.label == fd.LABEL_REPEATED
+
+
+def _value(fd, value, msg) -> Any:
+    """A field as flytekit's model gives it: an unset message is None, a key-value list or a map is a dict, a
+    Struct a dict, a Duration a timedelta, a wrapped scalar its value, and messages are models again."""
+    mt = fd.message_type
+    if mt is None:
+        return list(value) if _repeated(fd) else value
+    if mt.GetOptions().map_entry:
+        vt = mt.fields_by_name["value"].message_type
+        return {k: (Model(v) if vt is not None else v) for k, v in value.items()}
+    if _repeated(fd):
+        if mt.full_name == "flyteidl.core.KeyValuePair":
+            return {kv.key: kv.value for kv in value}
+        return [Model(v) for v in value]
+    if not msg.HasField(fd.name):
+        return None
+    name = mt.full_name
+    if name == "flyteidl.core.VariableMap":  # flytekit's TypedInterface holds dicts of variables
+        return {k: Model(v) for k, v in value.variables.items()}
+    if name == "google.protobuf.Struct":
+        from google.protobuf.json_format import MessageToDict
+
+        return MessageToDict(value)
+    if name == "google.protobuf.Duration":
+        return value.ToTimedelta()
+    if name == "google.protobuf.Timestamp":
+        return value.ToDatetime()
+    if name.startswith("google.protobuf.") and name.endswith("Value") and "value" in mt.fields_by_name:
+        return value.value
+    return Model(value)
+
+
+class Model:
+    """A flyteidl message read as flytekit's model of it (``to_flyte_idl()`` gives the message back)."""
+
+    __slots__ = ("_msg",)
+
+    def __init__(self, msg):
+        object.__setattr__(self, "_msg", msg)
+
+    def __getattr__(self, name: str):
+        msg = object.__getattribute__(self, "_msg")
+        desc = msg.DESCRIPTOR
+        fd = desc.fields_by_name.get(_ALIASES.get(desc.full_name, {}).get(name, name))
+        if fd is None:
+            return getattr(msg, name)
+        return _value(fd, getattr(msg, fd.name), msg)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self._msg).__name__} read through flytekit's model is read-only")
+
+    def to_flyte_idl(self):
+        return self._msg
+
+    def __eq__(self, other) -> bool:
+        other = other._msg if isinstance(other, Model) else other
+        return self._msg == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Model({type(self._msg).__name__}: {self._msg})"
+
+
+def idl_model(message, *fields: str):
+    """A flytekit model made from its fields (positional in flytekit's order, or by name): the flyteidl message,
+    read as the model (``to_flyte_idl()`` gives the message)."""
+
+    def make(*args, **kwargs) -> Model:
+        kwargs.update(zip(fields, args))
+        return Model(message(**kwargs))
+
+    make.__name__ = make.__qualname__ = message.__name__
+    make.__doc__ = f"flytekit's ``{message.__name__}`` model over ``{message.DESCRIPTOR.full_name}``."
+    return make
+
+
+def _common():
+    from flyteidl.admin import common_pb2
+
+    return common_pb2
+
+
+EmailNotification = idl_model(_common().EmailNotification, "recipients_email")
+SlackNotification = idl_model(_common().SlackNotification, "recipients_email")
+PagerDutyNotification = idl_model(_common().PagerDutyNotification, "recipients_email")
+
+
+def _literals():
+    from flyteidl.core import literals_pb2
+
+    return literals_pb2
+
+
+RetryStrategy = idl_model(_literals().RetryStrategy, "retries")

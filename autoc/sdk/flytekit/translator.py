@@ -1,0 +1,29 @@
+"""``flytekit.tools.translator`` as the face answers it: the serializable form of an entity, from autoc's
+translation (``autoc.serialize``), read as flytekit's models."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from autoc.sdk.flytekit.models import Model
+
+
+def get_serializable(entity_mapping: Dict[Any, Any], settings, entity, options: Optional[Any] = None) -> Model:
+    """The TaskSpec, WorkflowSpec or LaunchPlan of ``entity``; ``entity_mapping`` gets it and, first, what it
+    references (a workflow's tasks, subworkflows and launch plans), as flytekit fills it."""
+    from autoc.errors import AutocError
+    from autoc.serialize import _translate
+    from autoc.serialize.order import kind_of, pyflyte_order
+
+    if kind_of(entity) is None:
+        raise AutocError(f"{entity!r} is not a task, workflow or launch plan autoc can serialize",
+                         hint="pass an object made by @task, @workflow or LaunchPlan.get_or_create")
+    for e in pyflyte_order([entity], default_lp=lambda wf: None):
+        if e not in entity_mapping:
+            entity_mapping[e] = Model(_translate(kind_of(e), e, settings))
+    return entity_mapping[entity]
+
+
+def get_serializable_task(entity_mapping: Dict[Any, Any], settings, entity, options: Optional[Any] = None) -> Model:
+    """The TaskSpec of the task ``entity``."""
+    return get_serializable(entity_mapping, settings, entity, options)
