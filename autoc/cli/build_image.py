@@ -67,6 +67,7 @@ def build_image(ctx, paths, source_root, dry_run, offline, fast, assume_images_e
       autoc build-image ./workflows
       autoc build-image ./workflows --dry-run
       autoc -v build-image ./workflows --offline --output json
+      autoc build-image --sdk flytekit ./workflows --offline --fast
 
     Exit codes: 0 every image exists or was built; 1 a build, push or existence check failed.
     """
@@ -81,6 +82,9 @@ def build_image(ctx, paths, source_root, dry_run, offline, fast, assume_images_e
     runtime = found.sdk.flavor.image_runtime if found.sdk is not None else None
     if verbose and specs:
         click.echo("builders: " + ", ".join(f"{n} (priority {p}, {o})" for n, p, o in _builders()), err=True)
+        if runtime is not None and not runtime.is_running_autoc:
+            click.echo(f"runtime: {runtime.requirement} goes into each image (not autoc), unless the spec's "
+                       f"packages name {runtime.name}", err=True)
     if dry_run:
         plans = []
         for s in specs:
