@@ -80,6 +80,12 @@ def build_image(ctx, paths, source_root, dry_run, offline, fast, assume_images_e
     found = discover(paths, source_root=source_root, sdk=parse_sdk(sdk))
     specs = image_specs(found, fast=fast)
     runtime = found.sdk.flavor.image_runtime if found.sdk is not None else None
+    for s in specs if runtime is not None else []:
+        pinned = runtime.other_pin(s)
+        if pinned:
+            click.echo(f"warning: ImageSpec {s.name} installs {runtime.name}=={pinned} itself, but its tasks' specs "
+                       f"name {runtime.requirement} (--sdk): the image runs {pinned}; pass --sdk "
+                       f"{runtime.name}=={pinned}, or drop the spec's pin", err=True)
     if verbose and specs:
         click.echo("builders: " + ", ".join(f"{n} (priority {p}, {o})" for n, p, o in _builders()), err=True)
         if runtime is not None and not runtime.is_running_autoc:

@@ -7,8 +7,8 @@ offline wheelhouse). Builders install what this says and never ask which SDK it 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
-from pathlib import Path
 from typing import Mapping, Optional
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -39,14 +39,23 @@ class ImageRuntime:
         if self.is_running_autoc:
             return None
         lines = list(spec.packages or [])
-        if spec.requirements and Path(spec.requirements).is_file():
-            lines += [ln.strip() for ln in Path(spec.requirements).read_text(errors="replace").splitlines()
-                      if ln.strip() and not ln.strip().startswith(("#", "-"))]
+        if spec.requirements and os.path.isfile(spec.requirements):
+            with open(spec.requirements, errors="replace") as f:
+                lines += [ln.strip() for ln in f if ln.strip() and not ln.strip().startswith(("#", "-"))]
         for line in lines:
             m = _NAME.match(line)
             if m and _normal(m.group(1)) == _normal(self.name):
                 return line
         return None
+
+    def other_pin(self, spec) -> Optional[str]:
+        """The version the spec's own line pins this runtime to, when it is not the one the task specs name
+        (``metadata.runtime``): the image runs the spec's."""
+        ours = re.search(r"==\s*([\w.+!-]+)", self.requirement or "")
+        theirs = re.search(r"===?\s*([\w.+!-]+)", self.named_by(spec) or "")
+        if ours is None or theirs is None or ours.group(1) == theirs.group(1):
+            return None
+        return theirs.group(1)
 
 
 #: autoc's own: ``autoc execute`` runs in the container, so the image gets the running autoc.

@@ -25,6 +25,9 @@ def test_a_spec_that_installs_flytekit_itself_keeps_its_pin(tmp_path):
     assert FLYTEKIT.named_by(ImageSpec(name="t", packages=["six", "Flytekit[all]>=1.2"])) == "Flytekit[all]>=1.2"
     assert FLYTEKIT.named_by(ImageSpec(name="t", packages=["flytekitplugins-pandas", "flytekit_x"])) is None
     assert AUTOC_RUNTIME.named_by(ImageSpec(name="t", packages=["autoc"])) is None  # autoc's wheel always goes in
+    assert FLYTEKIT.other_pin(ImageSpec(name="t", requirements=str(reqs))) == "1.15.0"
+    assert FLYTEKIT.other_pin(ImageSpec(name="t", packages=["flytekit==1.16.31"])) is None
+    assert FLYTEKIT.other_pin(ImageSpec(name="t", packages=["flytekit>=1.2"])) is None  # not a pin
 
 
 def test_flytekit_runtime_layer_online_and_offline():

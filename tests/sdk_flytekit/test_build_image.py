@@ -98,6 +98,14 @@ def test_the_planned_images_run_flytekit_not_autoc(proj, offline):
     assert at == sorted(at), plans["with-copy"]
 
 
+def test_a_spec_pinning_another_flytekit_is_warned_about(proj):
+    p = run_autoc("build-image", "--sdk", f"flytekit=={FLYTEKIT}", "shop", "--dry-run", cwd=proj)
+    warnings = [ln for ln in p.stderr.splitlines() if ln.startswith("warning:")]
+    assert warnings == [f"warning: ImageSpec pinned installs flytekit==1.16.30 itself, but its tasks' specs name "
+                        f"flytekit=={FLYTEKIT} (--sdk): the image runs 1.16.30; pass --sdk flytekit==1.16.30, or "
+                        f"drop the spec's pin"], p.stderr
+
+
 def test_a_layered_image_starts_from_its_base_as_pyflyte_names_it(proj):
     for args in ([], ["--fast"]):
         images = dry_run(proj, *args)
