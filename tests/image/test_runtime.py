@@ -21,11 +21,12 @@ def test_each_flavor_names_its_runtime():
 def test_a_spec_that_installs_flytekit_itself_keeps_its_pin(tmp_path):
     reqs = tmp_path / "requirements.txt"
     reqs.write_text("# pinned\n-r base.txt\nflytekit==1.15.0 ; python_version >= '3.9'\n")
-    assert FLYTEKIT.named_by(ImageSpec(name="t", requirements=str(reqs))) == "flytekit==1.15.0 ; python_version >= '3.9'"
+    in_file = ImageSpec(name="t", requirements=str(reqs))
+    assert FLYTEKIT.named_by(in_file) == "flytekit==1.15.0 ; python_version >= '3.9'"
     assert FLYTEKIT.named_by(ImageSpec(name="t", packages=["six", "Flytekit[all]>=1.2"])) == "Flytekit[all]>=1.2"
     assert FLYTEKIT.named_by(ImageSpec(name="t", packages=["flytekitplugins-pandas", "flytekit_x"])) is None
     assert AUTOC_RUNTIME.named_by(ImageSpec(name="t", packages=["autoc"])) is None  # autoc's wheel always goes in
-    assert FLYTEKIT.other_pin(ImageSpec(name="t", requirements=str(reqs))) == "1.15.0"
+    assert FLYTEKIT.other_pin(in_file) == "1.15.0"
     assert FLYTEKIT.other_pin(ImageSpec(name="t", packages=["flytekit==1.16.31"])) is None
     assert FLYTEKIT.other_pin(ImageSpec(name="t", packages=["flytekit>=1.2"])) is None  # not a pin
 
