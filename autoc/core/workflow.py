@@ -7,6 +7,7 @@ run in order, each task through the same literal round trip as ``autoc execute``
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from typing import Any, Callable, Dict, List, Optional
 
@@ -15,7 +16,7 @@ from autoc.core.node import Node, not_supported, user_site
 from autoc.core.promise import CompilationState, Promise, VoidPromise, compilation_state, compiling, \
     create_and_link_node
 from autoc.core.tracker import InstanceTrackingMeta, TrackedInstance, spec_module_name
-from autoc.errors import AutocError, WorkflowDefinitionError, location_of
+from autoc.errors import AutocError, ValidationError, WorkflowDefinitionError, location_of
 
 
 class WorkflowFailurePolicy(enum.IntEnum):
@@ -23,6 +24,41 @@ class WorkflowFailurePolicy(enum.IntEnum):
 
     FAIL_IMMEDIATELY = 0
     FAIL_AFTER_EXECUTABLE_NODES_COMPLETE = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkflowMetadata:
+    """Workflow-wide options of the spec (flyteidl ``WorkflowMetadata``): what a node failure does."""
+
+    on_failure: WorkflowFailurePolicy = WorkflowFailurePolicy.FAIL_IMMEDIATELY
+
+    def __post_init__(self):
+        if not isinstance(self.on_failure, WorkflowFailurePolicy):
+            raise ValidationError(f"Failure policy {self.on_failure!r} not acceptable",
+                                  hint="use WorkflowFailurePolicy.FAIL_IMMEDIATELY or "
+                                       "WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE")
+
+    def to_flyte_idl(self):
+        from flyteidl.core import workflow_pb2
+
+        return workflow_pb2.WorkflowMetadata(on_failure=int(self.on_failure))
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkflowMetadataDefaults:
+    """What every node of the workflow gets unless it says otherwise (flyteidl ``WorkflowMetadataDefaults``)."""
+
+    interruptible: bool = False
+
+    def __post_init__(self):
+        if self.interruptible is not True and self.interruptible is not False:
+            raise ValidationError(f"Interruptible must be boolean, {self.interruptible!r} invalid",
+                                  hint="interruptible=True or False")
+
+    def to_flyte_idl(self):
+        from flyteidl.core import workflow_pb2
+
+        return workflow_pb2.WorkflowMetadataDefaults(interruptible=self.interruptible)
 
 
 class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
@@ -84,6 +120,14 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
     @property
     def docs(self):
         return self._docs
+
+    @property
+    def workflow_metadata(self) -> WorkflowMetadata:
+        return WorkflowMetadata(on_failure=self.failure_policy or WorkflowFailurePolicy.FAIL_IMMEDIATELY)
+
+    @property
+    def workflow_metadata_defaults(self) -> WorkflowMetadataDefaults:
+        return WorkflowMetadataDefaults(interruptible=bool(self.interruptible))
 
     @property
     def on_failure(self):

@@ -242,11 +242,9 @@ def workflow_template(wf, settings) -> workflow_pb2.WorkflowTemplate:
     t = workflow_pb2.WorkflowTemplate()
     t.id.CopyFrom(identifier(identifier_pb2.WORKFLOW, wf.name, settings))
     t.metadata.SetInParent()
-    if wf.failure_policy is not None:
-        t.metadata.on_failure = int(wf.failure_policy)
+    t.metadata.MergeFrom(wf.workflow_metadata.to_flyte_idl())
     t.metadata_defaults.SetInParent()
-    if wf.interruptible:
-        t.metadata_defaults.interruptible = True
+    t.metadata_defaults.MergeFrom(wf.workflow_metadata_defaults.to_flyte_idl())
     t.interface.CopyFrom(typed_interface(wf))
     for n in wf.nodes:
         t.nodes.add().CopyFrom(node_message(n, settings))

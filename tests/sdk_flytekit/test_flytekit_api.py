@@ -354,3 +354,40 @@ def test_notebook_resolver_errors_are_flytekits_kinds(face, tmp_path, monkeypatc
         cloudpickle.dump(PickledEntity(PickledEntityMetadata("2.7.18"), {}), f)
     with pytest.raises(RuntimeError, match=r"\(2.7\) is different from the current Python version"):
         default_notebook_task_resolver.load_task(["entity-name", "t"])
+
+
+def test_file_formats_are_told_by_extension(face):
+    from flytekit.types.directory import FlyteDirectory
+    from flytekit.types.file import FlyteFile
+
+    assert FlyteFile[typing.TypeVar("svg")].extension() == "svg" == FlyteFile["svg"].extension()
+    assert FlyteFile.extension() == "" and FlyteDirectory["csv"].extension() == "csv"
+
+
+def test_workflow_metadata(load):
+    from flytekit.core.workflow import WorkflowFailurePolicy, WorkflowMetadata, WorkflowMetadataDefaults
+    from flytekit.exceptions.user import FlyteValidationException
+
+    with pytest.raises(FlyteValidationException, match="Failure policy 0 not acceptable"):
+        WorkflowMetadata(on_failure=0)
+    with pytest.raises(FlyteValidationException, match="Interruptible must be boolean"):
+        WorkflowMetadataDefaults(3)
+    policy = WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE
+    assert WorkflowMetadata(on_failure=policy).to_flyte_idl().on_failure == 1
+    m = load("fk_wfmeta", """\
+        from flytekit import WorkflowFailurePolicy, task, workflow
+
+        @task
+        def t(a: int) -> int:
+            return a
+
+        @workflow(failure_policy=WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE, interruptible=True)
+        def wf(a: int) -> int:
+            return t(a=a)
+        """)
+    assert m.wf.workflow_metadata == WorkflowMetadata(on_failure=policy)
+    assert m.wf.workflow_metadata_defaults == WorkflowMetadataDefaults(interruptible=True)
+    from flytekit.tools.translator import get_serializable
+
+    template = get_serializable(OrderedDict(), settings(), m.wf).template
+    assert template.metadata.on_failure == 1 and template.metadata_defaults.interruptible is True
