@@ -6,13 +6,14 @@ Tokens are kept out of logs and errors: an UNAUTHENTICATED answer is reported wi
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import heapq
 import queue
 import random
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from autoc.errors import AutocError, UserInputError
 from autoc.remote.config import TOKEN_ENV, PlatformSettings, auth_mode
@@ -243,9 +244,17 @@ class AdminClient:
 
         return result
 
-    def call_all(self, method: Callable, requests: Sequence, concurrency: int,
-                 on_result: Callable[[int, Any, Optional[Exception]], bool]) -> None:
-        """``method(requests[i])`` for every i, at most ``concurrency`` at once, as :meth:`call` does one.
+    def call_all(self, method: Union[Callable, Sequence[Callable]], requests: Sequence, concurrency: int,
+                 on_result: Callable[[int, Any, Optional[Exception]], bool],
+                 after: Optional[Sequence[Sequence[int]]] = None,
+                 admit: Optional[Callable[[int], bool]] = None) -> None:
+        """``method(requests[i])`` for every i (``method[i]`` when a sequence is given: one method per request), at
+        most ``concurrency`` at once, as :meth:`call` does one.
+
+        ``after[i]``: the indexes whose calls must have reported before request i starts (dependencies); a request
+        starts as soon as its own have, not when a whole wave has. ``admit(i)``, asked then, may say False: request
+        i is never sent and never reported (its own dependents are then asked in turn). Requests become ready in
+        index order, and one whose dependencies just finished goes first, so a chain finishes early.
 
         The calls are asynchronous on the channel (no thread per call: on 2 cores, a thread pool of blocking calls
         costs more CPU than the calls themselves). The number in flight adapts to the server (AIMD): halved when it
@@ -256,17 +265,31 @@ class AdminClient:
         no further request is started; those already started still report. AuthError is raised as :meth:`call`
         raises it, and UnreachableError when the server never answered at all."""
         n, ceiling = len(requests), max(1, concurrency)
+        methods = method if isinstance(method, (list, tuple)) else None
         window = _Window(ceiling, self.notify)
         completions: "queue.SimpleQueue" = queue.SimpleQueue()
         retry_at: List[Tuple[float, int]] = []  # heap of (due, i)
         state: Dict[int, _Request] = {}
-        in_flight, nxt, stop = 0, 0, False
+        in_flight, stop = 0, False
+        waiting = [len(a) for a in after] if after is not None else [0] * n  # unreported dependencies
+        dependents: Dict[int, List[int]] = {}
+        for i, deps in enumerate(after or ()):
+            for d in deps:
+                dependents.setdefault(d, []).append(i)
+        ready = collections.deque(i for i in range(n) if not waiting[i])
+
+        def release(i: int) -> None:  # request i has reported (or was not admitted): its dependents may be ready
+            for d in reversed(dependents.get(i, ())):
+                waiting[d] -= 1
+                if not waiting[d]:
+                    ready.appendleft(d)
 
         def start(i: int) -> None:
             r = state[i]
             metadata = self.tokens.metadata()
             r.sent_with, r.started = self.tokens.generation, time.monotonic()
-            fut = method.future(requests[i], metadata=metadata, timeout=self.timeout)
+            fut = (methods[i] if methods is not None else method).future(requests[i], metadata=metadata,
+                                                                          timeout=self.timeout)
             fut.add_done_callback(lambda f: completions.put((i, f)))
 
         while True:
@@ -274,14 +297,17 @@ class AdminClient:
             while in_flight < window.limit:
                 if retry_at and retry_at[0][0] <= now:
                     start(heapq.heappop(retry_at)[1])
-                elif not stop and nxt < n:
-                    state[nxt] = _Request(first=now)
-                    start(nxt)
-                    nxt += 1
+                elif not stop and ready:
+                    i = ready.popleft()
+                    if admit is not None and not admit(i):
+                        release(i)
+                        continue
+                    state[i] = _Request(first=now)
+                    start(i)
                 else:
                     break
                 in_flight += 1
-            if not in_flight and not retry_at and (stop or nxt >= n):
+            if not in_flight and not retry_at and (stop or not ready):
                 return
             wait = None
             if retry_at and in_flight < window.limit:
@@ -312,6 +338,7 @@ class AdminClient:
             del state[i]
             if not on_result(i, None if error is not None else fut.result(), error):
                 stop = True
+            release(i)
 
     def _after_failure(self, e: Exception, attempt: int, refreshed: bool, sent_with: Optional[int] = None,
                        first: Optional[float] = None):

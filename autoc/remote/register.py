@@ -11,6 +11,7 @@ it may read (Get*/List*, and CreateUploadLocation to learn the bundle's URL) to 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from autoc.errors import UserInputError
@@ -283,36 +284,20 @@ def registered_at_version(client, kind: str, project: str, domain: str, version:
 
 # --- registering ---------------------------------------------------------------------------------------------
 
-def run_all(client, entities: Sequence, kind: str, concurrency: int, keep_going: bool,
-            on_done: Callable[[Outcome], None], absent: Sequence[bool] = (),
-            known_diffs: Sequence[Optional[list]] = ()) -> List[Optional[Outcome]]:
-    """Create* (``kind="create"``) or Get* (``"lookup"``) for every entity, at most ``concurrency`` at once (one
-    call_all per entity kind), with outcomes in entity order. Without ``keep_going`` no new call starts after the
-    first conflict or failure; entities never tried get None."""
-    results: Dict[int, Outcome] = {}
-    for k in KINDS:
-        group = [i for i, e in enumerate(entities) if e.kind == k]
-        if not group or (results and not keep_going and _stopping(results.values())):
-            continue
-        if kind == "create":
-            method = _create(client, entities[group[0]])[0]
-            requests = [_create(client, entities[i])[1] for i in group]
-        else:
-            method, requests = _get(client, k), [_get_request(entities[i]) for i in group]
+def look_up_all(client, entities: Sequence, concurrency: int,
+                on_done: Callable[[Outcome], None]) -> List[Outcome]:
+    """Get* for every entity (what a dry run would do to each), at most ``concurrency`` at once; outcomes in
+    entity order."""
+    results: List[Optional[Outcome]] = [None] * len(entities)
 
-        def on_result(j: int, response, error: Optional[Exception]) -> bool:
-            i = group[j]
-            e = entities[i]
-            if kind == "create":
-                outcome = created(client, e, error, bool(absent and absent[i]), known_diffs[i] if known_diffs else None)
-            else:
-                outcome = looked_up(e, response, error)
-            results[i] = outcome
-            on_done(outcome)
-            return keep_going or outcome.status not in (CONFLICT, FAILED)
+    def on_result(i: int, response, error: Optional[Exception]) -> bool:
+        results[i] = looked_up(entities[i], response, error)
+        on_done(results[i])
+        return True
 
-        client.call_all(method, requests, concurrency, on_result)
-    return [results.get(i) for i in range(len(entities))]
+    client.call_all([_get(client, e.kind) for e in entities], [_get_request(e) for e in entities], concurrency,
+                    on_result)
+    return results
 
 
 def _stopping(outcomes) -> bool:
@@ -352,7 +337,7 @@ def register_entities(client, entities: List, version: str, opts: RegisterOption
             absent[i] = True
             todo.append(i)
     if opts.dry_run:
-        found = run_all(client, [entities[i] for i in todo], "lookup", opts.concurrency, True, on_done)
+        found = look_up_all(client, [entities[i] for i in todo], opts.concurrency, on_done)
         results.update(zip(todo, found))
     elif todo:
         _create_in_order(client, entities, order or graph(entities), todo, results, opts, on_done, absent,
@@ -386,30 +371,42 @@ _WHY = {FAILED: "failed", CONFLICT: "conflicts with the server's", SKIPPED: "was
 
 def _create_in_order(client, entities, order: tuple, todo: List[int], results: Dict[int, Outcome],
                      opts: RegisterOptions, on_done, absent, known_diffs) -> None:
-    """Create the ``todo`` entities level by level: a level starts when everything it references is done; an
-    entity whose reference failed, conflicted or was skipped is skipped itself, naming it."""
-    depth, deps = order
-    for level in sorted({depth[i] for i in todo}):
-        ready = []
-        for i in (i for i in todo if depth[i] == level):
-            e = entities[i]
-            if _stopping(results.values()) and not opts.keep_going:
-                results[i] = _skipped(e, "not attempted after an earlier conflict or failure")
-            else:
-                bad = next((d for d in deps[i] if results[d].status in (CONFLICT, FAILED, SKIPPED)), None)
-                if bad is None:
-                    ready.append(i)
-                    continue
-                ref = entities[bad]
-                results[i] = _skipped(e, f"not created: it references {LABEL[ref.kind]} {ref.name}, which "
-                                         f"{_WHY[results[bad].status]}")
+    """Create the ``todo`` entities in dependency order, in one stream of calls: each starts as soon as everything
+    of the set it references is done (a workflow right after its own tasks, not after every task). An entity whose
+    reference failed, conflicted or was skipped is skipped itself, naming it; without ``keep_going`` nothing new
+    starts after the first conflict or failure (those found in the listing included)."""
+    _, deps = order
+    if not opts.keep_going and _stopping(results.values()):
+        for i in todo:
+            results[i] = _skipped(entities[i], "not attempted after an earlier conflict or failure")
             on_done(results[i])
-        done = run_all(client, [entities[i] for i in ready], "create", opts.concurrency, opts.keep_going, on_done,
-                       [absent[i] for i in ready], [known_diffs[i] for i in ready])
-        for i, outcome in zip(ready, done):
-            results[i] = outcome or _skipped(entities[i], "not attempted after an earlier conflict or failure")
-            if outcome is None:
-                on_done(results[i])
+        return
+    position = {i: j for j, i in enumerate(todo)}
+    calls = [_create(client, entities[i]) for i in todo]
+
+    def admit(j: int) -> bool:
+        i = todo[j]
+        bad = next((d for d in deps[i] if results[d].status in (CONFLICT, FAILED, SKIPPED)), None)
+        if bad is None:
+            return True
+        ref = entities[bad]
+        results[i] = _skipped(entities[i], f"not created: it references {LABEL[ref.kind]} {ref.name}, which "
+                                           f"{_WHY[results[bad].status]}")
+        on_done(results[i])
+        return False
+
+    def on_result(j: int, response, error: Optional[Exception]) -> bool:
+        i = todo[j]
+        outcome = results[i] = created(client, entities[i], error, absent[i], known_diffs[i])
+        on_done(outcome)
+        return opts.keep_going or outcome.status not in (CONFLICT, FAILED)
+
+    client.call_all([m for m, _ in calls], [r for _, r in calls], opts.concurrency, on_result,
+                    after=[[position[d] for d in deps[i] if d in position] for i in todo], admit=admit)
+    for i in todo:
+        if i not in results:
+            results[i] = _skipped(entities[i], "not attempted after an earlier conflict or failure")
+            on_done(results[i])
 
 
 def activate(client, entities: Sequence, outcomes: List[Outcome], known: Optional[Dict[str, object]],
@@ -448,10 +445,16 @@ def activate(client, entities: Sequence, outcomes: List[Outcome], known: Optiona
 def check_images(tasks, assume_exists: bool) -> None:
     """Every ImageSpec image must be in its registry before its tasks are registered; "could not tell" is an
     error unless assumed (flytekit assumes it exists)."""
+    if "autoc.image.spec" not in sys.modules:  # no module made an ImageSpec: nothing to ask (and ~10 ms of imports)
+        return
     from autoc.image.engine import ImageBuildEngine, distinct_image_specs, require_image
-    from autoc.image.registry import image_exists
 
-    for spec in distinct_image_specs(tasks):
+    specs = distinct_image_specs(tasks)
+    if not specs:
+        return
+    from autoc.image.registry import image_exists  # urllib and http.client: only when there is a registry to ask
+
+    for spec in specs:
         ref = ImageBuildEngine.reference(spec)
         require_image(f"image {ref}", image_exists(ref), assume_exists, missing_hint="run `autoc build-image` first")
 

@@ -55,6 +55,42 @@ def test_no_new_call_starts_once_on_result_says_stop(tmp_path):
         assert server.calls["CreateTask"] == 3 and len(server.tasks()) == 3
 
 
+def test_a_request_starts_as_soon_as_its_own_dependencies_reported_not_after_a_whole_wave(tmp_path):
+    # 0..5 depend on nothing; 6 depends on 0, 7 on 6, 8 on 1 and 2. One call at a time makes the order exact:
+    # a request whose dependencies just reported goes next, before the independent ones still waiting.
+    with AdminServer(db_path=str(tmp_path / "a.db")) as server:
+        client = client_for(server)
+        requests = [create_request(f"t{i}") for i in range(9)]
+        after = [[], [], [], [], [], [], [0], [6], [1, 2]]
+        reports = []
+        client.call_all([client.admin.CreateTask] * 9, requests, 1,
+                        lambda i, r, e: reports.append(i) or True, after=after)
+        client.close()
+        assert reports == [0, 6, 7, 1, 2, 8, 3, 4, 5]
+        assert len(server.tasks()) == 9
+
+
+def test_a_request_not_admitted_is_never_sent_and_its_dependents_are_asked_in_turn(tmp_path):
+    with AdminServer(db_path=str(tmp_path / "a.db")) as server:
+        client = client_for(server)
+        requests = [create_request(f"t{i}") for i in range(6)]
+        after = [[], [0], [1], [], [3], []]
+        asked, reports = [], []
+
+        def admit(i):
+            asked.append(i)
+            return i not in (1, 2)  # 1 refused (say its dependency failed), and so 2 after it
+
+        client.call_all(client.admin.CreateTask, requests, 4, lambda i, r, e: reports.append(i) or True,
+                        after=after, admit=admit)
+        client.close()
+        assert sorted(asked) == [0, 1, 2, 3, 4, 5]
+        assert sorted(reports) == [0, 3, 4, 5]
+        assert reports.index(4) > reports.index(3)
+        assert sorted(t.name for t in server.tasks()) == ["t0", "t3", "t4", "t5"]
+        assert server.calls["CreateTask"] == 4
+
+
 def test_transient_failures_are_retried_until_each_call_succeeds_exactly_once(tmp_path):
     with AdminServer(db_path=str(tmp_path / "a.db"), unavailable_fraction=0.3, seed=7) as server:
         client = client_for(server)

@@ -1,5 +1,6 @@
 """autoc.core.interface: output naming, function -> Interface, and docstrings."""
 
+import re
 import typing
 from typing import List, NamedTuple, Optional, Tuple
 
@@ -216,3 +217,57 @@ def test_call_errors_show_generic_input_types_in_full():
 
     iface = Interface({"xs": List[str], "m": dict[str, int], "o": Optional[int], "n": int}, defaults={"n": 3})
     assert describe_inputs(iface) == "xs: List[str], m: dict[str, int], o: Optional[int], n: int = 3"
+
+
+@pytest.mark.parametrize("text", [None, "", "One line.", "  One line.\n\n  More text\n  here.\n",
+                                  "Title\nsecond line\n\n\nthird\n\n", "\n   Leading blank.\n   next", "   \n  ",
+                                  "x\n    indented :not a field\n", "Sum.\n\n:param a: first\n:return: total",
+                                  "Sum.\n\n    :param a: first\n", "Sum.\n\nArgs:\n    a: first\n",
+                                  "Sum.\n:param int a: first\n  continued\n    deeper\n:type a: int\n:rtype: int\n"
+                                  ":returns: total\n  over lines", ":parameter a: first\n:yields: parts",
+                                  ":param a: first\n:raises ValueError: when", ":param: nameless", ":param a b c d: x",
+                                  ":return int total: x", ": : empty", ":param a first", "Long\n\ntext\n\n:param a: x"
+                                  "\n:param b: y defaults to 3.", ":deprecated 1.0: old\n:param a: x"])
+def test_a_docstring_reads_as_docstring_parser_reads_it_with_or_without_fields(text):
+    from docstring_parser import DocstringStyle, parse
+
+    from autoc.core.interface import _NON_REST_MARKERS
+
+    style = DocstringStyle.AUTO if _NON_REST_MARKERS.search(text or "") else DocstringStyle.REST
+    try:
+        ref = parse(text or "", style=style)
+    except Exception as e:  # autoc raises what docstring_parser raises
+        with pytest.raises(type(e), match=re.escape(str(e))):
+            Docstring(text).short_description
+        return
+    d = Docstring(text)
+    assert (d.short_description, d.long_description, d.input_descriptions, d.output_descriptions) == (
+        ref.short_description, ref.long_description, {p.arg_name: p.description for p in ref.params},
+        {r.return_name: r.description for r in ref.many_returns})
+    if text in ("Sum.\n\n:param a: first\n:return: total", "Sum.\n\n    :param a: first\n"):
+        assert d.input_descriptions == {"a": "first"}
+        assert type(d._parsed).__name__ == "_Rest"  # read without docstring_parser
+
+
+def test_random_rest_docstrings_read_as_docstring_parser_reads_them():
+    import random
+
+    from docstring_parser import DocstringStyle, parse
+
+    pieces = ["Title", "", "  indented", ":param a: x", ":param int b: y", ":param c:", "  more", ":type a: int",
+              ":rtype: str", ":rtype x: str", ":return: r", ":returns int: r", ":yields: z", ":raises E: e",
+              ":param", "::", ": x: y", "text: colon", "    :param d: deep", "\t:param e: tab", "defaults to 3.",
+              ":key k: v", ":param a: dup", ":arg x y z: w", ":returns a b: c"]
+    rng = random.Random(7)
+    for _ in range(2000):
+        text = "\n".join(rng.choice(pieces) for _ in range(rng.randint(0, 7)))
+        try:
+            ref = parse(text, style=DocstringStyle.REST)
+        except Exception as e:
+            with pytest.raises(type(e)):
+                Docstring(text).short_description
+            continue
+        d = Docstring(text)
+        assert (d.short_description, d.long_description, d.input_descriptions, d.output_descriptions) == (
+            ref.short_description, ref.long_description, {p.arg_name: p.description for p in ref.params},
+            {r.return_name: r.description for r in ref.many_returns}), text
