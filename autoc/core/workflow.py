@@ -12,7 +12,7 @@ import enum
 from typing import Any, Callable, Dict, List, Optional
 
 from autoc.core.interface import Docstring, Interface, transform_function_to_interface
-from autoc.core.node import Node, not_supported, user_site
+from autoc.core.node import Node, user_site
 from autoc.core.promise import CompilationState, Promise, VoidPromise, compilation_state, compiling, \
     create_and_link_node
 from autoc.core.tracker import InstanceTrackingMeta, TrackedInstance, spec_module_name
@@ -66,9 +66,15 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
 
     def __init__(self, name: str, python_interface: Interface,
                  failure_policy: Optional[WorkflowFailurePolicy] = None, interruptible: bool = False,
-                 on_failure=None, docs=None):
+                 on_failure=None, docs=None, default_options=None):
         super().__init__()
+        from autoc.core.common import Options
         from autoc.core.task import ENTITIES
+
+        if default_options is not None and not isinstance(default_options, Options):
+            raise WorkflowDefinitionError(f"workflow {name}: default_options must be an Options, got "
+                                          f"{default_options!r:.80}", where=self.definition_site,
+                                          hint="default_options=Options(labels=Labels({...}), annotations=...)")
 
         if failure_policy is not None and not isinstance(failure_policy, WorkflowFailurePolicy):
             raise WorkflowDefinitionError(f"workflow {name}: failure_policy must be a WorkflowFailurePolicy, got "
@@ -90,6 +96,7 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
         self.interruptible = interruptible
         self._on_failure = on_failure
         self._docs = docs
+        self._default_options = default_options
         self._nodes: List[Node] = []
         self._output_bindings: Dict[str, Any] = {}
         self._failure_node: Optional[Node] = None
@@ -128,6 +135,11 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
     @property
     def workflow_metadata_defaults(self) -> WorkflowMetadataDefaults:
         return WorkflowMetadataDefaults(interruptible=bool(self.interruptible))
+
+    @property
+    def default_options(self):
+        """The Options whose labels and annotations the default launch plan gets."""
+        return self._default_options
 
     @property
     def on_failure(self):
@@ -193,7 +205,7 @@ class PythonFunctionWorkflow(WorkflowBase):
 
     def __init__(self, workflow_function: Callable, failure_policy: Optional[WorkflowFailurePolicy] = None,
                  interruptible: bool = False, on_failure=None, docs=None, pickle_untyped: bool = False,
-                 docstring: Optional[Docstring] = None):
+                 docstring: Optional[Docstring] = None, default_options=None):
         if not callable(workflow_function):
             raise WorkflowDefinitionError(f"@workflow needs a function, got {workflow_function!r}")
         self._workflow_function = workflow_function
@@ -202,7 +214,7 @@ class PythonFunctionWorkflow(WorkflowBase):
                                                 pickle_untyped=pickle_untyped)
         name = f"{spec_module_name(workflow_function.__module__)}.{workflow_function.__name__}"
         super().__init__(name, iface, failure_policy=failure_policy, interruptible=interruptible,
-                         on_failure=on_failure, docs=docs)
+                         on_failure=on_failure, docs=docs, default_options=default_options)
 
     @property
     def function(self) -> Callable:
@@ -317,14 +329,12 @@ def workflow(_workflow_function: Optional[Callable] = None,
     if kwargs:
         raise WorkflowDefinitionError(f"Unrecognized argument(s) for workflow: {sorted(kwargs)}", where=user_site(),
                                       hint="accepted: failure_policy, interruptible, on_failure, docs, "
-                                           "pickle_untyped")
-    if default_options is not None:
-        raise not_supported("@workflow(default_options=...)", where=user_site(),
-                            hint="give the launch plan its options (LaunchPlan.get_or_create(..., labels=...))")
+                                           "pickle_untyped, default_options")
 
     def wrapper(fn: Callable) -> PythonFunctionWorkflow:
         return PythonFunctionWorkflow(fn, failure_policy=failure_policy, interruptible=interruptible,
-                                      on_failure=on_failure, docs=docs, pickle_untyped=pickle_untyped)
+                                      on_failure=on_failure, docs=docs, pickle_untyped=pickle_untyped,
+                                      default_options=default_options)
 
     if _workflow_function is not None:
         return wrapper(_workflow_function)
