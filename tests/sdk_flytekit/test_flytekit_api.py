@@ -309,7 +309,7 @@ def test_interface_translation_helpers(face):
                                          transform_inputs_to_parameters, transform_interface_to_typed_interface,
                                          transform_variable_map)
     from flytekit.exceptions.user import FlyteValidationException
-    from flytekit.models.literals import RetryStrategy
+    from flytekit.models.literals import RetryStrategy, Void
 
     def z(a: int, b: typing.Optional[str] = None, c: int = 3) -> typing.NamedTuple("NT", x_str=str, y_int=int):
         """
@@ -326,7 +326,8 @@ def test_interface_translation_helpers(face):
     assert typed.inputs.get("a").description == "foo" and set(typed.outputs) == {"x_str", "y_int"}
     params = transform_inputs_to_parameters(None, iface).parameters
     assert params["a"].required and params["a"].default is None
-    assert params["b"].default.scalar.none_type is not None and params["c"].default.scalar.primitive.integer == 3
+    assert params["b"].default.scalar.none_type == Void() and params["c"].default.scalar.primitive.integer == 3
+    assert not params["b"].required
     with pytest.raises(ValueError, match="^Input name must be a valid Python identifier: 'my.input'"):
         Interface({"my.input": int}, {})
     with pytest.raises(ValueError, match="^Type names and field names must be valid identifiers: 'my.output'"):

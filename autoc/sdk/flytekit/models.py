@@ -110,3 +110,4 @@ def _literals():
 
 
 RetryStrategy = idl_model(_literals().RetryStrategy, "retries")
+Void = idl_model(_literals().Void)

@@ -78,7 +78,7 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core.notification": _public("Email", "Slack", "PagerDuty"),
     "flytekit.models": {},
     "flytekit.models.task": {"Resources": "flyteidl.core.tasks_pb2:Resources"},
-    "flytekit.models.literals": {"RetryStrategy": "autoc.sdk.flytekit.models:RetryStrategy"},
+    "flytekit.models.literals": {n: f"autoc.sdk.flytekit.models:{n}" for n in ("RetryStrategy", "Void")},
     "flytekit.models.common": {**_public("Labels", "Annotations", "RawOutputDataConfig", "AuthRole"),
                                **{n: f"autoc.sdk.flytekit.models:{n}"
                                   for n in ("EmailNotification", "SlackNotification", "PagerDutyNotification")}},
