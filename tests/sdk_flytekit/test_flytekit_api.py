@@ -392,3 +392,19 @@ def test_workflow_metadata(load):
 
     template = get_serializable(OrderedDict(), settings(), m.wf).template
     assert template.metadata.on_failure == 1 and template.metadata_defaults.interruptible is True
+
+
+def test_model_classes_check_instances_of_their_message(face):
+    import os
+
+    from flyteidl.core import types_pb2
+
+    from flytekit.core.interface import transform_variable_map
+    from flytekit.models.core.types import BlobType
+    from flytekit.models.literals import RetryStrategy
+
+    blob = transform_variable_map({"o0": os.PathLike})["o0"].type.blob
+    assert isinstance(blob, BlobType) and isinstance(types_pb2.BlobType(), BlobType)
+    assert not isinstance(RetryStrategy(1), BlobType) and isinstance(RetryStrategy(1), RetryStrategy)
+    assert BlobType("csv", 0).format == "csv" and BlobType(format="csv").to_flyte_idl() == types_pb2.BlobType(
+        format="csv")

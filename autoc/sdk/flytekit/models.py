@@ -47,7 +47,17 @@ def _value(fd, value, msg) -> Any:
     return Model(value)
 
 
-class Model:
+class _ModelClass(type):
+    """A model class made by ``idl_model`` is an instance check for its message, read as a model or not."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        message = cls.__dict__.get("_message")
+        if message is None:
+            return type.__instancecheck__(cls, obj)
+        return isinstance(obj._msg if type.__instancecheck__(Model, obj) else obj, message)
+
+
+class Model(metaclass=_ModelClass):
     """A flyteidl message read as flytekit's model of it (``to_flyte_idl()`` gives the message back)."""
 
     __slots__ = ("_msg",)
@@ -79,17 +89,18 @@ class Model:
         return f"Model({type(self._msg).__name__}: {self._msg})"
 
 
-def idl_model(message, *fields: str):
-    """A flytekit model made from its fields (positional in flytekit's order, or by name): the flyteidl message,
-    read as the model (``to_flyte_idl()`` gives the message)."""
+def idl_model(message, *fields: str) -> type:
+    """A flytekit model class made from its fields (positional in flytekit's order, or by name): an instance is the
+    flyteidl message read as the model (``to_flyte_idl()`` gives the message); ``isinstance`` holds for the message
+    too."""
 
-    def make(*args, **kwargs) -> Model:
+    def __new__(cls, *args, **kwargs) -> Model:
         kwargs.update(zip(fields, args))
         return Model(message(**kwargs))
 
-    make.__name__ = make.__qualname__ = message.__name__
-    make.__doc__ = f"flytekit's ``{message.__name__}`` model over ``{message.DESCRIPTOR.full_name}``."
-    return make
+    return _ModelClass(message.__name__, (Model,), {
+        "__new__": __new__, "_message": message, "__slots__": (), "__module__": __name__,
+        "__doc__": f"flytekit's ``{message.__name__}`` model over ``{message.DESCRIPTOR.full_name}``."})
 
 
 def _common():
@@ -111,3 +122,12 @@ def _literals():
 
 RetryStrategy = idl_model(_literals().RetryStrategy, "retries")
 Void = idl_model(_literals().Void)
+
+
+def _types():
+    from flyteidl.core import types_pb2
+
+    return types_pb2
+
+
+BlobType = idl_model(_types().BlobType, "format", "dimensionality")
