@@ -408,3 +408,16 @@ def test_model_classes_check_instances_of_their_message(face):
     assert not isinstance(RetryStrategy(1), BlobType) and isinstance(RetryStrategy(1), RetryStrategy)
     assert BlobType("csv", 0).format == "csv" and BlobType(format="csv").to_flyte_idl() == types_pb2.BlobType(
         format="csv")
+
+
+def test_schedule_models_equal_autocs_schedules(face):
+    import datetime
+
+    from flytekit import CronSchedule, FixedRate
+    from flytekit.models.schedule import Schedule
+
+    rate = FixedRate(datetime.timedelta(hours=12), "kickoff_input")
+    assert rate == Schedule("kickoff_input", rate=Schedule.FixedRate(12, Schedule.FixedRateUnit.HOUR))
+    assert rate != Schedule("kickoff_input", rate=Schedule.FixedRate(12, Schedule.FixedRateUnit.DAY))
+    assert CronSchedule(schedule="@daily") == Schedule(cron_schedule=Schedule.CronSchedule("@daily"))
+    assert rate != 12 and rate == FixedRate(datetime.timedelta(minutes=720), "kickoff_input")

@@ -80,7 +80,9 @@ class Model(metaclass=_ModelClass):
         return self._msg
 
     def __eq__(self, other) -> bool:
-        other = other._msg if isinstance(other, Model) else other
+        """Equal to a message, a model or an autoc object (``to_flyte_idl()``) of the same message."""
+        if not isinstance(other, type(self._msg)) and callable(getattr(other, "to_flyte_idl", None)):
+            other = other.to_flyte_idl()
         return self._msg == other
 
     __hash__ = None
@@ -89,17 +91,17 @@ class Model(metaclass=_ModelClass):
         return f"Model({type(self._msg).__name__}: {self._msg})"
 
 
-def idl_model(message, *fields: str) -> type:
+def idl_model(message, *fields: str, **nested) -> type:
     """A flytekit model class made from its fields (positional in flytekit's order, or by name): an instance is the
     flyteidl message read as the model (``to_flyte_idl()`` gives the message); ``isinstance`` holds for the message
-    too."""
+    too. ``nested``: the model's nested classes."""
 
     def __new__(cls, *args, **kwargs) -> Model:
         kwargs.update(zip(fields, args))
-        return Model(message(**kwargs))
+        return Model(message(**{k: v.to_flyte_idl() if isinstance(v, Model) else v for k, v in kwargs.items()}))
 
     return _ModelClass(message.__name__, (Model,), {
-        "__new__": __new__, "_message": message, "__slots__": (), "__module__": __name__,
+        "__new__": __new__, "_message": message, "__slots__": (), "__module__": __name__, **nested,
         "__doc__": f"flytekit's ``{message.__name__}`` model over ``{message.DESCRIPTOR.full_name}``."})
 
 
@@ -131,3 +133,15 @@ def _types():
 
 
 BlobType = idl_model(_types().BlobType, "format", "dimensionality")
+
+
+def _schedule():
+    from flyteidl.admin import schedule_pb2
+
+    return schedule_pb2
+
+
+Schedule = idl_model(_schedule().Schedule, "kickoff_time_input_arg", "cron_expression", "rate", "cron_schedule",
+                     FixedRate=idl_model(_schedule().FixedRate, "value", "unit"),
+                     CronSchedule=idl_model(_schedule().CronSchedule, "schedule", "offset"),
+                     FixedRateUnit=_schedule().FixedRateUnit)

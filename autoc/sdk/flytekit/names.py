@@ -87,6 +87,7 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.models.core": {},
     "flytekit.models.core.execution": _public("WorkflowExecutionPhase"),
     "flytekit.models.core.types": {"BlobType": "autoc.sdk.flytekit.models:BlobType"},
+    "flytekit.models.schedule": {"Schedule": "autoc.sdk.flytekit.models:Schedule"},
     "flytekit.models.security": _public("Secret", "SecurityContext", "Identity"),
     "flytekit.image_spec": {"ImageSpec": "autoc.sdk.flytekit.image:ImageSpec", **_public("ImageBuildEngine"),
                             "ImageSpecBuilder": "autoc.sdk.flytekit.image:ImageSpecBuilder"},
