@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flyteidl.admin import common_pb2, schedule_pb2
+from flyteidl.core import literals_pb2, types_pb2
 
 #: flytekit model attributes named otherwise than their flyteidl field, by message
 _ALIASES = {"flyteidl.core.TaskMetadata": {"k8s_object_metadata": "metadata"}}
@@ -105,43 +107,13 @@ def idl_model(message, *fields: str, **nested) -> type:
         "__doc__": f"flytekit's ``{message.__name__}`` model over ``{message.DESCRIPTOR.full_name}``."})
 
 
-def _common():
-    from flyteidl.admin import common_pb2
-
-    return common_pb2
-
-
-EmailNotification = idl_model(_common().EmailNotification, "recipients_email")
-SlackNotification = idl_model(_common().SlackNotification, "recipients_email")
-PagerDutyNotification = idl_model(_common().PagerDutyNotification, "recipients_email")
-
-
-def _literals():
-    from flyteidl.core import literals_pb2
-
-    return literals_pb2
-
-
-RetryStrategy = idl_model(_literals().RetryStrategy, "retries")
-Void = idl_model(_literals().Void)
-
-
-def _types():
-    from flyteidl.core import types_pb2
-
-    return types_pb2
-
-
-BlobType = idl_model(_types().BlobType, "format", "dimensionality")
-
-
-def _schedule():
-    from flyteidl.admin import schedule_pb2
-
-    return schedule_pb2
-
-
-Schedule = idl_model(_schedule().Schedule, "kickoff_time_input_arg", "cron_expression", "rate", "cron_schedule",
-                     FixedRate=idl_model(_schedule().FixedRate, "value", "unit"),
-                     CronSchedule=idl_model(_schedule().CronSchedule, "schedule", "offset"),
-                     FixedRateUnit=_schedule().FixedRateUnit)
+EmailNotification = idl_model(common_pb2.EmailNotification, "recipients_email")
+SlackNotification = idl_model(common_pb2.SlackNotification, "recipients_email")
+PagerDutyNotification = idl_model(common_pb2.PagerDutyNotification, "recipients_email")
+RetryStrategy = idl_model(literals_pb2.RetryStrategy, "retries")
+Void = idl_model(literals_pb2.Void)
+BlobType = idl_model(types_pb2.BlobType, "format", "dimensionality")
+Schedule = idl_model(schedule_pb2.Schedule, "kickoff_time_input_arg", "cron_expression", "rate", "cron_schedule",
+                     FixedRate=idl_model(schedule_pb2.FixedRate, "value", "unit"),
+                     CronSchedule=idl_model(schedule_pb2.CronSchedule, "schedule", "offset"),
+                     FixedRateUnit=schedule_pb2.FixedRateUnit)
