@@ -73,7 +73,7 @@ def autoc_out(tmp_path_factory, proj) -> Path:
 
 def test_same_files(pyflyte_out, autoc_out):
     names = sorted(p.name for p in autoc_out.glob("*.pb"))
-    assert len(names) >= 81
+    assert len(names) >= 83
     assert names == sorted(p.name for p in pyflyte_out.glob("*.pb"))
     assert sum(n.endswith("_2.pb") for n in names) >= 12 and sum(n.endswith("_3.pb") for n in names) >= 17
 
@@ -90,6 +90,11 @@ def test_every_message_equal_without_normalisation(pyflyte_out, autoc_out):
     # ImageSpecs named by flytekit's tag rule (copied loaded modules, copy=, requirements=, an ImageSpec base)
     images = {n: s.template.container.image for n, s in ours.items() if ".images." in n}
     assert len(images) == 4 and all(i.startswith("localhost:5999/acme/") for i in images.values())
+
+
+def test_class_storage_resolver_names_tasks_by_index(autoc_out):
+    args = named(load_dir(autoc_out), "app.stored.scale3_1.pb").template.container.args
+    assert args[-4:] == ["--resolver", "app.stored.resolver", "--", "1"]
 
 
 def test_default_options_label_the_default_launch_plan(autoc_out):
@@ -111,7 +116,7 @@ def test_archive_has_the_members_pyflyte_package_writes(tmp_path, proj):
         return out
 
     theirs, ours = members(tmp_path / "pyflyte.tgz"), members(tmp_path / "autoc.tgz")
-    assert sorted(ours) == sorted(theirs) and len(ours) >= 81
+    assert sorted(ours) == sorted(theirs) and len(ours) >= 83
     assert [n for n in theirs if ours[n] != theirs[n]] == []
     assert named(ours, "app.basic.add_1.pb").template.container.image.startswith("cr.flyte.org/flyteorg/flytekit:py3.")
 

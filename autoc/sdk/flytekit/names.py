@@ -72,6 +72,8 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core.workflow": {**_WORKFLOWS, **_public("WorkflowBase", "PythonFunctionWorkflow"),
                                **{n: f"autoc.core.workflow:{n}" for n in ("WorkflowMetadata",
                                                                           "WorkflowMetadataDefaults")}},
+    "flytekit.core.class_based_resolver": {
+        "ClassStorageTaskResolver": "autoc.resolvers.class_based:ClassStorageTaskResolver"},
     "flytekit.core.launch_plan": _public("LaunchPlan"),
     "flytekit.core.options": _public("Options"),
     "flytekit.core.schedule": _public("CronSchedule", "FixedRate"),
