@@ -126,7 +126,10 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
 
     @property
     def docs(self):
-        return self._docs
+        """The Documentation the workflow is described by: its docstring's descriptions over ``docs=``."""
+        from autoc.core.documentation import merged_documentation
+
+        return merged_documentation(self._docs, self._python_interface.docstring)
 
     @property
     def workflow_metadata(self) -> WorkflowMetadata:

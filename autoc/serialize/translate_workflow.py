@@ -279,16 +279,6 @@ def workflow_spec(wf, settings) -> admin_workflow_pb2.WorkflowSpec:
 
 
 def workflow_description(wf):
-    """The docstring's descriptions, over ``docs=Documentation(...)`` when given (flytekit fails on a docstring
-    with a long description plus ``docs``: autoc puts the docstring's text into the Documentation's)."""
-    docs = wf.docs
-    if docs is None:
-        return description(wf)
-    d = docs.to_flyte_idl()
-    doc = wf.python_interface.docstring
-    if doc is not None and doc.short_description:
-        d.short_description = doc.short_description
-    if doc is not None and doc.long_description:
-        d.long_description.value = doc.long_description
-    return d
-
+    """The docstring's descriptions over ``docs=Documentation(...)`` (flytekit fails on a docstring with a long
+    description plus ``docs``: autoc applies the rule it has for tasks)."""
+    return description(wf)

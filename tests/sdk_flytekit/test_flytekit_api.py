@@ -421,3 +421,24 @@ def test_schedule_models_equal_autocs_schedules(face):
     assert rate != Schedule("kickoff_input", rate=Schedule.FixedRate(12, Schedule.FixedRateUnit.DAY))
     assert CronSchedule(schedule="@daily") == Schedule(cron_schedule=Schedule.CronSchedule("@daily"))
     assert rate != 12 and rate == FixedRate(datetime.timedelta(minutes=720), "kickoff_input")
+
+
+def test_a_tasks_docs_is_its_documentation(load):
+    m = load("fk_docs", '''\
+        from flytekit import Description, Documentation, task
+
+        @task
+        def t1(a: int) -> int:
+            """Set the temperature value.
+
+            The value of the temp parameter.
+            """
+            return a
+
+        @task(docs=Documentation(short_description="given", long_description=Description(value="kept")))
+        def t2(a: int) -> int:
+            return a
+        ''')
+    assert m.t1.docs.short_description == "Set the temperature value."
+    assert m.t1.docs.long_description.value == "The value of the temp parameter."
+    assert (m.t2.docs.short_description, m.t2.docs.long_description.value) == ("given", "kept")

@@ -73,7 +73,7 @@ def autoc_out(tmp_path_factory, proj) -> Path:
 
 def test_same_files(pyflyte_out, autoc_out):
     names = sorted(p.name for p in autoc_out.glob("*.pb"))
-    assert len(names) >= 83
+    assert len(names) >= 85
     assert names == sorted(p.name for p in pyflyte_out.glob("*.pb"))
     assert sum(n.endswith("_2.pb") for n in names) >= 12 and sum(n.endswith("_3.pb") for n in names) >= 17
 
@@ -97,9 +97,14 @@ def test_class_storage_resolver_names_tasks_by_index(autoc_out):
     assert args[-4:] == ["--resolver", "app.stored.resolver", "--", "1"]
 
 
-def test_default_options_label_the_default_launch_plan(autoc_out):
-    lp = named(load_dir(autoc_out), "app.defaults.labelled_3.pb")
+def test_default_options_and_documentation(autoc_out):
+    ours = load_dir(autoc_out)
+    lp = named(ours, "app.defaults.labelled_3.pb")
     assert dict(lp.spec.labels.values) == {"team": "ml"} and dict(lp.spec.annotations.values) == {"owner": "acme"}
+    documented = named(ours, "app.defaults.documented_1.pb").description
+    assert (documented.short_description, documented.long_description.value) == ("Doc short.", "Doc long.")
+    docs_only = named(ours, "app.defaults.docs_only_1.pb").description
+    assert (docs_only.short_description, docs_only.long_description.value) == ("only docs", "kept")
 
 
 def test_archive_has_the_members_pyflyte_package_writes(tmp_path, proj):
@@ -116,7 +121,7 @@ def test_archive_has_the_members_pyflyte_package_writes(tmp_path, proj):
         return out
 
     theirs, ours = members(tmp_path / "pyflyte.tgz"), members(tmp_path / "autoc.tgz")
-    assert sorted(ours) == sorted(theirs) and len(ours) >= 83
+    assert sorted(ours) == sorted(theirs) and len(ours) >= 85
     assert [n for n in theirs if ours[n] != theirs[n]] == []
     assert named(ours, "app.basic.add_1.pb").template.container.image.startswith("cr.flyte.org/flyteorg/flytekit:py3.")
 
