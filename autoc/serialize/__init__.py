@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
 from autoc.errors import AutocError, TaskDefinitionError
 from autoc.serialize.discover import Discovery, ModuleFailure, discover
 from autoc.serialize.settings import FastSerializationSettings, SerializationSettings
-from autoc.serialize.write import WrittenFile
+
+if TYPE_CHECKING:
+    from autoc.serialize.write import WrittenFile
 
 __all__ = ["SerializationSettings", "FastSerializationSettings", "SerializeResult", "serialize", "to_specs",
            "Entity", "to_entities"]

@@ -4,13 +4,11 @@ reproducibly."""
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import hashlib
 import io
 import math
 import os
 import re
-import tarfile
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
@@ -80,6 +78,9 @@ def write_directory(out_dir: str, entries: Sequence[Tuple[str, bytes]]):
 def archive_bytes(entries: Sequence[Tuple], mtime: int = 0, compresslevel: int = 9) -> bytes:
     """A gzip'd tar with fixed mtimes, owners and modes: the same input gives the same bytes. Entries are
     ``(name, data)`` (mode 0644) or ``(name, data, mode)``."""
+    import gzip
+    import tarfile  # with shutil, ~10 ms: only for archives and bundles
+
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, data, *mode in entries:
