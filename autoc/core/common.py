@@ -1,4 +1,5 @@
-"""Execution options a launch plan carries: Labels, Annotations, RawOutputDataConfig, AuthRole, ConcurrencyPolicy.
+"""Execution options a launch plan carries: Labels, Annotations, RawOutputDataConfig, AuthRole, ConcurrencyPolicy,
+and Options (a workflow's defaults for them).
 
 The same names and constructors as flytekit's ``flytekit.models.common`` / ``flytekit.models.concurrency``;
 ``to_flyte_idl()`` gives the flyteidl message.
@@ -6,8 +7,9 @@ The same names and constructors as flytekit's ``flytekit.models.common`` / ``fly
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from typing import Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from autoc.errors import ValidationError
 
@@ -155,3 +157,37 @@ class ConcurrencyPolicy:
         from flyteidl.admin import launch_plan_pb2
 
         return launch_plan_pb2.ConcurrencyPolicy(max=self._max, behavior=int(self._behavior))
+
+
+@dataclasses.dataclass
+class Options:
+    """Options for the executions of a workflow; ``@workflow(default_options=Options(labels=..., annotations=...))``
+    gives its default launch plan the labels and annotations (the other fields are flytekit's, for executions
+    started through FlyteRemote)."""
+
+    labels: Optional[Labels] = None
+    annotations: Optional[Annotations] = None
+    raw_output_data_config: Optional[RawOutputDataConfig] = None
+    security_context: Optional[Any] = None
+    max_parallelism: Optional[int] = None
+    notifications: Optional[List[Any]] = None
+    disable_notifications: Optional[bool] = None
+    overwrite_cache: Optional[bool] = None
+
+    def __post_init__(self):
+        for field, kind in (("labels", Labels), ("annotations", Annotations),
+                            ("raw_output_data_config", RawOutputDataConfig)):
+            value = getattr(self, field)
+            if value is not None and not isinstance(value, kind):
+                raise ValidationError(f"Options.{field} must be a {kind.__name__}, got {value!r:.80}",
+                                      hint=f"{field}={kind.__name__}(...)")
+
+    @classmethod
+    def default_from(cls, k8s_service_account: Optional[str] = None,
+                     raw_data_prefix: Optional[str] = None) -> "Options":
+        from autoc.core.security import Identity, SecurityContext
+
+        return cls(security_context=SecurityContext(run_as=Identity(k8s_service_account=k8s_service_account))
+                   if k8s_service_account else None,
+                   raw_output_data_config=RawOutputDataConfig(output_location_prefix=raw_data_prefix)
+                   if raw_data_prefix else None)

@@ -52,3 +52,16 @@ class Documentation:
             short_description=self.short_description,
             long_description=self.long_description.to_flyte_idl() if self.long_description else None,
             source_code=self.source_code.to_flyte_idl() if self.source_code else None)
+
+
+def merged_documentation(docs: Optional[Documentation], docstring) -> Optional[Documentation]:
+    """What a task or workflow is described as (flytekit's rule): the docstring's short and long descriptions over
+    those of ``docs=Documentation(...)`` (a long one replaces the Description); ``docs`` alone without a docstring."""
+    if docstring is None:
+        return docs
+    merged = dataclasses.replace(docs) if docs is not None else Documentation(long_description=Description())
+    if docs is None or docstring.short_description:
+        merged.short_description = docstring.short_description
+    if docstring.long_description:
+        merged.long_description = Description(value=docstring.long_description)
+    return merged

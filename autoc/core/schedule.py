@@ -47,6 +47,8 @@ class Schedule:
         return (self._kickoff_time_input_arg,)
 
     def __eq__(self, other) -> bool:
+        if not isinstance(other, Schedule):
+            return NotImplemented  # a flytekit model of the same message may answer
         return type(other) is type(self) and other._key() == self._key()
 
     def __hash__(self) -> int:

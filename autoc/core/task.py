@@ -99,8 +99,14 @@ class PythonTask(TrackedInstance, Generic[T], metaclass=FlyteTrackedABC):
         return self._environment
 
     @property
-    def docs(self) -> Optional[Docstring]:
-        return self._docs
+    def docs(self):
+        """The Documentation the task is described by: its docstring's descriptions over ``docs=`` (flytekit's)."""
+        from autoc.core.documentation import Documentation, merged_documentation
+
+        given, docstring = self._docs, self._python_interface.docstring
+        if not isinstance(given, Documentation):  # a Docstring given as docs: the descriptions' source
+            given, docstring = None, docstring if docstring is not None else given
+        return merged_documentation(given, docstring)
 
     @property
     def enable_deck(self) -> bool:
@@ -344,16 +350,18 @@ class PythonFunctionTask(PythonAutoContainerTask[T], metaclass=FlyteTrackedABC):
 
     def __init__(self, task_config: Optional[T], task_function: Callable, task_type: str = "python-task",
                  ignore_input_vars: Optional[List[str]] = None, task_resolver=None,
-                 pickle_untyped: bool = False, docs: Optional[Docstring] = None, **kwargs):
+                 pickle_untyped: bool = False, docs=None, **kwargs):
+        """``docs``: a Documentation (flytekit's), or a Docstring to read instead of the function's."""
         if not callable(task_function):
             raise TaskDefinitionError(f"@task needs a function, got {task_function!r}")
         self._task_function = task_function
-        docstring = docs or Docstring(callable_=task_function)
+        docstring = docs if isinstance(docs, Docstring) else Docstring(callable_=task_function)
         interface = transform_function_to_interface(task_function, docstring=docstring,
                                                     pickle_untyped=pickle_untyped)
         name = f"{spec_module_name(task_function.__module__)}.{task_function.__name__}"
         super().__init__(name=name, task_config=task_config, task_type=task_type, interface=interface,
-                         task_resolver=task_resolver, docs=docstring, **kwargs)
+                         task_resolver=task_resolver, docs=None if isinstance(docs, Docstring) else docs,
+                         **kwargs)
         functools.update_wrapper(self, task_function)
 
     def _definition_site(self) -> Optional[str]:

@@ -7,15 +7,16 @@ run in order, each task through the same literal round trip as ``autoc execute``
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from typing import Any, Callable, Dict, List, Optional
 
 from autoc.core.interface import Docstring, Interface, transform_function_to_interface
-from autoc.core.node import Node, not_supported, user_site
+from autoc.core.node import Node, user_site
 from autoc.core.promise import CompilationState, Promise, VoidPromise, compilation_state, compiling, \
     create_and_link_node
 from autoc.core.tracker import InstanceTrackingMeta, TrackedInstance, spec_module_name
-from autoc.errors import AutocError, WorkflowDefinitionError, location_of
+from autoc.errors import AutocError, ValidationError, WorkflowDefinitionError, location_of
 
 
 class WorkflowFailurePolicy(enum.IntEnum):
@@ -25,14 +26,55 @@ class WorkflowFailurePolicy(enum.IntEnum):
     FAIL_AFTER_EXECUTABLE_NODES_COMPLETE = 1
 
 
+@dataclasses.dataclass(frozen=True)
+class WorkflowMetadata:
+    """Workflow-wide options of the spec (flyteidl ``WorkflowMetadata``): what a node failure does."""
+
+    on_failure: WorkflowFailurePolicy = WorkflowFailurePolicy.FAIL_IMMEDIATELY
+
+    def __post_init__(self):
+        if not isinstance(self.on_failure, WorkflowFailurePolicy):
+            raise ValidationError(f"Failure policy {self.on_failure!r} not acceptable",
+                                  hint="use WorkflowFailurePolicy.FAIL_IMMEDIATELY or "
+                                       "WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE")
+
+    def to_flyte_idl(self):
+        from flyteidl.core import workflow_pb2
+
+        return workflow_pb2.WorkflowMetadata(on_failure=int(self.on_failure))
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkflowMetadataDefaults:
+    """What every node of the workflow gets unless it says otherwise (flyteidl ``WorkflowMetadataDefaults``)."""
+
+    interruptible: bool = False
+
+    def __post_init__(self):
+        if self.interruptible is not True and self.interruptible is not False:
+            raise ValidationError(f"Interruptible must be boolean, {self.interruptible!r} invalid",
+                                  hint="interruptible=True or False")
+
+    def to_flyte_idl(self):
+        from flyteidl.core import workflow_pb2
+
+        return workflow_pb2.WorkflowMetadataDefaults(interruptible=self.interruptible)
+
+
 class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
     """A workflow: name, Python interface, options, and the nodes and output bindings its compilation records."""
 
     def __init__(self, name: str, python_interface: Interface,
                  failure_policy: Optional[WorkflowFailurePolicy] = None, interruptible: bool = False,
-                 on_failure=None, docs=None):
+                 on_failure=None, docs=None, default_options=None):
         super().__init__()
+        from autoc.core.common import Options
         from autoc.core.task import ENTITIES
+
+        if default_options is not None and not isinstance(default_options, Options):
+            raise WorkflowDefinitionError(f"workflow {name}: default_options must be an Options, got "
+                                          f"{default_options!r:.80}", where=self.definition_site,
+                                          hint="default_options=Options(labels=Labels({...}), annotations=...)")
 
         if failure_policy is not None and not isinstance(failure_policy, WorkflowFailurePolicy):
             raise WorkflowDefinitionError(f"workflow {name}: failure_policy must be a WorkflowFailurePolicy, got "
@@ -54,6 +96,7 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
         self.interruptible = interruptible
         self._on_failure = on_failure
         self._docs = docs
+        self._default_options = default_options
         self._nodes: List[Node] = []
         self._output_bindings: Dict[str, Any] = {}
         self._failure_node: Optional[Node] = None
@@ -83,7 +126,23 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
 
     @property
     def docs(self):
-        return self._docs
+        """The Documentation the workflow is described by: its docstring's descriptions over ``docs=``."""
+        from autoc.core.documentation import merged_documentation
+
+        return merged_documentation(self._docs, self._python_interface.docstring)
+
+    @property
+    def workflow_metadata(self) -> WorkflowMetadata:
+        return WorkflowMetadata(on_failure=self.failure_policy or WorkflowFailurePolicy.FAIL_IMMEDIATELY)
+
+    @property
+    def workflow_metadata_defaults(self) -> WorkflowMetadataDefaults:
+        return WorkflowMetadataDefaults(interruptible=bool(self.interruptible))
+
+    @property
+    def default_options(self):
+        """The Options whose labels and annotations the default launch plan gets."""
+        return self._default_options
 
     @property
     def on_failure(self):
@@ -149,7 +208,7 @@ class PythonFunctionWorkflow(WorkflowBase):
 
     def __init__(self, workflow_function: Callable, failure_policy: Optional[WorkflowFailurePolicy] = None,
                  interruptible: bool = False, on_failure=None, docs=None, pickle_untyped: bool = False,
-                 docstring: Optional[Docstring] = None):
+                 docstring: Optional[Docstring] = None, default_options=None):
         if not callable(workflow_function):
             raise WorkflowDefinitionError(f"@workflow needs a function, got {workflow_function!r}")
         self._workflow_function = workflow_function
@@ -158,7 +217,7 @@ class PythonFunctionWorkflow(WorkflowBase):
                                                 pickle_untyped=pickle_untyped)
         name = f"{spec_module_name(workflow_function.__module__)}.{workflow_function.__name__}"
         super().__init__(name, iface, failure_policy=failure_policy, interruptible=interruptible,
-                         on_failure=on_failure, docs=docs)
+                         on_failure=on_failure, docs=docs, default_options=default_options)
 
     @property
     def function(self) -> Callable:
@@ -273,14 +332,12 @@ def workflow(_workflow_function: Optional[Callable] = None,
     if kwargs:
         raise WorkflowDefinitionError(f"Unrecognized argument(s) for workflow: {sorted(kwargs)}", where=user_site(),
                                       hint="accepted: failure_policy, interruptible, on_failure, docs, "
-                                           "pickle_untyped")
-    if default_options is not None:
-        raise not_supported("@workflow(default_options=...)", where=user_site(),
-                            hint="give the launch plan its options (LaunchPlan.get_or_create(..., labels=...))")
+                                           "pickle_untyped, default_options")
 
     def wrapper(fn: Callable) -> PythonFunctionWorkflow:
         return PythonFunctionWorkflow(fn, failure_policy=failure_policy, interruptible=interruptible,
-                                      on_failure=on_failure, docs=docs, pickle_untyped=pickle_untyped)
+                                      on_failure=on_failure, docs=docs, pickle_untyped=pickle_untyped,
+                                      default_options=default_options)
 
     if _workflow_function is not None:
         return wrapper(_workflow_function)

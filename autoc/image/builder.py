@@ -93,6 +93,9 @@ class FlytekitShapedBuilder(ImageSpecBuilder):
     def __init__(self, name: str, target: Any):
         self.builder_type = getattr(target, "builder_type", None) or name
         self.target = target
+        if isinstance(target, ImageSpecBuilder):  # an autoc builder with flytekit's should_build keeps its fields
+            self.supported_fields = target.supported_fields
+            self.built_status = target.built_status
 
     def build_image(self, image_spec) -> Optional[str]:
         return self.target.build_image(image_spec)

@@ -89,6 +89,15 @@ def pickle_warnings(tasks) -> List[str]:
     return out
 
 
+def settle_name(t) -> None:
+    """Settle the final name of a task the default resolver loads (``bar = task(foo)`` is named by ``bar``) and check
+    that it can be found by it; a task another resolver loads keeps the name it was given."""
+    from autoc.resolvers.default import DefaultTaskResolver
+
+    if isinstance(getattr(t, "task_resolver", None), DefaultTaskResolver):
+        t.loader_location()
+
+
 def to_specs(tasks, settings: SerializationSettings, keep_going: bool = False):
     """(task names, TaskSpecs, errors) for ``tasks``; the first error is raised unless ``keep_going``."""
     from autoc.serialize.translate import task_spec
@@ -96,7 +105,7 @@ def to_specs(tasks, settings: SerializationSettings, keep_going: bool = False):
     done, specs, errors = [], [], []
     for t in tasks:
         try:
-            t.loader_location()  # settles the final name (``bar = task(foo)`` is named by ``bar``)
+            settle_name(t)
             specs.append(task_spec(t, settings))
             done.append(t)
         except AutocError as e:
@@ -161,7 +170,7 @@ def to_entities(found: Discovery, settings: SerializationSettings, keep_going: b
     for e, kind in zip(ordered, kinds):  # task names settle first (``bar = task(foo)`` is named by ``bar``)
         if kind == "task":
             try:
-                e.loader_location()
+                settle_name(e)
             except AutocError as err:
                 if not keep_going:
                     raise

@@ -209,16 +209,10 @@ def task_template(task, settings) -> tasks_pb2.TaskTemplate:
     return tt
 
 
-def description(task) -> Optional[description_entity_pb2.DescriptionEntity]:
-    """Short and long description from the docstring; present whenever the task has a docstring object."""
-    doc = task.python_interface.docstring if task.python_interface.docstring is not None else task.docs
-    if doc is None:
-        return None
-    d = description_entity_pb2.DescriptionEntity(short_description=doc.short_description or "")
-    d.long_description.format = description_entity_pb2.DESCRIPTION_FORMAT_RST
-    if doc.long_description:
-        d.long_description.value = doc.long_description
-    return d
+def description(entity) -> Optional[description_entity_pb2.DescriptionEntity]:
+    """The docstring's descriptions over ``docs=Documentation(...)`` (``entity.docs``, flytekit's rule)."""
+    docs = entity.docs
+    return docs.to_flyte_idl() if docs is not None else None
 
 
 def task_spec(task, settings) -> admin_task_pb2.TaskSpec:

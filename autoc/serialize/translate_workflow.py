@@ -242,11 +242,9 @@ def workflow_template(wf, settings) -> workflow_pb2.WorkflowTemplate:
     t = workflow_pb2.WorkflowTemplate()
     t.id.CopyFrom(identifier(identifier_pb2.WORKFLOW, wf.name, settings))
     t.metadata.SetInParent()
-    if wf.failure_policy is not None:
-        t.metadata.on_failure = int(wf.failure_policy)
+    t.metadata.MergeFrom(wf.workflow_metadata.to_flyte_idl())
     t.metadata_defaults.SetInParent()
-    if wf.interruptible:
-        t.metadata_defaults.interruptible = True
+    t.metadata_defaults.MergeFrom(wf.workflow_metadata_defaults.to_flyte_idl())
     t.interface.CopyFrom(typed_interface(wf))
     for n in wf.nodes:
         t.nodes.add().CopyFrom(node_message(n, settings))
@@ -281,16 +279,6 @@ def workflow_spec(wf, settings) -> admin_workflow_pb2.WorkflowSpec:
 
 
 def workflow_description(wf):
-    """The docstring's descriptions, over ``docs=Documentation(...)`` when given (flytekit fails on a docstring
-    with a long description plus ``docs``: autoc puts the docstring's text into the Documentation's)."""
-    docs = wf.docs
-    if docs is None:
-        return description(wf)
-    d = docs.to_flyte_idl()
-    doc = wf.python_interface.docstring
-    if doc is not None and doc.short_description:
-        d.short_description = doc.short_description
-    if doc is not None and doc.long_description:
-        d.long_description.value = doc.long_description
-    return d
-
+    """The docstring's descriptions over ``docs=Documentation(...)`` (flytekit fails on a docstring with a long
+    description plus ``docs``: autoc applies the rule it has for tasks)."""
+    return description(wf)

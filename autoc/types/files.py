@@ -22,7 +22,12 @@ class File(os.PathLike):
     ``File["csv"]`` declares a format (written into the Blob type).
     """
 
-    extension = ""
+    _format = ""
+
+    @classmethod
+    def extension(cls) -> str:
+        """The declared format (``File["csv"].extension() == "csv"``), "" for none, as flytekit's."""
+        return cls._format
 
     def __init__(self, path: "str | os.PathLike", remote_source: Optional[str] = None):
         self.path = os.fspath(path)
@@ -42,7 +47,7 @@ class File(os.PathLike):
             return cls
         key = (cls, name)
         if key not in _FORMATS:
-            _FORMATS[key] = type(f"{cls.__name__}[{name}]", (cls,), {"extension": name, "__module__": cls.__module__})
+            _FORMATS[key] = type(f"{cls.__name__}[{name}]", (cls,), {"_format": name, "__module__": cls.__module__})
         return _FORMATS[key]
 
     def download(self) -> str:
@@ -79,7 +84,7 @@ class File(os.PathLike):
         kind = "FlyteDirectory" if issubclass(cls, Directory) else "FlyteFile"
         # flytekit's File["csv"] and Directory["csv"] are classes of these names
         title = ("_SpecificFormatDirectoryClass" if kind == "FlyteDirectory" else "_SpecificFormatClass") \
-            if cls.extension else kind
+            if cls._format else kind
         return reference_schema(cls, kind, _path_dict, _from_path_dict, title)
 
 
@@ -97,7 +102,7 @@ class _BlobTransformer(base.Transformer):
         self.name, self.cls, self.dimensionality = name, cls, dimensionality
 
     def _format(self, t) -> str:
-        return getattr(t, "extension", "") or ""
+        return getattr(t, "_format", "") or ""
 
     def literal_type(self, t):
         return types_pb2.LiteralType(blob=types_pb2.BlobType(format=self._format(t),

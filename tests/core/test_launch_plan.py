@@ -282,3 +282,28 @@ def test_a_named_launch_plan_may_not_take_the_name_of_another_workflows_default_
 def test_activation_and_concurrency_without_a_name_are_errors_not_ignored(tmp_path, args):
     with pytest.raises(LaunchPlanError, match="Only named launchplans.*given without a name"):
         load(tmp_path, f"lp = LaunchPlan.get_or_create(pipeline, {args})\n")
+
+
+def test_default_options_give_the_default_launch_plan_labels_and_annotations(tmp_path, monkeypatch):
+    name = f"dopts_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent("""\
+        from autoc import Annotations, Labels, Options, task, workflow
+
+        @task
+        def t(x: int) -> int:
+            return x
+
+        @workflow(default_options=Options(labels=Labels({"team": "ml"}), annotations=Annotations({"a": "b"})))
+        def wf(x: int = 1) -> int:
+            return t(x=x)
+        """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    m = importlib.import_module(name)
+    lp = LaunchPlan.get_or_create(m.wf)
+    assert lp.labels == autoc.Labels({"team": "ml"}) and lp.annotations == autoc.Annotations({"a": "b"})
+    with pytest.raises(autoc.errors.WorkflowDefinitionError, match="default_options must be an Options"):
+        autoc.workflow(default_options={"labels": {}})(m.wf.function)
+    with pytest.raises(autoc.errors.ValidationError, match="Options.labels must be a Labels"):
+        autoc.Options(labels={"team": "ml"})
+    assert autoc.Options.default_from(raw_data_prefix="s3://b/p").raw_output_data_config.output_location_prefix \
+        == "s3://b/p"

@@ -55,6 +55,18 @@ def test_base_image_spec_is_built_first(recorder):
     assert recorder.built == [base.image_name(), ImageSpec(name="child", base_image=base).image_name()]
 
 
+def test_a_builder_with_flytekits_should_build_signature_keeps_its_fields(recorder):
+    class Flytekitish(Recorder):
+        def should_build(self, image_spec):  # flytekit's signature: no assume_exists
+            return True
+
+    ImageBuildEngine.register("recorder", Flytekitish(), 100)
+    spec = ImageSpec(name="sig", base_image="b:1", packages=["x"])
+    assert ImageBuildEngine.build_record(spec).reference == spec.image_name()
+    with pytest.raises(ImageConfigError, match="does not support apt_packages"):
+        ImageBuildEngine.build_record(ImageSpec(name="sig", base_image="b:1", apt_packages=["git"]))
+
+
 def test_unsupported_field_is_an_error_not_a_silent_skip(recorder):
     with pytest.raises(ImageConfigError, match="does not support apt_packages"):
         ImageBuildEngine.build_record(ImageSpec(name="x", base_image="b:1", apt_packages=["git"]))

@@ -376,3 +376,27 @@ def test_several_outputs_come_back_as_flytekits_default_named_tuple():
     assert type(out).__name__ == "DefaultNamedTupleOutput" and out._fields == ("o0", "o1")
     assert (out.o0, out.o1) == (10, "x!") and out == (10, "x!")
     assert tasks.two_outputs().o1 == "one"
+
+
+def test_class_storage_resolver_loads_the_task_at_its_index(tmp_path):
+    (tmp_path / "stored.py").write_text(
+        "from autoc import PythonInstanceTask, kwtypes\nfrom autoc.core.interface import Interface\n"
+        "from autoc.resolvers.class_based import ClassStorageTaskResolver\n\nresolver = ClassStorageTaskResolver()\n\n\n"
+        "class Scale(PythonInstanceTask):\n    def __init__(self, factor):\n"
+        "        super().__init__(name=f'stored.scale{factor}', task_resolver=resolver,\n"
+        "                         interface=Interface(inputs=kwtypes(x=int), outputs=kwtypes(o0=int)))\n"
+        "        self.factor = factor\n        resolver.add(self)\n\n"
+        "    def execute(self, x):\n        return self.factor * x\n\n\nscales = [Scale(f) for f in (2, 3)]\n")
+    run_autoc("serialize", "stored.py", "-o", tmp_path / "specs", "--image", "ghcr.io/a/b:1", cwd=tmp_path)
+    from flyteidl.admin import task_pb2
+
+    spec = task_pb2.TaskSpec.FromString((tmp_path / "specs" / "1_stored.scale3_1.pb").read_bytes())
+    args = list(spec.template.container.args)
+    write_inputs(tmp_path / "inputs.pb", {"x": 5}, {"x": int})
+    p = run_autoc("execute", "--inputs", tmp_path / "inputs.pb", "--output-prefix", tmp_path / "out",
+                  *args[args.index("--resolver"):], cwd=tmp_path)
+    assert args[-3:] == ["stored.resolver", "--", "1"]
+    assert engine.to_python(outputs(tmp_path / "out").literals["o0"], int) == 15, p.stderr
+    p = run_autoc("execute", "--inputs", tmp_path / "inputs.pb", "--output-prefix", tmp_path / "bad",
+                  "--resolver", "stored.resolver", "--", "7", cwd=tmp_path, check=False)
+    assert "ambiguous loader args ['7']" in error(tmp_path / "bad").message, p.stderr

@@ -309,7 +309,7 @@ def test_interface_translation_helpers(face):
                                          transform_inputs_to_parameters, transform_interface_to_typed_interface,
                                          transform_variable_map)
     from flytekit.exceptions.user import FlyteValidationException
-    from flytekit.models.literals import RetryStrategy
+    from flytekit.models.literals import RetryStrategy, Void
 
     def z(a: int, b: typing.Optional[str] = None, c: int = 3) -> typing.NamedTuple("NT", x_str=str, y_int=int):
         """
@@ -326,7 +326,8 @@ def test_interface_translation_helpers(face):
     assert typed.inputs.get("a").description == "foo" and set(typed.outputs) == {"x_str", "y_int"}
     params = transform_inputs_to_parameters(None, iface).parameters
     assert params["a"].required and params["a"].default is None
-    assert params["b"].default.scalar.none_type is not None and params["c"].default.scalar.primitive.integer == 3
+    assert params["b"].default.scalar.none_type == Void() and params["c"].default.scalar.primitive.integer == 3
+    assert not params["b"].required
     with pytest.raises(ValueError, match="^Input name must be a valid Python identifier: 'my.input'"):
         Interface({"my.input": int}, {})
     with pytest.raises(ValueError, match="^Type names and field names must be valid identifiers: 'my.output'"):
@@ -354,3 +355,90 @@ def test_notebook_resolver_errors_are_flytekits_kinds(face, tmp_path, monkeypatc
         cloudpickle.dump(PickledEntity(PickledEntityMetadata("2.7.18"), {}), f)
     with pytest.raises(RuntimeError, match=r"\(2.7\) is different from the current Python version"):
         default_notebook_task_resolver.load_task(["entity-name", "t"])
+
+
+def test_file_formats_are_told_by_extension(face):
+    from flytekit.types.directory import FlyteDirectory
+    from flytekit.types.file import FlyteFile
+
+    assert FlyteFile[typing.TypeVar("svg")].extension() == "svg" == FlyteFile["svg"].extension()
+    assert FlyteFile.extension() == "" and FlyteDirectory["csv"].extension() == "csv"
+
+
+def test_workflow_metadata(load):
+    from flytekit.core.workflow import WorkflowFailurePolicy, WorkflowMetadata, WorkflowMetadataDefaults
+    from flytekit.exceptions.user import FlyteValidationException
+
+    with pytest.raises(FlyteValidationException, match="Failure policy 0 not acceptable"):
+        WorkflowMetadata(on_failure=0)
+    with pytest.raises(FlyteValidationException, match="Interruptible must be boolean"):
+        WorkflowMetadataDefaults(3)
+    policy = WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE
+    assert WorkflowMetadata(on_failure=policy).to_flyte_idl().on_failure == 1
+    m = load("fk_wfmeta", """\
+        from flytekit import WorkflowFailurePolicy, task, workflow
+
+        @task
+        def t(a: int) -> int:
+            return a
+
+        @workflow(failure_policy=WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE, interruptible=True)
+        def wf(a: int) -> int:
+            return t(a=a)
+        """)
+    assert m.wf.workflow_metadata == WorkflowMetadata(on_failure=policy)
+    assert m.wf.workflow_metadata_defaults == WorkflowMetadataDefaults(interruptible=True)
+    from flytekit.tools.translator import get_serializable
+
+    template = get_serializable(OrderedDict(), settings(), m.wf).template
+    assert template.metadata.on_failure == 1 and template.metadata_defaults.interruptible is True
+
+
+def test_model_classes_check_instances_of_their_message(face):
+    import os
+
+    from flyteidl.core import types_pb2
+
+    from flytekit.core.interface import transform_variable_map
+    from flytekit.models.core.types import BlobType
+    from flytekit.models.literals import RetryStrategy
+
+    blob = transform_variable_map({"o0": os.PathLike})["o0"].type.blob
+    assert isinstance(blob, BlobType) and isinstance(types_pb2.BlobType(), BlobType)
+    assert not isinstance(RetryStrategy(1), BlobType) and isinstance(RetryStrategy(1), RetryStrategy)
+    assert BlobType("csv", 0).format == "csv" and BlobType(format="csv").to_flyte_idl() == types_pb2.BlobType(
+        format="csv")
+
+
+def test_schedule_models_equal_autocs_schedules(face):
+    import datetime
+
+    from flytekit import CronSchedule, FixedRate
+    from flytekit.models.schedule import Schedule
+
+    rate = FixedRate(datetime.timedelta(hours=12), "kickoff_input")
+    assert rate == Schedule("kickoff_input", rate=Schedule.FixedRate(12, Schedule.FixedRateUnit.HOUR))
+    assert rate != Schedule("kickoff_input", rate=Schedule.FixedRate(12, Schedule.FixedRateUnit.DAY))
+    assert CronSchedule(schedule="@daily") == Schedule(cron_schedule=Schedule.CronSchedule("@daily"))
+    assert rate != 12 and rate == FixedRate(datetime.timedelta(minutes=720), "kickoff_input")
+
+
+def test_a_tasks_docs_is_its_documentation(load):
+    m = load("fk_docs", '''\
+        from flytekit import Description, Documentation, task
+
+        @task
+        def t1(a: int) -> int:
+            """Set the temperature value.
+
+            The value of the temp parameter.
+            """
+            return a
+
+        @task(docs=Documentation(short_description="given", long_description=Description(value="kept")))
+        def t2(a: int) -> int:
+            return a
+        ''')
+    assert m.t1.docs.short_description == "Set the temperature value."
+    assert m.t1.docs.long_description.value == "The value of the temp parameter."
+    assert (m.t2.docs.short_description, m.t2.docs.long_description.value) == ("given", "kept")

@@ -73,9 +73,9 @@ def autoc_out(tmp_path_factory, proj) -> Path:
 
 def test_same_files(pyflyte_out, autoc_out):
     names = sorted(p.name for p in autoc_out.glob("*.pb"))
-    assert len(names) >= 78
+    assert len(names) >= 85
     assert names == sorted(p.name for p in pyflyte_out.glob("*.pb"))
-    assert sum(n.endswith("_2.pb") for n in names) >= 11 and sum(n.endswith("_3.pb") for n in names) >= 16
+    assert sum(n.endswith("_2.pb") for n in names) >= 12 and sum(n.endswith("_3.pb") for n in names) >= 17
 
 
 def test_every_message_equal_without_normalisation(pyflyte_out, autoc_out):
@@ -92,6 +92,21 @@ def test_every_message_equal_without_normalisation(pyflyte_out, autoc_out):
     assert len(images) == 4 and all(i.startswith("localhost:5999/acme/") for i in images.values())
 
 
+def test_class_storage_resolver_names_tasks_by_index(autoc_out):
+    args = named(load_dir(autoc_out), "app.stored.scale3_1.pb").template.container.args
+    assert args[-4:] == ["--resolver", "app.stored.resolver", "--", "1"]
+
+
+def test_default_options_and_documentation(autoc_out):
+    ours = load_dir(autoc_out)
+    lp = named(ours, "app.defaults.labelled_3.pb")
+    assert dict(lp.spec.labels.values) == {"team": "ml"} and dict(lp.spec.annotations.values) == {"owner": "acme"}
+    documented = named(ours, "app.defaults.documented_1.pb").description
+    assert (documented.short_description, documented.long_description.value) == ("Doc short.", "Doc long.")
+    docs_only = named(ours, "app.defaults.docs_only_1.pb").description
+    assert (docs_only.short_description, docs_only.long_description.value) == ("only docs", "kept")
+
+
 def test_archive_has_the_members_pyflyte_package_writes(tmp_path, proj):
     """(No default --image: both fall back to flytekit's published image for this Python and flytekit version.)"""
     pyflyte("--pkgs", "app", "package", IMAGES[2], IMAGES[3], "-o", str(tmp_path / "pyflyte.tgz"), cwd=proj)
@@ -106,7 +121,7 @@ def test_archive_has_the_members_pyflyte_package_writes(tmp_path, proj):
         return out
 
     theirs, ours = members(tmp_path / "pyflyte.tgz"), members(tmp_path / "autoc.tgz")
-    assert sorted(ours) == sorted(theirs) and len(ours) >= 78
+    assert sorted(ours) == sorted(theirs) and len(ours) >= 85
     assert [n for n in theirs if ours[n] != theirs[n]] == []
     assert named(ours, "app.basic.add_1.pb").template.container.image.startswith("cr.flyte.org/flyteorg/flytekit:py3.")
 

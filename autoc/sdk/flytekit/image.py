@@ -121,8 +121,8 @@ def update_image_spec_copy_handling(image_spec: _AutocImageSpec, settings) -> No
     root, mode = _copy_handling(image_spec, settings)
     for field, value in (("source_root", root), ("source_copy_mode", mode)):
         object.__setattr__(image_spec, field, value)
-    image_spec.__dict__.pop("id", None)
-    image_spec.__dict__.pop("tag", None)
+    for cached in ("id", "tag", "_pyflyte_specs"):
+        image_spec.__dict__.pop(cached, None)
 
 
 def as_pyflyte_sees_it(spec: _AutocImageSpec, settings) -> _AutocImageSpec:

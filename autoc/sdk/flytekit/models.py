@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flyteidl.admin import common_pb2, schedule_pb2
+from flyteidl.core import literals_pb2, types_pb2
 
 #: flytekit model attributes named otherwise than their flyteidl field, by message
 _ALIASES = {"flyteidl.core.TaskMetadata": {"k8s_object_metadata": "metadata"}}
@@ -47,7 +49,17 @@ def _value(fd, value, msg) -> Any:
     return Model(value)
 
 
-class Model:
+class _ModelClass(type):
+    """A model class made by ``idl_model`` is an instance check for its message, read as a model or not."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        message = cls.__dict__.get("_message")
+        if message is None:
+            return type.__instancecheck__(cls, obj)
+        return isinstance(obj._msg if type.__instancecheck__(Model, obj) else obj, message)
+
+
+class Model(metaclass=_ModelClass):
     """A flyteidl message read as flytekit's model of it (``to_flyte_idl()`` gives the message back)."""
 
     __slots__ = ("_msg",)
@@ -70,7 +82,9 @@ class Model:
         return self._msg
 
     def __eq__(self, other) -> bool:
-        other = other._msg if isinstance(other, Model) else other
+        """Equal to a message, a model or an autoc object (``to_flyte_idl()``) of the same message."""
+        if not isinstance(other, type(self._msg)) and callable(getattr(other, "to_flyte_idl", None)):
+            other = other.to_flyte_idl()
         return self._msg == other
 
     __hash__ = None
@@ -79,34 +93,27 @@ class Model:
         return f"Model({type(self._msg).__name__}: {self._msg})"
 
 
-def idl_model(message, *fields: str):
-    """A flytekit model made from its fields (positional in flytekit's order, or by name): the flyteidl message,
-    read as the model (``to_flyte_idl()`` gives the message)."""
+def idl_model(message, *fields: str, **nested) -> type:
+    """A flytekit model class made from its fields (positional in flytekit's order, or by name): an instance is the
+    flyteidl message read as the model (``to_flyte_idl()`` gives the message); ``isinstance`` holds for the message
+    too. ``nested``: the model's nested classes."""
 
-    def make(*args, **kwargs) -> Model:
+    def __new__(cls, *args, **kwargs) -> Model:
         kwargs.update(zip(fields, args))
-        return Model(message(**kwargs))
+        return Model(message(**{k: v.to_flyte_idl() if isinstance(v, Model) else v for k, v in kwargs.items()}))
 
-    make.__name__ = make.__qualname__ = message.__name__
-    make.__doc__ = f"flytekit's ``{message.__name__}`` model over ``{message.DESCRIPTOR.full_name}``."
-    return make
-
-
-def _common():
-    from flyteidl.admin import common_pb2
-
-    return common_pb2
+    return _ModelClass(message.__name__, (Model,), {
+        "__new__": __new__, "_message": message, "__slots__": (), "__module__": __name__, **nested,
+        "__doc__": f"flytekit's ``{message.__name__}`` model over ``{message.DESCRIPTOR.full_name}``."})
 
 
-EmailNotification = idl_model(_common().EmailNotification, "recipients_email")
-SlackNotification = idl_model(_common().SlackNotification, "recipients_email")
-PagerDutyNotification = idl_model(_common().PagerDutyNotification, "recipients_email")
-
-
-def _literals():
-    from flyteidl.core import literals_pb2
-
-    return literals_pb2
-
-
-RetryStrategy = idl_model(_literals().RetryStrategy, "retries")
+EmailNotification = idl_model(common_pb2.EmailNotification, "recipients_email")
+SlackNotification = idl_model(common_pb2.SlackNotification, "recipients_email")
+PagerDutyNotification = idl_model(common_pb2.PagerDutyNotification, "recipients_email")
+RetryStrategy = idl_model(literals_pb2.RetryStrategy, "retries")
+Void = idl_model(literals_pb2.Void)
+BlobType = idl_model(types_pb2.BlobType, "format", "dimensionality")
+Schedule = idl_model(schedule_pb2.Schedule, "kickoff_time_input_arg", "cron_expression", "rate", "cron_schedule",
+                     FixedRate=idl_model(schedule_pb2.FixedRate, "value", "unit"),
+                     CronSchedule=idl_model(schedule_pb2.CronSchedule, "schedule", "offset"),
+                     FixedRateUnit=schedule_pb2.FixedRateUnit)
