@@ -43,8 +43,25 @@ class Schedule:
     def cron_expression(self) -> Optional[str]:
         return None  # the deprecated AWS-style field; never set (flytekit refuses it too)
 
+    # flytekit's model keeps a schedule's fields in a nested object named by its kind, and names the one set
+    # ``schedule_expression``: each subclass is its own nested object.
+    @property
+    def cron_schedule(self) -> Optional["CronSchedule"]:
+        return self if isinstance(self, CronSchedule) else None
+
+    @property
+    def rate(self) -> Optional["FixedRate"]:
+        return self if isinstance(self, FixedRate) else None
+
+    @property
+    def schedule_expression(self) -> "Schedule":
+        return self
+
+    #: the constructor arguments, as properties: equality, hashing and repr go by them
+    _FIELDS: tuple = ("kickoff_time_input_arg",)
+
     def _key(self) -> tuple:
-        return (self._kickoff_time_input_arg,)
+        return tuple(getattr(self, f) for f in self._FIELDS)
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, Schedule):
@@ -55,11 +72,8 @@ class Schedule:
         return hash((type(self).__name__,) + self._key())
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in zip(self._fields(), self._key()) if v is not None)
+        args = ", ".join(f"{k}={v!r}" for k, v in zip(self._FIELDS, self._key()) if v is not None)
         return f"{type(self).__name__}({args})"
-
-    def _fields(self) -> tuple:
-        return ("kickoff_time_input_arg",)
 
     def to_flyte_idl(self):
         """The ``flyteidl.admin.Schedule`` message."""
@@ -114,23 +128,7 @@ class CronSchedule(Schedule):
     def offset(self) -> Optional[str]:
         return self._offset
 
-    @property
-    def cron_schedule(self) -> "CronSchedule":
-        return self  # flytekit's model keeps schedule and offset in a nested object with these names
-
-    @property
-    def rate(self):
-        return None
-
-    @property
-    def schedule_expression(self) -> "CronSchedule":
-        return self
-
-    def _key(self) -> tuple:
-        return (self._schedule, self._offset, self._kickoff_time_input_arg)
-
-    def _fields(self) -> tuple:
-        return ("schedule", "offset", "kickoff_time_input_arg")
+    _FIELDS = ("schedule", "offset", "kickoff_time_input_arg")
 
     def to_flyte_idl(self):
         msg = super().to_flyte_idl()
@@ -189,23 +187,7 @@ class FixedRate(Schedule):
     def unit(self) -> int:
         return self._unit
 
-    @property
-    def rate(self) -> "FixedRate":
-        return self  # flytekit's model keeps value and unit in a nested object with these names
-
-    @property
-    def cron_schedule(self):
-        return None
-
-    @property
-    def schedule_expression(self) -> "FixedRate":
-        return self
-
-    def _key(self) -> tuple:
-        return (self._duration, self._kickoff_time_input_arg)
-
-    def _fields(self) -> tuple:
-        return ("duration", "kickoff_time_input_arg")
+    _FIELDS = ("duration", "kickoff_time_input_arg")
 
     def to_flyte_idl(self):
         msg = super().to_flyte_idl()
