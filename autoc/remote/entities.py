@@ -175,8 +175,8 @@ def with_identity(entities: Sequence, project: str, domain: str, version: str) -
 
 def graph(entities: Sequence) -> Tuple[List[int], List[List[int]]]:
     """(levels, dependencies): for each entity, how deep it sits in the references within the set (0: it
-    references nothing of the set; every entity sits deeper than all it references, so creating level by level
-    creates dependencies first), and the indices of the entities of the set it references. A cycle is an error."""
+    references nothing of the set; every entity sits deeper than all it references), and the indices of the
+    entities of the set it references (register creates each entity right after those). A cycle is an error."""
     index = {key(entity_id(e)): i for i, e in enumerate(entities)}
     deps = [sorted({index[k] for k in map(key, references(e)) if k in index} - {i}) for i, e in enumerate(entities)]
     depth: Dict[int, int] = {}

@@ -308,8 +308,9 @@ def register_entities(client, entities: List, version: str, opts: RegisterOption
                       listings: Optional[Dict[str, Callable]] = None,
                       order: Optional[tuple] = None) -> Tuple[List[Outcome], Dict[str, dict]]:
     """What the server already holds at this version is compared locally (one listing per kind instead of one call
-    per entity; an unchanged tree re-registers without a single write); the rest is created level by level in
-    dependency order (``order``: :func:`graph` of the entities, if already known). Returns the outcomes and what
+    per entity; an unchanged tree re-registers without a single write); the rest is created in dependency
+    order, each entity right after what it references (``order``: :func:`graph` of the entities, if already
+    known). Returns the outcomes and what
     the listings said (kind -> name -> entity; a kind is missing when the server could not list it)."""
     listings = listings or {}
     known = {k: registered_at_version(client, k, opts.project, opts.domain, version, listings.get(k))
