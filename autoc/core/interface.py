@@ -5,10 +5,11 @@ from __future__ import annotations
 import collections
 import inspect
 import re
+import sys
 import typing
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from autoc.errors import CallError, TaskDefinitionError, location_of
+from autoc.errors import AutocError, CallError, TaskDefinitionError, location_of
 
 
 # What the Google (section titles), numpydoc (underlines) and epydoc (@fields) parsers need to find anything.
@@ -309,3 +310,61 @@ def bind_inputs(entity: str, interface: Interface, args: tuple, kwargs: Dict[str
         if missing:
             raise CallError(f"{entity} is missing required input(s): {', '.join(missing)}", hint=hint)
     return {n: bound[n] for n in names if n in bound}
+
+
+# --- typed interface: an Interface with the LiteralTypes of its variables (autoc.types.engine) -----------------
+def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task=None) -> interface_pb2.VariableMap:
+    from flyteidl.core import interface_pb2
+
+    vm = interface_pb2.VariableMap()
+    _fill_variables(vm, variables, descriptions, task)
+    return vm
+
+
+def _fill_variables(vm, variables: Dict[str, Any], descriptions: Dict[str, str], task) -> None:
+    """Each variable's LiteralType and description into the VariableMap ``vm`` (in place: no copy of the map)."""
+    from autoc.types.engine import to_literal_type
+
+    vm.SetInParent()
+    for name, t in variables.items():
+        var = vm.variables[name]
+        try:
+            var.type.CopyFrom(to_literal_type(t))
+        except AutocError as e:
+            kind = _entity_word(task)
+            e.message = f"{kind} {task.name}, variable '{name}': {e.message}" if task is not None else \
+                f"variable '{name}': {e.message}"
+            e.where = e.where or getattr(task, "definition_site", None)
+            raise
+        desc = descriptions.get(name, name)
+        var.description = desc if desc is not None else ""
+
+
+def typed_interface(task) -> interface_pb2.TypedInterface:
+    """Inputs and outputs with their LiteralTypes; descriptions from the docstring, else the variable name."""
+    return interface_message(task.python_interface, task)
+
+
+def interface_message(iface, task=None) -> interface_pb2.TypedInterface:
+    """``typed_interface`` of an Interface (``task``, when given, is named in errors)."""
+    from flyteidl.core import interface_pb2
+
+    ins: Dict[str, str] = {}
+    outs: Dict[str, str] = {}
+    if iface.docstring is not None:
+        ins = iface.docstring.input_descriptions
+        outs = iface.docstring.output_descriptions
+        if len(outs) == 1:  # one :return: description is shared by every output, as flytekit does
+            shared = next(iter(outs.values()))
+            outs = {k: shared for k in iface.outputs}
+    ti = interface_pb2.TypedInterface()
+    _fill_variables(ti.inputs, iface.inputs, ins, task)
+    _fill_variables(ti.outputs, iface.outputs, outs, task)
+    return ti
+
+
+def _entity_word(entity) -> str:
+    """``workflow`` or ``task``, as errors name an entity (core.workflow imports this module, so its class is looked
+    up in sys.modules: an entity of a module never imported is no workflow)."""
+    workflow = sys.modules.get("autoc.core.workflow")
+    return "workflow" if workflow is not None and isinstance(entity, workflow.WorkflowBase) else "task"

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional
 from autoc.core.common import Annotations, AuthRole, ConcurrencyPolicy, Labels, RawOutputDataConfig
 from autoc.core.notification import Notification
 from autoc.core.schedule import Schedule
+from autoc.core.seams import above
 from autoc.core.security import SecurityContext
 from autoc.core.tracker import _creation_site
 from autoc.errors import LaunchPlanError
@@ -293,9 +294,7 @@ class LaunchPlan:
     @property
     def parameters(self):
         """The inputs an execution may set, with their defaults, as written: a flyteidl ``ParameterMap``."""
-        from autoc.serialize.translate_launch_plan import parameter_map
-
-        return parameter_map(self)
+        return above("translate_launch_plan").parameter_map(self)
 
     @property
     def saved_inputs(self) -> Dict[str, Any]:

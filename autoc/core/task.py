@@ -12,10 +12,11 @@ import sys
 from typing import Any, Callable, Dict, Generic, List, Optional, Tuple, TypeVar, Union
 
 from autoc.core.accelerators import BaseAccelerator
-from autoc.core.interface import Docstring, Interface, bind_inputs, transform_function_to_interface
+from autoc.core.interface import Docstring, Interface, bind_inputs, transform_function_to_interface, typed_interface
 from autoc.core.metadata import Cache, TaskMetadata, VersionParameters
 from autoc.core.pod import PodTemplate
 from autoc.core.resources import Resources, ResourceSpec, build_resource_spec
+from autoc.core.seams import above
 from autoc.core.security import Secret, SecurityContext
 from autoc.core.tracker import (FlyteTrackedABC, TrackedInstance, check_importable_module, find_variable,
                                 nesting_problem, spec_module_name)
@@ -82,8 +83,6 @@ class PythonTask(TrackedInstance, Generic[T], metaclass=FlyteTrackedABC):
     @property
     def interface(self):
         """The typed interface as a flyteidl ``TypedInterface``."""
-        from autoc.serialize.translate import typed_interface
-
         return typed_interface(self)
 
     @property
@@ -165,15 +164,11 @@ class PythonTask(TrackedInstance, Generic[T], metaclass=FlyteTrackedABC):
 
     def dispatch_execute(self, ctx, input_literal_map):
         """Literal inputs -> Python values -> execute -> literal outputs (see autoc.runtime)."""
-        from autoc.runtime.dispatch import dispatch_execute
-
-        return dispatch_execute(self, input_literal_map)
+        return above("dispatch").dispatch_execute(self, input_literal_map)
 
     def local_execute(self, ctx=None, **kwargs):
         """Run the task in this process through the same literal round trip as in a container."""
-        from autoc.runtime.dispatch import local_execute
-
-        return local_execute(self, **kwargs)
+        return above("dispatch").local_execute(self, **kwargs)
 
     def sandbox_execute(self, ctx, input_literal_map):
         return self.dispatch_execute(ctx, input_literal_map)
@@ -281,9 +276,7 @@ class PythonAutoContainerTask(PythonTask[T], metaclass=FlyteTrackedABC):
     @property
     def task_resolver(self):
         if self._task_resolver is None:
-            from autoc.resolvers import default_task_resolver
-
-            return default_task_resolver
+            return above("resolvers").default_task_resolver
         return self._task_resolver
 
     def set_resolver(self, resolver) -> None:
@@ -298,9 +291,7 @@ class PythonAutoContainerTask(PythonTask[T], metaclass=FlyteTrackedABC):
 
     # --- command -------------------------------------------------------------------------------------------------
     def get_default_command(self, settings) -> List[str]:
-        from autoc.serialize.translate import default_command
-
-        return default_command(self, settings)
+        return above("translate").default_command(self, settings)
 
     def get_command(self, settings) -> List[str]:
         if self._get_command_fn is not None:
@@ -316,23 +307,17 @@ class PythonAutoContainerTask(PythonTask[T], metaclass=FlyteTrackedABC):
 
     # --- serialization -------------------------------------------------------------------------------------------
     def get_image(self, settings) -> str:
-        from autoc.serialize.translate import resolve_image
-
-        return resolve_image(self._container_image, settings, task_name=self.name)
+        return above("translate").resolve_image(self._container_image, settings, task_name=self.name)
 
     def get_container(self, settings):
         if self._pod_template is not None:
             return None
-        from autoc.serialize.translate import container
-
-        return container(self, settings)
+        return above("translate").container(self, settings)
 
     def get_k8s_pod(self, settings):
         if self._pod_template is None:
             return None
-        from autoc.serialize.translate import k8s_pod
-
-        return k8s_pod(self, settings)
+        return above("translate").k8s_pod(self, settings)
 
     def get_config(self, settings) -> Optional[Dict[str, str]]:
         if self._pod_template is None:
@@ -340,9 +325,7 @@ class PythonAutoContainerTask(PythonTask[T], metaclass=FlyteTrackedABC):
         return {"primary_container_name": self._pod_template.primary_container_name}
 
     def get_extended_resources(self, settings):
-        from autoc.serialize.translate import extended_resources
-
-        return extended_resources(self._accelerator, self._shared_memory)
+        return above("translate").extended_resources(self._accelerator, self._shared_memory)
 
 
 class PythonFunctionTask(PythonAutoContainerTask[T], metaclass=FlyteTrackedABC):

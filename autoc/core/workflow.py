@@ -11,10 +11,11 @@ import dataclasses
 import enum
 from typing import Any, Callable, Dict, List, Optional
 
-from autoc.core.interface import Docstring, Interface, transform_function_to_interface
+from autoc.core.interface import Docstring, Interface, transform_function_to_interface, typed_interface
 from autoc.core.node import Node, user_site
 from autoc.core.promise import CompilationState, Promise, VoidPromise, compilation_state, compiling, \
     create_and_link_node
+from autoc.core.seams import above
 from autoc.core.tracker import InstanceTrackingMeta, TrackedInstance, spec_module_name
 from autoc.errors import AutocError, ValidationError, WorkflowDefinitionError, location_of
 
@@ -120,8 +121,6 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
     @property
     def interface(self):
         """The typed interface as a flyteidl ``TypedInterface``."""
-        from autoc.serialize.translate import typed_interface
-
         return typed_interface(self)
 
     @property
@@ -195,9 +194,7 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
 
     def local_execute(self, **kwargs):
         """Run the workflow in this process: its nodes in order, tasks through the literal round trip."""
-        from autoc.runtime.local_workflow import run_workflow
-
-        return run_workflow(self, kwargs)
+        return above("local_workflow").run_workflow(self, kwargs)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self._name!r})"

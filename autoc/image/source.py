@@ -12,12 +12,11 @@ def list_source_files(source_root: str, mode) -> List[Tuple[str, Path]]:
     """(relative POSIX path, path) of the files under ``source_root`` that an image copies for ``mode``, sorted by
     relative path."""
     from autoc.core import sourcefiles
-    from autoc.image.spec import CopyFileDetection
 
-    root = Path(source_root)
-    if mode == CopyFileDetection.NO_COPY:
+    root = Path(source_root)  # mode: a CopyFileDetection (spec.py, which imports this module), by its name
+    if mode.name == "NO_COPY":
         return []
-    if mode == CopyFileDetection.LOADED_MODULES:
+    if mode.name == "LOADED_MODULES":
         return [(rel, p) for rel, p, _ in sourcefiles.loaded_modules(root)]
     return [(rel, p) for rel, p, _ in sourcefiles.all_files(root)[0]]
 

@@ -70,10 +70,9 @@ def pickle_entities(tasks, path: str = PICKLE_FILE_PATH) -> str:
     """Write ``tasks`` (set to use the notebook resolver) into a gzip'd cloudpickle, as flytekit does."""
     import cloudpickle
 
-    from autoc.resolvers import default_notebook_task_resolver
-
+    resolver = sys.modules["autoc.resolvers"].default_notebook_task_resolver  # the package imports this module
     for t in tasks:
-        t.set_resolver(default_notebook_task_resolver)
+        t.set_resolver(resolver)
     v = sys.version_info
     payload = PickledEntity(PickledEntityMetadata(f"{v.major}.{v.minor}.{v.micro}"), {t.name: t for t in tasks})
     with gzip.GzipFile(path, "wb", mtime=0) as f:

@@ -8,7 +8,8 @@ flytekit's resolver location, runtime ``flytekit``), chosen once by ``--sdk``. T
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, List, Mapping, Optional, Tuple
+import importlib
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from autoc.image.runtime import AUTOC_RUNTIME, ImageRuntime
 
@@ -79,11 +80,15 @@ def autoc_flavor() -> OutputFlavor:
 AUTOC = autoc_flavor()
 
 
+#: The flavor of each other SDK face, as ``"module:function(version)"``: a face's package sits above this module
+#: and builds its flavor from ``OutputFlavor``, so it is named here and imported when first asked for.
+FLAVORS: Dict[str, str] = {"flytekit": "autoc.sdk.flytekit.flavor:flytekit_flavor"}
+
+
 def flavor_of(sdk: str, version: Optional[str] = None) -> OutputFlavor:
     """The one chooser: the output flavor of an SDK face (``--sdk``, or the face user code imported its
     ``SerializationSettings`` from)."""
     if sdk == "autoc":
         return AUTOC
-    from autoc.sdk.flytekit.flavor import flytekit_flavor
-
-    return flytekit_flavor(version)
+    module, _, function = FLAVORS[sdk].partition(":")
+    return getattr(importlib.import_module(module), function)(version)

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from flyteidl.admin import description_entity_pb2, task_pb2 as admin_task_pb2
-from flyteidl.core import identifier_pb2, interface_pb2, tasks_pb2
+from flyteidl.core import identifier_pb2, tasks_pb2
 
 from autoc.core.resources import ResourceSpec
-from autoc.errors import AutocError, TaskDefinitionError
-from autoc.types.engine import to_literal_type
+from autoc.errors import TaskDefinitionError
 
 from autoc.sdk.flavor import REMOTE_PACKAGE_PATH  # noqa: F401 - register imports it from here
 _RESOURCE_NAMES = {"cpu": tasks_pb2.Resources.CPU, "gpu": tasks_pb2.Resources.GPU,
@@ -22,45 +21,8 @@ _RESOURCE_NAMES = {"cpu": tasks_pb2.Resources.CPU, "gpu": tasks_pb2.Resources.GP
 _POD_RESOURCE_KEYS = {"cpu": "cpu", "gpu": "gpu", "mem": "memory", "ephemeral_storage": "ephemeral-storage"}
 
 
-# --- interface ------------------------------------------------------------------------------------------------------
-def _variable_map(variables: Dict[str, Any], descriptions: Dict[str, str], task=None) -> interface_pb2.VariableMap:
-    vm = interface_pb2.VariableMap()
-    for name, t in variables.items():
-        var = vm.variables[name]
-        try:
-            var.type.CopyFrom(to_literal_type(t))
-        except AutocError as e:
-            from autoc.core.workflow import WorkflowBase
-
-            kind = "workflow" if isinstance(task, WorkflowBase) else "task"
-            e.message = f"{kind} {task.name}, variable '{name}': {e.message}" if task is not None else \
-                f"variable '{name}': {e.message}"
-            e.where = e.where or getattr(task, "definition_site", None)
-            raise
-        desc = descriptions.get(name, name)
-        var.description = desc if desc is not None else ""
-    return vm
-
-
-def typed_interface(task) -> interface_pb2.TypedInterface:
-    """Inputs and outputs with their LiteralTypes; descriptions from the docstring, else the variable name."""
-    return interface_message(task.python_interface, task)
-
-
-def interface_message(iface, task=None) -> interface_pb2.TypedInterface:
-    """``typed_interface`` of an Interface (``task``, when given, is named in errors)."""
-    ins: Dict[str, str] = {}
-    outs: Dict[str, str] = {}
-    if iface.docstring is not None:
-        ins = iface.docstring.input_descriptions
-        outs = iface.docstring.output_descriptions
-        if len(outs) == 1:  # one :return: description is shared by every output, as flytekit does
-            shared = next(iter(outs.values()))
-            outs = {k: shared for k in iface.outputs}
-    ti = interface_pb2.TypedInterface()
-    ti.inputs.CopyFrom(_variable_map(iface.inputs, ins, task))
-    ti.outputs.CopyFrom(_variable_map(iface.outputs, outs, task))
-    return ti
+# --- interface: with the Interface it describes (autoc.core.interface), imported from here too --------------
+from autoc.core.interface import _variable_map, interface_message, typed_interface  # noqa: E402,F401
 
 
 # --- image and command ---------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ REGISTRY: Dict[Any, Transformer] = {}
 #: ``"<top-level package>.<class qualname>"`` of a third-party class -> ``"module:function"`` registering its
 #: transformer (called once, the first time the engine meets the class or a subclass).
 LAZY: Dict[str, str] = {
+    "os.PathLike": "autoc.types.files:register",  # File and Directory (the engine does not import files.py)
     "pandas.DataFrame": "autoc.types.dataframes:register_pandas",
     "pyarrow.Table": "autoc.types.dataframes:register_arrow",
     "polars.DataFrame": "autoc.types.dataframes:register_polars",

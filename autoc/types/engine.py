@@ -567,11 +567,6 @@ def to_python(lit: Literal, t: Any) -> Any:
     return tr.to_python(lit, inner)
 
 
-# File, Directory and os.PathLike are part of the engine whatever was imported first (otherwise a parameter typed
-# os.PathLike would serialize as a pickle until autoc.File is imported). files.py imports only autoc.types.base.
-from autoc.types import files as _files  # noqa: E402,F401
-
-
 class TypeEngine:
     """flytekit's ``TypeEngine`` entry points over autoc's transformers (flytekit's context argument is accepted;
     autoc's conversions do not need one)."""

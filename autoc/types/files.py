@@ -160,6 +160,14 @@ FlyteFile, FlyteDirectory = File, Directory
 
 FILE = _BlobTransformer("FlyteFilePath", File, types_pb2.BlobType.SINGLE)
 DIRECTORY = _BlobTransformer("FlyteDirectory", Directory, types_pb2.BlobType.MULTIPART)
-base.register(File, FILE)
-base.register(Directory, DIRECTORY)
-base.register(os.PathLike, FILE)
+
+
+def register() -> None:
+    """File, Directory and os.PathLike into the type registry: when this module is imported, and by the engine the
+    first time it meets os.PathLike (``base.LAZY``), whatever was imported before."""
+    base.register(File, FILE)
+    base.register(Directory, DIRECTORY)
+    base.register(os.PathLike, FILE)
+
+
+register()
