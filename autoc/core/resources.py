@@ -43,6 +43,22 @@ def parse_quantity(text: str) -> Decimal:
 
 def normalize_quantity(field: str, value: Any) -> str:
     """One resource value as the quantity string written on the wire, or ResourceError naming the field."""
+    key = (field, value.__class__, value)  # (the class keeps True apart from 1, and 1 from 1.0)
+    try:
+        return _NORMALIZED[key]
+    except (KeyError, TypeError):  # (TypeError: an unhashable value, refused below)
+        pass
+    text = _normalize_quantity(field, value)
+    if len(_NORMALIZED) < 4096:
+        _NORMALIZED[key] = text
+    return text
+
+
+#: (field, class, value) -> quantity string: a project repeats the same few values over thousands of tasks
+_NORMALIZED: Dict[tuple, str] = {}
+
+
+def _normalize_quantity(field: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ResourceError(f"{field}={value!r} must be a string or a number",
                             hint='use a Kubernetes quantity such as "500m", "2", "1Gi"')

@@ -78,11 +78,18 @@ def pickle_warnings(tasks) -> List[str]:
     from autoc.types.engine import uses_pickle
 
     out = []
+    known: dict = {}  # type -> uses_pickle (the same few types recur across thousands of tasks)
     for t in tasks:
         iface = t.python_interface
         for kind, variables in (("input", iface.inputs), ("output", iface.outputs)):
             for name, tp in variables.items():
-                if uses_pickle(tp):
+                try:
+                    pickled = known[tp]
+                except KeyError:
+                    pickled = known[tp] = uses_pickle(tp)
+                except TypeError:  # (an unhashable annotation)
+                    pickled = uses_pickle(tp)
+                if pickled:
                     out.append(f"{_site(t)}: task {t.name} {kind} '{name}' ({getattr(tp, '__name__', tp)}) "
                                f"travels as a pickle: only the same Python version can read it; prefer a "
                                f"dataclass or a supported type")

@@ -8,7 +8,7 @@ this order makes the name order a dependency order, which ``flytectl register fi
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 TASK, WORKFLOW, LAUNCH_PLAN = "task", "workflow", "launch_plan"
 SUFFIX = {TASK: 1, WORKFLOW: 2, LAUNCH_PLAN: 3}  # flyteidl ResourceType values, the file name suffix
@@ -16,16 +16,26 @@ SUFFIX = {TASK: 1, WORKFLOW: 2, LAUNCH_PLAN: 3}  # flyteidl ResourceType values,
 
 def kind_of(entity: Any) -> Optional[str]:
     """``task``, ``workflow``, ``launch_plan``, or None for anything else."""
+    cls = entity.__class__
+    kind = _KINDS.get(cls, "")
+    if kind == "":
+        kind = _KINDS[cls] = _kind_of_class(cls)
+    return kind
+
+
+_KINDS: Dict[type, Optional[str]] = {}  # (asked three times per entity of a run)
+
+
+def _kind_of_class(cls: type) -> Optional[str]:
+    from autoc.core.launch_plan import LaunchPlan
     from autoc.core.task import PythonTask
     from autoc.core.workflow import WorkflowBase
 
-    if isinstance(entity, PythonTask):
+    if issubclass(cls, PythonTask):
         return TASK
-    if isinstance(entity, WorkflowBase):
+    if issubclass(cls, WorkflowBase):
         return WORKFLOW
-    from autoc.core.launch_plan import LaunchPlan
-
-    if isinstance(entity, LaunchPlan):
+    if issubclass(cls, LaunchPlan):
         return LAUNCH_PLAN
     return None
 

@@ -454,8 +454,9 @@ _CACHE: Dict[Any, LiteralType] = {}
 
 def to_literal_type(t: Any) -> LiteralType:
     """The LiteralType flytekit writes for ``t`` (cached; do not mutate the result)."""
-    # Union[A, B] == Union[B, A] (and likewise Literal), so the key must also carry the written order
-    key = (t, repr(t)) if _hashable(t) else None
+    # Union[A, B] == Union[B, A] (and likewise Literal), so the key must also carry the written order; a plain
+    # class is its own key (no repr on every lookup of the commonest variables: int, str, a dataclass)
+    key = t if type(t) is type else (t, repr(t)) if _hashable(t) else None
     if key is not None:
         hit = _CACHE.get(key)
         if hit is not None:
