@@ -26,7 +26,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from common import (AUTOC, ORACLE_PYTHON, PYFLYTE_EXECUTE, SHIM, Failed, compile_autoc,  # noqa: E402
-                    execute_command, in_root, require, run_captured, run_once)
+                    compile_tree, execute_command, in_root, require, run_captured, run_measured)
 
 
 TASKS = '''\
@@ -101,7 +101,7 @@ def bench_case(case: str, root: pathlib.Path, repeat: int, envs: dict) -> dict:
     def command(tool: str, out: pathlib.Path) -> list[str]:
         return execute_command(tool, inputs, out, root / "raw", "benchpkg.tasks", task_name)
 
-    runs = {tool: {"walls_s": [], "peaks_kib": []} for tool in exe}
+    runs = {tool: {"walls_s": [], "peaks_kib": [], "cpus_s": []} for tool in exe}
     outputs = {}
     # Run 0 is an untimed warm-up (page cache, benchpkg's __pycache__ shared by both: same CPython);
     # the timed runs alternate between the tools so drift on the machine hits both alike.
@@ -110,7 +110,7 @@ def bench_case(case: str, root: pathlib.Path, repeat: int, envs: dict) -> dict:
             out = root / f"out-{case}-{tool}-{i}"
             shutil.rmtree(out, ignore_errors=True)
             out.mkdir(parents=True)
-            wall, peak = run_once(command(tool, out), root, envs[tool])
+            wall, peak, cpu = run_measured(command(tool, out), root, envs[tool])
             value = read_output(tool, out)
             if value != expected:
                 raise Failed(f"{case}: {tool} returned {value!r}, expected {expected!r}")
@@ -118,12 +118,15 @@ def bench_case(case: str, root: pathlib.Path, repeat: int, envs: dict) -> dict:
             if i:
                 runs[tool]["walls_s"].append(wall)
                 runs[tool]["peaks_kib"].append(peak)
+                runs[tool]["cpus_s"].append(cpu)
     for r in runs.values():
-        r.update(wall_median_s=statistics.median(r["walls_s"]), peak_rss_kib=max(r["peaks_kib"]))
+        r.update(wall_median_s=statistics.median(r["walls_s"]), peak_rss_kib=max(r["peaks_kib"]),
+                 cpu_median_s=statistics.median(r["cpus_s"]))
     ratio = runs["pyflyte"]["wall_median_s"] / runs["autoc"]["wall_median_s"]
     return {"task": task_name, "inputs_bytes": inputs.stat().st_size, "output": expected,
             "identical_outputs_pb": outputs["autoc"] == outputs["pyflyte"], **runs,
-            "ratio": ratio, "target_ratio": target, "met": ratio >= target}
+            "ratio": ratio, "cpu_ratio": runs["pyflyte"]["cpu_median_s"] / runs["autoc"]["cpu_median_s"],
+            "target_ratio": target, "met": ratio >= target}
 
 
 def main() -> int:
@@ -144,6 +147,7 @@ def main() -> int:
         (root / "benchpkg/__init__.py").write_text("")
         (root / "benchpkg/tasks.py").write_text(TASKS)
         (root / "make_inputs.py").write_text(MAKE_INPUTS)
+        compile_tree(root / "benchpkg")  # shared by both tools (same CPython 3.11)
         print(f"package in {root}; {os.cpu_count()} CPUs; {a.repeat} timed runs per tool after 1 warm-up",
               flush=True)
         results = {}
@@ -157,16 +161,17 @@ def main() -> int:
     results = in_root(bench, "autoc-bench-exec-", a.root)
 
     print(f"\n{'case':<8}{'autoc s':>9}{'pyflyte s':>11}{'ratio':>8}{'autoc RSS':>12}{'pyflyte RSS':>13}  "
-          "target (pyflyte/autoc)")
+          "target (pyflyte/autoc)   CPU autoc/pyflyte")
     for case, r in results.items():
         ra, rp = r["autoc"], r["pyflyte"]
         print(f"{case:<8}{ra['wall_median_s']:>9.3f}{rp['wall_median_s']:>11.3f}{r['ratio']:>7.2f}x"
               f"{ra['peak_rss_kib'] / 1024:>8.1f} MiB{rp['peak_rss_kib'] / 1024:>9.1f} MiB  "
-              f">= {r['target_ratio']:g}x  {'ok' if r['met'] else 'MISSED'}")
+              f">= {r['target_ratio']:g}x  {'ok' if r['met'] else 'MISSED':<8}"
+              f"{ra['cpu_median_s']:.3f}s / {rp['cpu_median_s']:.3f}s = {r['cpu_ratio']:.2f}x")
     print("targets: >= 5x faster cold start for the trivial task; no slower (ratio >= 1) for the large input")
     if a.json:
         a.json.write_text(json.dumps({"repeat": a.repeat, "cpus": os.cpu_count(), "python": sys.version.split()[0],
-                                      "cases": results}, indent=2) + "\n")
+                                      "cases": results, "load_average": os.getloadavg()}, indent=2) + "\n")
         print(f"wrote {a.json}")
     missed = [c for c, r in results.items() if not r["met"]]
     return 3 if a.strict and missed else 0

@@ -30,6 +30,8 @@ import compileall
 import json
 import os
 import pathlib
+import resource
+import shutil
 import signal
 import sqlite3
 import statistics
@@ -179,7 +181,10 @@ def check(tool: str, phase: str, proc: subprocess.CompletedProcess, server: Serv
 
 
 def measure(tool: str, root: pathlib.Path, work: pathlib.Path, env: dict, package: str, expected: dict) -> dict:
-    """One fresh server; first registration then the unchanged re-run. Returns phase -> {seconds, calls}."""
+    """One fresh server; first registration then the unchanged re-run. Returns phase -> {seconds, cpu_s, calls}:
+    cpu_s is the client's own CPU time (user + system of the register process, from the rusage of reaped children;
+    the server, another child, is reaped only when it stops), which other work on the machine hardly moves."""
+    shutil.rmtree(work, ignore_errors=True)  # (a --root used before)
     work.mkdir(parents=True)
     server = Server(work)
     try:
@@ -187,13 +192,17 @@ def measure(tool: str, root: pathlib.Path, work: pathlib.Path, env: dict, packag
         argv = command(tool, server.address, work / "config.yaml", package)
         out = {}
         for phase in ("first", "unchanged"):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             proc = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True)
             seconds = time.perf_counter() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             check(tool, phase, proc, server, expected)
             calls = dict(server.calls_since_last())
-            out[phase] = {"seconds": seconds, "calls": calls}
-            print(f"  {tool:<8} {phase:<10} {seconds:8.3f}s  Create* calls: {creates(calls)}", flush=True)
+            out[phase] = {"seconds": seconds, "cpu_s": cpu, "calls": calls}
+            print(f"  {tool:<8} {phase:<10} {seconds:8.3f}s  client CPU {cpu:7.3f}s  Create* calls: "
+                  f"{creates(calls)}", flush=True)
         return out
     finally:
         server.stop()
@@ -224,22 +233,27 @@ def bench(a, root: pathlib.Path) -> dict:
     table = []
     for phase, target in (WF_TARGETS if a.workflows else TARGETS).items():
         med = {t: statistics.median(r[phase]["seconds"] for r in runs[t]) for t in TOOLS}
+        cpu = {t: statistics.median(r[phase]["cpu_s"] for r in runs[t]) for t in TOOLS}
         made = {t: creates(runs[t][0][phase]["calls"]) for t in TOOLS}
         ratio = med["pyflyte"] / med["autoc"]
         table.append({"phase": phase, "autoc_s": med["autoc"], "pyflyte_s": med["pyflyte"], "ratio": ratio,
-                      "target": target, "met": ratio >= target, "autoc_create_calls": made["autoc"],
-                      "pyflyte_create_calls": made["pyflyte"]})
+                      "target": target, "met": ratio >= target, "autoc_cpu_s": cpu["autoc"],
+                      "pyflyte_cpu_s": cpu["pyflyte"], "cpu_ratio": cpu["pyflyte"] / cpu["autoc"],
+                      "autoc_create_calls": made["autoc"], "pyflyte_create_calls": made["pyflyte"]})
     n = sum(expected.values())
     label = {"first": f"first registration ({n})", "unchanged": f"unchanged re-run ({n})"}
-    print(f"\n{'phase':<30}{'autoc s':>9}{'pyflyte s':>11}{'pyflyte/autoc':>15}  target    Create* autoc/pyflyte")
+    print(f"\n{'phase':<30}{'autoc s':>9}{'pyflyte s':>11}{'pyflyte/autoc':>15}  target    Create* autoc/pyflyte"
+          f"  client CPU autoc/pyflyte")
     for t in table:
         mark = "ok" if t["met"] else "MISSED"
         print(f"{label[t['phase']]:<30}{t['autoc_s']:>9.3f}{t['pyflyte_s']:>11.3f}{t['ratio']:>14.2f}x  "
-              f">={t['target']:g}x {mark:<6} {t['autoc_create_calls']} / {t['pyflyte_create_calls']}")
+              f">={t['target']:g}x {mark:<6} {t['autoc_create_calls']} / {t['pyflyte_create_calls']}"
+              f"{'':>12}{t['autoc_cpu_s']:.3f}s / {t['pyflyte_cpu_s']:.3f}s = {t['cpu_ratio']:.2f}x")
     if a.repeat > 1:
         print(f"(median of {a.repeat} repeats; Create* counts are from the first repeat)")
     return {"entities": expected, "repeat": a.repeat, "cpus": os.cpu_count(), "python": sys.version.split()[0],
-            "table": table, "runs": runs}
+            "table": table, "runs": runs, "tasks": a.tasks, "workflows": a.workflows,
+            "load_average": os.getloadavg()}
 
 
 def main() -> int:
@@ -249,10 +263,12 @@ def main() -> int:
                     help="instead: N workflows of 4 tasks each, with their default launch plans")
     ap.add_argument("--repeat", type=int, default=1, help="fresh-server rounds per tool (median is reported)")
     ap.add_argument("--json", type=pathlib.Path, help="also write the results here")
+    ap.add_argument("--root", type=pathlib.Path, help="where to write the tree and the servers' files "
+                                                      "(default: a temp dir, removed), e.g. under /dev/shm")
     a = ap.parse_args()
     compile_autoc()
     require(PYTHON, AUTOC, PYFLYTE)
-    result = in_root(lambda root: bench(a, root), "autoc-register-bench-")
+    result = in_root(lambda root: bench(a, root), "autoc-register-bench-", a.root)
     if a.json:
         a.json.write_text(json.dumps(result, indent=2) + "\n")
         print(f"wrote {a.json}")

@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/run.py [--tasks 5000] [--repeat 3] [--help-repeat 10] [--json results.json]
     .venv/bin/python benchmarks/run.py --workflows        # 200 modules x (25 tasks + a 10-node workflow + its LP)
 
-Measures wall-clock time (time.perf_counter around each child process; median of the repeats) and the
-child's peak RSS (GNU ``/usr/bin/time -f %M`` when present, else ``os.wait4``'s ru_maxrss) of:
+Measures wall-clock time (time.perf_counter around each child process; median of the repeats), the child's CPU
+time (user + system, ``os.wait4``) and its peak RSS (GNU ``/usr/bin/time -f %M`` when present, else ``os.wait4``'s
+ru_maxrss) of:
 
   a. ``autoc --help`` vs ``pyflyte --help``
   b. ``autoc serialize`` vs ``pyflyte serialize`` on a generated N-task tree (benchmarks/generate.py); with
@@ -27,7 +28,8 @@ import statistics
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from common import AUTOC, GNU_TIME, PYFLYTE, SHIM, Failed, compile_autoc, in_root, require, run_once  # noqa: E402
+from common import (AUTOC, GNU_TIME, PYFLYTE, SHIM, Failed, compile_autoc, compile_tree, in_root,  # noqa: E402
+                    require, run_measured, run_once)
 from generate import TASKS_PER_MODULE, generate  # noqa: E402
 
 IMAGE = "ghcr.io/acme/app:v1"
@@ -40,16 +42,17 @@ def compare(what: str, runs: dict, repeat: int, cwd: pathlib.Path) -> dict:
     samples = {tool: [] for tool in runs}
     for k in range(repeat):
         for tool, (prepare, env, check) in runs.items():
-            samples[tool].append(run_once(prepare(k), cwd, env))
+            samples[tool].append(run_measured(prepare(k), cwd, env))
             if check:
                 check(k)
     result = {}
     for tool, s in samples.items():
-        walls, peaks = [w for w, _ in s], [p for _, p in s]
+        walls, peaks, cpus = [w for w, _, _ in s], [p for _, p, _ in s], [c for _, _, c in s]
         result[tool] = {"wall_median_s": statistics.median(walls), "wall_best_s": min(walls), "walls_s": walls,
-                        "peak_rss_kib": max(peaks), "peak_rss_median_kib": statistics.median(peaks)}
+                        "peak_rss_kib": max(peaks), "peak_rss_median_kib": statistics.median(peaks),
+                        "cpu_median_s": statistics.median(cpus), "cpus_s": cpus}
         print(f"  {tool + ' ' + what:<20} median {statistics.median(walls):7.3f}s  best {min(walls):7.3f}s  "
-              f"peak RSS {max(peaks) / 1024:7.1f} MiB", flush=True)
+              f"CPU {statistics.median(cpus):7.3f}s  peak RSS {max(peaks) / 1024:7.1f} MiB", flush=True)
     return result
 
 
@@ -101,6 +104,7 @@ def main() -> int:
 def bench(a, root: pathlib.Path) -> int:
     per_module = 25 if a.workflows else TASKS_PER_MODULE
     generate(root, a.tasks, PACKAGE, per_module, a.workflows)
+    compile_tree(root / PACKAGE)  # both tools share its __pycache__ (same CPython 3.11), as in register.py
     modules = -(-a.tasks // per_module)
     files = a.tasks + (2 * modules if a.workflows else 0)  # each workflow: _2.pb and its launch plan's _3.pb
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "AUTOC_IMAGE")}
@@ -118,8 +122,7 @@ def bench(a, root: pathlib.Path) -> int:
     runs = root / "runs"
     shutil.rmtree(runs, ignore_errors=True)
 
-    # One untimed run of each first: warms the page cache and writes the tree's __pycache__, which both
-    # tools then share (same CPython 3.11), so neither pays for compiling the generated modules.
+    # One untimed run of each first: warms the page cache (and checks both tools write the same files).
     run_once(serialize_cmd("autoc", runs / "autoc-warmup"), root, env)
     run_once(serialize_cmd("pyflyte", runs / "pyflyte-warmup"), root, oracle_env)
     names = check_files("autoc", runs / "autoc-warmup", files)
@@ -141,6 +144,7 @@ def bench(a, root: pathlib.Path) -> int:
     ha, hp = r["help"]["autoc"], r["help"]["pyflyte"]
     sa, sp = r["serialize"]["autoc"], r["serialize"]["pyflyte"]
     help_x, ser_x = hp["wall_median_s"] / ha["wall_median_s"], sp["wall_median_s"] / sa["wall_median_s"]
+    ser_cpu_x = sp["cpu_median_s"] / sa["cpu_median_s"]
     ser_mem = sa["peak_rss_kib"] / sp["peak_rss_kib"]
     label = f"{a.tasks}+{modules}wf" if a.workflows else str(a.tasks)
     rows = [  # metric, autoc, pyflyte, ratio, target, met (None: no target)
@@ -149,6 +153,7 @@ def bench(a, root: pathlib.Path) -> int:
          ha["peak_rss_kib"] / hp["peak_rss_kib"], "(autoc/pyflyte)", None),
         (f"serialize {label} wall (median, s)", sa["wall_median_s"], sp["wall_median_s"], ser_x, ">= 5x faster",
          ser_x >= 5),
+        (f"serialize {label} CPU (median, s)", sa["cpu_median_s"], sp["cpu_median_s"], ser_cpu_x, "(report)", None),
         (f"serialize {label} peak RSS (MiB)", sa["peak_rss_kib"] / 1024, sp["peak_rss_kib"] / 1024, ser_mem,
          "<= 1 (autoc/pyflyte)", ser_mem <= 1),
     ]
@@ -162,7 +167,7 @@ def bench(a, root: pathlib.Path) -> int:
           "(ignoring the SDK version and the container's entrypoint args)")
     r.update(tasks=a.tasks, workflows=modules if a.workflows else 0, files=files, repeat=a.repeat,
              help_repeat=a.help_repeat, cpus=os.cpu_count(), python=sys.version.split()[0], equal_specs=same,
-             rss_via="gnu-time" if GNU_TIME else "wait4")
+             rss_via="gnu-time" if GNU_TIME else "wait4", load_average=os.getloadavg())
     if a.json:
         a.json.write_text(json.dumps(r, indent=2) + "\n")
         print(f"wrote {a.json}")
