@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
 from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple, Union, runtime_checkable
 
 from autoc.errors import ValidationError
@@ -145,4 +144,6 @@ class Cache:
             except Exception as e:
                 raise ValidationError(f"Failed to generate version for cache policy {policy}: {e}",
                                       hint="set the version explicitly, e.g. Cache(version='v1.2.3')") from e
+        import hashlib  # (here: hashlib loads OpenSSL, which a task's cold start does not need)
+
         return hashlib.sha256(task_hash.encode()).hexdigest()

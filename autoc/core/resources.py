@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from autoc.errors import ResourceError
@@ -18,15 +17,17 @@ FIELDS = ("cpu", "mem", "gpu", "ephemeral_storage")
 
 _QUANTITY = re.compile(r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))(?P<suffix>[eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "k": Decimal(10**3),
-            "M": Decimal(10**6), "G": Decimal(10**9), "T": Decimal(10**12), "P": Decimal(10**15),
-            "E": Decimal(10**18)}
+# (exponents, not Decimals: decimal is imported only when a value is parsed, not by every task's cold start)
+_DECIMAL = {"n": "1e-9", "u": "1e-6", "m": "1e-3", "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15,
+            "E": 10**18}
 
 ResourceValue = Union[str, int, float, None]
 
 
 def parse_quantity(text: str) -> Decimal:
     """Value of a Kubernetes quantity string; raises ValueError for anything Kubernetes would reject."""
+    from decimal import Decimal
+
     m = _QUANTITY.match(text.strip())
     if not m:
         raise ValueError(text)
@@ -35,7 +36,7 @@ def parse_quantity(text: str) -> Decimal:
     if suffix in _BINARY:
         return num * _BINARY[suffix]
     if suffix in _DECIMAL:
-        return num * _DECIMAL[suffix]
+        return num * Decimal(_DECIMAL[suffix])
     if suffix:
         return num * (Decimal(10) ** int(suffix[1:]))
     return num
@@ -59,6 +60,8 @@ _NORMALIZED: Dict[tuple, str] = {}
 
 
 def _normalize_quantity(field: str, value: Any) -> str:
+    from decimal import Decimal, InvalidOperation
+
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ResourceError(f"{field}={value!r} must be a string or a number",
                             hint='use a Kubernetes quantity such as "500m", "2", "1Gi"')

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import sys
 from typing import Dict, List
 
@@ -38,6 +37,8 @@ class DefaultNotebookTaskResolver(TaskResolverMixin):
         return ["entity-name", task.name]
 
     def load_task(self, loader_args: List[str]):
+        import gzip
+
         import cloudpickle
 
         if len(loader_args) < 2 or loader_args[0] != "entity-name":
@@ -68,6 +69,8 @@ class DefaultNotebookTaskResolver(TaskResolverMixin):
 
 def pickle_entities(tasks, path: str = PICKLE_FILE_PATH) -> str:
     """Write ``tasks`` (set to use the notebook resolver) into a gzip'd cloudpickle, as flytekit does."""
+    import gzip
+
     import cloudpickle
 
     resolver = sys.modules["autoc.resolvers"].default_notebook_task_resolver  # the package imports this module
