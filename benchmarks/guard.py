@@ -108,6 +108,10 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3, help="repeats per benchmark with --run (median)")
     ap.add_argument("--tolerance", type=float, default=TOLERANCE, help="allowed drop below a recorded ratio")
     ap.add_argument("--record", action="store_true", help=f"write the measured ratios into {RECORDED.name}")
+    ap.add_argument("--recorded", type=pathlib.Path, default=RECORDED, help=f"the recorded ratios (default "
+                                                                            f"benchmarks/{RECORDED.name})")
+    ap.add_argument("--cpu-only", action="store_true", help="check only the CPU-time ratios (a loaded machine "
+                                                             "moves wall-time ratios more than 15%%)")
     a = ap.parse_args()
     if not a.run and not a.results:
         ap.error("give result files or --run")
@@ -128,14 +132,16 @@ def main() -> int:
             with tempfile.TemporaryDirectory(prefix="autoc-guard-", dir=shm) as tmp:
                 measured.update(run_all(pathlib.Path(tmp), a.repeat))
 
-    recorded = json.loads(RECORDED.read_text()) if RECORDED.exists() else {}
+    recorded = json.loads(a.recorded.read_text()) if a.recorded.exists() else {}
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     if a.record:
         stamp = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, load average {load}"
         recorded.update({k: {"ratio": round(v, 2), "measured": stamp} for k, v in measured.items()})
-        RECORDED.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
-        print(f"recorded {len(measured)} ratios in {RECORDED}")
+        a.recorded.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
+        print(f"recorded {len(measured)} ratios in {a.recorded}")
         return 0
+    if a.cpu_only:
+        recorded = {k: v for k, v in recorded.items() if k.endswith("_cpu")}
     bad = compare(measured, recorded, a.tolerance)
     print(f"(load average now {load})")
     if bad:
