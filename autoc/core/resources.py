@@ -7,7 +7,6 @@ and normalises numbers to valid quantity strings (``0.5`` cpu -> ``"500m"``), wh
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from typing import Any, Dict, List, Optional, Tuple, Union
 
@@ -128,6 +127,8 @@ class Resources:
         return dataclasses.asdict(self)
 
     def to_json(self, **kwargs) -> str:
+        import json  # (here: a task's cold start does not need json)
+
         return json.dumps(self.to_dict(), **kwargs)
 
     @classmethod
@@ -135,8 +136,9 @@ class Resources:
         return cls(**{k: d.get(k) for k in FIELDS})
 
     @classmethod
-    def from_json(cls, data, decoder=json.loads, **from_dict_kwargs) -> "Resources":
-        return cls.from_dict(decoder(data))
+    def from_json(cls, data, decoder=None, **from_dict_kwargs) -> "Resources":
+        """``decoder`` defaults to ``json.loads``."""
+        return cls.from_dict(_decode(data, decoder))
 
     def entries(self) -> List[Tuple[str, str]]:
         """(field, normalised quantity) for every set value, in the order flytekit writes containers."""
@@ -177,6 +179,8 @@ class ResourceSpec:
         return {"requests": self.requests.to_dict(), "limits": self.limits.to_dict()}
 
     def to_json(self, **kwargs) -> str:
+        import json  # (here: a task's cold start does not need json)
+
         return json.dumps(self.to_dict(), **kwargs)
 
     @classmethod
@@ -184,8 +188,9 @@ class ResourceSpec:
         return cls(Resources.from_dict(d.get("requests") or {}), Resources.from_dict(d.get("limits") or {}))
 
     @classmethod
-    def from_json(cls, data, decoder=json.loads, **kwargs) -> "ResourceSpec":
-        return cls.from_dict(decoder(data))
+    def from_json(cls, data, decoder=None, **kwargs) -> "ResourceSpec":
+        """``decoder`` defaults to ``json.loads``."""
+        return cls.from_dict(_decode(data, decoder))
 
     def check(self, task_name: str, where: Optional[str] = None) -> None:
         """Every request must be at most its limit; errors name the task and the field."""
@@ -209,3 +214,11 @@ def build_resource_spec(requests: Optional[Resources], limits: Optional[Resource
                                 hint="set only resources=Resources(cpu=(request, limit), ...)")
         return ResourceSpec.from_multiple_resource(resources)
     return ResourceSpec(requests=requests or Resources(), limits=limits or Resources())
+
+
+def _decode(data, decoder=None):
+    if decoder is None:
+        import json
+
+        decoder = json.loads
+    return decoder(data)
