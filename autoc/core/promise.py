@@ -227,8 +227,10 @@ def _collect_upstream(value, where: Optional[str], var: str, entity, found: List
 
 def create_and_link_node(entity, args: tuple = (), kwargs: Optional[Dict[str, Any]] = None,
                          state: Optional[CompilationState] = None, where: Optional[str] = None,
-                         inputs_interface=None):
-    """Record a node calling ``entity`` in the workflow being compiled; return promises for its outputs."""
+                         inputs_interface=None, defaults_given: bool = False):
+    """Record a node calling ``entity`` in the workflow being compiled; return promises for its outputs.
+    ``defaults_given``: the entity's defaults count as passed in the call, mutable ones included (a workflow: flytekit
+    fills its defaults into the call and binds them as constants; a task's list or dict default is refused)."""
     state = state or compilation_state()
     if state is None:
         raise WorkflowDefinitionError(f"{entity.name}: nodes can only be created inside a workflow body")
@@ -242,7 +244,7 @@ def create_and_link_node(entity, args: tuple = (), kwargs: Optional[Dict[str, An
             v = given[k]
         elif k in iface.defaults and (iface.defaults[k] is not None or _is_optional(iface.inputs[k])):
             v = iface.defaults[k]
-            if isinstance(v, (list, dict, set)):
+            if isinstance(v, (list, dict, set)) and not defaults_given:
                 raise WorkflowDefinitionError(
                     f"input '{k}' of {entity.name} has a mutable default ({type(v).__name__}), which flytekit "
                     f"refuses too", where=where, hint=f"pass {k}=... explicitly, or default to None")

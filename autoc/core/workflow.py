@@ -188,7 +188,7 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
         state = compilation_state()
         if state is not None:
             self.compile()
-            return create_and_link_node(self, args, kwargs, state=state)
+            return create_and_link_node(self, args, kwargs, state=state, defaults_given=True)
         from autoc.core.promise import bind_arguments
 
         return self.local_execute(**bind_arguments(self, args, kwargs, user_site()))

@@ -44,6 +44,16 @@ def pyflyte_order(created: Sequence[Any], default_lp: Callable[[Any], Optional[A
     out: List[Any] = []
     seen = set()
 
+    def visit_node(n) -> None:
+        """A node's upstream nodes first (pyflyte serializes them before the node: ``b >> a`` puts b's entity
+        first), then its entity."""
+        if id(n) in seen:
+            return
+        seen.add(id(n))
+        for u in n.upstream_nodes:
+            visit_node(u)
+        visit(n.entity)
+
     def visit(e) -> None:
         if id(e) in seen:
             return
@@ -53,7 +63,7 @@ def pyflyte_order(created: Sequence[Any], default_lp: Callable[[Any], Optional[A
             if e.failure_node is not None:
                 nodes.append(e.failure_node)
             for n in nodes:
-                visit(n.entity)
+                visit_node(n)
         elif kind == LAUNCH_PLAN:
             visit(e.workflow)
         elif kind is None:

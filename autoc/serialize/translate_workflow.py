@@ -201,9 +201,12 @@ def binding_data(value: Any, expected: LiteralType, expected_py: Any, site: _Sit
 
 
 def _bindings(values: Dict[str, Any], types: Dict[str, Any], owner: str, what: str,
-              where: Optional[str], skip=()) -> List[literals_pb2.Binding]:
+              where: Optional[str], skip=(), declared: bool = False) -> List[literals_pb2.Binding]:
+    """Bindings by name (node inputs, as pyflyte sorts them) or, ``declared``, in the order of ``types`` (a
+    workflow's outputs, as its signature declares them)."""
     out = []
-    for name in sorted(values):
+    names = [n for n in types if n in values] + sorted(set(values) - set(types)) if declared else sorted(values)
+    for name in names:
         if name in skip:
             continue
         t = types[name]
@@ -249,7 +252,7 @@ def workflow_template(wf, settings) -> workflow_pb2.WorkflowTemplate:
     for n in wf.nodes:
         t.nodes.add().CopyFrom(node_message(n, settings))
     t.outputs.extend(_bindings(wf.output_bindings, wf.python_interface.outputs, f"workflow {wf.name}", "output",
-                               wf.definition_site))
+                               wf.definition_site, declared=True))
     if wf.failure_node is not None:
         t.failure_node.CopyFrom(node_message(wf.failure_node, settings))
     return t

@@ -205,13 +205,8 @@ class UnionTransformer(Transformer):
     name = "Typed Union"
 
     def literal_type(self, t):
-        variants = []
-        for arg in typing.get_args(t):
-            v = LiteralType()
-            v.CopyFrom(to_literal_type(arg))
-            v.structure.tag = get_transformer(arg).name
-            variants.append(v)
-        return LiteralType(union_type=types_pb2.UnionType(variants=variants))
+        return LiteralType(union_type=types_pb2.UnionType(
+            variants=[_variant_type(arg, get_transformer(arg)) for arg in typing.get_args(t)]))
 
     def to_literal(self, v, t):
         matches = []
@@ -230,10 +225,7 @@ class UnionTransformer(Transformer):
             raise TypeEngineError(f"{v!r:.80} matches several variants of {_type_name(t)}: "
                                   f"{', '.join(_type_name(m[0]) for m in matches)}")
         arg, tr, lit = matches[0]
-        stored = LiteralType()
-        stored.CopyFrom(to_literal_type(arg))
-        stored.structure.tag = tr.name
-        return _scalar(union=literals_pb2.Union(value=lit, type=stored))
+        return _scalar(union=literals_pb2.Union(value=lit, type=_variant_type(arg, tr)))
 
     def to_python(self, lit, t):
         args = typing.get_args(t)
@@ -254,6 +246,16 @@ class UnionTransformer(Transformer):
             except (TypeEngineError, TypeError, ValueError) as e:
                 errors.append(f"{_type_name(a)}: {e}")
         raise TypeEngineError(f"the literal matches no variant of {_type_name(t)} ({'; '.join(errors)})")
+
+
+def _variant_type(arg, tr: Transformer) -> LiteralType:
+    """A union variant's LiteralType: its structure is only the tag (flytekit replaces the whole structure, so a
+    dataclass or pydantic variant carries no ``dataclass_type``)."""
+    v = LiteralType()
+    v.CopyFrom(to_literal_type(arg))
+    v.structure.Clear()
+    v.structure.tag = tr.name
+    return v
 
 
 def _without_tag(lt: LiteralType) -> LiteralType:
@@ -531,9 +533,9 @@ def _json_schema(t) -> Optional[dict]:
     if schema is not None:
         return schema
     try:
-        from mashumaro.jsonschema import build_json_schema
+        from autoc.types.jsonschema import mashumaro_schema
 
-        return build_json_schema(t).to_dict()
+        return mashumaro_schema(t)
     except Exception as e:  # a schema is informational: flytekit logs and continues without one
         logger.warning("no JSON schema for dataclass %s: %s", _type_name(t), e)
         return None
