@@ -47,6 +47,7 @@ LAZY: Dict[str, str] = {
     "pyarrow.Table": "autoc.types.dataframes:register_arrow",
     "polars.DataFrame": "autoc.types.dataframes:register_polars",
     "pydantic.BaseModel": "autoc.types.basemodel:register_pydantic",
+    "numpy.ndarray": "autoc.types.arrays:register_numpy",
 }
 _LAZY_PACKAGES = {k.partition(".")[0] for k in LAZY}
 #: Called after every registration (the engine clears its LiteralType cache).

@@ -169,7 +169,9 @@ def _msgpack_encode(v, t) -> bytes:
         if encoder is None:
             from mashumaro.codecs.msgpack import MessagePackEncoder
 
-            encoder = MessagePackEncoder(t)
+            from autoc.types.references import dialect
+
+            encoder = MessagePackEncoder(t, default_dialect=dialect())
             if _hashable(t):
                 _ENCODERS[t] = encoder
         return encoder.encode(v)
@@ -187,13 +189,17 @@ def _decode_struct(lit: Literal, t) -> Any:
             import msgpack
             from mashumaro.codecs.msgpack import MessagePackDecoder
 
-            return MessagePackDecoder(t, pre_decoder_func=lambda b: msgpack.unpackb(
+            from autoc.types.references import dialect
+
+            return MessagePackDecoder(t, default_dialect=dialect(), pre_decoder_func=lambda b: msgpack.unpackb(
                 b, raw=False, strict_map_key=False)).decode(lit.scalar.binary.value)
         if kind == "generic":
             from google.protobuf import json_format
             from mashumaro.codecs.json import JSONDecoder
 
-            return JSONDecoder(t).decode(json_format.MessageToJson(lit.scalar.generic))
+            from autoc.types.references import dialect
+
+            return JSONDecoder(t, default_dialect=dialect()).decode(json_format.MessageToJson(lit.scalar.generic))
     except TypeEngineError:
         raise
     except Exception as e:
