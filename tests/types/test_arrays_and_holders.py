@@ -1,0 +1,164 @@
+"""numpy arrays and dataclasses holding a File, a Directory and a StructuredDataset through ``autoc execute``, both
+ways with flytekit: flytekit writes the inputs (its NumpyArray blobs, its msgpack ``{"path"}``/``{"uri"}`` fields),
+autoc runs the task and writes the outputs under its raw prefix, flytekit reads them back to equal values."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import msgpack
+import pytest
+from flyteidl.core import literals_pb2
+
+from tests.conftest import run_autoc, run_oracle
+
+TYPES = '''
+import dataclasses, typing
+import numpy as np
+from typing_extensions import Annotated
+from {sdk} import kwtypes, task, FlyteFile, FlyteDirectory, StructuredDataset
+
+Objects = Annotated[np.ndarray, kwtypes(allow_pickle=True)]
+
+
+@dataclasses.dataclass
+class Holder:
+    f: FlyteFile
+    d: FlyteDirectory
+    sd: StructuredDataset
+    files: typing.List[FlyteFile] = dataclasses.field(default_factory=list)
+    n: int = 0
+
+
+@task
+def arrays(a: np.ndarray, objs: Objects) -> typing.Tuple[np.ndarray, Objects]:
+    return a * 2, objs
+
+
+@task
+def hold(h: Holder) -> Holder:
+    import os, pandas as pd
+    assert open(h.f).read() == "hello" and sorted(os.listdir(h.d)) == ["inner.txt"]
+    df = h.sd.open(pd.DataFrame).all()
+    out = "/tmp/autoc-holder-out.txt"
+    with open(out, "w") as w:
+        w.write(open(h.files[0]).read() + "!")
+    return Holder(f=FlyteFile(out), d=h.d, sd=StructuredDataset(dataframe=df * 10), files=[FlyteFile(out)], n=h.n + 1)
+'''
+
+ORACLE = '''
+import sys, os
+sys.path.insert(0, {root!r})
+import numpy as np, pandas as pd
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.data_persistence import FileAccessProvider
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.literals import LiteralMap
+from flytekit.types.file import FlyteFile
+from flytekit.types.directory import FlyteDirectory
+from flytekit.types.structured import StructuredDataset
+from flyteidl.core import literals_pb2
+import fkmod
+fa = FileAccessProvider(local_sandbox_dir={sandbox!r}, raw_output_prefix={prefix!r})
+ctx0 = FlyteContextManager.current_context()
+with FlyteContextManager.with_context(ctx0.with_file_access(fa)) as ctx:
+    task = getattr(fkmod, {task!r})
+    objs = np.array([{{"k": 1}}, None], dtype=object)
+    if {mode!r} == "write":
+        d = os.path.join({root!r}, "folder"); os.makedirs(d, exist_ok=True)
+        open(os.path.join(d, "inner.txt"), "w").write("in")
+        f = os.path.join({root!r}, "hello.txt"); open(f, "w").write("hello")
+        values = {{"arrays": {{"a": np.arange(6).reshape(2, 3), "objs": objs}},
+                  "hold": {{"h": fkmod.Holder(f=FlyteFile(f), d=FlyteDirectory(d),
+                                            sd=StructuredDataset(dataframe=pd.DataFrame({{"a": [1, 2]}})),
+                                            files=[FlyteFile(f)], n=1)}}}}[{task!r}]
+        lm = TypeEngine.dict_to_literal_map(ctx, values, task.python_interface.inputs)
+        open({path!r}, "wb").write(lm.to_flyte_idl().SerializeToString())
+    else:
+        pb = literals_pb2.LiteralMap(); pb.ParseFromString(open({path!r}, "rb").read())
+        got = TypeEngine.literal_map_to_kwargs(ctx, LiteralMap.from_flyte_idl(pb), task.python_interface.outputs)
+        if {task!r} == "arrays":
+            assert (got["o0"] == np.arange(6).reshape(2, 3) * 2).all() and got["o0"].shape == (2, 3), got
+            assert list(got["o1"]) == list(objs), got
+        else:
+            h = got["o0"]
+            assert h.n == 2 and open(h.f).read() == "hello!" and open(h.files[0]).read() == "hello!"
+            assert sorted(os.listdir(h.d)) == ["inner.txt"]
+            assert h.sd.open(pd.DataFrame).all().equals(pd.DataFrame({{"a": [10, 20]}}))
+    print("OK")
+'''
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    (tmp_path / "mod.py").write_text(TYPES.format(sdk="autoc"))
+    (tmp_path / "fkmod.py").write_text(TYPES.format(sdk="flytekit"))
+    return tmp_path
+
+
+def _oracle(mode: str, task: str, path: Path, root: Path) -> str:
+    return run_oracle(ORACLE.format(root=str(root), sandbox=str(root / "fk"), prefix=str(root / "bucket" / "fk-raw"),
+                                    task=task, mode=mode, path=str(path)), cwd=root)
+
+
+@pytest.mark.parametrize("task", ["arrays", "hold"])
+def test_execute_reads_flytekit_inputs_and_flytekit_reads_the_outputs(root, task):
+    inputs = root / "inputs.pb"
+    assert _oracle("write", task, inputs, root) == "OK"
+    bucket = root / "bucket"
+    run_autoc("execute", "--inputs", inputs, "--output-prefix", bucket / "out", "--raw-output-data-prefix",
+              bucket / "raw", "--checkpoint-path", bucket / "cp", "--prev-checkpoint", '""', "--resolver",
+              "autoc.resolvers.default_task_resolver", "--", "task-module", "mod", "task-name", task, cwd=root)
+    outputs = bucket / "out" / "outputs.pb"
+    assert not (bucket / "out" / "error.pb").exists()
+    lm = literals_pb2.LiteralMap.FromString(outputs.read_bytes())
+    if task == "arrays":
+        blob = lm.literals["o0"].scalar.blob
+        assert blob.metadata.type.format == "NumpyArray" and blob.uri.startswith(str(bucket / "raw"))
+    else:
+        fields = msgpack.unpackb(lm.literals["o0"].scalar.binary.value)
+        assert fields["f"]["path"].startswith(str(bucket / "raw")) and fields["sd"]["file_format"] == "parquet"
+        assert fields["sd"]["uri"].startswith(str(bucket / "raw")) and fields["files"][0]["path"].endswith(".txt")
+    assert _oracle("read", task, outputs, root) == "OK"
+
+
+def test_array_options_and_mistakes(tmp_path):
+    import typing
+
+    import numpy as np
+
+    from autoc import kwtypes
+    from autoc.errors import TypeEngineError
+    from autoc.runtime.storage import FileAccess, using_file_access
+    from autoc.types import engine
+
+    with using_file_access(FileAccess(str(tmp_path / "raw"), str(tmp_path / "sandbox"))):
+        objs = np.array([{"k": 1}], dtype=object)
+        with pytest.raises(TypeEngineError, match="allow_pickle"):
+            engine.to_literal(objs, np.ndarray)
+        mapped = typing.Annotated[np.ndarray, kwtypes(mmap_mode="r")]
+        back = engine.to_python(engine.to_literal(np.ones(3), mapped), mapped)
+        assert isinstance(back, np.memmap) and back.tolist() == [1.0, 1.0, 1.0]
+        with pytest.raises(TypeEngineError, match="must be kwtypes"):
+            engine.to_literal(np.ones(1), typing.Annotated[np.ndarray, "a string"])
+        with pytest.raises(TypeEngineError, match="expected a value of type"):
+            engine.to_literal([1, 2], np.ndarray)
+
+
+def test_tasks_without_arrays_do_not_import_numpy(tmp_path):
+    import subprocess
+    import sys
+
+    script = textwrap.dedent("""
+        import sys, typing, dataclasses
+        from autoc.types import engine
+        @dataclasses.dataclass
+        class P:
+            x: int
+        engine.to_python(engine.to_literal(P(1), P), P)
+        engine.to_literal_type(typing.List[int])
+        print("numpy" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
