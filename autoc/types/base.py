@@ -37,6 +37,13 @@ class Transformer:
     def to_python(self, lit: Literal, t: Any) -> Any:
         raise TypeEngineError(f"literals cannot be converted to {type_name(t)}")
 
+    # flytekit's names, for code written against flytekit's TypeTransformer (its model objects are accepted)
+    def get_literal_type(self, t: Any) -> LiteralType:
+        return self.literal_type(t)
+
+    def to_python_value(self, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
+        return self.to_python(lv.to_flyte_idl() if hasattr(lv, "to_flyte_idl") else lv, expected_python_type)
+
 
 #: Transformers registered by other parts of autoc (File, Directory, StructuredDataset, ...) or plugins.
 REGISTRY: Dict[Any, Transformer] = {}
@@ -48,6 +55,9 @@ LAZY: Dict[str, str] = {
     "polars.DataFrame": "autoc.types.dataframes:register_polars",
     "pydantic.BaseModel": "autoc.types.basemodel:register_pydantic",
     "numpy.ndarray": "autoc.types.arrays:register_numpy",
+    "google.Message": "autoc.types.protobuf:register_protobuf",
+    "typing.TextIO": "autoc.types.streams:register_streams",
+    "typing.BinaryIO": "autoc.types.streams:register_streams",
 }
 _LAZY_PACKAGES = {k.partition(".")[0] for k in LAZY}
 #: Called after every registration (the engine clears its LiteralType cache).

@@ -47,6 +47,10 @@ class SimpleTransformer(Transformer):
     def __init__(self, name: str, python_type: type, simple: int):
         self.name, self.python_type, self.simple = name, python_type, simple
 
+    @property
+    def base_type(self) -> type:  # flytekit's name
+        return self.python_type
+
     def literal_type(self, t):
         return LiteralType(simple=self.simple)
 
@@ -431,6 +435,10 @@ def get_transformer(t: Any) -> Transformer:
         return _UNION
     if origin in (list, collections.abc.Sequence, typing.List) or t in (list, typing.List):
         return _LIST
+    if origin is collections.abc.Iterator:
+        from autoc.types.iterators import transformer_for
+
+        return transformer_for(t)
     if origin in (dict, typing.Dict) or t in (dict, typing.Dict):
         return _DICT
     if origin in (tuple, typing.Tuple) or t in (tuple, typing.Tuple):
@@ -469,8 +477,12 @@ def to_literal_type(t: Any) -> LiteralType:
         if hit is not None:
             return hit
     tr, inner, extras = _resolve(t)
-    lt = tr.literal_type(inner)
     data = _flyte_annotation(extras, t)
+    if extras and tr is _ENUM or data is not None and tr in (_DICT, _DATACLASS):
+        kind = {_ENUM: "enums", _DICT: "dicts"}.get(tr, "dataclasses")
+        raise TypeEngineError(f"{t}: flytekit does not support {'annotations' if tr is _ENUM else 'FlyteAnnotations'} "
+                              f"on {kind}, so neither does autoc", hint=f"drop the Annotated[...] around {inner}")
+    lt = tr.literal_type(inner)
     if data is not None:
         merged = LiteralType()
         merged.CopyFrom(lt)
@@ -570,9 +582,22 @@ def _item_to_literal(t: Any):
 
 
 def to_python(lit: Literal, t: Any) -> Any:
-    """The Python value of declared type ``t`` held by a Literal written by autoc or flytekit."""
+    """The Python value of declared type ``t`` held by a Literal written by autoc or flytekit (or offloaded by Flyte:
+    the literal is then read from its uri first)."""
     tr, inner, _ = _resolve(t)
+    if lit.WhichOneof("value") == "offloaded_metadata":
+        lit = _offloaded(lit.offloaded_metadata, t)
     return tr.to_python(lit, inner)
+
+
+def _offloaded(meta: literals_pb2.LiteralOffloadedMetadata, t: Any) -> Literal:
+    """The literal Flyte offloaded to ``meta.uri`` (a serialized Literal), as flytekit reads it."""
+    from autoc.runtime.storage import read_bytes
+
+    if not meta.uri:
+        raise TypeEngineError(f"an offloaded literal for {_type_name(t)} has no uri",
+                              hint="the literal's offloaded_metadata must name where the literal was written")
+    return Literal.FromString(read_bytes(meta.uri))
 
 
 # File, Directory and os.PathLike are part of the engine whatever was imported first (otherwise a parameter typed

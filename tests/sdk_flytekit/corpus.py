@@ -21,7 +21,8 @@ FROM_EXAMPLES = ("basic.py", "options.py", "pipelines.py", "launchplans.py", "ha
 #: where a flytekit user imports the names flytekit does not offer at its top level (the others: ``from flytekit``)
 FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras.accelerators",
                   "Identity": "flytekit.models.security", "RawOutputDataConfig": "flytekit.models.common",
-                  "FlyteError": "flytekit.types.error", "Interface": "flytekit.core.interface"}
+                  "FlyteError": "flytekit.types.error", "Interface": "flytekit.core.interface",
+                  "JSON": "flytekit.types.iterator"}
 
 
 def as_flytekit(source: str, package: str = PACKAGE) -> str:

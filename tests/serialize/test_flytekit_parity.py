@@ -78,6 +78,19 @@ from autoc import kwtypes, task
 def double(a: np.ndarray, b: Annotated[np.ndarray, kwtypes(allow_pickle=True)]) -> typing.List[np.ndarray]:
     return [a * 2, b]
 ''',
+    # 3. flytekit's other built-in transformers: protobuf messages, TextIO/BinaryIO inputs, iterators
+    "builtins.py": '''
+import typing
+from flyteidl.core import errors_pb2
+from google.protobuf import struct_pb2
+from autoc import JSON, task
+
+
+@task
+def builtins(e: errors_pb2.ContainerError, s: struct_pb2.Struct, text: typing.TextIO, data: typing.BinaryIO,
+             xs: typing.Iterator[int]) -> typing.Tuple[typing.Iterator[JSON], errors_pb2.ContainerError]:
+    return iter([{"a": 1}]), e
+''',
     # 4. JSON schemas of dataclasses holding files, folders and datasets
     "holders.py": '''
 import typing
@@ -258,6 +271,11 @@ def test_what_the_comparison_covers(outs):
     arr = own["app.arrays.double_1.pb"].template.interface
     assert arr.inputs.variables["a"].type.blob.format == "NumpyArray"
     assert arr.outputs.variables["o0"].type.collection_type.blob.format == "NumpyArray"
+    builtins = own["app.builtins.builtins_1.pb"].template.interface
+    assert builtins.inputs.variables["e"].type.metadata["pb_type"] == "flyteidl.core.errors_pb2.ContainerError"
+    assert builtins.inputs.variables["text"].type.blob.format == "text/plain"
+    assert builtins.inputs.variables["xs"].type.collection_type.simple == 1  # INTEGER
+    assert builtins.outputs.variables["o0"].type.blob.format == "jsonl"
     schema = own["app.holders.holders_1.pb"].template.interface.inputs.variables
     assert schema["a"].type.metadata["properties"]["f"]["title"] == "FlyteFile"
     assert schema["c"].type.metadata["properties"]["sd"]["title"] == "StructuredDataset"

@@ -55,6 +55,8 @@ MODULES: Dict[str, Dict[str, str]] = {
         "pod_spec_from_resources": "autoc.core.pod:pod_spec_from_resources"},
     "flytekit.core.type_engine": {"TypeEngine": "autoc.sdk.flytekit.type_engine:TypeEngine",
                                   "TypeTransformerFailedError": "autoc.errors:TypeEngineError",
+                                  **{n: f"autoc.sdk.flytekit.type_engine:{n}" for n in (
+                                      "IntTransformer", "FloatTransformer", "BoolTransformer", "StrTransformer")},
                                   **{n: f"autoc.types.engine:{n}" for n in (
                                       "SimpleTransformer", "ListTransformer", "DictTransformer", "UnionTransformer",
                                       "EnumTransformer", "DataclassTransformer")}},
@@ -70,6 +72,13 @@ MODULES: Dict[str, Dict[str, str]] = {
         "SimpleType", "LiteralType", "TypeStructure", "UnionType", "EnumType", "SchemaType", "StructuredDatasetType",
         "OutputReference", "Error")},
     "flytekit.models.annotation": {"TypeAnnotation": "autoc.sdk.flytekit.models:TypeAnnotation"},
+    "flytekit.types.iterator": _public("JSON", "JSONIterator"),
+    "flytekit.types.iterator.json_iterator": {**_public("JSON", "JSONIterator"),
+                                              "JSONIteratorTransformer": "autoc.types.iterators:JSONIteratorTransformer"},
+    "flytekit.types.iterator.iterator": {n: f"autoc.types.iterators:{n}" for n in ("FlyteIterator",
+                                                                                  "IteratorTransformer")},
+    "flytekit.types.numpy": {},
+    "flytekit.types.numpy.ndarray": {"NumpyArrayTransformer": "autoc.types.arrays:NumpyArrayTransformer"},
     "flytekit.types.pickle": {},
     "flytekit.types.pickle.pickle": {"FlytePickleTransformer": "autoc.types.engine:PickleTransformer"},
     "flytekit.core.pod_template": {**_public("PodTemplate"),

@@ -16,6 +16,10 @@ class TypeEngine(engine.TypeEngine):
     #: is harmless)
     _LITERAL_CACHE = engine._CACHE
 
+    @classmethod
+    def lazy_import_transformers(cls) -> None:
+        """Nothing to do: autoc registers the transformers of optional libraries when it first meets their types."""
+
     @staticmethod
     def to_literal_type(python_type: Any) -> Model:
         return Model(engine.to_literal_type(python_type))
@@ -50,3 +54,8 @@ class TypeEngine(engine.TypeEngine):
         if missing:
             raise ValueError(f"no python type for the literal(s) {', '.join(missing)}")
         return {k: engine.to_python(literals[k], types[k]) for k in literals}
+
+
+#: flytekit's transformer instances for the simple types
+IntTransformer, FloatTransformer, BoolTransformer, StrTransformer = (engine.get_transformer(t)
+                                                                     for t in (int, float, bool, str))

@@ -1,6 +1,7 @@
-"""numpy arrays and dataclasses holding a File, a Directory and a StructuredDataset through ``autoc execute``, both
-ways with flytekit: flytekit writes the inputs (its NumpyArray blobs, its msgpack ``{"path"}``/``{"uri"}`` fields),
-autoc runs the task and writes the outputs under its raw prefix, flytekit reads them back to equal values."""
+"""flytekit's built-in transformers that autoc has too, against flytekit both ways: numpy arrays and dataclasses
+holding a File, a Directory and a StructuredDataset through ``autoc execute`` (flytekit writes the inputs, autoc runs
+the task and writes the outputs under its raw prefix, flytekit reads them back to equal values); protobuf messages,
+iterators and TextIO/BinaryIO inputs through the type engine."""
 
 from __future__ import annotations
 
@@ -162,3 +163,74 @@ def test_tasks_without_arrays_do_not_import_numpy(tmp_path):
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+VALUES_ORACLE = '''
+import sys, typing
+from flyteidl.core import errors_pb2, literals_pb2
+from google.protobuf import struct_pb2
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.data_persistence import FileAccessProvider
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.literals import LiteralMap
+from flytekit.types.iterator import JSON
+TYPES = {{"e": errors_pb2.ContainerError, "s": struct_pb2.Struct, "xs": typing.Iterator[int],
+         "js": typing.Iterator[JSON], "text": typing.TextIO, "data": typing.BinaryIO}}
+fa = FileAccessProvider(local_sandbox_dir={sandbox!r}, raw_output_prefix={prefix!r})
+ctx0 = FlyteContextManager.current_context()
+with FlyteContextManager.with_context(ctx0.with_file_access(fa)) as ctx:
+    if {mode!r} == "write":
+        s = struct_pb2.Struct(); s.update({{"k": [1, "v"]}})
+        values = {{"e": errors_pb2.ContainerError(code="c", message="m", kind=1), "s": s, "xs": iter([1, 2, 3]),
+                  "js": iter([{{"a": 1}}, [2], "x"])}}
+        lm = TypeEngine.dict_to_literal_map(ctx, values, {{k: TYPES[k] for k in values}})
+        open({path!r}, "wb").write(lm.to_flyte_idl().SerializeToString())
+    else:
+        pb = literals_pb2.LiteralMap(); pb.ParseFromString(open({path!r}, "rb").read())
+        got = TypeEngine.literal_map_to_kwargs(ctx, LiteralMap.from_flyte_idl(pb), {{k: TYPES[k] for k in pb.literals}})
+        assert got["e"] == errors_pb2.ContainerError(code="c", message="m", kind=1), got["e"]
+        assert got["s"]["k"][1] == "v" and list(got["xs"]) == [1, 2, 3], got
+        assert list(got["js"]) == [{{"a": 1}}, [2], "x"], got
+        assert got["text"].read() == "some text" and got["data"].read() == b"\\x00\\x01"
+    print("OK")
+'''
+
+
+def test_protobuf_iterator_and_stream_values_both_ways_with_flytekit(tmp_path):
+    import typing
+
+    from flyteidl.core import errors_pb2
+    from google.protobuf import struct_pb2
+
+    from autoc import JSON
+    from autoc.errors import TypeEngineError
+    from autoc.runtime.storage import FileAccess, using_file_access
+    from autoc.types import engine
+
+    types = {"e": errors_pb2.ContainerError, "s": struct_pb2.Struct, "xs": typing.Iterator[int],
+             "js": typing.Iterator[JSON], "text": typing.TextIO, "data": typing.BinaryIO}
+    script = lambda mode, path: VALUES_ORACLE.format(mode=mode, path=str(path), sandbox=str(tmp_path / "fk"),  # noqa
+                                                      prefix=str(tmp_path / "fk-raw"))
+    theirs = tmp_path / "theirs.pb"
+    assert run_oracle(script("write", theirs), cwd=tmp_path) == "OK"
+    lm = literals_pb2.LiteralMap.FromString(theirs.read_bytes())
+    with using_file_access(FileAccess(str(tmp_path / "raw"), str(tmp_path / "sandbox"))):
+        got = {k: engine.to_python(lm.literals[k], types[k]) for k in lm.literals}
+        assert got["e"].message == "m" and got["s"]["k"][1] == "v"
+        assert len(got["xs"]) == 3 and list(got["xs"]) == [1, 2, 3] and list(got["js"]) == [{"a": 1}, [2], "x"]
+        ours = literals_pb2.LiteralMap(literals={
+            "e": engine.to_literal(got["e"], types["e"]), "s": engine.to_literal(got["s"], types["s"]),
+            "xs": engine.to_literal(iter([1, 2, 3]), types["xs"]),
+            "js": engine.to_literal(iter([{"a": 1}, [2], "x"]), types["js"])})
+        assert ours.literals["e"] == lm.literals["e"] and ours.literals["xs"] == lm.literals["xs"]
+        (tmp_path / "t.txt").write_text("some text")
+        (tmp_path / "d.bin").write_bytes(b"\x00\x01")
+        for name, path, fmt in (("text", "t.txt", "text/plain"), ("data", "d.bin", "application/octet-stream")):
+            ours.literals[name].CopyFrom(engine.blob_literal(str(tmp_path / path), fmt, 0))
+        assert engine.to_python(ours.literals["text"], typing.TextIO).read() == "some text"
+        with pytest.raises(TypeEngineError, match="cannot be written"):
+            engine.to_literal(open(tmp_path / "t.txt"), typing.TextIO)
+        with pytest.raises(TypeEngineError, match="empty"):
+            engine.to_literal(iter([]), typing.Iterator[JSON])
+    (tmp_path / "ours.pb").write_bytes(ours.SerializeToString())
+    assert run_oracle(script("read", tmp_path / "ours.pb"), cwd=tmp_path) == "OK"
