@@ -132,7 +132,11 @@ class _BlobTransformer(base.Transformer):
     def to_python(self, lit, t):
         from autoc.runtime import storage
 
-        uri = base.expect_blob(lit, t).uri
+        blob = base.expect_blob(lit, t)
+        uri = blob.uri
+        if blob.metadata.type.dimensionality != self.dimensionality:  # (so Union[File, Directory] picks the right one)
+            kind = "directory" if self.dimensionality == types_pb2.BlobType.MULTIPART else "file"
+            raise TypeEngineError(f"{uri} is not a {kind}", hint=f"the literal's blob type says it is not a {kind}")
         cls = t if isinstance(t, type) and issubclass(t, File) else self.cls
         if not storage.is_remote(uri):
             return cls(storage._local(uri))

@@ -234,3 +234,70 @@ def test_protobuf_iterator_and_stream_values_both_ways_with_flytekit(tmp_path):
             engine.to_literal(iter([]), typing.Iterator[JSON])
     (tmp_path / "ours.pb").write_bytes(ours.SerializeToString())
     assert run_oracle(script("read", tmp_path / "ours.pb"), cwd=tmp_path) == "OK"
+
+
+REFUSALS = '''
+import typing, enum, dataclasses
+from typing_extensions import Annotated
+from flytekit.core.annotation import FlyteAnnotation
+from flytekit.core.type_engine import TypeEngine
+class Color(enum.Enum):
+    RED = "red"
+@dataclasses.dataclass
+class P:
+    x: int = 0
+out = []
+for t in (Annotated[dict, FlyteAnnotation({"a": 1})], Annotated[typing.Dict[str, int], FlyteAnnotation({"a": 1})],
+          Annotated[Color, "tag"], Annotated[P, FlyteAnnotation({"a": 1})], Annotated[P, "tag"],
+          Annotated[int, FlyteAnnotation({"a": 1})]):
+    try:
+        TypeEngine.to_literal_type(t)
+        out.append("ok")
+    except ValueError:
+        out.append("ValueError")
+print(out)
+'''
+
+
+def test_annotations_flytekit_refuses_are_refused():
+    import dataclasses
+    import enum
+    import typing
+
+    from autoc import FlyteAnnotation
+    from autoc.types import engine
+
+    class Color(enum.Enum):
+        RED = "red"
+
+    @dataclasses.dataclass
+    class P:
+        x: int = 0
+
+    ours = []
+    for t in (typing.Annotated[dict, FlyteAnnotation({"a": 1})],
+              typing.Annotated[typing.Dict[str, int], FlyteAnnotation({"a": 1})], typing.Annotated[Color, "tag"],
+              typing.Annotated[P, FlyteAnnotation({"a": 1})], typing.Annotated[P, "tag"],
+              typing.Annotated[int, FlyteAnnotation({"a": 1})]):
+        try:
+            engine.to_literal_type(t)
+            ours.append("ok")
+        except ValueError as e:
+            assert "flytekit does not support" in str(e)
+            ours.append("ValueError")
+    assert str(ours) == run_oracle(REFUSALS, cwd=".")
+    assert ours.count("ok") == 2
+
+
+def test_a_union_of_file_and_directory_reads_each_blob_as_its_kind(tmp_path):
+    import typing
+
+    from autoc import Directory, File
+    from autoc.types import engine
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "f.txt").write_text("x")
+    pt = typing.Union[File, Directory]
+    f = engine.to_python(engine.to_literal(File(str(tmp_path / "f.txt")), File), pt)
+    d = engine.to_python(engine.to_literal(Directory(str(tmp_path / "d")), Directory), pt)
+    assert type(f) is File and type(d) is Directory
