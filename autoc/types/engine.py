@@ -433,7 +433,7 @@ def get_transformer(t: Any) -> Transformer:
         return _LITERAL
     if _is_union(t):
         return _UNION
-    if origin in (list, collections.abc.Sequence, typing.List) or t in (list, typing.List):
+    if origin in (list, typing.List) or t in (list, typing.List):
         return _LIST
     if origin is collections.abc.Iterator:
         from autoc.types.iterators import transformer_for
@@ -459,7 +459,9 @@ def get_transformer(t: Any) -> Transformer:
         return _PICKLE
     if t is typing.Any:
         return _PICKLE
-    if isinstance(t, (typing.TypeVar, str)) or origin is not None:
+    if origin is not None and not isinstance(t, str):  # Sequence[int], Callable[..., int], Iterable[str], ...: as
+        return _PICKLE                                  # flytekit, every other generic travels as a pickle
+    if isinstance(t, (typing.TypeVar, str)):
         raise TypeEngineError(f"{_type_name(t)} cannot be converted to a Flyte type",
                               hint="annotate with a concrete type such as int, list[str], a dataclass or a class")
     raise TypeEngineError(f"{t!r} is not a type", hint="annotate parameters and the return value with types")

@@ -90,6 +90,11 @@ from autoc import JSON, task
 def builtins(e: errors_pb2.ContainerError, s: struct_pb2.Struct, text: typing.TextIO, data: typing.BinaryIO,
              xs: typing.Iterator[int]) -> typing.Tuple[typing.Iterator[JSON], errors_pb2.ContainerError]:
     return iter([{"a": 1}]), e
+
+
+@task
+def generics(seq: typing.Sequence[int], fn: typing.Callable[[int], int], it: typing.Iterable[str]) -> int:
+    return fn(len(seq))  # (pickles, as flytekit writes them)
 ''',
     # 4. JSON schemas of dataclasses holding files, folders and datasets
     "holders.py": '''
@@ -257,8 +262,11 @@ def test_autoc_face_writes_the_same_files_and_fields(outs):
     assert not bad, "\n\n".join(f"{k}:\n{v}" for k, v in bad.items())
 
 
-def test_nothing_is_pickled_or_left_without_a_schema(outs):
-    assert "pickle" not in outs["stderr"] and "no JSON schema for dataclass With" not in outs["stderr"]
+def test_only_what_flytekit_pickles_is_pickled_and_schemas_are_written(outs):
+    pickled = sorted({line.split(" input ")[1].split()[0] for line in outs["stderr"].splitlines()
+                      if "travels as a pickle" in line and " input " in line})
+    assert pickled == ["'fn'", "'it'", "'seq'"]
+    assert "no JSON schema for dataclass With" not in outs["stderr"]
 
 
 def test_what_the_comparison_covers(outs):
