@@ -350,10 +350,32 @@ class DataclassTransformer(Transformer):
     def to_literal(self, v, t):
         if not dataclasses.is_dataclass(v) or not isinstance(v, t):
             raise _wrong_value(v, t)
+        if _json_mixin(type(v)):  # its own to_json (discriminated subclasses, custom configs), as flytekit writes it
+            import json
+
+            import msgpack
+
+            return _scalar(binary=literals_pb2.Binary(value=msgpack.packb(json.loads(v.to_json())), tag=MESSAGEPACK))
         return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
 
     def to_python(self, lit, t):
+        if _json_mixin(t) and lit.WhichOneof("value") == "scalar" and lit.scalar.WhichOneof("value") == "binary" \
+                and lit.scalar.binary.tag == MESSAGEPACK:
+            import json
+
+            import msgpack
+
+            try:
+                return t.from_json(json.dumps(msgpack.unpackb(lit.scalar.binary.value, strict_map_key=False)))
+            except Exception as e:
+                raise TypeEngineError(f"cannot decode {_type_name(t)} from the literal: {e}") from e
         return _decode_struct(lit, t)
+
+
+def _json_mixin(t) -> bool:
+    """A dataclass with mashumaro's DataClassJSONMixin (checked without importing mashumaro)."""
+    return isinstance(t, type) and any(c.__name__ == "DataClassJSONMixin" and c.__module__.startswith("mashumaro.")
+                                       for c in t.__mro__)
 
 
 class PickleTransformer(Transformer):

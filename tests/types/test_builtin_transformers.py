@@ -301,3 +301,70 @@ def test_a_union_of_file_and_directory_reads_each_blob_as_its_kind(tmp_path):
     f = engine.to_python(engine.to_literal(File(str(tmp_path / "f.txt")), File), pt)
     d = engine.to_python(engine.to_literal(Directory(str(tmp_path / "d")), Directory), pt)
     assert type(f) is File and type(d) is Directory
+
+
+MIXIN = '''
+import dataclasses, enum, sys
+from mashumaro.config import BaseConfig
+from mashumaro.mixins.json import DataClassJSONMixin
+from mashumaro.types import Discriminator
+
+
+class Kind(str, enum.Enum):
+    BASE = "base"
+    A = "a"
+
+
+@dataclasses.dataclass(kw_only=True)
+class Base(DataClassJSONMixin):
+    class Config(BaseConfig):
+        discriminator = Discriminator(field="kind", include_subtypes=True)
+
+    n: int
+    kind: Kind = Kind.BASE
+
+
+@dataclasses.dataclass(kw_only=True)
+class A(Base):
+    extra: str
+    kind: Kind = Kind.A
+'''
+
+MIXIN_ORACLE = MIXIN + '''
+from flyteidl.core import literals_pb2
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.literals import Literal
+ctx = FlyteContextManager.current_context()
+if sys.argv[1] == "write":
+    lit = TypeEngine.to_literal(ctx, A(n=1, extra="x"), Base, TypeEngine.to_literal_type(Base))
+    open(sys.argv[2], "wb").write(lit.to_flyte_idl().SerializeToString())
+else:
+    got = TypeEngine.to_python_value(ctx, Literal.from_flyte_idl(literals_pb2.Literal.FromString(
+        open(sys.argv[2], "rb").read())), Base)
+    assert got == A(n=2, extra="y"), got
+print("OK")
+'''
+
+
+def test_mashumaro_json_mixin_dataclasses_keep_their_subclass_both_ways(tmp_path):
+    """A DataClassJSONMixin dataclass goes through its own to_json/from_json, as flytekit does: a discriminated
+    subclass passed as its base keeps its fields and comes back as the subclass."""
+    from autoc.types import engine
+
+    (tmp_path / "mixin.py").write_text(MIXIN)
+    (tmp_path / "oracle.py").write_text(MIXIN_ORACLE)
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import mixin
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert run_oracle(tmp_path / "oracle.py", "write", str(tmp_path / "theirs.pb"), cwd=tmp_path) == "OK"
+    theirs = literals_pb2.Literal.FromString((tmp_path / "theirs.pb").read_bytes())
+    assert engine.to_python(theirs, mixin.Base) == mixin.A(n=1, extra="x")
+    ours = engine.to_literal(mixin.A(n=2, extra="y"), mixin.Base)
+    assert msgpack.unpackb(ours.scalar.binary.value) == {"n": 2, "kind": "a", "extra": "y"}
+    (tmp_path / "ours.pb").write_bytes(ours.SerializeToString())
+    assert run_oracle(tmp_path / "oracle.py", "read", str(tmp_path / "ours.pb"), cwd=tmp_path) == "OK"

@@ -56,14 +56,17 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core.type_engine": {"TypeEngine": "autoc.sdk.flytekit.type_engine:TypeEngine",
                                   "TypeTransformerFailedError": "autoc.errors:TypeEngineError",
                                   **{n: f"autoc.sdk.flytekit.type_engine:{n}" for n in (
-                                      "IntTransformer", "FloatTransformer", "BoolTransformer", "StrTransformer")},
+                                      "IntTransformer", "FloatTransformer", "BoolTransformer", "StrTransformer",
+                                      "is_annotated", "get_underlying_type")},
                                   **{n: f"autoc.types.engine:{n}" for n in (
                                       "SimpleTransformer", "ListTransformer", "DictTransformer", "UnionTransformer",
                                       "EnumTransformer", "DataclassTransformer")}},
     "flytekit.core.hash": _public("HashMethod"),
     "flytekit.core.annotation": {"FlyteAnnotation": "autoc.types.annotation:FlyteAnnotation"},
-    "flytekit.types.file.file": {"FlyteFile": "autoc:File"},
-    "flytekit.types.directory.types": {"FlyteDirectory": "autoc:Directory"},
+    "flytekit.types.file.file": {"FlyteFile": "autoc:File",
+                                 "FlyteFilePathTransformer": "autoc.types.files:_BlobTransformer"},
+    "flytekit.types.directory.types": {"FlyteDirectory": "autoc:Directory",
+                                       "FlyteDirToMultipartBlobTransformer": "autoc.types.files:_BlobTransformer"},
     "flytekit.types.structured.structured_dataset": {
         **_public("StructuredDataset", "StructuredDatasetType"),
         **{n: f"autoc.types.structured:{n}" for n in ("StructuredDatasetTransformerEngine", "StructuredDatasetEncoder",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any, Dict, Optional
 
 from flyteidl.core import interface_pb2, literals_pb2
@@ -59,3 +60,12 @@ class TypeEngine(engine.TypeEngine):
 #: flytekit's transformer instances for the simple types
 IntTransformer, FloatTransformer, BoolTransformer, StrTransformer = (engine.get_transformer(t)
                                                                      for t in (int, float, bool, str))
+
+
+def is_annotated(t: Any) -> bool:
+    return typing.get_origin(t) is typing.Annotated
+
+
+def get_underlying_type(t: Any) -> Any:
+    """The type inside ``Annotated[...]``, or ``t`` itself."""
+    return typing.get_args(t)[0] if is_annotated(t) else t
