@@ -111,6 +111,7 @@ class JSONIteratorTransformer(base.Transformer):
 
 
 ITERATOR, JSON_ITERATOR = IteratorTransformer(), JSONIteratorTransformer()
+base.register(JSONIterator, JSON_ITERATOR)  # (a parameter annotated JSONIterator, as flytekit allows)
 
 
 def transformer_for(t: Any) -> base.Transformer:
