@@ -10,6 +10,8 @@ from flyteidl.admin import common_pb2, schedule_pb2
 from flyteidl.core import literals_pb2, types_pb2
 
 #: flytekit model attributes named otherwise than their flyteidl field, by message
+#: string fields flytekit's model reads as None when empty, by message
+_EMPTY_IS_NONE = {"flyteidl.core.Literal": {"hash"}}
 _ALIASES = {"flyteidl.core.TaskMetadata": {"k8s_object_metadata": "metadata"},
             "flyteidl.core.Union": {"stored_type": "type"}}
 
@@ -79,7 +81,10 @@ class Model(metaclass=_ModelClass):
             return None if which is None else _value(desc.fields_by_name[which], getattr(msg, which), msg)
         if fd is None:
             return getattr(msg, name)
-        return _value(fd, getattr(msg, fd.name), msg)
+        value = getattr(msg, fd.name)
+        if value == "" and fd.name in _EMPTY_IS_NONE.get(desc.full_name, ()):
+            return None
+        return _value(fd, value, msg)
 
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self._msg).__name__} read through flytekit's model is read-only")
