@@ -350,7 +350,7 @@ class DataclassTransformer(Transformer):
     def to_literal(self, v, t):
         if not dataclasses.is_dataclass(v) or not isinstance(v, t):
             raise _wrong_value(v, t)
-        if _json_mixin(type(v)):  # its own to_json (discriminated subclasses, custom configs), as flytekit writes it
+        if _json_mixin(t):  # its own to_json (a subclass keeps its fields), as flytekit writes it
             import json
 
             import msgpack
@@ -373,9 +373,11 @@ class DataclassTransformer(Transformer):
 
 
 def _json_mixin(t) -> bool:
-    """A dataclass with mashumaro's DataClassJSONMixin (checked without importing mashumaro)."""
-    return isinstance(t, type) and any(c.__name__ == "DataClassJSONMixin" and c.__module__.startswith("mashumaro.")
-                                       for c in t.__mro__)
+    """A dataclass with mashumaro's DataClassJSONMixin and a discriminator (checked without importing mashumaro),
+    which flytekit writes and reads with the class's own to_json/from_json. (Other dataclasses, mixins included, go
+    through autoc's codec, which uploads their File, Directory and StructuredDataset fields as flytekit does.)"""
+    return isinstance(t, type) and getattr(getattr(t, "Config", None), "discriminator", None) is not None \
+        and any(c.__name__ == "DataClassJSONMixin" and c.__module__.startswith("mashumaro.") for c in t.__mro__)
 
 
 class PickleTransformer(Transformer):
