@@ -58,6 +58,7 @@ LAZY: Dict[str, str] = {
     "google.Message": "autoc.types.protobuf:register_protobuf",
     "typing.TextIO": "autoc.types.streams:register_streams",
     "typing.BinaryIO": "autoc.types.streams:register_streams",
+    "PIL.Image": "autoc.types.images:register_pil",
 }
 _LAZY_PACKAGES = {k.partition(".")[0] for k in LAZY}
 #: Called after every registration (the engine clears its LiteralType cache).

@@ -368,3 +368,49 @@ def test_mashumaro_json_mixin_dataclasses_keep_their_subclass_both_ways(tmp_path
     assert msgpack.unpackb(ours.scalar.binary.value) == {"n": 2, "kind": "a", "extra": "y"}
     (tmp_path / "ours.pb").write_bytes(ours.SerializeToString())
     assert run_oracle(tmp_path / "oracle.py", "read", str(tmp_path / "ours.pb"), cwd=tmp_path) == "OK"
+
+
+PIL_ORACLE = '''
+import sys
+sys.path.append({site!r})  # Pillow from autoc's test environment (the oracle's own packages come first)
+import PIL.Image
+from flyteidl.core import literals_pb2
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.data_persistence import FileAccessProvider
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.literals import Literal
+fa = FileAccessProvider(local_sandbox_dir={sandbox!r}, raw_output_prefix={prefix!r})
+with FlyteContextManager.with_context(FlyteContextManager.current_context().with_file_access(fa)) as ctx:
+    lt = TypeEngine.to_literal_type(PIL.Image.Image)
+    if {mode!r} == "write":
+        lit = TypeEngine.to_literal(ctx, PIL.Image.new("RGB", (2, 3), (255, 0, 0)), PIL.Image.Image, lt)
+        open({path!r}, "wb").write(lit.to_flyte_idl().SerializeToString())
+    else:
+        img = TypeEngine.to_python_value(ctx, Literal.from_flyte_idl(literals_pb2.Literal.FromString(
+            open({path!r}, "rb").read())), PIL.Image.Image)
+        assert img.size == (3, 2) and img.getpixel((0, 0)) == (0, 0, 255), (img.size, img.getpixel((0, 0)))
+    print(lt.to_flyte_idl().SerializeToString().hex())
+'''
+
+
+def test_pil_images_both_ways_with_flytekit(tmp_path):
+    import sysconfig
+
+    import PIL.Image
+
+    from autoc.runtime.storage import FileAccess, using_file_access
+    from autoc.types import engine
+
+    def oracle(mode, path):
+        return run_oracle(PIL_ORACLE.format(site=sysconfig.get_paths()["purelib"], sandbox=str(tmp_path / "fk"),
+                                            prefix=str(tmp_path / "fk-raw"), mode=mode, path=str(path)), cwd=tmp_path)
+
+    lt_hex = oracle("write", tmp_path / "theirs.pb")
+    assert engine.to_literal_type(PIL.Image.Image).SerializeToString().hex() == lt_hex
+    with using_file_access(FileAccess(str(tmp_path / "raw"), str(tmp_path / "sandbox"))):
+        img = engine.to_python(literals_pb2.Literal.FromString((tmp_path / "theirs.pb").read_bytes()), PIL.Image.Image)
+        assert img.size == (2, 3) and img.getpixel((0, 0)) == (255, 0, 0)
+        ours = engine.to_literal(PIL.Image.new("RGB", (3, 2), (0, 0, 255)), PIL.Image.Image)
+    assert ours.scalar.blob.metadata.type.format == "PIL.Image"
+    (tmp_path / "ours.pb").write_bytes(ours.SerializeToString())
+    assert oracle("read", tmp_path / "ours.pb") == lt_hex
