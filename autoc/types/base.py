@@ -59,6 +59,10 @@ LAZY: Dict[str, str] = {
     "typing.TextIO": "autoc.types.streams:register_streams",
     "typing.BinaryIO": "autoc.types.streams:register_streams",
     "PIL.Image": "autoc.types.images:register_pil",
+    "sklearn.BaseEstimator": "autoc.types.notyet:register_sklearn",
+    "torch.Tensor": "autoc.types.notyet:register_torch_tensor",
+    "torch.Module": "autoc.types.notyet:register_torch_module",
+    "keras.Model": "autoc.types.notyet:register_keras",
 }
 _LAZY_PACKAGES = {k.partition(".")[0] for k in LAZY}
 #: Called after every registration (the engine clears its LiteralType cache).

@@ -414,3 +414,28 @@ def test_pil_images_both_ways_with_flytekit(tmp_path):
     assert ours.scalar.blob.metadata.type.format == "PIL.Image"
     (tmp_path / "ours.pb").write_bytes(ours.SerializeToString())
     assert oracle("read", tmp_path / "ours.pb") == lt_hex
+
+
+def test_classes_flytekit_has_other_transformers_for_are_refused_not_pickled(tmp_path):
+    """scikit-learn, PyTorch and Keras classes (stand-in packages of the same names here: the libraries are not test
+    dependencies): serialize refuses the task with its file:line instead of writing a pickle type where pyflyte
+    writes its own blob."""
+    from tests.conftest import run_autoc
+
+    for rel, text in {"sklearn/__init__.py": "", "sklearn/base.py": "class BaseEstimator:\n    pass\n",
+                      "torch/__init__.py": "class Tensor:\n    pass\n", "torch/nn/__init__.py": "class Module:\n    pass\n"
+                      }.items():
+        (tmp_path / "libs" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "libs" / rel).write_text(text)
+    for lib, annotation, fmt in (("sklearn.base", "sklearn.base.BaseEstimator", "SklearnEstimator"),
+                                 ("torch", "torch.Tensor", "PyTorchTensor"), ("torch.nn", "torch.nn.Module",
+                                                                               "PyTorchModule")):
+        proj = tmp_path / f"proj_{fmt}"
+        proj.mkdir()
+        (proj / "m.py").write_text(f"import {lib}\nimport torch\nfrom autoc import task\n\n\n"
+                                   f"class Sub({annotation}):\n    pass\n\n\n"
+                                   f"@task\ndef t(x: Sub) -> int:\n    return 1\n")
+        p = run_autoc("serialize", proj, "-o", proj / "out", "-i", "a:1", check=False,
+                      env={"PYTHONPATH": str(tmp_path / "libs")})
+        assert p.returncode == 1 and f"'{fmt}' blob" in p.stderr and "m.py:" in p.stderr, p.stderr
+        assert "pickle" not in p.stderr and not (proj / "out").exists()
