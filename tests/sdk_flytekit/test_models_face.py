@@ -85,7 +85,16 @@ def test_import_paths_of_objects_autoc_has():
         from flytekit.types.iterator import JSON as json_type
         from flytekit.types.structured.structured_dataset import StructuredDataset as sd
 
+        from flytekit.core.constants import MESSAGEPACK
+        from flytekit.core.promise import Promise, VoidPromise
+        from flytekit.core.tracker import extract_task_module
+        from flytekit.models.core.identifier import Identifier, ResourceType
+        from flytekit.tools.translator import Options
+
         assert is_annotated(get_underlying_type.__annotations__.get("t", int)) is False
+        ident = Identifier(ResourceType.TASK, "p", "d", "n", "v")
+        assert (ident.name, ident.resource_type, MESSAGEPACK) == ("n", 1, "msgpack") and callable(extract_task_module)
+        assert Promise.__module__ == VoidPromise.__module__ == "autoc.core.promise" and Options.__name__ == "Options"
     assert (env_var, annotation, hash_method, json_type, sd) == (
         SERIALIZED_CONTEXT_ENV_VAR, FlyteAnnotation, HashMethod, JSON, StructuredDataset) and env_var == "_F_SS_C"
     assert issubclass(TypeTransformerFailedError, (TypeError,)) and issubclass(TypeTransformerFailedError, ValueError)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flyteidl.admin import common_pb2, schedule_pb2
-from flyteidl.core import literals_pb2, types_pb2
+from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 
 #: flytekit model attributes named otherwise than their flyteidl field, by message
 #: string fields flytekit's model reads as None when empty, by message
@@ -178,3 +178,12 @@ BindingDataCollection = idl_model(literals_pb2.BindingDataCollection, "bindings"
 BindingDataMap = idl_model(literals_pb2.BindingDataMap, "bindings")
 BindingData = idl_model(literals_pb2.BindingData, "scalar", "collection", "promise", "map")
 Binding = idl_model(literals_pb2.Binding, "var", "binding")
+
+# flytekit.models.core.identifier
+ResourceType = identifier_pb2.ResourceType
+Identifier = idl_model(identifier_pb2.Identifier, "resource_type", "project", "domain", "name", "version", "org")
+WorkflowExecutionIdentifier = idl_model(identifier_pb2.WorkflowExecutionIdentifier, "project", "domain", "name", "org")
+NodeExecutionIdentifier = idl_model(identifier_pb2.NodeExecutionIdentifier, "node_id", "execution_id")
+TaskExecutionIdentifier = idl_model(identifier_pb2.TaskExecutionIdentifier, "task_id", "node_execution_id",
+                                    "retry_attempt")
+SignalIdentifier = idl_model(identifier_pb2.SignalIdentifier, "signal_id", "execution_id")

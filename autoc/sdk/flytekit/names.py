@@ -62,6 +62,9 @@ MODULES: Dict[str, Dict[str, str]] = {
                                       "SimpleTransformer", "ListTransformer", "DictTransformer", "UnionTransformer",
                                       "EnumTransformer", "DataclassTransformer")}},
     "flytekit.core.hash": _public("HashMethod"),
+    "flytekit.core.promise": {n: f"autoc.core.promise:{n}" for n in ("Promise", "VoidPromise")},
+    "flytekit.core.constants": {n: f"autoc.types.engine:{n}" for n in ("MESSAGEPACK", "CACHE_KEY_METADATA",
+                                                                      "SERIALIZATION_FORMAT")},
     "flytekit.core.annotation": {"FlyteAnnotation": "autoc.types.annotation:FlyteAnnotation"},
     "flytekit.types.file.file": {"FlyteFile": "autoc:File",
                                  "FlyteFilePathTransformer": "autoc.types.files:_BlobTransformer"},
@@ -88,6 +91,7 @@ MODULES: Dict[str, Dict[str, str]] = {
                                    "PRIMARY_CONTAINER_DEFAULT_NAME": "autoc.core.pod:PRIMARY_CONTAINER_DEFAULT_NAME"},
     "flytekit.core.cache": _public("Cache", "CachePolicy", "VersionParameters"),
     "flytekit.core.tracker": {**_public("TrackedInstance"), "isnested": "autoc.core.tracker:isnested",
+                              "extract_task_module": "autoc.core.tracker:extract_task_module",
                               "istestfunction": "autoc.core.tracker:istestfunction"},
     "flytekit.core.interface": {**_public("Interface", "kwtypes"),
                                 **{n: f"autoc.core.interface:{n}" for n in ("transform_function_to_interface",
@@ -122,6 +126,9 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.models.core": {},
     "flytekit.models.core.execution": _public("WorkflowExecutionPhase"),
     "flytekit.models.core.types": {n: f"autoc.sdk.flytekit.models:{n}" for n in ("BlobType", "EnumType")},
+    "flytekit.models.core.identifier": {n: f"autoc.sdk.flytekit.models:{n}" for n in (
+        "Identifier", "ResourceType", "WorkflowExecutionIdentifier", "NodeExecutionIdentifier",
+        "TaskExecutionIdentifier", "SignalIdentifier")},
     "flytekit.models.schedule": {"Schedule": "autoc.sdk.flytekit.models:Schedule"},
     "flytekit.models.security": _public("Secret", "SecurityContext", "Identity"),
     "flytekit.image_spec": {"ImageSpec": "autoc.sdk.flytekit.image:ImageSpec", **_public("ImageBuildEngine"),
@@ -150,7 +157,8 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.exceptions": {},
     "flytekit.exceptions.user": {"FlyteValidationException": "autoc.errors:ValidationError"},
     "flytekit.tools": {},
-    "flytekit.tools.translator": {"get_serializable": "autoc.sdk.flytekit.translator:get_serializable",
+    "flytekit.tools.translator": {"Options": "autoc:Options",
+                                  "get_serializable": "autoc.sdk.flytekit.translator:get_serializable",
                                   "get_serializable_task": "autoc.sdk.flytekit.translator:get_serializable_task"},
 }
 
