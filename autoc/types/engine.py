@@ -541,6 +541,9 @@ def _flyte_annotation(extras: tuple, t: Any) -> Optional[dict]:
     found = [x.data for x in extras if isinstance(x, FlyteAnnotation)]
     if len(found) > 1:
         raise TypeEngineError(f"more than one FlyteAnnotation in {t}", hint="merge them into one FlyteAnnotation")
+    if found and not isinstance(found[0], dict):  # (flytekit fails later, when it writes the Struct)
+        raise TypeEngineError(f"a FlyteAnnotation must hold a dict, got {type(found[0]).__name__} ({t})",
+                              hint='e.g. FlyteAnnotation({"key": ["a", "b"]})')
     if found and CACHE_KEY_METADATA in found[0]:
         raise TypeEngineError(f"a FlyteAnnotation cannot contain '{CACHE_KEY_METADATA}' ({t})",
                               hint="that key is written by the type engine itself")

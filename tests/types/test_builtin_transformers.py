@@ -287,6 +287,8 @@ def test_annotations_flytekit_refuses_are_refused():
             ours.append("ValueError")
     assert str(ours) == run_oracle(REFUSALS, cwd=".")
     assert ours.count("ok") == 2
+    with pytest.raises(ValueError, match="must hold a dict"):  # flytekit fails later, writing the Struct
+        engine.to_literal_type(typing.Annotated[int, FlyteAnnotation(["a", "b"])])
 
 
 def test_a_union_of_file_and_directory_reads_each_blob_as_its_kind(tmp_path):
