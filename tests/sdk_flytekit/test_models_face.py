@@ -26,10 +26,11 @@ from flytekit.models.literals import (Binary, Blob, BlobMetadata, Literal, Liter
 from flytekit.models.types import LiteralType, SimpleType, TypeStructure, UnionType
 
 ctx = FlyteContextManager.current_context()
+utc = datetime.timezone.utc
 i = Literal(scalar=Scalar(primitive=Primitive(integer=1)))
 built = {
     "int": i,
-    "dt": Literal(scalar=Scalar(primitive=Primitive(datetime=datetime.datetime(2024, 1, 2, tzinfo=datetime.timezone.utc)))),
+    "dt": Literal(scalar=Scalar(primitive=Primitive(datetime=datetime.datetime(2024, 1, 2, tzinfo=utc)))),
     "coll": Literal(collection=LiteralCollection(literals=[i, i])),
     "map": Literal(map=LiteralMap(literals={"a": i}), metadata={"k": "v"}),
     "blob": Literal(scalar=Scalar(blob=Blob(metadata=BlobMetadata(type=BlobType(

@@ -424,9 +424,9 @@ def test_classes_flytekit_has_other_transformers_for_are_refused_not_pickled(tmp
     writes its own blob."""
     from tests.conftest import run_autoc
 
-    for rel, text in {"sklearn/__init__.py": "", "sklearn/base.py": "class BaseEstimator:\n    pass\n",
-                      "torch/__init__.py": "class Tensor:\n    pass\n", "torch/nn/__init__.py": "class Module:\n    pass\n"
-                      }.items():
+    stand_ins = {"sklearn/__init__.py": "", "sklearn/base.py": "class BaseEstimator:\n    pass\n",
+                 "torch/__init__.py": "class Tensor:\n    pass\n", "torch/nn/__init__.py": "class Module:\n    pass\n"}
+    for rel, text in stand_ins.items():
         (tmp_path / "libs" / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "libs" / rel).write_text(text)
     for lib, annotation, fmt in (("sklearn.base", "sklearn.base.BaseEstimator", "SklearnEstimator"),

@@ -9,9 +9,9 @@ from typing import Any
 from flyteidl.admin import common_pb2, schedule_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 
-#: flytekit model attributes named otherwise than their flyteidl field, by message
 #: string fields flytekit's model reads as None when empty, by message
 _EMPTY_IS_NONE = {"flyteidl.core.Literal": {"hash"}}
+#: flytekit model attributes named otherwise than their flyteidl field, by message
 _ALIASES = {"flyteidl.core.TaskMetadata": {"k8s_object_metadata": "metadata"},
             "flyteidl.core.Union": {"stored_type": "type"}}
 
@@ -138,7 +138,8 @@ SlackNotification = idl_model(common_pb2.SlackNotification, "recipients_email")
 PagerDutyNotification = idl_model(common_pb2.PagerDutyNotification, "recipients_email")
 RetryStrategy = idl_model(literals_pb2.RetryStrategy, "retries")
 Void = idl_model(literals_pb2.Void)
-BlobType = idl_model(types_pb2.BlobType, "format", "dimensionality", BlobDimensionality=types_pb2.BlobType.BlobDimensionality)
+BlobType = idl_model(types_pb2.BlobType, "format", "dimensionality",
+                     BlobDimensionality=types_pb2.BlobType.BlobDimensionality)
 Schedule = idl_model(schedule_pb2.Schedule, "kickoff_time_input_arg", "cron_expression", "rate", "cron_schedule",
                      FixedRate=idl_model(schedule_pb2.FixedRate, "value", "unit"),
                      CronSchedule=idl_model(schedule_pb2.CronSchedule, "schedule", "offset"),
@@ -151,7 +152,8 @@ TypeStructure = idl_model(types_pb2.TypeStructure, "tag", "dataclass_type")
 UnionType = idl_model(types_pb2.UnionType, "variants")
 EnumType = idl_model(types_pb2.EnumType, "values")
 SchemaType = idl_model(types_pb2.SchemaType, "columns", SchemaColumn=idl_model(
-    types_pb2.SchemaType.SchemaColumn, "name", "type", SchemaColumnType=types_pb2.SchemaType.SchemaColumn.SchemaColumnType))
+    types_pb2.SchemaType.SchemaColumn, "name", "type",
+    SchemaColumnType=types_pb2.SchemaType.SchemaColumn.SchemaColumnType))
 StructuredDatasetType = idl_model(
     types_pb2.StructuredDatasetType, "columns", "format", "external_schema_type", "external_schema_bytes",
     DatasetColumn=idl_model(types_pb2.StructuredDatasetType.DatasetColumn, "name", "literal_type"))

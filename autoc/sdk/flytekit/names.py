@@ -79,8 +79,8 @@ MODULES: Dict[str, Dict[str, str]] = {
         "OutputReference", "Error")},
     "flytekit.models.annotation": {"TypeAnnotation": "autoc.sdk.flytekit.models:TypeAnnotation"},
     "flytekit.types.iterator": _public("JSON", "JSONIterator"),
-    "flytekit.types.iterator.json_iterator": {**_public("JSON", "JSONIterator"),
-                                              "JSONIteratorTransformer": "autoc.types.iterators:JSONIteratorTransformer"},
+    "flytekit.types.iterator.json_iterator": {
+        **_public("JSON", "JSONIterator"), "JSONIteratorTransformer": "autoc.types.iterators:JSONIteratorTransformer"},
     "flytekit.types.iterator.iterator": {n: f"autoc.types.iterators:{n}" for n in ("FlyteIterator",
                                                                                   "IteratorTransformer")},
     "flytekit.types.numpy": {},
