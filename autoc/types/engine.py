@@ -8,10 +8,13 @@ before mutating.
 from __future__ import annotations
 
 import collections.abc
+import copy
 import dataclasses
 import datetime
 import enum
+import functools
 import logging
+import os
 import typing
 from typing import Any, Dict, Optional
 
@@ -43,6 +46,9 @@ def _primitive(lit: Literal, t) -> literals_pb2.Primitive:
     return lit.scalar.primitive
 
 
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
+
+
 class SimpleTransformer(Transformer):
     def __init__(self, name: str, python_type: type, simple: int):
         self.name, self.python_type, self.simple = name, python_type, simple
@@ -56,13 +62,17 @@ class SimpleTransformer(Transformer):
             if v is not None:
                 raise _wrong_value(v, t)
             return _scalar(none_type=literals_pb2.Void())
-        if pt is float and isinstance(v, int) and not isinstance(v, bool):
-            v = float(v)
+        if pt is float and isinstance(v, int) and not isinstance(v, bool):  # flytekit refuses it too
+            raise TypeEngineError(f"expected a value of type float, got int {v!r:.80}",
+                                  hint=f"write {v}.0 or float(...): flytekit refuses an int for a float")
         if pt is datetime.date and isinstance(v, datetime.datetime) or not isinstance(v, pt) \
                 or (pt is int and isinstance(v, bool)):
             raise _wrong_value(v, t)
         prim = literals_pb2.Primitive()
         if pt is int:
+            if not _INT64_MIN <= v <= _INT64_MAX:
+                raise TypeEngineError(f"{v} does not fit a Flyte integer (64-bit signed, -2**63 to 2**63-1)",
+                                      hint="pass a smaller number, or a str or float if it must be this large")
             prim.integer = v
         elif pt is float:
             prim.float_value = v
@@ -214,21 +224,31 @@ class UnionTransformer(Transformer):
         return LiteralType(union_type=types_pb2.UnionType(variants=variants))
 
     def to_literal(self, v, t):
-        matches = []
+        matches, errors = [], []
         for arg in typing.get_args(t):
             tr = get_transformer(arg)
             try:
                 matches.append((arg, tr, to_literal(v, arg)))
-            except (TypeEngineError, TypeError, ValueError):
-                continue
-        if len(matches) > 1:  # prefer the variant whose type is exactly the value's
-            exact = [m for m in matches if m[0] is type(v)]
-            matches = exact or matches
+            except (TypeEngineError, TypeError, ValueError) as e:
+                errors.append((arg, e))
+        if matches and dataclasses.is_dataclass(v):  # flytekit encodes a dataclass into any dataclass variant whose
+            matches += [(a, None, None) for a, _ in errors if _same_fields(type(v), a)]  # fields it has
+        name = _union_name(t)
+        if len(matches) > 1:  # as flytekit: a str that is also an enum's value is the str; any other choice is
+            exact = [m for m in matches if m[0] is str] if type(v) is str else []  # ambiguous
+            if len(exact) != 1:
+                raise TypeEngineError(f"Ambiguous choice of variant for union type {name}: {v!r:.80} fits "
+                                      f"{', '.join(_type_name(m[0]) for m in matches)}",
+                                      hint="the variants are structurally the same for this value (flytekit refuses "
+                                           "it too): make them differ, or declare the one type meant")
+            matches = exact
         if not matches:
-            raise TypeEngineError(f"{v!r:.80} matches no variant of {_type_name(t)}")
-        if len(matches) > 1:
-            raise TypeEngineError(f"{v!r:.80} matches several variants of {_type_name(t)}: "
-                                  f"{', '.join(_type_name(m[0]) for m in matches)}")
+            own = [(a, e) for a, e in errors if _instance_of(v, a)]
+            if len(own) == 1:  # the value is of that variant's type: what went wrong inside it is the cause
+                a, e = own[0]
+                raise TypeEngineError(f"{v!r:.80} does not fit {name}: {getattr(e, 'message', e)}",
+                                      hint=getattr(e, "hint", None))
+            raise TypeEngineError(f"{v!r:.80} matches no variant of {name}")
         arg, tr, lit = matches[0]
         stored = LiteralType()
         stored.CopyFrom(to_literal_type(arg))
@@ -254,6 +274,26 @@ class UnionTransformer(Transformer):
             except (TypeEngineError, TypeError, ValueError) as e:
                 errors.append(f"{_type_name(a)}: {e}")
         raise TypeEngineError(f"the literal matches no variant of {_type_name(t)} ({'; '.join(errors)})")
+
+
+def _union_name(t) -> str:
+    return str(t).replace("typing.", "")
+
+
+def _same_fields(have: type, want: Any) -> bool:
+    """Whether every field of dataclass ``want`` is a field of dataclass ``have``, with the same type."""
+    if not (isinstance(want, type) and dataclasses.is_dataclass(want)):
+        return False
+    try:
+        mine, theirs = typing.get_type_hints(have), typing.get_type_hints(want)
+    except Exception:  # unresolvable annotations: not comparable
+        return False
+    return all(f.name in mine and mine[f.name] == theirs.get(f.name) for f in dataclasses.fields(want))
+
+
+def _instance_of(v, t) -> bool:
+    cls = typing.get_origin(t) or t
+    return isinstance(cls, type) and cls is not object and isinstance(v, cls)
 
 
 def _without_tag(lt: LiteralType) -> LiteralType:
@@ -338,10 +378,71 @@ class DataclassTransformer(Transformer):
     def to_literal(self, v, t):
         if not dataclasses.is_dataclass(v) or not isinstance(v, t):
             raise _wrong_value(v, t)
-        return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
+        return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(_paths_as_files(v, t), t), tag=MESSAGEPACK))
 
     def to_python(self, lit, t):
         return _decode_struct(lit, t)
+
+
+def _path_types(t: Any) -> bool:
+    """Whether a File or Directory can sit somewhere in ``t`` (fields, Optional, list and dict values)."""
+    from autoc.types.files import File
+
+    if typing.get_origin(t) is typing.Annotated:
+        t = typing.get_args(t)[0]
+    if isinstance(t, type) and issubclass(t, File):
+        return True
+    if isinstance(t, type) and dataclasses.is_dataclass(t):
+        return _dataclass_has_paths(t)
+    return any(_path_types(a) for a in typing.get_args(t))
+
+
+@functools.lru_cache(maxsize=None)
+def _dataclass_has_paths(t: type) -> bool:
+    try:
+        return any(_path_types(h) for h in typing.get_type_hints(t).values())
+    except Exception:  # annotations that do not resolve: mashumaro will say so
+        return False
+
+
+def _paths_as_files(v: Any, t: Any) -> Any:
+    """``v`` with every ``str`` (or ``os.PathLike``) given where the type says File/Directory made one, as flytekit
+    converts them (a dataclass field, also inside Optional, list and dict); ``v`` itself when there is none."""
+    from autoc.types.files import File
+
+    if typing.get_origin(t) is typing.Annotated:
+        t = typing.get_args(t)[0]
+    if isinstance(t, type) and issubclass(t, File):
+        return t(v) if isinstance(v, (str, os.PathLike)) and not isinstance(v, File) else v
+    if isinstance(t, type) and dataclasses.is_dataclass(t):
+        if not dataclasses.is_dataclass(v) or not _dataclass_has_paths(t):
+            return v
+        hints = typing.get_type_hints(t)
+        changed = {f.name: _paths_as_files(getattr(v, f.name), hints[f.name]) for f in dataclasses.fields(t)
+                   if f.name in hints}
+        changed = {k: x for k, x in changed.items() if x is not getattr(v, k)}
+        if not changed:
+            return v
+        out = copy.copy(v)
+        for k, x in changed.items():
+            object.__setattr__(out, k, x)  # (frozen dataclasses too)
+        return out
+    args = typing.get_args(t)
+    if not args or not _path_types(t):
+        return v
+    if _is_union(t):
+        if v is None or isinstance(v, File):
+            return v
+        for a in args:  # the first variant that can hold a path (as flytekit's conversion does)
+            if a is not type(None) and _path_types(a):
+                return _paths_as_files(v, a)
+        return v
+    origin = typing.get_origin(t)
+    if origin in (list, typing.List) and isinstance(v, list):
+        return [_paths_as_files(x, args[0]) for x in v]
+    if origin in (dict, typing.Dict) and isinstance(v, dict) and len(args) == 2:
+        return {k: _paths_as_files(x, args[1]) for k, x in v.items()}
+    return v
 
 
 class PickleTransformer(Transformer):
