@@ -243,8 +243,9 @@ class UnionTransformer(Transformer):
                                            "it too): make them differ, or declare the one type meant")
             matches = exact
         if not matches:
-            own = [(a, e) for a, e in errors if _instance_of(v, a)]
-            if len(own) == 1:  # the value is of that variant's type: what went wrong inside it is the cause
+            own = [(a, e) for a, e in errors if _instance_of(v, a)] or [(a, e) for a, e in errors
+                                                                         if a is not type(None)]
+            if len(own) == 1:  # the value is of that variant's type (or Optional's one): its error is the cause
                 a, e = own[0]
                 raise TypeEngineError(f"{v!r:.80} does not fit {name}: {getattr(e, 'message', e)}",
                                       hint=getattr(e, "hint", None))
