@@ -174,6 +174,7 @@ CASES = {{
     "str paths, workflow": wf_paths,
     "str paths, call": lambda: read_paths(p=Paths(f=PATH, d=HERE, maybe=PATH, many=[PATH])),
     "str paths in Optional": lambda: read_optional(p=Paths(f=PATH, d=HERE, many=[PATH])),
+    "no path in Optional": lambda: read_optional(p=Paths(f=5, d=HERE, many=[PATH])),
     "Dict[str, str] into dict": wf_dict,
     "dict value into dict": lambda: untyped(d=strings()),
     "int for float, task": lambda: double(x=1),
@@ -202,7 +203,6 @@ for k, fn in m.CASES.items():
         out[k] = ["ok", repr(fn())]
     except Exception as e:
         out[k] = ["error", type(e).__name__, str(e)]
-out["int beyond int64"] = None
 try:
     out["int beyond int64"] = ["ok", repr(m.wf_int(a=2 ** 63))]
 except Exception as e:
@@ -263,7 +263,7 @@ def test_values_and_refusals_are_flytekit_s(both):
     for case, value in expected.items():  # (what both gave: the comparison above cannot pass vacuously)
         assert ours[case] == ["ok", value], case
     for case in ("Dict[str, str] into dict", "int for float, task", "int for float, workflow",
-                 "union of same dataclasses", "launch plan clash"):
+                 "union of same dataclasses", "launch plan clash", "no path in Optional"):
         assert ours[case][0] == "error", case
 
 
@@ -275,6 +275,8 @@ def test_refusals_name_the_call_and_the_cause(both):
     assert "input 'd': output 'o0' of" in message and "Dict[str, str] cannot be read as dict" in message
     assert "flytekit refuses an int for a float" in ours["int for float, workflow"][2]
     assert "Ambiguous choice of variant" in ours["union of same dataclasses"][2]
+    message = ours["no path in Optional"][2]  # the cause, not "matches no variant"
+    assert "does not fit Optional[" in message and "cannot encode Paths" in message, message
     _, kind, message = ours["launch plan clash"]
     assert kind == "LaunchPlanError"
     assert message.startswith(f"{path}:{_line_of(path, 'return LaunchPlan.get_or_create')}: ")
