@@ -379,7 +379,8 @@ class DataclassTransformer(Transformer):
     def to_literal(self, v, t):
         if not dataclasses.is_dataclass(v) or not isinstance(v, t):
             raise _wrong_value(v, t)
-        return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(_paths_as_files(v, t), t), tag=MESSAGEPACK))
+        v = _paths_as_files(v, t)  # str paths given for File/Directory fields, as flytekit accepts them
+        return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
 
     def to_python(self, lit, t):
         return _decode_struct(lit, t)
