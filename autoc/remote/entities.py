@@ -231,7 +231,7 @@ def _as_dict(e_or_server, kind: str, server: bool) -> dict:
             templates = [compiled.primary.template, *(s.template for s in compiled.sub_workflows)]
         else:
             templates = list(_templates(m))
-        out = [_without_start_node(d(t)) for t in templates]
+        out = [d(t) for t in templates]
         for t in out:
             t["nodes"] = [n for n in t.get("nodes", []) if n.get("id") not in _SERVER_NODES]
             for n in t["nodes"]:  # the compiler sorts them; pyflyte sends them in set order
@@ -241,20 +241,6 @@ def _as_dict(e_or_server, kind: str, server: bool) -> dict:
                 t.pop("nodes")
         return {"template": out[0], "sub_workflows": sorted(out[1:], key=lambda t: str(t.get("id")))}
     return {"spec": d(m.spec)}
-
-
-def _without_start_node(d):
-    """``d`` with every promise on a workflow input unnamed again: the compiler names their node ``start-node``
-    (the sender leaves it empty)."""
-    if isinstance(d, list):
-        return [_without_start_node(x) for x in d]
-    if not isinstance(d, dict):
-        return d
-    out = {k: _without_start_node(v) for k, v in d.items()}
-    promise = out.get("promise")
-    if isinstance(promise, dict) and promise.get("node_id") == "start-node":
-        del promise["node_id"]
-    return out
 
 
 def _flatten(d, prefix="") -> Dict[str, str]:

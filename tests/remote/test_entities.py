@@ -119,33 +119,3 @@ def test_a_workflow_equals_its_compiled_form_whatever_the_order_of_its_upstream_
     server.closure.compiled_workflow.primary.template.nodes[2].upstream_node_ids.append("n9")
     assert not same(local, server)
     assert diff(local, server) == [("template.nodes[2].upstream_node_ids[2]", "'n9'", "<absent>")]
-
-
-def test_a_workflow_equals_its_compiled_form_with_start_and_end_nodes_and_named_input_promises():
-    """flytepropeller's compiler (what FlyteAdmin stores and GetWorkflow returns) puts start-node and end-node first
-    and names start-node in every promise on a workflow input, which the sender leaves empty: still the same
-    workflow (so an unchanged re-run under an explicit version sends no Create); another node is not."""
-    from flyteidl.admin import workflow_pb2 as admin_wf
-
-    from autoc.remote.entities import diff, same
-
-    local = wf("a.w", tasks=[ident(identifier_pb2.TASK, "a.t")] * 2)
-    local.message.template.nodes[0].inputs.add(var="x").binding.promise.var = "x"  # a workflow input
-    local.message.template.nodes[1].inputs.add(var="y").binding.collection.bindings.add().promise.var = "x"
-    local.message.template.outputs.add(var="o0").binding.promise.var = "x"
-    hydrate([local], "p", "d", "v1")
-    compiled = core.WorkflowTemplate()
-    compiled.CopyFrom(local.message.template)
-    del compiled.nodes[:]
-    compiled.nodes.add(id="start-node")
-    compiled.nodes.add(id="end-node").inputs.extend(local.message.template.outputs)
-    compiled.nodes.extend(local.message.template.nodes)
-    for binding in (compiled.nodes[2].inputs[0].binding, compiled.nodes[3].inputs[0].binding.collection.bindings[0],
-                    compiled.outputs[0].binding, compiled.nodes[1].inputs[0].binding):
-        binding.promise.node_id = "start-node"
-    server = admin_wf.Workflow()
-    server.closure.compiled_workflow.primary.template.CopyFrom(compiled)
-    assert not same(local, admin_wf.Workflow())  # (the comparison can fail)
-    assert same(local, server) and diff(local, server) == []
-    server.closure.compiled_workflow.primary.template.nodes[2].inputs[0].binding.promise.node_id = "n1"
-    assert diff(local, server) == [("template.nodes[0].inputs[0].binding.promise.node_id", "'n1'", "<absent>")]
