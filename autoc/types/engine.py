@@ -8,13 +8,10 @@ before mutating.
 from __future__ import annotations
 
 import collections.abc
-import copy
 import dataclasses
 import datetime
 import enum
-import functools
 import logging
-import os
 import typing
 from typing import Any, Dict, Optional
 
@@ -23,6 +20,7 @@ from flyteidl.core import literals_pb2, types_pb2
 from autoc.errors import TypeEngineError
 from autoc.types import base
 from autoc.types.base import REGISTRY, Transformer, register  # noqa: F401 (the registry's public names)
+from autoc.types.files import paths_as_files
 
 logger = logging.getLogger("autoc")
 
@@ -182,7 +180,7 @@ def _msgpack_encode(v, t) -> bytes:
             encoder = MessagePackEncoder(t)
             if _hashable(t):
                 _ENCODERS[t] = encoder
-        return encoder.encode(v)
+        return encoder.encode(paths_as_files(v, t))  # str paths given for File/Directory fields, as flytekit
     except Exception as e:
         raise TypeEngineError(f"cannot encode {type(v).__name__} as {_type_name(t)}: {e}") from e
 
@@ -277,6 +275,13 @@ class UnionTransformer(Transformer):
         raise TypeEngineError(f"the literal matches no variant of {_type_name(t)} ({'; '.join(errors)})")
 
 
+def _without_tag(lt: LiteralType) -> LiteralType:
+    out = LiteralType()
+    out.CopyFrom(lt)
+    out.ClearField("structure")
+    return out
+
+
 def _union_name(t) -> str:
     return str(t).replace("typing.", "")
 
@@ -295,13 +300,6 @@ def _same_fields(have: type, want: Any) -> bool:
 def _instance_of(v, t) -> bool:
     cls = typing.get_origin(t) or t
     return isinstance(cls, type) and cls is not object and isinstance(v, cls)
-
-
-def _without_tag(lt: LiteralType) -> LiteralType:
-    out = LiteralType()
-    out.CopyFrom(lt)
-    out.ClearField("structure")
-    return out
 
 
 class EnumTransformer(Transformer):
@@ -379,72 +377,10 @@ class DataclassTransformer(Transformer):
     def to_literal(self, v, t):
         if not dataclasses.is_dataclass(v) or not isinstance(v, t):
             raise _wrong_value(v, t)
-        v = _paths_as_files(v, t)  # str paths given for File/Directory fields, as flytekit accepts them
         return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
 
     def to_python(self, lit, t):
         return _decode_struct(lit, t)
-
-
-def _path_types(t: Any) -> bool:
-    """Whether a File or Directory can sit somewhere in ``t`` (fields, Optional, list and dict values)."""
-    from autoc.types.files import File
-
-    if typing.get_origin(t) is typing.Annotated:
-        t = typing.get_args(t)[0]
-    if isinstance(t, type) and issubclass(t, File):
-        return True
-    if isinstance(t, type) and dataclasses.is_dataclass(t):
-        return _dataclass_has_paths(t)
-    return any(_path_types(a) for a in typing.get_args(t))
-
-
-@functools.lru_cache(maxsize=None)
-def _dataclass_has_paths(t: type) -> bool:
-    try:
-        return any(_path_types(h) for h in typing.get_type_hints(t).values())
-    except Exception:  # annotations that do not resolve: mashumaro will say so
-        return False
-
-
-def _paths_as_files(v: Any, t: Any) -> Any:
-    """``v`` with every ``str`` (or ``os.PathLike``) given where the type says File/Directory made one, as flytekit
-    converts them (a dataclass field, also inside Optional, list and dict); ``v`` itself when there is none."""
-    from autoc.types.files import File
-
-    if typing.get_origin(t) is typing.Annotated:
-        t = typing.get_args(t)[0]
-    if isinstance(t, type) and issubclass(t, File):
-        return t(v) if isinstance(v, (str, os.PathLike)) and not isinstance(v, File) else v
-    if isinstance(t, type) and dataclasses.is_dataclass(t):
-        if not dataclasses.is_dataclass(v) or not _dataclass_has_paths(t):
-            return v
-        hints = typing.get_type_hints(t)
-        changed = {f.name: _paths_as_files(getattr(v, f.name), hints[f.name]) for f in dataclasses.fields(t)
-                   if f.name in hints}
-        changed = {k: x for k, x in changed.items() if x is not getattr(v, k)}
-        if not changed:
-            return v
-        out = copy.copy(v)
-        for k, x in changed.items():
-            object.__setattr__(out, k, x)  # (frozen dataclasses too)
-        return out
-    args = typing.get_args(t)
-    if not args or not _path_types(t):
-        return v
-    if _is_union(t):
-        if v is None or isinstance(v, File):
-            return v
-        for a in args:  # the first variant that can hold a path (as flytekit's conversion does)
-            if a is not type(None) and _path_types(a):
-                return _paths_as_files(v, a)
-        return v
-    origin = typing.get_origin(t)
-    if origin in (list, typing.List) and isinstance(v, list):
-        return [_paths_as_files(x, args[0]) for x in v]
-    if origin in (dict, typing.Dict) and isinstance(v, dict) and len(args) == 2:
-        return {k: _paths_as_files(x, args[1]) for k, x in v.items()}
-    return v
 
 
 class PickleTransformer(Transformer):
