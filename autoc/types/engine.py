@@ -20,7 +20,6 @@ from flyteidl.core import literals_pb2, types_pb2
 from autoc.errors import TypeEngineError
 from autoc.types import base
 from autoc.types.base import REGISTRY, Transformer, register  # noqa: F401 (the registry's public names)
-from autoc.types.files import paths_as_files
 
 logger = logging.getLogger("autoc")
 
@@ -180,7 +179,9 @@ def _msgpack_encode(v, t) -> bytes:
             encoder = MessagePackEncoder(t)
             if _hashable(t):
                 _ENCODERS[t] = encoder
-        return encoder.encode(paths_as_files(v, t))  # str paths given for File/Directory fields, as flytekit
+        for prepare in base.BEFORE_ENCODE:  # (files.py: str paths given for File/Directory fields become Files)
+            v = prepare(v, t)
+        return encoder.encode(v)
     except Exception as e:
         raise TypeEngineError(f"cannot encode {type(v).__name__} as {_type_name(t)}: {e}") from e
 

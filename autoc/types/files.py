@@ -159,16 +159,6 @@ def _from_path_dict(cls: type, d: dict) -> File:
     return tr.to_python(base.blob_literal(str(d["path"]), tr._format(cls), tr.dimensionality), cls)
 
 
-#: flytekit's names for the same classes
-FlyteFile, FlyteDirectory = File, Directory
-
-FILE = _BlobTransformer("FlyteFilePath", File, types_pb2.BlobType.SINGLE)
-DIRECTORY = _BlobTransformer("FlyteDirectory", Directory, types_pb2.BlobType.MULTIPART)
-base.register(File, FILE)
-base.register(Directory, DIRECTORY)
-base.register(os.PathLike, FILE)
-
-
 def paths_as_files(v: Any, t: Any) -> Any:
     """``v`` with every ``str`` (or ``os.PathLike``) given where ``t`` says File or Directory made one, as flytekit
     converts them: in dataclass fields, also inside Optional, lists and dict values (``v`` itself when nothing
@@ -223,3 +213,16 @@ def _has_paths(t: type) -> bool:
         return any(_holds_paths(h) for h in typing.get_type_hints(t).values())
     except Exception:  # annotations that do not resolve: the encoder will say so
         return False
+
+
+base.BEFORE_ENCODE.append(paths_as_files)
+
+
+#: flytekit's names for the same classes
+FlyteFile, FlyteDirectory = File, Directory
+
+FILE = _BlobTransformer("FlyteFilePath", File, types_pb2.BlobType.SINGLE)
+DIRECTORY = _BlobTransformer("FlyteDirectory", Directory, types_pb2.BlobType.MULTIPART)
+base.register(File, FILE)
+base.register(Directory, DIRECTORY)
+base.register(os.PathLike, FILE)
