@@ -53,6 +53,27 @@ def _resolve(v: Any, inputs: Dict[str, Any], results: Dict[str, Dict[str, Any]])
     return v
 
 
+def _read_as(p: Any, value: Any, node, name: str) -> Any:
+    """The value of a promise as the input it is bound to reads it in Flyte: the upstream's literal (of its declared
+    type) read back with the input's type, as flytekit's local runs pass them. Only when the two types differ."""
+    down = node.entity.python_interface.inputs.get(name)
+    if not isinstance(p, Promise) or p.attr_path or down is None or p.python_type is None or p.python_type == down:
+        return value
+    try:
+        return engine.to_python(engine.to_literal(value, p.python_type), down)
+    except AutocError as e:
+        src = f"output '{p.var}' of {p.ref_node.entity.name} ({p.ref_node.id})" if p.ref_node is not None \
+            else f"workflow input '{p.var}'"
+        e.message = (f"{node.entity.name} ({node.id}), input '{name}': {src} of type {_type_name(p.python_type)} "
+                     f"cannot be read as {_type_name(down)}: {e.message}")
+        e.hint = e.hint or "declare the same type on both sides (flyteadmin refuses this binding at registration)"
+        raise
+
+
+def _type_name(t: Any) -> str:
+    return t.__name__ if isinstance(t, type) and not getattr(t, "__args__", None) else str(t).replace("typing.", "")
+
+
 def _run_node(entity, kwargs: Dict[str, Any]) -> Any:
     from autoc.core.task import PythonTask
     from autoc.core.workflow import WorkflowBase
@@ -86,8 +107,12 @@ def run_workflow(wf, kwargs: Dict[str, Any]) -> Any:
         node = None
         try:
             for node in wf.nodes:
-                args = {k: _resolve(v, inputs, results) for k, v in node.inputs.items()}
-                results[node.id] = _outputs_as_dict(node.entity, _run_node(node.entity, args))
+                try:
+                    args = {k: _read_as(v, _resolve(v, inputs, results), node, k) for k, v in node.inputs.items()}
+                    results[node.id] = _outputs_as_dict(node.entity, _run_node(node.entity, args))
+                except AutocError as e:  # a value the node cannot take or give: point at its call in the body
+                    e.where = e.where or node.where
+                    raise
         except Exception as e:
             handler = wf.failure_node
             if handler is not None:

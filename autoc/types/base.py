@@ -47,6 +47,9 @@ class Transformer:
 
 #: Transformers registered by other parts of autoc (File, Directory, StructuredDataset, ...) or plugins.
 REGISTRY: Dict[Any, Transformer] = {}
+#: ``(value, type) -> value`` steps a dataclass (or dict) goes through before it is encoded, registered by the modules
+#: whose values need them (files.py: a str path given for a File field becomes a File, as flytekit converts it).
+BEFORE_ENCODE: List[Callable[[Any, Any], Any]] = []
 #: ``"<top-level package>.<class qualname>"`` of a third-party class -> ``"module:function"`` registering its
 #: transformer (called once, the first time the engine meets the class or a subclass).
 LAZY: Dict[str, str] = {

@@ -43,6 +43,9 @@ def _primitive(lit: Literal, t) -> literals_pb2.Primitive:
     return lit.scalar.primitive
 
 
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
+
+
 class SimpleTransformer(Transformer):
     def __init__(self, name: str, python_type: type, simple: int):
         self.name, self.python_type, self.simple = name, python_type, simple
@@ -60,13 +63,17 @@ class SimpleTransformer(Transformer):
             if v is not None:
                 raise _wrong_value(v, t)
             return _scalar(none_type=literals_pb2.Void())
-        if pt is float and isinstance(v, int) and not isinstance(v, bool):
-            v = float(v)
+        if pt is float and isinstance(v, int) and not isinstance(v, bool):  # flytekit refuses it too
+            raise TypeEngineError(f"expected a value of type float, got int {v!r:.80}",
+                                  hint=f"write {v}.0 or float(...): flytekit refuses an int for a float")
         if pt is datetime.date and isinstance(v, datetime.datetime) or not isinstance(v, pt) \
                 or (pt is int and isinstance(v, bool)):
             raise _wrong_value(v, t)
         prim = literals_pb2.Primitive()
         if pt is int:
+            if not _INT64_MIN <= v <= _INT64_MAX:
+                raise TypeEngineError(f"{v} does not fit a Flyte integer (64-bit signed, -2**63 to 2**63-1)",
+                                      hint="pass a smaller number, or a str or float if it must be this large")
             prim.integer = v
         elif pt is float:
             prim.float_value = v
@@ -178,6 +185,8 @@ def _msgpack_encode(v, t) -> bytes:
             encoder = MessagePackEncoder(t, default_dialect=dialect())
             if _hashable(t):
                 _ENCODERS[t] = encoder
+        for prepare in base.BEFORE_ENCODE:  # (files.py: str paths given for File/Directory fields become Files)
+            v = prepare(v, t)
         return encoder.encode(v)
     except Exception as e:
         raise TypeEngineError(f"cannot encode {type(v).__name__} as {_type_name(t)}: {e}") from e
@@ -219,21 +228,32 @@ class UnionTransformer(Transformer):
             variants=[_variant_type(arg, get_transformer(arg)) for arg in typing.get_args(t)]))
 
     def to_literal(self, v, t):
-        matches = []
+        matches, errors = [], []
         for arg in typing.get_args(t):
             tr = get_transformer(arg)
             try:
                 matches.append((arg, tr, to_literal(v, arg)))
-            except (TypeEngineError, TypeError, ValueError):
-                continue
-        if len(matches) > 1:  # prefer the variant whose type is exactly the value's
-            exact = [m for m in matches if m[0] is type(v)]
-            matches = exact or matches
+            except (TypeEngineError, TypeError, ValueError) as e:
+                errors.append((arg, e))
+        if matches and dataclasses.is_dataclass(v):  # flytekit encodes a dataclass into any dataclass variant whose
+            matches += [(a, None, None) for a, _ in errors if _same_fields(type(v), a)]  # fields it has
+        name = _union_name(t)
+        if len(matches) > 1:  # as flytekit: a str that is also an enum's value is the str; any other choice is
+            exact = [m for m in matches if m[0] is str] if type(v) is str else []  # ambiguous
+            if len(exact) != 1:
+                raise TypeEngineError(f"Ambiguous choice of variant for union type {name}: {v!r:.80} fits "
+                                      f"{', '.join(_type_name(m[0]) for m in matches)}",
+                                      hint="the variants are structurally the same for this value (flytekit refuses "
+                                           "it too): make them differ, or declare the one type meant")
+            matches = exact
         if not matches:
-            raise TypeEngineError(f"{v!r:.80} matches no variant of {_type_name(t)}")
-        if len(matches) > 1:
-            raise TypeEngineError(f"{v!r:.80} matches several variants of {_type_name(t)}: "
-                                  f"{', '.join(_type_name(m[0]) for m in matches)}")
+            own = [(a, e) for a, e in errors if _instance_of(v, a)] or [(a, e) for a, e in errors
+                                                                         if a is not type(None)]
+            if len(own) == 1:  # the value is of that variant's type (or Optional's one): its error is the cause
+                a, e = own[0]
+                raise TypeEngineError(f"{v!r:.80} does not fit {name}: {getattr(e, 'message', e)}",
+                                      hint=getattr(e, "hint", None))
+            raise TypeEngineError(f"{v!r:.80} matches no variant of {name}")
         arg, tr, lit = matches[0]
         return _scalar(union=literals_pb2.Union(value=lit, type=_variant_type(arg, tr)))
 
@@ -273,6 +293,26 @@ def _without_tag(lt: LiteralType) -> LiteralType:
     out.CopyFrom(lt)
     out.ClearField("structure")
     return out
+
+
+def _union_name(t) -> str:
+    return str(t).replace("typing.", "")
+
+
+def _same_fields(have: type, want: Any) -> bool:
+    """Whether every field of dataclass ``want`` is a field of dataclass ``have``, with the same type."""
+    if not (isinstance(want, type) and dataclasses.is_dataclass(want)):
+        return False
+    try:
+        mine, theirs = typing.get_type_hints(have), typing.get_type_hints(want)
+    except Exception:  # unresolvable annotations: not comparable
+        return False
+    return all(f.name in mine and mine[f.name] == theirs.get(f.name) for f in dataclasses.fields(want))
+
+
+def _instance_of(v, t) -> bool:
+    cls = typing.get_origin(t) or t
+    return isinstance(cls, type) and cls is not object and isinstance(v, cls)
 
 
 class EnumTransformer(Transformer):
