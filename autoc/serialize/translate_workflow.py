@@ -219,6 +219,10 @@ def _bindings(values: Dict[str, Any], types: Dict[str, Any], owner: str, what: s
 # --- nodes and templates ----------------------------------------------------------------------------------------
 def node_message(node, settings) -> workflow_pb2.Node:
     entity = node.entity
+    from autoc.serialize.translate_control import control_node, is_control
+
+    if is_control(entity):  # branch and gate nodes
+        return control_node(node, settings, node_message)
     kind = _entity_kind(entity)
     m = workflow_pb2.Node(id=node.id)
     m.metadata.CopyFrom(entity.construct_node_metadata())
@@ -259,7 +263,10 @@ def _sub_workflows(wf, settings, found: Dict[str, workflow_pb2.WorkflowTemplate]
     """Templates of every workflow called by ``wf`` (its failure handler included), recursively."""
     from autoc.core.workflow import WorkflowBase
 
+    from autoc.serialize.translate_control import branch_leaves
+
     nodes = list(wf.nodes) + ([wf.failure_node] if wf.failure_node is not None else [])
+    nodes += branch_leaves(wf.nodes, nested="nested_branch_subworkflows" not in settings.flavor.quirks)
     for n in nodes:
         sub = n.entity
         if isinstance(sub, WorkflowBase) and sub.name not in found:
