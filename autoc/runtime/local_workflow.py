@@ -77,7 +77,11 @@ def _execute(node, inputs: Dict[str, Any], results: Dict[Any, Dict[str, Any]]) -
         results[node] = _run_branch(entity, inputs, results)
         return
     args = {k: _resolve(v, inputs, results) for k, v in node.inputs.items()}
-    if isinstance(entity, Gate):  # nothing to wait for locally: an approval passes its value on
+    if isinstance(entity, Gate):  # nothing to wait for locally: a sleep is skipped, an approval passes its value on
+        if entity.kind == "signal":
+            raise WorkflowDefinitionError(
+                f"wait_for_input('{entity.name}') cannot run in a local workflow run: nobody can send the signal",
+                where=node.where, hint="run the workflow on Flyte, or call the tasks after the gate directly")
         results[node] = dict(args)
         return
     results[node] = _outputs_as_dict(entity, _run_node(entity, args))
