@@ -60,8 +60,12 @@ class _Ordered:
         return other
 
     def with_overrides(self, *args, **kwargs):
-        raise not_supported("with_overrides", where=user_site(),
-                            hint="set the option on the task itself (@task(requests=..., retries=...))")
+        """Override settings of the node this value comes from (``Node.with_overrides``); returns this value."""
+        from autoc.core.overrides import node_of
+
+        where = user_site()
+        node_of(self, where).with_overrides(*args, **kwargs)
+        return self
 
 
 class Promise(_Ordered):
@@ -215,7 +219,7 @@ def _output_tuple_class(name: str, fields: Tuple[str, ...]) -> type:
         cls = type(name, (base,), {
             "__slots__": (), "__rshift__": lambda self, other: (runs_before(self, other), other)[1],
             "runs_before": lambda self, other: (runs_before(self, other), other)[1],
-            "with_overrides": lambda self, *a, **k: VoidPromise.with_overrides(self),
+            "with_overrides": lambda self, *a, **k: (_Ordered.with_overrides(self, *a, **k), self)[1],
         })
         _OUTPUT_TUPLES[(name, fields)] = cls
     return cls

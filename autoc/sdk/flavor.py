@@ -75,9 +75,9 @@ class OutputFlavor:
 #: pyflyte 1.16's bugs that ``--sdk flytekit`` writes as pyflyte does (autoc's own flavor fixes them):
 #: subworkflows called in a branch of a nested conditional left out of ``sub_workflows``; a one-hour node timeout
 #: on every ``sleep`` gate; a ``with_overrides(container_image=...)`` template written unexpanded; a later
-#: ``with_overrides`` without ``accelerator`` dropping an earlier one's.
+#: ``with_overrides`` without ``accelerator`` (or ``cache``) dropping an earlier one's.
 PYFLYTE_QUIRKS = frozenset({"nested_branch_subworkflows", "sleep_gate_timeout", "override_image_unexpanded",
-                            "override_accelerator_dropped"})
+                            "override_accelerator_dropped", "override_cache_dropped"})
 
 
 def autoc_flavor() -> OutputFlavor:

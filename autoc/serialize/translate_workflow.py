@@ -239,6 +239,10 @@ def node_message(node, settings) -> workflow_pb2.Node:
         m.workflow_node.sub_workflow_ref.CopyFrom(identifier(identifier_pb2.WORKFLOW, entity.name, settings))
     else:
         m.workflow_node.launchplan_ref.CopyFrom(identifier(identifier_pb2.LAUNCH_PLAN, entity.name, settings))
+    if getattr(node, "overrides", None):
+        from autoc.serialize.translate_overrides import apply_overrides
+
+        apply_overrides(m, node, kind, settings)
     return m
 
 

@@ -17,7 +17,7 @@ from tests.sdk_flytekit.corpus import as_flytekit
 QUIRKS = '''
 import datetime
 
-from autoc import conditional, sleep, task, workflow
+from autoc import T4, Cache, conditional, sleep, task, workflow
 
 
 @task
@@ -43,7 +43,14 @@ def napping(x: int) -> int:
     i = inc(x=x)
     s >> i
     return i
+
+
+@workflow
+def overridden(x: int) -> int:
+    a = inc(x=x).with_overrides(container_image="{{.image.gpu.fqn}}:{{.image.gpu.version}}")
+    return inc(x=a).with_overrides(accelerator=T4, cache=Cache(version="v1")).with_overrides(retries=2)
 '''
+IMAGES = ["--image", "a/b:1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
 
 
 def _project(root: Path, source: str) -> Path:
@@ -59,7 +66,7 @@ def _pyflyte(cwd: Path, out: Path, shim: bool) -> None:
     if shim:
         env["PYTHONPATH"] = str(SHIM)
     out.mkdir()
-    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "--pkgs", "qpkg", "serialize", "--image", "a/b:1",
+    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "--pkgs", "qpkg", "serialize", *IMAGES,
                         "workflows", "-f", str(out)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
 
@@ -70,8 +77,8 @@ def quirk_outputs(tmp_path_factory):
     own = _project(base / "own", QUIRKS)
     face = _project(base / "face", as_flytekit(QUIRKS))
     _pyflyte(face, base / "pyflyte", shim=False)
-    run_autoc("serialize", "qpkg", "-o", base / "autoc", "-i", "a/b:1", cwd=own)
-    run_autoc("serialize", "--sdk", "flytekit", "qpkg", "-o", base / "face-out", "-i", "a/b:1", cwd=face)
+    run_autoc("serialize", "qpkg", "-o", base / "autoc", *IMAGES, cwd=own)
+    run_autoc("serialize", "--sdk", "flytekit", "qpkg", "-o", base / "face-out", *IMAGES, cwd=face)
     return {k: {re.sub(r"^\d+_", "", n): m for n, m in load_dir(base / k).items()}
             for k in ("pyflyte", "autoc", "face-out")}
 
@@ -84,6 +91,10 @@ def test_sdk_flytekit_reproduces_pyflytes_quirks_exactly(quirk_outputs):
     assert [t.id.name for t in deep.sub_workflows] == []  # pyflyte leaves out a nested branch's subworkflow
     sleep_node = ours["qpkg.quirks.napping_2.pb"].template.nodes[0]
     assert sleep_node.metadata.timeout.seconds == 3600 and sleep_node.gate_node.sleep.duration.seconds == 300
+    first, second = ours["qpkg.quirks.overridden_2.pb"].template.nodes
+    assert first.task_node.overrides.container_image == "{{.image.gpu.fqn}}:{{.image.gpu.version}}"
+    assert not second.task_node.overrides.HasField("extended_resources")  # dropped by the second with_overrides
+    assert not second.metadata.HasField("cacheable") and second.metadata.cache_version == "v1"
 
 
 def test_autoc_flavor_fixes_them_and_nothing_else(quirk_outputs):
@@ -95,16 +106,24 @@ def test_autoc_flavor_fixes_them_and_nothing_else(quirk_outputs):
     inner = deep.template.nodes[0].branch_node.if_else.case.then_node
     assert inner.id == "n0" and inner.branch_node.if_else.case.then_node.workflow_node.sub_workflow_ref.name == \
         "qpkg.quirks.sub"
-    fixed = {"qpkg.quirks.deep_2.pb", "qpkg.quirks.napping_2.pb"}
+    overridden = ours["qpkg.quirks.overridden_2.pb"]
+    first, second = overridden.template.nodes
+    assert first.task_node.overrides.container_image == "ghcr.io/acme/gpu:v3"
+    assert second.task_node.overrides.extended_resources.gpu_accelerator.device == "nvidia-tesla-t4"
+    assert second.metadata.cacheable and second.metadata.retries.retries == 2
+    fixed = {"qpkg.quirks.deep_2.pb", "qpkg.quirks.napping_2.pb", "qpkg.quirks.overridden_2.pb"}
     assert not {k: diff(v, ours[k]) for k, v in theirs.items() if k not in fixed and diff(v, ours[k])}
-    # with the two fixes undone, the two workflows are pyflyte's too
+    # with the fixes undone, the three workflows are pyflyte's too
     del deep.sub_workflows[:]
     napping.template.nodes[0].metadata.timeout.FromSeconds(3600)
-    assert not diff(theirs["qpkg.quirks.deep_2.pb"], deep) and not diff(theirs["qpkg.quirks.napping_2.pb"], napping)
+    first.task_node.overrides.container_image = "{{.image.gpu.fqn}}:{{.image.gpu.version}}"
+    second.task_node.overrides.ClearField("extended_resources")
+    second.metadata.ClearField("cacheable")
+    assert not [k for k in fixed if diff(theirs[k], ours[k])]
 
 
 HEAD = "import datetime\nimport typing\nfrom autoc import task, workflow, conditional, approve, sleep, " \
-       "wait_for_input\n\n@task\ndef double(x: int) -> int:\n    return 2 * x\n\n" \
+       "wait_for_input, create_node\n\n@task\ndef double(x: int) -> int:\n    return 2 * x\n\n" \
        "@task\ndef nothing():\n    pass\n\n"
 
 
@@ -128,6 +147,14 @@ HEAD = "import datetime\nimport typing\nfrom autoc import task, workflow, condit
      "needs one output of a call"),
     ("    sleep(5)\n    return x\n", 15, "sleep(duration) must be a datetime.timedelta"),
     ("    return (x > 1) & x\n", 15, "& and | join comparisons"),
+    ("    return double(x=x).with_overrides(retries=x)\n", 15, "with_overrides(retries=...) cannot take a promise"),
+    ("    return double(x=x).with_overrides(retry=3)\n", 15, "unknown keyword(s): retry"),
+    ("    return double(x=x).with_overrides(cache=True)\n", 15, "must specify the cache version"),
+    ("    return double(x=x).with_overrides(requests={'cpu': '1'})\n", 15, "takes a Resources"),
+    ("    return double(x=x).with_overrides(timeout='1h')\n", 15, "datetime.timedelta or int seconds"),
+    ("    return double(x=x).with_overrides(pod_template=1)\n", 15, "pod_template=...) is not supported"),
+    ("    n = create_node(double, x)\n    return n.o0\n", 15, "only keyword arguments pass inputs"),
+    ("    n = create_node(print, x=x)\n    return n.o0\n", 15, "needs a task, workflow or launch plan"),
 ])
 def test_mistakes_with_conditions_and_gates_name_their_line(unique_pkg, tmp_path, body, line, text):
     pkg = unique_pkg({"m.py": HEAD + "@workflow\ndef wf(x: int) -> int:\n" + body})
@@ -146,7 +173,8 @@ def test_conditional_outside_a_workflow_is_refused_at_its_line(unique_pkg, tmp_p
 LOCAL = '''
 import json
 from workflows.branches import fractions, nested, odd_or_sub, say
-out = [fractions(x=0.5), fractions(x=2.0), fractions(x=-1.0), nested(x=0.3, n=2), nested(x=0.7, n=2),
+from workflows.overrides import created, tuned
+out = [tuned(n=1), created(n=5), fractions(x=0.5), fractions(x=2.0), fractions(x=-1.0), nested(x=0.3, n=2), nested(x=0.7, n=2),
        nested(x=3.0, n=3), odd_or_sub(x=3.0, n=3), odd_or_sub(x=3.0, n=7), odd_or_sub(x=3.0, n=2), say(n=0),
        say(n=1, word="x")]
 try:
@@ -157,8 +185,8 @@ print(json.dumps(out))
 '''
 
 
-def test_local_runs_of_conditionals_give_flytekits_results(tmp_path):
-    """The same calls of examples/workflows/branches.py, run locally by flytekit (the oracle) and by autoc."""
+def test_local_runs_of_conditionals_and_overridden_nodes_give_flytekits_results(tmp_path):
+    """The same calls of examples/workflows/branches.py and overrides.py, run locally by flytekit (the oracle) and by autoc."""
     import sys
 
     from tests.conftest import EXAMPLES

@@ -80,7 +80,6 @@ def test_files_and_order_of_tasks_and_workflows(unique_pkg, tmp_path):
 UNSUPPORTED = {
     "map_task": ("from autoc import map_task", "    return map_task(double)(x=[x])[0]", "map_task (array nodes)"),
     "array_node": ("from autoc import array_node", "    return array_node(double)", "array_node is not"),
-    "with_overrides": ("", "    return double(x=x).with_overrides(retries=3)", "with_overrides is not supported"),
 }
 
 

@@ -78,6 +78,8 @@ MODULES: Dict[str, Dict[str, str]] = {
                                                                             "Case", "Condition")}},
     "flytekit.core.promise": {n: f"autoc.core.condition:{n}" for n in ("ComparisonExpression",
                                                                        "ConjunctionExpression")},
+    "flytekit.core.node_creation": _public("create_node"),
+    "flytekit.core.node": {"Node": "autoc.core.node:Node"},
     "flytekit.core.gate": {**_public("sleep", "wait_for_input", "approve"), "Gate": "autoc.core.gate:Gate"},
     "flytekit.core.class_based_resolver": {
         "ClassStorageTaskResolver": "autoc.resolvers.class_based:ClassStorageTaskResolver"},
