@@ -201,9 +201,9 @@ def binding_data(value: Any, expected: LiteralType, expected_py: Any, site: _Sit
 
 
 def _bindings(values: Dict[str, Any], types: Dict[str, Any], owner: str, what: str,
-              where: Optional[str], skip=()) -> List[literals_pb2.Binding]:
+              where: Optional[str], skip=(), keep_order: bool = False) -> List[literals_pb2.Binding]:
     out = []
-    for name in sorted(values):
+    for name in (values if keep_order else sorted(values)):
         if name in skip:
             continue
         t = types[name]
@@ -257,7 +257,7 @@ def workflow_template(wf, settings) -> workflow_pb2.WorkflowTemplate:
     for n in wf.nodes:
         t.nodes.add().CopyFrom(node_message(n, settings))
     t.outputs.extend(_bindings(wf.output_bindings, wf.python_interface.outputs, f"workflow {wf.name}", "output",
-                               wf.definition_site))
+                               wf.definition_site, keep_order=getattr(wf, "keeps_output_order", False)))
     if wf.failure_node is not None:
         t.failure_node.CopyFrom(node_message(wf.failure_node, settings))
     return t
@@ -285,7 +285,9 @@ def workflow_spec(wf, settings) -> admin_workflow_pb2.WorkflowSpec:
     subs: Dict[str, workflow_pb2.WorkflowTemplate] = {}
     _sub_workflows(wf, settings, subs)
     spec.sub_workflows.extend(subs[k] for k in sorted(subs, key=lambda name: name + "\n"))
-    spec.description.CopyFrom(workflow_description(wf))
+    d = workflow_description(wf)
+    if d is not None:  # an imperative workflow has no docstring: pyflyte writes no description
+        spec.description.CopyFrom(d)
     return spec
 
 

@@ -174,7 +174,8 @@ LOCAL = '''
 import json
 from workflows.branches import fractions, nested, odd_or_sub, say
 from workflows.overrides import created, tuned
-out = [tuned(n=1), created(n=5), fractions(x=0.5), fractions(x=2.0), fractions(x=-1.0), nested(x=0.3, n=2), nested(x=0.7, n=2),
+from workflows.imperative import wb
+out = [wb(in1="hi"), tuned(n=1), created(n=5), fractions(x=0.5), fractions(x=2.0), fractions(x=-1.0), nested(x=0.3, n=2), nested(x=0.7, n=2),
        nested(x=3.0, n=3), odd_or_sub(x=3.0, n=3), odd_or_sub(x=3.0, n=7), odd_or_sub(x=3.0, n=2), say(n=0),
        say(n=1, word="x")]
 try:
@@ -185,8 +186,8 @@ print(json.dumps(out))
 '''
 
 
-def test_local_runs_of_conditionals_and_overridden_nodes_give_flytekits_results(tmp_path):
-    """The same calls of examples/workflows/branches.py and overrides.py, run locally by flytekit (the oracle) and by autoc."""
+def test_local_runs_of_conditionals_overrides_and_imperative_workflows_give_flytekits_results(tmp_path):
+    """The same calls of examples/workflows/branches.py, overrides.py and imperative.py, run locally by flytekit (the oracle) and by autoc."""
     import sys
 
     from tests.conftest import EXAMPLES
@@ -199,4 +200,18 @@ def test_local_runs_of_conditionals_and_overridden_nodes_give_flytekits_results(
     assert p.returncode == 0, p.stderr
     ours = p.stdout.strip().splitlines()[-1]
     assert ours == theirs
-    assert '"result: 0.6"' in ours and "ValueError: x must be in" in ours
+    assert '"result: 0.6"' in ours and "ValueError: x must be in" in ours and '["HI!", 2, ["HI!", "HI!!"]]' in ours
+
+
+@pytest.mark.parametrize("code, line, text", [
+    ("wb = Workflow(name='w')\nwb.add_workflow_input('a', int)\nwb.add_workflow_input('a', int)\n", 15,
+     "Input a has already been specified"),
+    ("wb = Workflow(name='w')\nn = wb.add_entity(double, x=1)\nwb.add_workflow_output('o', [n.outputs['o0']])\n", 15,
+     "you must specify the python_type"),
+    ("wb = Workflow(name='w')\nwb.add_workflow_input('a', str)\nwb.add_entity(double, x=wb.inputs['a'])\n", 15,
+     "expects int but gets workflow input 'a' of type str"),
+])
+def test_imperative_mistakes_name_their_line(unique_pkg, tmp_path, code, line, text):
+    pkg = unique_pkg({"m.py": HEAD.replace("create_node", "create_node, Workflow") + code})
+    p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
+    assert p.returncode == 1 and f"m.py:{line}:\nerror: " in p.stderr and text in p.stderr, p.stderr

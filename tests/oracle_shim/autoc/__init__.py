@@ -29,3 +29,4 @@ File, Directory = FlyteFile, FlyteDirectory
 # control flow (issue 18): conditionals and gate nodes
 from flytekit import approve, conditional, sleep, wait_for_input  # noqa: E402,F401
 from flytekit.core.node_creation import create_node  # noqa: E402,F401
+from flytekit import Workflow  # noqa: E402,F401
