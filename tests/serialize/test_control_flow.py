@@ -175,8 +175,8 @@ import json
 from workflows.branches import fractions, nested, odd_or_sub, say
 from workflows.overrides import created, tuned
 from workflows.imperative import wb
-out = [wb(in1="hi"), tuned(n=1), created(n=5), fractions(x=0.5), fractions(x=2.0), fractions(x=-1.0), nested(x=0.3, n=2), nested(x=0.7, n=2),
-       nested(x=3.0, n=3), odd_or_sub(x=3.0, n=3), odd_or_sub(x=3.0, n=7), odd_or_sub(x=3.0, n=2), say(n=0),
+out = [wb(in1="hi"), tuned(n=1), created(n=5), fractions(x=0.5), fractions(x=2.0), fractions(x=-1.0),
+       nested(x=0.3, n=2), nested(x=0.7, n=2), nested(x=3.0, n=3), odd_or_sub(x=3.0, n=3), odd_or_sub(x=3.0, n=7), odd_or_sub(x=3.0, n=2), say(n=0),
        say(n=1, word="x")]
 try:
     fractions(x=0.0)
@@ -187,7 +187,8 @@ print(json.dumps(out))
 
 
 def test_local_runs_of_conditionals_overrides_and_imperative_workflows_give_flytekits_results(tmp_path):
-    """The same calls of examples/workflows/branches.py, overrides.py and imperative.py, run locally by flytekit (the oracle) and by autoc."""
+    """The same calls of examples/workflows/branches.py, overrides.py and imperative.py, run locally by flytekit
+    (the oracle) and by autoc."""
     import sys
 
     from tests.conftest import EXAMPLES
