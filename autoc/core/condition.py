@@ -13,6 +13,7 @@ them; an expression is never a Python bool, so ``if p == 1:`` in a body stays an
 from __future__ import annotations
 
 import datetime
+import enum
 from typing import Any, List, Optional, Tuple, Union
 
 from autoc.core.node import Node, user_site
@@ -23,7 +24,7 @@ COMPARISON_OPS = {"==": 0, "!=": 1, ">": 2, ">=": 3, "<": 4, "<=": 5}
 #: flyteidl ``ConjunctionExpression.LogicalOperator``
 CONJUNCTION_OPS = {"&": 0, "|": 1}
 
-_CONSTANTS = (bool, int, float, str, datetime.datetime, datetime.timedelta, type(None))
+_CONSTANTS = (bool, int, float, str, datetime.datetime, datetime.timedelta, enum.Enum, type(None))
 
 
 class _Expression:
@@ -42,7 +43,8 @@ class _Expression:
 
 
 class ComparisonExpression(_Expression):
-    """``lhs op rhs``: each side a promise or a constant (bool, int, float, str, datetime, timedelta or None)."""
+    """``lhs op rhs``: each side a promise or a constant (bool, int, float, str, datetime, timedelta, an enum member
+    (compared as its string value) or None)."""
 
     def __init__(self, lhs: Any, op: str, rhs: Any):
         from autoc.core.promise import Promise

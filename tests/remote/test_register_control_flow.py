@@ -1,4 +1,4 @@
-"""Branch and gate nodes registered into the loopback FlyteAdmin (tests/admin_server), which compiles them as
+"""Branch and gate nodes (and overridden nodes, imperative workflows) registered into the loopback FlyteAdmin (tests/admin_server), which compiles them as
 flytepropeller's compiler does: autoc's specs of examples/workflows/branches.py and gates.py are accepted, and the
 workflows flyteadmin refuses (pyflyte's nested-branch subworkflow left out, an is_none() condition, a comparison of
 a float with an int constant, a case binding to a node that does not exist) are refused."""
@@ -43,11 +43,17 @@ def serialize(tmp_path, *modules, flavor=()):
     return out
 
 
-def test_autocs_branches_and_gates_register_and_compile(admin, tmp_path):
-    out = serialize(tmp_path, "branches.py", "gates.py")
+def test_autocs_branches_gates_overrides_and_imperative_workflows_register_and_compile(admin, tmp_path):
+    out = serialize(tmp_path, "branches.py", "gates.py", "overrides.py", "imperative.py")
     p, res = register(admin, out)
     assert p.returncode == 0, p.stderr
-    assert res["summary_by_kind"]["workflows"] == {"created": 6}
+    assert res["summary_by_kind"]["workflows"] == {"created": 11}
+    tuned = admin.workflow(P, D, "workflows.overrides.tuned", "v1").closure.compiled_workflow.primary.template
+    assert [n.id for n in tuned.nodes] == ["first", "n1", "n2", "sub-flow"]
+    assert tuned.nodes[0].task_node.overrides.extended_resources.gpu_accelerator.device == "nvidia-tesla-t4"
+    imperative = admin.workflow(P, D, "imperative_workflow", "v1").closure.compiled_workflow.primary.template
+    assert [b.var for b in imperative.outputs] == ["shouted", "count", "both"] and \
+        imperative.failure_node.id == "efn"
     wf = admin.workflow(P, D, "workflows.branches.nested", "v1").closure.compiled_workflow.primary.template
     outer = wf.nodes[1].branch_node.if_else
     assert outer.case.then_node.branch_node.if_else.case.then_node.task_node.reference_id.version == "v1"

@@ -16,6 +16,7 @@ from tests.sdk_flytekit.corpus import as_flytekit
 
 QUIRKS = '''
 import datetime
+import enum
 
 from autoc import T4, Cache, conditional, sleep, task, workflow
 
@@ -43,6 +44,21 @@ def napping(x: int) -> int:
     i = inc(x=x)
     s >> i
     return i
+
+
+class Color(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+@task
+def paint(c: Color) -> int:
+    return len(c.value)
+
+
+@workflow
+def colored(c: Color) -> int:  # an enum member in a condition is compared as its string value
+    return conditional("color").if_(c == Color.RED).then(paint(c=c)).else_().then(paint(c=Color.GREEN))
 
 
 @workflow
@@ -91,6 +107,8 @@ def test_sdk_flytekit_reproduces_pyflytes_quirks_exactly(quirk_outputs):
     assert [t.id.name for t in deep.sub_workflows] == []  # pyflyte leaves out a nested branch's subworkflow
     sleep_node = ours["qpkg.quirks.napping_2.pb"].template.nodes[0]
     assert sleep_node.metadata.timeout.seconds == 3600 and sleep_node.gate_node.sleep.duration.seconds == 300
+    color = ours["qpkg.quirks.colored_2.pb"].template.nodes[0].branch_node.if_else.case.condition.comparison
+    assert color.right_value.primitive.string_value == "red" and color.left_value.var == ".c"
     first, second = ours["qpkg.quirks.overridden_2.pb"].template.nodes
     assert first.task_node.overrides.container_image == "{{.image.gpu.fqn}}:{{.image.gpu.version}}"
     assert not second.task_node.overrides.HasField("extended_resources")  # dropped by the second with_overrides
