@@ -222,7 +222,12 @@ def node_message(node, settings) -> workflow_pb2.Node:
     from autoc.serialize.translate_control import control_node, is_control
 
     if is_control(entity):  # branch and gate nodes
-        return control_node(node, settings, node_message)
+        m = control_node(node, settings, node_message)
+        if getattr(node, "overrides", None):
+            from autoc.serialize.translate_overrides import apply_overrides
+
+            apply_overrides(m, node, "control", settings)  # node metadata only, as flytekit applies them
+        return m
     kind = _entity_kind(entity)
     m = workflow_pb2.Node(id=node.id)
     m.metadata.CopyFrom(entity.construct_node_metadata())

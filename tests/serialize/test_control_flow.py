@@ -62,6 +62,15 @@ def colored(c: Color) -> int:  # an enum member in a condition is compared as it
 
 
 @workflow
+def overridden_gate_and_branch(x: int) -> int:  # with_overrides on a gate and on a conditional: node metadata
+    s = sleep(datetime.timedelta(minutes=1)).with_overrides(name="nap", timeout=120)
+    v = (conditional("c").if_(x > 1).then(inc(x=x)).else_().then(inc(x=2))
+         .with_overrides(retries=2, name="cond", node_name="my_cond"))
+    s >> v
+    return v
+
+
+@workflow
 def overridden(x: int) -> int:
     a = inc(x=x).with_overrides(container_image="{{.image.gpu.fqn}}:{{.image.gpu.version}}")
     return inc(x=a).with_overrides(accelerator=T4, cache=Cache(version="v1")).with_overrides(retries=2)
@@ -107,6 +116,9 @@ def test_sdk_flytekit_reproduces_pyflytes_quirks_exactly(quirk_outputs):
     assert [t.id.name for t in deep.sub_workflows] == []  # pyflyte leaves out a nested branch's subworkflow
     sleep_node = ours["qpkg.quirks.napping_2.pb"].template.nodes[0]
     assert sleep_node.metadata.timeout.seconds == 3600 and sleep_node.gate_node.sleep.duration.seconds == 300
+    nap, cond = ours["qpkg.quirks.overridden_gate_and_branch_2.pb"].template.nodes
+    assert (nap.metadata.name, nap.metadata.timeout.seconds) == ("nap", 120)
+    assert (cond.id, cond.metadata.name, cond.metadata.retries.retries) == ("my-cond", "cond", 2)
     color = ours["qpkg.quirks.colored_2.pb"].template.nodes[0].branch_node.if_else.case.condition.comparison
     assert color.right_value.primitive.string_value == "red" and color.left_value.var == ".c"
     first, second = ours["qpkg.quirks.overridden_2.pb"].template.nodes
