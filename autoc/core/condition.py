@@ -222,7 +222,6 @@ class ConditionalSection:
         self.where = user_site(2)
         self._outer = outer
         self._last = False
-        self._depth = FlyteContextManager.size()
         self.state = CompilationState(prefix=outer.prefix, workflow=outer.workflow)
         self.state.section = self
         ctx = FlyteContextManager.current_context().with_compilation_state(self.state).build()
@@ -246,9 +245,6 @@ class ConditionalSection:
             return Condition(self)
         from autoc.core.context import FlyteContextManager
 
-        if len(self.cases) < 2:
-            raise WorkflowDefinitionError(f"conditional '{self.name}' needs an if_ before its else_",
-                                          where=user_site(2))
         FlyteContextManager.pop_context()
         return self._add_branch_node()
 
