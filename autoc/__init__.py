@@ -104,6 +104,7 @@ _EXPORTS = {
     "FlyteDirectory": "autoc.types.files",
     "Options": "autoc.core.common",
     "create_node": "autoc.core.overrides",
+    "Echo": "autoc.core.echo",
 }
 for _name in ("A10G", "L4", "L4_VWS", "L40S", "K80", "M60", "P4", "P100", "T4", "V100", "H100", "H200",
               "RTX_PRO_6000", "A100", "A100_80GB", "V5E", "V5P", "V6E"):

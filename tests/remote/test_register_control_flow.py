@@ -64,7 +64,9 @@ def test_autocs_branches_gates_overrides_and_imperative_workflows_register_and_c
 
 QUIRKY = '''
 import typing
-from autoc import conditional, task, workflow
+from autoc import Echo, conditional, task, workflow
+
+echo = Echo(name="echo", inputs={"x": int})
 
 
 @task
@@ -92,6 +94,11 @@ def deep(x: int, y: int) -> int:
     return (conditional("outer").if_(x > 0)
             .then(conditional("inner").if_(y > 0).then(sub(x=x)).else_().then(inc(x=y)))
             .else_().then(inc(x=x)))
+
+
+@workflow
+def echoed(x: int) -> int:
+    return conditional("small").if_(x < 10).then(echo(x=x)).else_().then(inc(x=x))
 
 
 @workflow
@@ -174,3 +181,5 @@ def test_autocs_own_flavor_of_the_nested_subworkflow_registers(admin, tmp_path):
     assert p.returncode == 0, p.stderr
     deep = admin.workflow(P, D, "qpkg.quirks.deep", "v1").closure.compiled_workflow
     assert [s.template.id.name for s in deep.sub_workflows] == ["qpkg.quirks.sub"]
+    echoed = admin.workflow(P, D, "qpkg.quirks.echoed", "v1").closure.compiled_workflow
+    assert [t.template.type for t in echoed.tasks] == ["echo", "python-task"]

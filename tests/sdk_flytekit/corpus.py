@@ -23,7 +23,7 @@ FROM_EXAMPLES = ("basic.py", "options.py", "pipelines.py", "launchplans.py", "ha
 FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras.accelerators",
                   "Identity": "flytekit.models.security", "RawOutputDataConfig": "flytekit.models.common",
                   "FlyteError": "flytekit.types.error", "Interface": "flytekit.core.interface",
-                  "create_node": "flytekit.core.node_creation"}
+                  "create_node": "flytekit.core.node_creation", "Echo": "flytekit.core.task"}
 
 
 def as_flytekit(source: str, package: str = PACKAGE) -> str:

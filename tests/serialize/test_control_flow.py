@@ -18,7 +18,7 @@ QUIRKS = '''
 import datetime
 import enum
 
-from autoc import T4, Cache, conditional, sleep, task, workflow
+from autoc import T4, Cache, Echo, conditional, sleep, task, workflow
 
 
 @task
@@ -59,6 +59,14 @@ def paint(c: Color) -> int:
 @workflow
 def colored(c: Color) -> int:  # an enum member in a condition is compared as its string value
     return conditional("color").if_(c == Color.RED).then(paint(c=c)).else_().then(paint(c=Color.GREEN))
+
+
+echo = Echo(name="echo", inputs={"x": int})
+
+
+@workflow
+def echoed(x: int) -> int:  # an Echo task (no container: Flyte's echo plugin passes the input through) in a case
+    return conditional("small").if_(x < 10).then(echo(x=x)).else_().then(inc(x=x))
 
 
 @workflow
@@ -116,6 +124,8 @@ def test_sdk_flytekit_reproduces_pyflytes_quirks_exactly(quirk_outputs):
     assert [t.id.name for t in deep.sub_workflows] == []  # pyflyte leaves out a nested branch's subworkflow
     sleep_node = ours["qpkg.quirks.napping_2.pb"].template.nodes[0]
     assert sleep_node.metadata.timeout.seconds == 3600 and sleep_node.gate_node.sleep.duration.seconds == 300
+    echo = ours["echo_1.pb"].template
+    assert echo.type == "echo" and not echo.HasField("container") and list(echo.interface.outputs.variables) == ["o0"]
     nap, cond = ours["qpkg.quirks.overridden_gate_and_branch_2.pb"].template.nodes
     assert (nap.metadata.name, nap.metadata.timeout.seconds) == ("nap", 120)
     assert (cond.id, cond.metadata.name, cond.metadata.retries.retries) == ("my-cond", "cond", 2)

@@ -38,7 +38,8 @@ MODULES: Dict[str, Dict[str, str]] = {
         **_public("conditional", "sleep", "wait_for_input", "approve", "Workflow"),
     },
     "flytekit.core": {},
-    "flytekit.core.task": {**_TASKS, "TaskResolverMixin": "autoc:TaskResolverMixin"},
+    "flytekit.core.task": {**_TASKS, "TaskResolverMixin": "autoc:TaskResolverMixin",
+                           "Echo": "autoc:Echo"},
     "flytekit.core.base_task": {
         **_public("PythonTask", "TaskMetadata", "TaskResolverMixin", "kwtypes", "SecurityContext", "IgnoreOutputs"),
     },

@@ -30,3 +30,4 @@ File, Directory = FlyteFile, FlyteDirectory
 from flytekit import approve, conditional, sleep, wait_for_input  # noqa: E402,F401
 from flytekit.core.node_creation import create_node  # noqa: E402,F401
 from flytekit import Workflow  # noqa: E402,F401
+from flytekit.core.task import Echo  # noqa: E402,F401
