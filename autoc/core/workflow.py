@@ -249,6 +249,7 @@ class PythonFunctionWorkflow(WorkflowBase):
         try:
             with compiling(state):
                 returned = self._workflow_function(**inputs)
+                _check_sections_closed(state)
             failure_node = self._compile_failure_node(state.prefix + "f", inputs)
             outputs = self._bind_outputs(returned)
         except AutocError as e:
@@ -316,6 +317,16 @@ class PythonFunctionWorkflow(WorkflowBase):
                 f"workflow {self.name} declares {len(names)} outputs ({', '.join(names)}) but returns {got}",
                 where=where, hint=f"return {len(names)} values, in the order of the annotation")
         return dict(zip(names, returned))
+
+
+def _check_sections_closed(state: CompilationState) -> None:
+    from autoc.core.condition import unfinished_section
+
+    section = unfinished_section(state)
+    if section is not None:
+        raise WorkflowDefinitionError(f"conditional '{section.name}' is not finished: it has no else_()",
+                                      where=section.where,
+                                      hint="end it with .else_().then(...) or .else_().fail('message')")
 
 
 def _frame_in(exc: BaseException, fn: Callable) -> Optional[str]:

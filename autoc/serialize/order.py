@@ -59,7 +59,9 @@ def pyflyte_order(created: Sequence[Any], default_lp: Callable[[Any], Optional[A
             return
         kind = kind_of(e)
         if kind == WORKFLOW:
-            nodes = list(e.nodes)
+            from autoc.core.condition import walk_nodes
+
+            nodes = walk_nodes(e.nodes)  # the nodes of a conditional's cases too
             if e.failure_node is not None:
                 nodes.append(e.failure_node)
             for n in nodes:

@@ -179,6 +179,8 @@ def _compile_template(template, tasks, plans, subs, errors: _Errors) -> None:
     interfaces = {}
     for node in template.nodes:
         interfaces[node.id] = _node_interface(node, tasks, plans, subs, errors)
+        if node.HasField("branch_node") or node.HasField("gate_node"):
+            interfaces[node.id] = control_interface(node, nodes, outputs, tasks, plans, subs, errors)
         if interfaces[node.id] is not None:
             outputs[node.id] = interfaces[node.id][1]
     for node in template.nodes:
@@ -209,6 +211,114 @@ def _compile_template(template, tasks, plans, subs, errors: _Errors) -> None:
         _check_binding(END_NODE, b.var, b.binding, wf_outputs[b.var], nodes, outputs, errors)
     for name in sorted(set(wf_outputs) - bound):
         errors.add("ParameterNotBound", END_NODE, f"Parameter not bound [{name}].")
+
+
+# --- branch and gate nodes (flytepropeller's validators/branch.go, condition.go, interface.go) -------------------
+
+_PRIMITIVE_TYPES = {"integer": types_pb2.INTEGER, "float_value": types_pb2.FLOAT, "string_value": types_pb2.STRING,
+                    "boolean": types_pb2.BOOLEAN, "datetime": types_pb2.DATETIME, "duration": types_pb2.DURATION}
+
+
+def _bound_types(node, outputs) -> dict:
+    """The node's inputs as flytepropeller infers them from its bindings (the types of the promised outputs)."""
+    found = {}
+    for b in node.inputs:
+        if b.binding.WhichOneof("value") == "promise":
+            ref = b.binding.promise
+            t = outputs.get(ref.node_id or START_NODE, {}).get(ref.var)
+            if t is not None and not ref.attr_path:
+                found[b.var] = t
+    return found
+
+
+def control_interface(node, nodes, outputs, tasks, plans, subs, errors: _Errors):
+    """(inputs, outputs, required) of a branch or gate node, its cases' nodes and conditions checked."""
+    inputs = _bound_types(node, outputs)
+    if node.HasField("gate_node"):
+        gate = node.gate_node
+        kind = gate.WhichOneof("condition")
+        if kind == "approve":
+            return inputs, inputs, set()
+        if kind == "signal":
+            if not gate.signal.HasField("type"):
+                errors.add("ValueRequired", node.id, "Value required [GateNode.Signal.Type].")
+                return None
+            if not gate.signal.output_variable_name:
+                errors.add("ValueRequired", node.id, "Value required [GateNode.Signal.OutputVariableName].")
+                return None
+            return {}, {gate.signal.output_variable_name: gate.signal.type}, set()
+        if kind == "sleep":
+            return {}, {}, set()
+        errors.add("NoConditionFound", node.id, f"Can't find any condition in gate node [{node.id}].")
+        return None
+    if_else = node.branch_node.if_else
+    if not if_else.HasField("case"):
+        errors.add("BranchNodeHasNoCondition", node.id, "One of the branches on the node doesn't have a condition.")
+        return None
+    blocks = [if_else.case, *if_else.other]
+    cases = [b.then_node for b in blocks]
+    if if_else.HasField("else_node"):
+        cases.append(if_else.else_node)
+    elif not if_else.HasField("error"):
+        errors.add("BranchNodeHasNoDefault", node.id,
+                   "Branch Node must have either the else case set or a default error.")
+    for block in blocks:
+        _check_condition(node.id, block.condition, inputs, errors)
+    common = None
+    for case in cases:
+        inner_id = f"{node.id}-{case.id}"
+        iface = _node_interface(case, tasks, plans, subs, errors)
+        if case.HasField("branch_node") or case.HasField("gate_node"):
+            iface = control_interface(case, nodes, outputs, tasks, plans, subs, errors)
+        if iface is None:
+            continue
+        bound = set()
+        for b in case.inputs:
+            bound.add(b.var)
+            if b.var not in iface[0]:
+                errors.add("VariableNameNotFound", inner_id, f"Variable [{b.var}] not found on node [{inner_id}].")
+                continue
+            _check_binding(inner_id, b.var, b.binding, iface[0][b.var], nodes, outputs, errors)
+        for name in sorted(iface[2] - bound):
+            errors.add("ParameterNotBound", inner_id, f"Parameter not bound [{name}].")
+        if common is None:
+            common = dict(iface[1])
+            continue
+        for name in sorted(set(common) & set(iface[1])):
+            if common[name] != iface[1][name]:
+                errors.add("MismatchingTypes", inner_id, f"Variable [{name}] (type [{_type_text(common[name])}]) "
+                                                         f"doesn't match expected type "
+                                                         f"[{_type_text(iface[1][name])}].")
+        common = {k: v for k, v in common.items() if k in iface[1]}
+    return inputs, common or {}, set()
+
+
+def _check_condition(node_id, expr, inputs, errors: _Errors) -> None:
+    kind = expr.WhichOneof("expr")
+    if kind == "conjunction":
+        _check_condition(node_id, expr.conjunction.left_expression, inputs, errors)
+        _check_condition(node_id, expr.conjunction.right_expression, inputs, errors)
+        return
+    if kind != "comparison":
+        errors.add("ValueRequired", node_id, "Value required [Expr].")
+        return
+    types = []
+    for name, operand in (("RightValue", expr.comparison.right_value), ("LeftValue", expr.comparison.left_value)):
+        which = operand.WhichOneof("val")
+        if which == "primitive":
+            types.append(types_pb2.LiteralType(simple=_PRIMITIVE_TYPES[operand.primitive.WhichOneof("value")]))
+        elif which == "var":
+            if operand.var not in inputs:
+                errors.add("VariableNameNotFound", node_id, f"Variable [{operand.var}] not found on node [{node_id}].")
+                types.append(None)
+            else:
+                types.append(inputs[operand.var])
+        else:  # a scalar operand (flytekit's is_none()): flytepropeller's validateOperand has no case for it
+            errors.add("ValueRequired", node_id, f"Value required [{name}.Val].")
+            types.append(None)
+    if None not in types and types[0] != types[1]:
+        errors.add("MismatchingTypes", node_id, f"Variable [RightValue] (type [{_type_text(types[0])}]) doesn't "
+                                                f"match expected type [{_type_text(types[1])}].")
 
 
 def _check_binding(node_id, var, binding, expected, nodes, outputs, errors: _Errors) -> None:

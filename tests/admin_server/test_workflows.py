@@ -6,7 +6,7 @@ from __future__ import annotations
 import grpc
 import pytest
 from flyteidl.admin import common_pb2, launch_plan_pb2, schedule_pb2, task_pb2, workflow_pb2
-from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, tasks_pb2, types_pb2
+from flyteidl.core import condition_pb2, identifier_pb2, interface_pb2, literals_pb2, tasks_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as core
 from flyteidl.service import admin_pb2_grpc
 
@@ -284,3 +284,64 @@ def test_upstream_node_ids_are_compiled_sorted_so_their_order_does_not_make_a_di
     del request.spec.template.nodes[2].upstream_node_ids[:]
     request.spec.template.nodes[2].upstream_node_ids.extend(["n0", "n1"])
     assert error_of(admin.CreateWorkflow, request).code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+def _branch(node_id, cases, else_node=None, error=None, **inputs):
+    """A branch node: ``cases`` is [(comparison, then_node)]."""
+    if_else = core.IfElseBlock(case=core.IfBlock(condition=condition_pb2.BooleanExpression(comparison=cases[0][0]),
+                                                 then_node=cases[0][1]))
+    for cmp, then in cases[1:]:
+        if_else.other.add(condition=condition_pb2.BooleanExpression(comparison=cmp), then_node=then)
+    if else_node is not None:
+        if_else.else_node.CopyFrom(else_node)
+    if error is not None:
+        if_else.error.CopyFrom(error)
+    return core.Node(id=node_id, inputs=[binding(k, v) for k, v in inputs.items()],
+                     branch_node=core.BranchNode(if_else=if_else))
+
+
+def _gt(var, **constant):
+    return condition_pb2.ComparisonExpression(operator=condition_pb2.ComparisonExpression.GT,
+                                              left_value=condition_pb2.Operand(var=var),
+                                              right_value=condition_pb2.Operand(primitive=literals_pb2.Primitive(
+                                                  **constant)))
+
+
+def test_a_branch_node_is_compiled_with_its_cases_and_conditions(admin, chain):
+    count, double, _ = chain
+    n0 = task_node("n0", count, text=promise("", "text"))
+    good = _branch("n1", [(_gt("n0.o0", integer=3), task_node("n0", double, n=promise("n0", "o0")))],
+                   else_node=task_node("n1", double, n=promise("n0", "o0")), **{"n0.o0": promise("n0", "o0")})
+    admin.CreateWorkflow(workflow("branchy", [n0, good], {"text": STR}, {"o0": INT}, {"o0": promise("n1", "o0")}))
+    bad = _branch("n1", [(_gt("n0.o0", float_value=3.0), task_node("n0", double, n=promise("n9", "o0"))),
+                         (_gt(".missing", integer=1), task_node("n1", double))],
+                  **{"n0.o0": promise("n0", "o0")})
+    text = error_of(admin.CreateWorkflow, workflow("bad", [n0, bad], {"text": STR}, {}, {})).details()
+    assert "Code: BranchNodeHasNoDefault, Node Id: n1, Description: Branch Node must have either the else case set " \
+           "or a default error." in text
+    assert "Code: MismatchingTypes, Node Id: n1, Description: Variable [RightValue] (type [simple: FLOAT])" in text
+    assert "Code: VariableNameNotFound, Node Id: n1, Description: Variable [.missing] not found on node [n1]." in text
+    assert "Code: NodeReferenceNotFound, Node Id: n1-n0, Description: Referenced node [n9] not found." in text
+    assert "Code: ParameterNotBound, Node Id: n1-n1, Description: Parameter not bound [n]." in text
+    none = _branch("n1", [(condition_pb2.ComparisonExpression(
+        left_value=condition_pb2.Operand(var="n0.o0"),
+        right_value=condition_pb2.Operand(scalar=literals_pb2.Scalar(none_type=literals_pb2.Void()))),
+        task_node("n0", double, n=promise("n0", "o0")))],
+        error=types_pb2.Error(failed_node_id="c", message="no"), **{"n0.o0": promise("n0", "o0")})
+    text = error_of(admin.CreateWorkflow, workflow("none", [n0, none], {"text": STR}, {}, {})).details()
+    assert "Code: ValueRequired, Node Id: n1, Description: Value required [RightValue.Val]." in text
+
+
+def test_gate_nodes_give_their_outputs_and_need_their_condition(admin, chain):
+    _, double, _ = chain
+    signal = core.Node(id="n0", gate_node=core.GateNode(signal=core.SignalCondition(signal_id="s", type=INT,
+                                                                                      output_variable_name="o0")))
+    approve = core.Node(id="n1", inputs=[binding("o0", promise("n0", "o0"))],
+                        gate_node=core.GateNode(approve=core.ApproveCondition(signal_id="ok")))
+    admin.CreateWorkflow(workflow("gated", [signal, approve, task_node("n2", double, n=promise("n1", "o0"))], {},
+                                  {"o0": INT}, {"o0": promise("n2", "o0")}))
+    untyped = core.Node(id="n0", gate_node=core.GateNode(signal=core.SignalCondition(signal_id="s")))
+    empty = core.Node(id="n1", gate_node=core.GateNode())
+    text = error_of(admin.CreateWorkflow, workflow("bad", [untyped, empty], {}, {}, {})).details()
+    assert "Code: ValueRequired, Node Id: n0, Description: Value required [GateNode.Signal.Type]." in text
+    assert "Code: NoConditionFound, Node Id: n1, Description: Can't find any condition in gate node [n1]." in text
