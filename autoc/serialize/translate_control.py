@@ -73,10 +73,9 @@ _CONJUNCTION = {"&": condition_pb2.ConjunctionExpression.AND, "|": condition_pb2
 def _check_sources(entity: BranchNode) -> None:
     """A case's node and the conditions may use workflow inputs and nodes of the enclosing workflow, not other
     calls made inside the conditional: flytekit keeps only the node each ``then`` receives, so such a call would
-    be missing from the workflow (pyflyte writes a binding to a node that does not exist)."""
-    created = {id(n): n for n in entity.created}
-    kept = {id(c.node) for c in entity.cases if c.node is not None}
-    lost = {k: n for k, n in created.items() if k not in kept}
+    be missing from the workflow, and another case's node has not run (pyflyte writes a binding to a node that
+    does not exist, or that only a case of the branch has)."""
+    lost = {id(n): n for n in entity.created}
     if not lost:
         return
     for c in entity.cases:
@@ -94,8 +93,8 @@ def _check_sources(entity: BranchNode) -> None:
                 n = p.ref_node
                 raise WorkflowDefinitionError(
                     f"conditional '{entity.name}': {c.stmt}(...) uses the result of "
-                    f"{getattr(n.entity, 'name', n.entity)} called inside the conditional, which only keeps "
-                    f"the call each then() receives", where=n.where or c.where,
+                    f"{getattr(n.entity, 'name', n.entity)} called inside the conditional (a branch node keeps "
+                    f"only the call each then() receives, and runs only one case)", where=n.where or c.where,
                     hint="make that call before conditional(...) and pass its result in")
 
 

@@ -181,6 +181,8 @@ HEAD = "import datetime\nimport typing\nfrom autoc import task, workflow, condit
      "called inside the conditional"),
     ("    return conditional('c').if_(x == 1).then(double(x=double(x=x))).else_().then(double(x=3))\n", 15,
      "called inside the conditional"),
+    ("    a = None\n    return conditional('c').if_(x == 1).then(a := double(x=x)).else_().then(double(x=a))\n",
+     16, "called inside the conditional"),
     ("    return approve(x, 'ok', timeout=datetime.timedelta(minutes=1))\n", 15,
      "workflow inputs cannot be passed to approval nodes"),
     ("    approve(nothing(), 'ok', timeout=datetime.timedelta(minutes=1))\n    return x\n", 15,
