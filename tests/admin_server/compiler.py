@@ -50,16 +50,19 @@ def all_nodes(nodes) -> Iterator[core_workflow_pb2.Node]:
 
 
 def requirements(spec: workflow_pb2.WorkflowSpec) -> tuple[list, list]:
-    """(task ids, launch plan ids) referenced by the template and its subworkflows, first use first, unique."""
+    """(task ids, launch plan ids) referenced by the template, its failure node and its subworkflows, unique, sorted
+    as flytepropeller's IdentifierSet lists them (flyteadmin fetches them in that order: the first missing one is
+    the one named)."""
     tasks: dict[tuple, identifier_pb2.Identifier] = {}
     plans: dict[tuple, identifier_pb2.Identifier] = {}
     for template in [spec.template, *spec.sub_workflows]:
-        for node in all_nodes(template.nodes):
+        failure = [template.failure_node] if template.HasField("failure_node") else []
+        for node in all_nodes([*template.nodes, *failure]):
             if node.HasField("task_node"):
                 tasks.setdefault(ident_key(node.task_node.reference_id), node.task_node.reference_id)
             elif node.HasField("workflow_node") and node.workflow_node.HasField("launchplan_ref"):
                 plans.setdefault(ident_key(node.workflow_node.launchplan_ref), node.workflow_node.launchplan_ref)
-    return list(tasks.values()), list(plans.values())
+    return sorted(tasks.values(), key=ident_key), sorted(plans.values(), key=ident_key)
 
 
 # --- compile ----------------------------------------------------------------------------------------------------
@@ -102,33 +105,61 @@ def compile_workflow(spec: workflow_pb2.WorkflowSpec, get_task: Lookup,
 
 
 def _compiled(template: core_workflow_pb2.WorkflowTemplate) -> compiler_pb2.CompiledWorkflow:
-    """The template as flytepropeller compiles it: every node's upstream ids sorted (``ValidateNode``; flytekit
-    sends them in set order), and the connections between the nodes."""
+    """The template as flytepropeller's ``ValidateWorkflow`` leaves it (checked against flyteadmin 1.16.8): nodes
+    start-node, end-node (its inputs are the workflow's outputs), then the workflow's own; every promise on the
+    workflow's inputs (node_id "") names start-node; every node's upstream ids sorted (flytekit sends them in set
+    order); and the connections, each list sorted: explicit and binding edges of the top-level nodes and end-node,
+    binding edges of a failure node or branch case upstream only, then start-node to every top-level node with no
+    upstream and every top-level node with no downstream to end-node."""
     compiled = compiler_pb2.CompiledWorkflow(template=template)
     template = compiled.template
+    own = list(template.nodes)
+    del template.nodes[:]
+    template.nodes.add(id=START_NODE)
+    template.nodes.add(id=END_NODE).inputs.extend(template.outputs)
+    template.nodes.extend(own)
     failure = [template.failure_node] if template.HasField("failure_node") else []
     for node in all_nodes(list(template.nodes) + failure):
-        ids = sorted(set(node.upstream_node_ids))  # a set: pyflyte sends them in a different order each run
+        ids = sorted(set(node.upstream_node_ids))
         del node.upstream_node_ids[:]
         node.upstream_node_ids.extend(ids)
-    upstream: dict[str, list[str]] = {}
-    downstream: dict[str, list[str]] = {}
-    for node in template.nodes:
-        for up in _node_dependencies(node):
-            upstream.setdefault(node.id, []).append(up)
-            downstream.setdefault(up, []).append(node.id)
-    for k, v in upstream.items():
-        compiled.connections.upstream[k].ids.extend(sorted(set(v)))
-    for k, v in downstream.items():
-        compiled.connections.downstream[k].ids.extend(sorted(set(v)))
+        for b in node.inputs:
+            for p in _promises(b.binding):
+                p.node_id = p.node_id or START_NODE
+    for b in template.outputs:
+        for p in _promises(b.binding):
+            p.node_id = p.node_id or START_NODE
+    upstream: dict[str, set[str]] = {}
+    downstream: dict[str, set[str]] = {}
+
+    def edge(up: str, node: str, both: bool = True) -> None:
+        upstream.setdefault(node, set()).add(up)
+        if both:
+            downstream.setdefault(up, set()).add(node)
+
+    top = {n.id: n for n in template.nodes[1:]}  # end-node and the workflow's nodes
+    for node_id in sorted(top):
+        node = top[node_id]
+        for up in node.upstream_node_ids:
+            edge(up, node_id)
+        for b in node.inputs:
+            for p in _promises(b.binding):
+                edge(p.node_id, node_id)
+    inner = [n for n in all_nodes(own) if n.id not in top]  # branch cases
+    for node in inner + failure:
+        for b in node.inputs:
+            for p in _promises(b.binding):
+                edge(p.node_id, node.id, both=False)
+    for node_id in sorted(n.id for n in own):
+        if node_id not in upstream:
+            edge(START_NODE, node_id)
+        if node_id not in downstream:
+            edge(node_id, END_NODE)
+    for k in sorted(upstream):
+        compiled.connections.upstream[k].ids.extend(sorted(upstream[k]))
+    for k in sorted(downstream):
+        compiled.connections.downstream[k].ids.extend(sorted(downstream[k]))
     return compiled
-
-
-def _node_dependencies(node) -> set[str]:
-    deps = set(node.upstream_node_ids)
-    for b in node.inputs:
-        deps |= {p.node_id for p in _promises(b.binding)}
-    return {d or START_NODE for d in deps}
 
 
 def _promises(binding: literals_pb2.BindingData) -> Iterator[types_pb2.OutputReference]:

@@ -291,7 +291,7 @@ def diff_messages(old, new, wrap: str | None = None) -> list[tuple[str, object, 
 
     def walk(path: str, a, b) -> None:
         if isinstance(a, dict) and isinstance(b, dict):
-            for key in [*a, *(k for k in b if k not in a)]:  # proto field order, like Go's encoding/json
+            for key in sorted({*a, *b}):  # wI2L/jsondiff walks an object's keys sorted (checked against flyteadmin)
                 walk(f"{path}/{_escape(key)}", a.get(key, _ABSENT), b.get(key, _ABSENT))
         elif isinstance(a, list) and isinstance(b, list):
             for i in range(max(len(a), len(b))):
