@@ -9,14 +9,14 @@ must name existing nodes and outputs with castable types, and every required inp
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterator, Mapping
 
 from flyteidl.admin import launch_plan_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, interface_pb2, literals_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as core_workflow_pb2
-from google.protobuf import text_format
 
-from .validate import AdminError, go_id, invalid
+from .validate import AdminError, go_id, go_text, invalid
 
 START_NODE, END_NODE = "start-node", "end-node"
 Lookup = Callable[[identifier_pb2.Identifier], object]
@@ -289,7 +289,7 @@ def _check_binding(node_id, var, binding, expected, nodes, outputs, errors: _Err
 
 
 def _type_text(t: types_pb2.LiteralType) -> str:
-    return text_format.MessageToString(t, as_one_line=True)
+    return go_text(t)
 
 
 # --- types (flytepropeller's validators/typing.go, the cases flytekit's output meets) -----------------------------
@@ -389,8 +389,8 @@ def expected_inputs(workflow_inputs: interface_pb2.VariableMap, spec: launch_pla
         if name not in wf:
             raise invalid(f"unexpected default_input {name}")
         if not castable(defaults[name].var.type, wf[name].type):
-            raise invalid(f"invalid default_input wrong type {name}, expected {_type_text(wf[name].type)}, got "
-                          f"{_type_text(defaults[name].var.type)} instead")
+            raise invalid(f"invalid default_input wrong type {name}, expected {_type_text(defaults[name].var.type)}, "
+                          f"got {_type_text(wf[name].type)} instead")  # (flyteadmin's order: the default's first)
     for name in sorted(fixed):
         if name not in wf:
             raise invalid(f"unexpected fixed_input {name}")
@@ -410,19 +410,110 @@ def expected_inputs(workflow_inputs: interface_pb2.VariableMap, spec: launch_pla
 
 
 def validate_schedule(spec: launch_plan_pb2.LaunchPlanSpec, expected: interface_pb2.ParameterMap) -> None:
-    """``validateSchedule``: a scheduled launch plan may leave no input required except the kickoff time."""
-    if not spec.entity_metadata.HasField("schedule"):
-        return
+    """``validateSchedule`` (launch_plan_validator.go): a scheduled launch plan may leave no input required except
+    the kickoff time, which must be a free datetime input; a cron expression must parse (robfig/cron's
+    ParseStandard, the unionai fork flyteadmin uses)."""
     schedule = spec.entity_metadata.schedule
+    if not (schedule.cron_expression or schedule.HasField("rate") or schedule.HasField("cron_schedule")):
+        return
     arg = schedule.kickoff_time_input_arg
     for name, param in expected.parameters.items():
         if param.required and name != arg:
-            raise invalid(f"Cannot create a launch plan with a schedule when the workflow has required inputs "
-                          f"without defaults: [{name}]")
-    if arg and arg not in expected.parameters:
-        raise invalid(f"Cannot create a schedule with a KickoffTimeInputArg that does not point to a free input. "
-                      f"[{arg}] is not free or does not exist.")
+            raise invalid(f"Cannot create a launch plan with a schedule if there is an unbound required input. "
+                          f"[{name}] is required")
+    if arg:
+        if arg not in expected.parameters:
+            raise invalid(f"Cannot create a schedule with a KickoffTimeInputArg that does not point to a free input. "
+                          f"[{arg}] is not free or does not exist.")
+        arg_type = expected.parameters[arg].var.type
+        if arg_type.simple != types_pb2.DATETIME:
+            raise invalid(f"KickoffTimeInputArg must reference a datetime input. [{arg}] is a [{go_text(arg_type)}]")
+    expression = schedule.cron_expression or schedule.cron_schedule.schedule
+    if expression:
+        problem = cron_error(expression)
+        if problem:
+            raise invalid(f"Invalid cron expression: {problem}")
 
 
-__all__ = ["castable", "compile_workflow", "expected_inputs", "literal_type_of", "missing_entity", "requirements",
-           "validate_schedule"]
+_CRON_FIELDS = [(0, 59, {}), (0, 23, {}), (1, 31, {}),
+                (1, 12, {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}),
+                (0, 6, {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())})]
+_DESCRIPTORS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+_GO_DURATION = re.compile(r"[-+]?(?:0|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
+
+
+def cron_error(spec: str) -> str | None:
+    """Why robfig/cron's ParseStandard refuses ``spec`` (its own words), or None."""
+    if not spec:
+        return "empty spec string"
+    if spec.startswith(("TZ=", "CRON_TZ=")) and " " in spec:
+        spec = spec[spec.index(" "):].strip()
+    if spec.startswith("@"):
+        if spec in _DESCRIPTORS:
+            return None
+        if spec.startswith("@every "):
+            duration = spec[len("@every "):]
+            if _GO_DURATION.fullmatch(duration):
+                return None
+            return f'failed to parse duration {spec}: time: invalid duration "{duration}"'
+        return f"unrecognized descriptor: {spec}"
+    fields = spec.split()
+    if len(fields) != 5:
+        return f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]"
+    for field, (low, high, names) in zip(fields, _CRON_FIELDS):
+        for expr in filter(None, field.split(",")):
+            problem = _cron_range_error(expr, low, high, names)
+            if problem:
+                return problem
+    return None
+
+
+def _cron_range_error(expr: str, low: int, high: int, names: Mapping[str, int]) -> str | None:
+    def number(text: str, named: bool = True) -> int | str:
+        if named and text.lower() in names:
+            return names[text.lower()]
+        if not re.fullmatch(r"[+-]?\d+", text):
+            return f'failed to parse int from {text}: strconv.Atoi: parsing "{text}": invalid syntax'
+        if int(text) < 0:
+            return f"negative number ({int(text)}) not allowed: {text}"
+        return int(text)
+
+    range_and_step = expr.split("/")
+    low_high = range_and_step[0].split("-")
+    if low_high[0] in ("*", "?"):
+        start, end = low, high
+    else:
+        start = number(low_high[0])
+        if isinstance(start, str):
+            return start
+        if len(low_high) == 1:
+            end = start
+        elif len(low_high) == 2:
+            end = number(low_high[1])
+            if isinstance(end, str):
+                return end
+        else:
+            return f"too many hyphens: {expr}"
+    if len(range_and_step) == 2:
+        step = number(range_and_step[1], named=False)
+        if isinstance(step, str):
+            return step
+        if len(low_high) == 1:
+            end = high
+    elif len(range_and_step) > 2:
+        return f"too many slashes: {expr}"
+    else:
+        step = 1
+    if start < low:
+        return f"beginning of range ({start}) below minimum ({low}): {expr}"
+    if end > high:
+        return f"end of range ({end}) above maximum ({high}): {expr}"
+    if start > end:
+        return f"beginning of range ({start}) beyond end of range ({end}): {expr}"
+    if step == 0:
+        return f"step of range should be a positive number: {expr}"
+    return None
+
+
+__all__ = ["castable", "compile_workflow", "cron_error", "expected_inputs", "literal_type_of", "missing_entity",
+           "requirements", "validate_schedule"]

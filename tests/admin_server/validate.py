@@ -48,7 +48,24 @@ _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 def go_id(ident: identifier_pb2.Identifier) -> str:
     """How Go's ``%+v`` prints an Identifier (protobuf-go's compact text form)."""
-    return text_format.MessageToString(ident, as_one_line=True)
+    return go_text(ident)
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def go_text(message) -> str:
+    """protobuf-go's compact text form (a message's String(), as Go's ``%v`` prints it): ``name:value``, nested
+    messages ``name:{...}``, one space between fields. (protobuf-go puts one or two spaces there, fixed per build;
+    flyteadmin 1.16.8 as built here puts one.)"""
+    text = text_format.MessageToString(message, as_one_line=True)
+    parts = []
+    for i, chunk in enumerate(_QUOTED.split(text)):
+        chunk = re.sub(r"(\w+): ", r"\1:", chunk)
+        chunk = re.sub(r"(\w+) \{ ?", r"\1:{", chunk)
+        parts.append(re.sub(r" \}", "}", chunk))
+    quoted = _QUOTED.findall(text)
+    return "".join(p + (quoted[i] if i < len(quoted) else "") for i, p in enumerate(parts))
 
 
 def resource_name(name: int) -> str:
