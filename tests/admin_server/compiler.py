@@ -257,8 +257,13 @@ def _check_binding(node_id, var, binding, expected, nodes, outputs, errors: _Err
             return
         actual = outputs[source][ref.var]
         if expected is not None and not ref.attr_path and not castable(actual, expected):
-            errors.add("MismatchingTypes", node_id, f"Variable [{ref.var}] (type [{_type_text(actual)}]) doesn't "
-                                                    f"match expected type [{_type_text(expected)}].")
+            # NewMismatchingVariablesErr: each variable prefixed with its node's metadata name, when it has metadata
+            up, me = nodes.get(source), nodes.get(node_id)
+            out_var = f"{up.metadata.name}.{ref.var}" if up is not None and up.HasField("metadata") else ref.var
+            in_var = f"{me.metadata.name}.{var}" if me is not None and me.HasField("metadata") else var
+            errors.add("MismatchingTypes", node_id, f"The output variable '{out_var}' has type [{_type_text(actual)}], "
+                                                    f"but it's assigned to the input variable '{in_var}' which has "
+                                                    f"type type [{_type_text(expected)}].")
     elif kind == "scalar":
         if expected is not None:
             actual = literal_type_of(literals_pb2.Literal(scalar=binding.scalar))
