@@ -53,6 +53,7 @@ def _wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 60
 class RealAdmin:
     def __init__(self, binary: str | os.PathLike, workdir: str | os.PathLike | None = None):
         self.binary = str(binary)
+        self._owned = workdir is None  # a temporary folder of its own: removed by stop()
         self.dir = pathlib.Path(workdir or tempfile.mkdtemp(prefix="flyteadmin-"))
         self._procs: list[subprocess.Popen] = []
         self._moto = None
@@ -132,6 +133,8 @@ class RealAdmin:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        if self._owned:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> "RealAdmin":
         try:
