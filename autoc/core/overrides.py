@@ -139,9 +139,9 @@ def create_node(entity, *args, **kwargs) -> Node:
         raise WorkflowDefinitionError(f"create_node({getattr(entity, 'name', entity)}, ...): only keyword "
                                       f"arguments pass inputs ({len(args)} positional given)", where=where,
                                       hint="create_node(t, x=1)")
-    from autoc.serialize.order import kind_of
+    from autoc.core.seams import above
 
-    if kind_of(entity) is None:
+    if above("order").kind_of(entity) is None:
         raise WorkflowDefinitionError(f"create_node() needs a task, workflow or launch plan, got {entity!r:.80}",
                                       where=where)
     state = compilation_state()

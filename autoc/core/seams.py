@@ -18,6 +18,7 @@ from typing import Dict
 ABOVE: Dict[str, str] = {
     "translate": "autoc.serialize.translate",
     "translate_launch_plan": "autoc.serialize.translate_launch_plan",
+    "order": "autoc.serialize.order",
     "dispatch": "autoc.runtime.dispatch",
     "local_workflow": "autoc.runtime.local_workflow",
     "resolvers": "autoc.resolvers",

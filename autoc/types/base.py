@@ -79,6 +79,19 @@ def register(python_type: Any, transformer: Transformer) -> None:
         fn()
 
 
+_FUNCTIONS: Dict[str, Callable] = {}
+
+
+def lazy_function(target: str) -> Callable:
+    """The function ``target`` names (``"module:function"``), imported on first use: how the engine reaches a
+    family module that calls back into the engine (``Iterator[...]``) without the two importing each other."""
+    fn = _FUNCTIONS.get(target)
+    if fn is None:
+        module, _, function = target.partition(":")
+        fn = _FUNCTIONS[target] = getattr(importlib.import_module(module), function)
+    return fn
+
+
 def register_lazy(class_path: str, target: str) -> None:
     """Call ``target`` (``"module:function"``, which calls ``register``) the first time a subclass of
     ``class_path`` (``"<top-level package>.<qualname>"``, e.g. ``"polars.DataFrame"``) is converted."""

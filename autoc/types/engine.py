@@ -499,10 +499,8 @@ def get_transformer(t: Any) -> Transformer:
         return _UNION
     if origin in (list, typing.List) or t in (list, typing.List):
         return _LIST
-    if origin is collections.abc.Iterator:
-        from autoc.types.iterators import transformer_for
-
-        return transformer_for(t)
+    if origin is collections.abc.Iterator:  # (iterators.py calls back into the engine: named, not imported)
+        return base.lazy_function("autoc.types.iterators:transformer_for")(t)
     if origin in (dict, typing.Dict) or t in (dict, typing.Dict):
         return _DICT
     if origin in (tuple, typing.Tuple) or t in (tuple, typing.Tuple):

@@ -83,7 +83,7 @@ class File(os.PathLike):
     # inside pydantic models: {"path": uri}, as flytekit writes FlyteFile and FlyteDirectory
     @classmethod
     def __get_pydantic_core_schema__(cls, source, handler):
-        from autoc.types.basemodel import reference_schema
+        from autoc.types.reference_schema import reference_schema
 
         kind = "FlyteDirectory" if issubclass(cls, Directory) else "FlyteFile"
         # flytekit's File["csv"] and Directory["csv"] are classes of these names

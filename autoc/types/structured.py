@@ -140,7 +140,7 @@ class StructuredDataset:
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source, handler):
-        from autoc.types.basemodel import reference_schema
+        from autoc.types.reference_schema import reference_schema
 
         return reference_schema(cls, "StructuredDataset", _sd_to_dict, _sd_from_dict)
 
