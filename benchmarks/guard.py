@@ -64,8 +64,17 @@ def ratios(result: dict) -> dict:
     raise ValueError("not a result of run.py, register.py or execute.py")
 
 
+def read(path: pathlib.Path) -> dict:
+    """metric -> (ratio, when and under what load the result file was written)."""
+    result = json.loads(path.read_text())
+    when = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.timezone.utc)
+    load = result.get("load_average")
+    stamp = f"{when:%Y-%m-%d %H:%M} UTC" + (f", load average {', '.join(f'{x:.1f}' for x in load)}" if load else "")
+    return {name: (ratio, stamp) for name, ratio in ratios(result).items()}
+
+
 def run_all(root: pathlib.Path, repeat: int) -> dict:
-    """Run the three benchmarks into ROOT; metric -> ratio."""
+    """Run the three benchmarks into ROOT; metric -> (ratio, stamp)."""
     measured = {}
     for script, args in RUNS.items():
         out = root / f"{script[:-3]}.json"
@@ -74,7 +83,7 @@ def run_all(root: pathlib.Path, repeat: int) -> dict:
         print(f"$ {' '.join(cmd)}", flush=True)
         if subprocess.run(cmd).returncode != 0:
             raise SystemExit(f"FAILED: {script} exited non-zero")
-        measured.update(ratios(json.loads(out.read_text())))
+        measured.update(read(out))
     return measured
 
 
@@ -86,7 +95,7 @@ def compare(measured: dict, recorded: dict, tolerance: float) -> list:
         if name not in measured:
             print(f"{name:<34}{rec['ratio']:>9.2f}x{'-':>10}{'':>9}  not measured in this run")
             continue
-        m = measured[name]
+        m = measured[name][0]
         change = m / rec["ratio"] - 1
         verdict = "ok"
         if change < -tolerance:
@@ -95,7 +104,7 @@ def compare(measured: dict, recorded: dict, tolerance: float) -> list:
                        f"({rec.get('measured', '')})")
         print(f"{name:<34}{rec['ratio']:>9.2f}x{m:>9.2f}x{change:>+9.1%}  {verdict}")
     for name in sorted(set(measured) - set(recorded)):
-        print(f"{name:<34}{'-':>10}{measured[name]:>9.2f}x{'':>9}  (not recorded)")
+        print(f"{name:<34}{'-':>10}{measured[name][0]:>9.2f}x{'':>9}  (not recorded)")
     return bad
 
 
@@ -119,7 +128,7 @@ def main() -> int:
     measured = {}
     for path in a.results:
         try:
-            measured.update(ratios(json.loads(path.read_text())))
+            measured.update(read(path))
         except (OSError, ValueError, KeyError) as e:
             print(f"FAILED: {path}: {e}", file=sys.stderr)
             return 1
@@ -135,8 +144,7 @@ def main() -> int:
     recorded = json.loads(a.recorded.read_text()) if a.recorded.exists() else {}
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     if a.record:
-        stamp = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, load average {load}"
-        recorded.update({k: {"ratio": round(v, 2), "measured": stamp} for k, v in measured.items()})
+        recorded.update({k: {"ratio": round(v, 2), "measured": stamp} for k, (v, stamp) in measured.items()})
         a.recorded.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
         print(f"recorded {len(measured)} ratios in {a.recorded}")
         return 0

@@ -15,7 +15,7 @@ GUARD = REPO / "benchmarks" / "guard.py"
 def _serialize_result(autoc_s: float, pyflyte_s: float) -> dict:  # run.py's shape
     tool = lambda s: {"wall_median_s": s, "cpu_median_s": s / 2}  # noqa: E731
     return {"tasks": 5000, "workflows": 0, "serialize": {"autoc": tool(autoc_s), "pyflyte": tool(pyflyte_s)},
-            "help": {"autoc": tool(0.05), "pyflyte": tool(0.8)}}
+            "help": {"autoc": tool(0.05), "pyflyte": tool(0.8)}, "load_average": [1.0, 2.0, 3.0]}
 
 
 def _guard(tmp_path, *args):
@@ -47,7 +47,8 @@ def test_record_writes_the_measured_ratios_and_a_bad_file_is_refused(tmp_path):
     res.write_text(json.dumps(_serialize_result(0.5, 5.0)))
     assert _guard(tmp_path, "--record", str(res)).returncode == 0
     recorded = json.loads((tmp_path / "recorded.json").read_text())
-    assert recorded["serialize_5000_wall"]["ratio"] == 10.0 and "load average" in recorded["help_wall"]["measured"]
+    assert recorded["serialize_5000_wall"]["ratio"] == 10.0
+    assert "UTC, load average 1.0, 2.0, 3.0" in recorded["help_wall"]["measured"]  # when the result was written
     (tmp_path / "other.json").write_text("{}")
     r = _guard(tmp_path, str(tmp_path / "other.json"))
     assert r.returncode == 1 and "not a result of run.py" in r.stderr
