@@ -73,7 +73,7 @@ _EXPORTS = {
     "PythonFunctionWorkflow": "autoc.core.workflow",
     "WorkflowBase": "autoc.core.workflow",
     "conditional": "autoc.core.unsupported",
-    "map_task": "autoc.core.unsupported",
+    "map_task": "autoc.core.array_node_map_task",
     "array_node": "autoc.core.unsupported",
     "dynamic": "autoc.core.unsupported",
     "eager": "autoc.core.unsupported",
@@ -103,6 +103,8 @@ _EXPORTS = {
     "FlyteFile": "autoc.types.files",
     "FlyteDirectory": "autoc.types.files",
     "Options": "autoc.core.common",
+    "array_node_map_task": "autoc.core.array_node_map_task",
+    "ArrayNodeMapTask": "autoc.core.array_node_map_task",
 }
 for _name in ("A10G", "L4", "L4_VWS", "L40S", "K80", "M60", "P4", "P100", "T4", "V100", "H100", "H200",
               "RTX_PRO_6000", "A100", "A100_80GB", "V5E", "V5P", "V6E"):

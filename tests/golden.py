@@ -13,14 +13,24 @@ from google.protobuf import json_format, text_format
 RESOLVERS = {"autoc.resolvers.default_task_resolver", "flytekit.core.python_auto_container.default_task_resolver"}
 
 
+MAP_RESOLVERS = {"autoc.resolvers.map_task.ArrayNodeMapTaskResolver",
+                 "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver"}
+
+
 def normalize_args(args: List[str]) -> List[str]:
-    """Drop the entrypoint words before ``--inputs`` and name the default resolver generically."""
+    """Drop the entrypoint words before ``--inputs`` and name the default resolver generically (a map task's
+    resolver too, and the mapped task's resolver in its loader args)."""
     args = list(args)
     start = args.index("--inputs")
     args = ["<entrypoint>"] + args[start:]
     i = args.index("--resolver")
     if args[i + 1] in RESOLVERS:
         args[i + 1] = "<default-resolver>"
+    elif args[i + 1] in MAP_RESOLVERS:
+        args[i + 1] = "<map-resolver>"
+        j = args.index("resolver", i + 2)
+        if args[j + 1] in RESOLVERS:
+            args[j + 1] = "<default-resolver>"
     return args
 
 

@@ -39,14 +39,20 @@ class OutputFlavor:
     default_image: Optional[str] = None
     #: what ``build-image`` installs into an ImageSpec image to run ``execute`` (autoc, or flytekit at ``version``)
     image_runtime: ImageRuntime = AUTOC_RUNTIME
+    #: the words before ``--inputs`` for a map task's element (None: ``execute``)
+    map_execute: Optional[Tuple[str, ...]] = None
+    #: write a map task once per ``map_task(...)`` call that made it (pyflyte), not once per name
+    repeat_map_tasks: bool = False
 
     def resolver_location(self, resolver) -> str:
         loc = resolver.location
         return self.resolver_locations.get(loc, loc)
 
-    def command(self, resolver, loader_args: List[str], settings) -> List[str]:
-        """The container args: entrypoint, the task's templates, ``--resolver R -- loader args``."""
-        args = list(self.execute)
+    def command(self, resolver, loader_args: List[str], settings,
+                execute: Optional[Tuple[str, ...]] = None) -> List[str]:
+        """The container args: entrypoint (``execute``, else the flavor's), the task's templates,
+        ``--resolver R -- loader args``."""
+        args = list(execute or self.execute)
         if settings.should_fast_serialize():
             fss = settings.fast_serialization_settings
             fast = ["--additional-distribution", fss.distribution_location or REMOTE_PACKAGE_PATH,

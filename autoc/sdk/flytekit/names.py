@@ -35,8 +35,12 @@ MODULES: Dict[str, Dict[str, str]] = {
         "FlyteFile": "autoc:File",
         "FlyteDirectory": "autoc:Directory",
         "logger": "autoc.sdk.flytekit.imports:logger",
+        **_public("map_task"),
     },
     "flytekit.core": {},
+    "flytekit.core.array_node_map_task": {**_public("map_task", "array_node_map_task", "ArrayNodeMapTask"),
+                                          "ArrayNodeMapTaskResolver":
+                                              "autoc.resolvers.map_task:ArrayNodeMapTaskResolver"},
     "flytekit.core.task": {**_TASKS, "TaskResolverMixin": "autoc:TaskResolverMixin"},
     "flytekit.core.base_task": {
         **_public("PythonTask", "TaskMetadata", "TaskResolverMixin", "kwtypes", "SecurityContext", "IgnoreOutputs"),
@@ -125,4 +129,5 @@ RESOLVER_LOCATIONS = {
     "autoc.resolvers.default_task_resolver": "flytekit.core.python_auto_container.default_task_resolver",
     "autoc.resolvers.default_notebook_task_resolver":
         "flytekit.core.python_auto_container.default_notebook_task_resolver",
+    "autoc.resolvers.map_task.ArrayNodeMapTaskResolver": "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver",
 }

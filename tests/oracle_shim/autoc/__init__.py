@@ -26,3 +26,6 @@ from flytekit.core.annotation import FlyteAnnotation  # noqa: E402,F401
 from flytekit.types.structured import (StructuredDatasetDecoder, StructuredDatasetEncoder,  # noqa: E402,F401
                                        StructuredDatasetTransformerEngine)
 File, Directory = FlyteFile, FlyteDirectory
+# map tasks (issue 18)
+from flytekit import map_task  # noqa: E402,F401
+from flytekit.core.array_node_map_task import ArrayNodeMapTask, array_node_map_task  # noqa: E402,F401
