@@ -75,7 +75,7 @@ _EXPORTS = {
     "conditional": "autoc.core.unsupported",
     "map_task": "autoc.core.array_node_map_task",
     "array_node": "autoc.core.unsupported",
-    "dynamic": "autoc.core.unsupported",
+    "dynamic": "autoc.core.dynamic_workflow_task",
     "eager": "autoc.core.unsupported",
     "wait_for_input": "autoc.core.unsupported",
     "approve": "autoc.core.unsupported",
@@ -105,6 +105,7 @@ _EXPORTS = {
     "Options": "autoc.core.common",
     "array_node_map_task": "autoc.core.array_node_map_task",
     "ArrayNodeMapTask": "autoc.core.array_node_map_task",
+    "DynamicTask": "autoc.core.dynamic_workflow_task",
 }
 for _name in ("A10G", "L4", "L4_VWS", "L40S", "K80", "M60", "P4", "P100", "T4", "V100", "H100", "H200",
               "RTX_PRO_6000", "A100", "A100_80GB", "V5E", "V5P", "V6E"):

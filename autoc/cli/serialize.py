@@ -65,8 +65,11 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
     verbose = ctx.obj.get("verbose", 0) if ctx.obj else 0
     if not out_dir and not archive:
         raise UserInputError("nothing to write", hint="pass -o/--out-dir DIR and/or --archive FILE.tgz")
+    from autoc.serialize import FastSerializationSettings
+
     settings = SerializationSettings(image_config=image_config(images), project=project, domain=domain,
-                                     version=version, env=_parse_env(env))
+                                     version=version, env=_parse_env(env),
+                                     fast_serialization_settings=FastSerializationSettings(enabled=False))
     with stdout_to_stderr(output == "json"):  # what user modules print must not spoil the JSON
         result = run(paths, settings, out_dir=out_dir, archive=archive, source_root=source_root,
                      keep_going=keep_going, sdk=parse_sdk(sdk))

@@ -146,6 +146,11 @@ def _run_task(args: ExecuteArgs, fa: storage.FileAccess) -> Outcome:
         task, lm = element(lm)
     with timeit("Translate literal to python value"):
         values = inputs_to_python(task, lm)
+    dynamic_job = getattr(task, "dynamic_job", None)
+    if dynamic_job is not None:  # @dynamic: the workflow its body builds (futures.pb), or its outputs
+        from autoc.runtime.dynamic import run_dynamic
+
+        return run_dynamic(task, values, args)
     with timeit("Execute user level code"):
         rval = call_task(task, values)
     with timeit("Translate the output to literals"):

@@ -56,6 +56,9 @@ def pyflyte_order(created: Sequence[Any], default_lp: Callable[[Any], Optional[A
                 visit(n.entity)
         elif kind == LAUNCH_PLAN:
             visit(e.workflow)
+        elif kind == TASK:  # a dynamic task's hints: what its body may call, registered before it
+            for hint in getattr(e, "node_dependency_hints", None) or ():
+                visit(hint)
         elif kind is None:
             return
         seen.add(id(e))

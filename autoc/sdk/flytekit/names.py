@@ -36,7 +36,9 @@ MODULES: Dict[str, Dict[str, str]] = {
         "FlyteDirectory": "autoc:Directory",
         "logger": "autoc.sdk.flytekit.imports:logger",
         **_public("map_task"),
+        **_public("dynamic"),
     },
+    "flytekit.core.dynamic_workflow_task": _public("dynamic"),
     "flytekit.core": {},
     "flytekit.core.array_node_map_task": {**_public("map_task", "array_node_map_task", "ArrayNodeMapTask"),
                                           "ArrayNodeMapTaskResolver":

@@ -1,0 +1,144 @@
+"""``@dynamic``: a task whose body, run in the container on the real input values, builds a workflow.
+
+Serialized it is a ``python-task`` whose container also carries the serialization settings (``_F_SS_C``, what
+flytekit writes), so that the container can translate the workflow its body builds. In the container (``autoc
+execute``) the body runs once on the input values with calls becoming nodes ``dn0, dn1, ...``; the nodes, the
+templates of the tasks they use, their subworkflows and the output bindings are written as ``futures.pb`` (a
+``DynamicJobSpec``), which Flyte then runs. A body that calls nothing writes ``outputs.pb`` directly. Called
+locally (or inside a local workflow run), the body simply runs, its calls running locally too.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Dict, Optional
+
+from autoc.core.task import PythonFunctionTask
+from autoc.core.workflow import PythonFunctionWorkflow
+
+DYNAMIC = "dynamic"
+
+
+class DynamicTask(PythonFunctionTask):
+    """A ``@dynamic`` task (flytekit's PythonFunctionTask in DYNAMIC execution mode)."""
+
+    execution_mode = DYNAMIC
+
+    def __init__(self, task_config, task_function: Callable, node_dependency_hints=None, **kwargs):
+        super().__init__(task_config, task_function, **kwargs)
+        self._node_dependency_hints = list(node_dependency_hints) if node_dependency_hints is not None else None
+
+    @property
+    def node_dependency_hints(self):
+        """Tasks, workflows and launch plans the body may call: serialized (and registered) before this task."""
+        return self._node_dependency_hints
+
+    # --- serialization: the settings travel in the container's environment -----------------------------------
+    def get_container(self, settings):
+        return super().get_container(settings.with_serialized_context())
+
+    def get_k8s_pod(self, settings):
+        return super().get_k8s_pod(settings.with_serialized_context())
+
+    # --- in the container ------------------------------------------------------------------------------------------
+    def dynamic_job(self, values: Dict[str, Any], settings):
+        """The DynamicJobSpec of the workflow the body builds on ``values``, or a LiteralMap of the outputs when
+        it calls nothing (flytekit's ``compile_into_workflow``)."""
+        from flyteidl.core import dynamic_job_pb2, literals_pb2
+
+        from autoc.serialize.order import TASK, kind_of, pyflyte_order
+        from autoc.serialize.translate import task_template
+        from autoc.serialize.translate_workflow import _bindings, _sub_workflows, node_message
+
+        wf = _DynamicWorkflow(self, values)
+        wf.compile()
+        outputs = _bindings(wf.output_bindings, self.python_interface.outputs, f"dynamic task {self.name}", "output",
+                            self.definition_site)
+        if not wf.nodes:
+            lm = literals_pb2.LiteralMap()
+            for b in outputs:
+                lm.literals[b.var].CopyFrom(_binding_literal(b.binding))
+            return lm
+        spec = dynamic_job_pb2.DynamicJobSpec(min_successes=len(wf.nodes))
+        spec.nodes.extend(node_message(n, settings) for n in wf.nodes)
+        spec.outputs.extend(outputs)
+        for e in pyflyte_order([wf], default_lp=lambda _: None):
+            if kind_of(e) == TASK:
+                spec.tasks.add().CopyFrom(task_template(e, settings))
+        subs: dict = {}
+        _sub_workflows(wf, settings, subs)
+        spec.subworkflows.extend(subs[k] for k in sorted(subs, key=lambda name: name + "\n"))
+        return spec
+
+
+class _DynamicWorkflow(PythonFunctionWorkflow):
+    """The workflow a dynamic task's body builds on real input values (node ids ``dn0, dn1, ...``)."""
+
+    def __init__(self, task: DynamicTask, values: Dict[str, Any]):
+        super().__init__(task.task_function)
+        self._values = values
+
+    def compile(self) -> None:
+        from autoc.core.promise import CompilationState, compiling
+
+        if self._compiled:
+            return
+        state = CompilationState(prefix="d", workflow=self)
+        with compiling(state):
+            returned = self._workflow_function(**self._values)
+        self._nodes, self._output_bindings = state.nodes, self._bind_outputs(returned)
+        self._compiled = True
+
+
+def _binding_literal(b):
+    """The literal a constant binding stands for (a body that calls nothing returns constants only)."""
+    from flyteidl.core import literals_pb2
+
+    lit = literals_pb2.Literal()
+    kind = b.WhichOneof("value")
+    if kind == "scalar":
+        lit.scalar.CopyFrom(b.scalar)
+    elif kind == "collection":
+        lit.collection.SetInParent()
+        for x in b.collection.bindings:
+            lit.collection.literals.add().CopyFrom(_binding_literal(x))
+    elif kind == "map":
+        lit.map.SetInParent()
+        for k, x in b.map.bindings.items():
+            lit.map.literals[k].CopyFrom(_binding_literal(x))
+    return lit
+
+
+def runtime_settings(additional_distribution: Optional[str] = None, dest_dir: Optional[str] = None):
+    """What the container translates the body's workflow with: ``_F_SS_C`` (else the image from the environment),
+    the execution's project and domain unless set, the task's version, and the code bundle when fast-registered
+    (flytekit's ``setup_execution``)."""
+    import dataclasses
+
+    from autoc.image.config import ImageConfig
+    from autoc.runtime.context import _env
+    from autoc.serialize.settings import SERIALIZED_CONTEXT_ENV_VAR, FastSerializationSettings, \
+        SerializationSettings
+
+    packed = os.environ.get(SERIALIZED_CONTEXT_ENV_VAR, "")
+    ss = SerializationSettings.from_transport(packed) if packed else \
+        SerializationSettings(image_config=ImageConfig.auto_default_image())
+    changes = {"project": ss.project or _env("FLYTE_INTERNAL_EXECUTION_PROJECT", "_F_PRJ"),
+               "domain": ss.domain or _env("FLYTE_INTERNAL_EXECUTION_DOMAIN", "_F_DM"),
+               "version": _env("FLYTE_INTERNAL_TASK_VERSION", "_F_TK_V")}
+    if additional_distribution:
+        changes["fast_serialization_settings"] = FastSerializationSettings(
+            enabled=True, destination_dir=dest_dir, distribution_location=additional_distribution)
+    return dataclasses.replace(ss, **changes)
+
+
+def dynamic(_task_function: Optional[Callable] = None, node_dependency_hints=None, **kwargs):
+    """``@dynamic`` / ``@dynamic(cache=True, ...)``: the arguments of ``@task``, plus ``node_dependency_hints``."""
+    from autoc.core.task import task
+
+    def wrapper(fn: Callable) -> DynamicTask:
+        return task(fn, task_class=DynamicTask, node_dependency_hints=node_dependency_hints, **kwargs)
+
+    if _task_function is not None:
+        return wrapper(_task_function)
+    return wrapper
