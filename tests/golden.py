@@ -34,9 +34,35 @@ def normalize_args(args: List[str]) -> List[str]:
     return args
 
 
+HOST_PATHS = ("python_interpreter", "flytekit_virtualenv_root")
+
+
+def without_host_paths(spec: task_pb2.TaskSpec) -> task_pb2.TaskSpec:
+    """``pyflyte serialize`` writes its own interpreter's paths into a dynamic or eager task's settings (``_F_SS_C``:
+    ``sys.executable`` and flytekit's install folder; pyflyte package/register write ``/opt/venv``): the one field
+    two tools in two environments cannot share. Everything else in ``_F_SS_C`` is compared."""
+    import base64
+    import gzip
+    import io
+    import json
+
+    env = spec.template.container.env
+    for e in env:
+        if e.key == "_F_SS_C":
+            d = json.loads(gzip.decompress(base64.b64decode(e.value)))
+            for k in HOST_PATHS:
+                d[k] = "<host path>"
+            buf = io.BytesIO()
+            with gzip.GzipFile(mode="wb", fileobj=buf, mtime=0) as f:
+                f.write(json.dumps(d).encode())
+            e.value = base64.b64encode(buf.getvalue()).decode()
+    return spec
+
+
 def normalize(spec: task_pb2.TaskSpec) -> task_pb2.TaskSpec:
     s = task_pb2.TaskSpec()
     s.CopyFrom(spec)
+    without_host_paths(s)
     s.template.metadata.ClearField("runtime")
     if s.template.HasField("container"):
         new = normalize_args(s.template.container.args)

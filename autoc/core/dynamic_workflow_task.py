@@ -35,10 +35,10 @@ class DynamicTask(PythonFunctionTask):
 
     # --- serialization: the settings travel in the container's environment -----------------------------------
     def get_container(self, settings):
-        return super().get_container(settings.with_serialized_context())
+        return super().get_container(with_image_specs(settings).with_serialized_context())
 
     def get_k8s_pod(self, settings):
-        return super().get_k8s_pod(settings.with_serialized_context())
+        return super().get_k8s_pod(with_image_specs(settings).with_serialized_context())
 
     # --- in the container ------------------------------------------------------------------------------------------
     def dynamic_job(self, values: Dict[str, Any], settings):
@@ -69,6 +69,38 @@ class DynamicTask(PythonFunctionTask):
         _sub_workflows(wf, settings, subs)
         spec.subworkflows.extend(subs[k] for k in sorted(subs, key=lambda name: name + "\n"))
         return spec
+
+
+def with_image_specs(settings):
+    """The settings with an image named by its spec id for every ImageSpec a task made so far uses (flytekit adds
+    them so that the container finds the images of the tasks the body calls)."""
+    import dataclasses
+
+    from autoc.core.task import ENTITIES, PythonAutoContainerTask
+    from autoc.image.config import Image, ImageConfig
+
+    specs = [t for t in ENTITIES if isinstance(t, PythonAutoContainerTask) and t.container_image is not None
+             and not isinstance(t.container_image, str)]
+    if not specs:
+        return settings
+    cfg = settings.image_config
+    images = list(cfg.images) if cfg.images is not None else ([cfg.default_image] if cfg.default_image else [])
+    for t in specs:
+        img = Image.look_up_image_info(_spec_id(t.container_image, settings), t.get_image(settings))
+        if img not in images:
+            images.append(img)
+    return dataclasses.replace(settings, image_config=ImageConfig(default_image=cfg.default_image, images=images))
+
+
+def _spec_id(spec, settings) -> str:
+    """The spec's id as the output flavor saw it when it named its base image (pyflyte names a spec built on another
+    after that base as its own serialization left it)."""
+    import dataclasses
+
+    base = spec.base_image
+    seen = getattr(base, "__dict__", {}).get("_pyflyte_specs", {}).get(
+        (settings.should_fast_serialize(), settings.source_root))
+    return dataclasses.replace(spec, base_image=seen).id if seen is not None else spec.id
 
 
 class _DynamicWorkflow(PythonFunctionWorkflow):
