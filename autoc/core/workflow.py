@@ -236,7 +236,9 @@ class PythonFunctionWorkflow(WorkflowBase):
                                           f"workflow)", where=user_site(),
                                           hint="Flyte workflows cannot be recursive; call a launch plan of it "
                                                "from a task, or unroll the recursion")
-        state = CompilationState(prefix="", workflow=self)  # its own node ids, even when compiled inside another
+        outer = compilation_state()  # compiled first inside another body (a dynamic task's at run time: "d"), its
+        state = CompilationState(prefix=outer.prefix if outer is not None else "", workflow=self)  # ids take its
+        # prefix, as flytekit's do
         inputs = {k: Promise(k, None, t) for k, t in self._python_interface.inputs.items()}
         self._compiling = True
         try:
