@@ -76,7 +76,7 @@ _EXPORTS = {
     "map_task": "autoc.core.array_node_map_task",
     "array_node": "autoc.core.unsupported",
     "dynamic": "autoc.core.dynamic_workflow_task",
-    "eager": "autoc.core.unsupported",
+    "eager": "autoc.core.eager",
     "wait_for_input": "autoc.core.unsupported",
     "approve": "autoc.core.unsupported",
     "sleep": "autoc.core.unsupported",
@@ -106,6 +106,7 @@ _EXPORTS = {
     "array_node_map_task": "autoc.core.array_node_map_task",
     "ArrayNodeMapTask": "autoc.core.array_node_map_task",
     "DynamicTask": "autoc.core.dynamic_workflow_task",
+    "EagerTask": "autoc.core.eager",
 }
 for _name in ("A10G", "L4", "L4_VWS", "L40S", "K80", "M60", "P4", "P100", "T4", "V100", "H100", "H200",
               "RTX_PRO_6000", "A100", "A100_80GB", "V5E", "V5P", "V6E"):

@@ -11,6 +11,8 @@ from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from google.protobuf import json_format, text_format
 
 RESOLVERS = {"autoc.resolvers.default_task_resolver", "flytekit.core.python_auto_container.default_task_resolver"}
+EAGER_RESOLVERS = {"autoc.resolvers.eager.eager_failure_task_resolver",  # an eager workflow's cleanup task
+                   "flytekit.core.python_function_task.eager_failure_task_resolver"}
 
 
 MAP_RESOLVERS = {"autoc.resolvers.map_task.ArrayNodeMapTaskResolver",
@@ -26,6 +28,8 @@ def normalize_args(args: List[str]) -> List[str]:
     i = args.index("--resolver")
     if args[i + 1] in RESOLVERS:
         args[i + 1] = "<default-resolver>"
+    elif args[i + 1] in EAGER_RESOLVERS:
+        args[i + 1] = "<eager-failure-resolver>"
     elif args[i + 1] in MAP_RESOLVERS:
         args[i + 1] = "<map-resolver>"
         j = args.index("resolver", i + 2)

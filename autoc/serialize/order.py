@@ -66,8 +66,9 @@ def pyflyte_order(created: Sequence[Any], default_lp: Callable[[Any], Optional[A
 
     for e in created:
         visit(e)
-        if kind_of(e) == WORKFLOW:
-            lp = default_lp(e)
+        wf = e if kind_of(e) == WORKFLOW else getattr(e, "eager_workflow", None)  # an eager task's workflow too
+        if wf is not None:
+            lp = default_lp(wf)
             if lp is not None:
                 visit(lp)
     return out

@@ -278,7 +278,9 @@ def workflow_spec(wf, settings) -> admin_workflow_pb2.WorkflowSpec:
     subs: Dict[str, workflow_pb2.WorkflowTemplate] = {}
     _sub_workflows(wf, settings, subs)
     spec.sub_workflows.extend(subs[k] for k in sorted(subs, key=lambda name: name + "\n"))
-    spec.description.CopyFrom(workflow_description(wf))
+    d = workflow_description(wf)
+    if d is not None:  # (an eager task's workflow has none, as in pyflyte)
+        spec.description.CopyFrom(d)
     return spec
 
 

@@ -18,7 +18,7 @@ PACKAGE = "app"
 #: examples/workflows files that are part of the project (as app/...)
 FROM_EXAMPLES = ("basic.py", "options.py", "pipelines.py", "launchplans.py", "handlers.py", "pods.py", "objects.py",
                  "sub/__init__.py", "sub/etl.py",
-                "maps.py", "dynamic.py")
+                "maps.py", "dynamic.py", "eager.py")
 #: where a flytekit user imports the names flytekit does not offer at its top level (the others: ``from flytekit``)
 FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras.accelerators",
                   "Identity": "flytekit.models.security", "RawOutputDataConfig": "flytekit.models.common",

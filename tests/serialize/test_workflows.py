@@ -102,7 +102,6 @@ def test_unsupported_construct_in_a_body_is_refused_with_file_line_and_exit_1(un
 
 
 @pytest.mark.parametrize("code, text", [
-    ("from autoc import eager\n\n@eager\nasync def e(x: int) -> int:\n    return x\n", "m.py:14:\nerror: @eager"),
     ("from autoc import Workflow\n\nwf = Workflow(name='imperative')\n", "m.py:14:\nerror: ImperativeWorkflow"),
     ("from autoc import ImperativeWorkflow\n\nwf = ImperativeWorkflow(name='imperative')\n",
      "m.py:14:\nerror: ImperativeWorkflow"),

@@ -37,13 +37,15 @@ MODULES: Dict[str, Dict[str, str]] = {
         "logger": "autoc.sdk.flytekit.imports:logger",
         **_public("map_task"),
         **_public("dynamic"),
+        "eager": "autoc.sdk.flytekit.eager:eager",
     },
     "flytekit.core.dynamic_workflow_task": _public("dynamic"),
     "flytekit.core": {},
     "flytekit.core.array_node_map_task": {**_public("map_task", "array_node_map_task", "ArrayNodeMapTask"),
                                           "ArrayNodeMapTaskResolver":
                                               "autoc.resolvers.map_task:ArrayNodeMapTaskResolver"},
-    "flytekit.core.task": {**_TASKS, "TaskResolverMixin": "autoc:TaskResolverMixin"},
+    "flytekit.core.task": {**_TASKS, "TaskResolverMixin": "autoc:TaskResolverMixin",
+                           "eager": "autoc.sdk.flytekit.eager:eager"},
     "flytekit.core.base_task": {
         **_public("PythonTask", "TaskMetadata", "TaskResolverMixin", "kwtypes", "SecurityContext", "IgnoreOutputs"),
     },
@@ -132,4 +134,5 @@ RESOLVER_LOCATIONS = {
     "autoc.resolvers.default_notebook_task_resolver":
         "flytekit.core.python_auto_container.default_notebook_task_resolver",
     "autoc.resolvers.map_task.ArrayNodeMapTaskResolver": "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver",
+    "autoc.resolvers.eager.eager_failure_task_resolver": "flytekit.core.python_function_task.eager_failure_task_resolver",
 }

@@ -30,3 +30,4 @@ File, Directory = FlyteFile, FlyteDirectory
 from flytekit import map_task  # noqa: E402,F401
 from flytekit.core.array_node_map_task import ArrayNodeMapTask, array_node_map_task  # noqa: E402,F401
 from flytekit import dynamic  # noqa: E402,F401
+from flytekit import eager  # noqa: E402,F401
