@@ -41,10 +41,11 @@ def normalize_args(args: List[str]) -> List[str]:
 HOST_PATHS = ("python_interpreter", "flytekit_virtualenv_root")
 
 
-def without_host_paths(spec: task_pb2.TaskSpec) -> task_pb2.TaskSpec:
+def without_host_paths(spec: task_pb2.TaskSpec, fields=HOST_PATHS) -> task_pb2.TaskSpec:
     """``pyflyte serialize`` writes its own interpreter's paths into a dynamic or eager task's settings (``_F_SS_C``:
     ``sys.executable`` and flytekit's install folder; pyflyte package/register write ``/opt/venv``): the one field
-    two tools in two environments cannot share. Everything else in ``_F_SS_C`` is compared."""
+    two tools in two environments cannot share. Everything else in ``_F_SS_C`` is compared (in autoc's own flavor
+    but the local source root, which autoc leaves out)."""
     import base64
     import gzip
     import io
@@ -54,7 +55,7 @@ def without_host_paths(spec: task_pb2.TaskSpec) -> task_pb2.TaskSpec:
     for e in env:
         if e.key == "_F_SS_C":
             d = json.loads(gzip.decompress(base64.b64decode(e.value)))
-            for k in HOST_PATHS:
+            for k in fields:
                 d[k] = "<host path>"
             buf = io.BytesIO()
             with gzip.GzipFile(mode="wb", fileobj=buf, mtime=0) as f:
@@ -66,7 +67,7 @@ def without_host_paths(spec: task_pb2.TaskSpec) -> task_pb2.TaskSpec:
 def normalize(spec: task_pb2.TaskSpec) -> task_pb2.TaskSpec:
     s = task_pb2.TaskSpec()
     s.CopyFrom(spec)
-    without_host_paths(s)
+    without_host_paths(s, HOST_PATHS + ("source_root",))
     s.template.metadata.ClearField("runtime")
     if s.template.HasField("container"):
         new = normalize_args(s.template.container.args)

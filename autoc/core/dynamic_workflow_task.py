@@ -35,10 +35,10 @@ class DynamicTask(PythonFunctionTask):
 
     # --- serialization: the settings travel in the container's environment -----------------------------------
     def get_container(self, settings):
-        return super().get_container(with_image_specs(settings).with_serialized_context())
+        return super().get_container(settings.flavor.transported(with_image_specs(settings)))
 
     def get_k8s_pod(self, settings):
-        return super().get_k8s_pod(with_image_specs(settings).with_serialized_context())
+        return super().get_k8s_pod(settings.flavor.transported(with_image_specs(settings)))
 
     # --- in the container ------------------------------------------------------------------------------------------
     def dynamic_job(self, values: Dict[str, Any], settings):

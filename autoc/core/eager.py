@@ -70,7 +70,7 @@ class EagerTask(PythonFunctionTask):
             if isinstance(e, DynamicTask):
                 settings = with_image_specs(settings)
                 break
-        return settings.with_serialized_context()
+        return settings.flavor.transported(settings)
 
     def get_container(self, settings):
         return super().get_container(self._settings(settings))

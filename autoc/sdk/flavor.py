@@ -43,6 +43,15 @@ class OutputFlavor:
     map_execute: Optional[Tuple[str, ...]] = None
     #: write a map task once per ``map_task(...)`` call that made it (pyflyte), not once per name
     repeat_map_tasks: bool = False
+    #: the serialization settings a dynamic or eager task carries (``_F_SS_C``) name the local source root
+    #: (pyflyte); autoc's leave it out, so that a spec does not depend on where the project was checked out
+    transport_source_root: bool = False
+
+    def transported(self, settings):
+        """The settings a dynamic or eager task carries into its container, in ``_F_SS_C``."""
+        if self.transport_source_root or settings.source_root is None:
+            return settings.with_serialized_context()
+        return dataclasses.replace(settings, source_root=None).with_serialized_context()
 
     def resolver_location(self, resolver) -> str:
         loc = resolver.location
