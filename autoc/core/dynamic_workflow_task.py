@@ -104,7 +104,10 @@ def _spec_id(spec, settings) -> str:
 
 
 class _DynamicWorkflow(PythonFunctionWorkflow):
-    """The workflow a dynamic task's body builds on real input values (node ids ``dn0, dn1, ...``)."""
+    """The workflow a dynamic task's body builds on real input values (node ids ``dn0, dn1, ...``; so are those of
+    a subworkflow first compiled in it)."""
+
+    lends_node_id_prefix = True
 
     def __init__(self, task: DynamicTask, values: Dict[str, Any]):
         super().__init__(task.task_function)
