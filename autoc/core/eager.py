@@ -86,7 +86,10 @@ class EagerTask(PythonFunctionTask):
 
 class EagerFailureHandlerTask(PythonAutoContainerTask):
     """``<eager task>-cleanup``: flytekit's failure handler of an eager workflow (it stops the executions the eager
-    task started; autoc starts none)."""
+    task started; autoc starts none). Loaded in the container without the eager task's interface, it takes
+    whatever inputs it is given, as flytekit's does."""
+
+    ignores_inputs = True
 
     def __init__(self, name: str, container_image=None, inputs=None, **kwargs):
         from autoc.resolvers.eager import eager_failure_task_resolver

@@ -149,3 +149,34 @@ def test_dynamic_body_without_calls_writes_outputs(specs, tmp_path):
     mine = literals_pb2.LiteralMap.FromString((a / "outputs.pb").read_bytes())
     assert mine == literals_pb2.LiteralMap.FromString((b / "outputs.pb").read_bytes())
     assert mine.literals["o0"].scalar.primitive.integer == 8
+
+
+def test_an_eager_task_is_refused_in_autoc_s_container_and_locally(specs, tmp_path):
+    """autoc does not run eager tasks (flytekit's controller drives them): an error document says so, rather than
+    running the body some other way."""
+    from flyteidl.core import errors_pb2
+
+    from autoc.errors import AutocError
+
+    ours, _ = specs["workflows.eager.add_twice_1.pb"]
+    assert ours.template.metadata.is_eager and any(e.key == "_F_SS_C" for e in ours.template.container.env)
+    infile = _inputs(tmp_path / "inputs.pb", {"x": 1, "label": "a"}, {"x": int, "label": str})
+    out = _run(ours, infile, tmp_path / "a", oracle=False)
+    doc = errors_pb2.ErrorDocument.FromString((out / "error.pb").read_bytes())
+    assert "autoc does not run @eager tasks" in doc.error.message and doc.error.code.startswith("USER:")
+    assert not (out / "outputs.pb").exists()
+    cleanup, _ = specs["workflows.eager.add_twice-cleanup_1.pb"]
+    assert cleanup.template.type == "eager_failure_handler_task"
+    done = _run(cleanup, infile, tmp_path / "c", oracle=False)  # nothing to stop: autoc started no executions
+    assert sorted(os.listdir(done)) == ["outputs.pb"]
+
+    import sys
+
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        from workflows.eager import add_twice
+
+        with pytest.raises(AutocError, match="autoc does not run @eager tasks"):
+            add_twice(x=1)
+    finally:
+        sys.path.remove(str(EXAMPLES))
