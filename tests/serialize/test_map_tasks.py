@@ -18,8 +18,14 @@ from tests.golden import diff, load_dir
 MODULE = '''
 import functools
 import typing
-from {imp} import task, workflow, map_task, PythonInstanceTask
+from {imp} import task, workflow, map_task, PythonInstanceTask, PodTemplate, Resources
 {imp2}
+
+
+@task(pod_template=PodTemplate(primary_container_name="main", labels={{"a": "b"}}), requests=Resources(cpu="1"),
+      environment={{"K": "V"}})
+def in_pod(x: int) -> int:
+    return x
 
 
 @task(retries=1, interruptible=True)
@@ -52,6 +58,7 @@ def second(xs: typing.List[int]) -> typing.List[float]:
 @workflow
 def options(xs: typing.List[int]) -> typing.List[typing.Optional[int]]:
     map_task(scale, min_successes=2, run_all_sub_nodes=True)(x=xs, factor=[1.0, 2.0])
+    map_task(in_pod)(x=xs)
     return array_node_map_task(echo, min_success_ratio=0.75)(x=xs)
 '''
 
@@ -87,7 +94,9 @@ def test_flytekit_face_writes_every_map_task_call_as_pyflyte_does(tmp_path):
     assert sorted(ours) == sorted(theirs)
     assert {k: v for k, v in ours.items()} == theirs
     maps = [k for k in ours if k.endswith("-arraynode_1.pb")]
-    assert len(maps) == 4 and len({k.split("_", 1)[1] for k in maps}) == 3  # the partial's map task twice
+    assert len(maps) == 5 and len({k.split("_", 1)[1] for k in maps}) == 4  # the partial's map task twice
+    pod = next(v for k, v in ours.items() if "map_in_pod_" in k).template
+    assert pod.k8s_pod.pod_spec["containers"][0]["args"][0] == "pyflyte-map-execute"
     assert any("python-task.map_echo_" in k for k in maps)  # a task object: named by its task type and variable
 
 
@@ -110,8 +119,8 @@ def test_autoc_face_writes_a_repeated_map_task_once_and_equal_to_pyflyte_s(tmp_p
     assert arr.min_success_ratio == 1.0 and not arr.HasField("min_successes")  # the ratio wins, as in pyflyte
     assert arr.run_all_sub_nodes and list(arr.bound_inputs) == []
     assert arr.node.metadata.retries.retries == 1 and arr.node.metadata.interruptible
-    assert options[1].array_node.min_success_ratio == 0.75
-    assert options[1].array_node.execution_mode == 1  # FULL_STATE: a subclass of a task class, as in pyflyte
+    assert options[2].array_node.min_success_ratio == 0.75
+    assert options[2].array_node.execution_mode == 1  # FULL_STATE: a subclass of a task class, as in pyflyte
 
 
 @pytest.mark.parametrize("body, text", [
