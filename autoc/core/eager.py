@@ -27,6 +27,10 @@ _NOT_RUN_HINT = "register the project with `--sdk flytekit` and run it on flytek
                 "@workflow/@dynamic"
 
 
+class EagerException(Exception):
+    """flytekit's ``EagerException`` (raised in an eager body when a call fails): code that catches it imports."""
+
+
 class EagerTask(PythonFunctionTask):
     """An ``@eager`` task (flytekit's ``EagerAsyncPythonFunctionTask``)."""
 

@@ -123,6 +123,7 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.types.error.error": _public("FlyteError"),
     "flytekit.exceptions": {},
     "flytekit.exceptions.user": {"FlyteValidationException": "autoc.errors:ValidationError"},
+    "flytekit.exceptions.eager": {"EagerException": "autoc.core.eager:EagerException"},
     "flytekit.tools": {},
     "flytekit.tools.translator": {"get_serializable": "autoc.sdk.flytekit.translator:get_serializable",
                                   "get_serializable_task": "autoc.sdk.flytekit.translator:get_serializable_task"},
