@@ -141,3 +141,24 @@ def test_what_cannot_be_mapped_is_refused_at_its_line(unique_pkg, tmp_path, body
     line = (head + body).splitlines().index(next(x for x in (head + body).splitlines() if "map_task(" in x)) + 1
     assert p.returncode == 1 and f"m.py:{line}:" in p.stderr and text in p.stderr, p.stderr
     assert "Traceback" not in p.stderr and not (tmp_path / "out").exists()
+
+
+def test_both_faces_register_their_map_tasks_and_rerun_unchanged(tmp_path):
+    """Into the loopback FlyteAdmin, which compiles each ArrayNode against its registered map task: a repeated map
+    task (``--sdk flytekit`` sends it once per call, as pyflyte does) is accepted, and a second run changes nothing."""
+    import json
+
+    from tests.admin_server import AdminServer
+
+    for flytekit in (False, True):
+        root = _project(tmp_path, flytekit=flytekit)
+        sdk = ["--sdk", "flytekit==1.16.31"] if flytekit else []
+        with AdminServer() as admin:
+            runs = [json.loads(run_autoc("register", *sdk, "mp", "--endpoint", admin.address, "--insecure",
+                                         "--project", "flytesnacks", "--domain", "development", "--version", "v1",
+                                         "--copy", "none", "--assume-images-exist", "--output", "json",
+                                         "-i", "ghcr.io/a/b:1", cwd=root).stdout) for _ in range(2)]
+            maps = [e for e in runs[0]["entities"] if e["name"].endswith("-arraynode")]
+            assert len(maps) == (5 if flytekit else 4) and len({e["name"] for e in maps}) == 4
+            assert runs[0]["ok"] and set(runs[1]["summary"]) == {"unchanged"}
+            assert admin.calls["CreateWorkflow"] >= 3
