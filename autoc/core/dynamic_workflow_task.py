@@ -44,31 +44,11 @@ class DynamicTask(PythonFunctionTask):
     def dynamic_job(self, values: Dict[str, Any], settings):
         """The DynamicJobSpec of the workflow the body builds on ``values``, or a LiteralMap of the outputs when
         it calls nothing (flytekit's ``compile_into_workflow``)."""
-        from flyteidl.core import dynamic_job_pb2, literals_pb2
-
-        from autoc.serialize.order import TASK, kind_of, pyflyte_order
-        from autoc.serialize.translate import task_template
-        from autoc.serialize.translate_workflow import _bindings, _sub_workflows, node_message
+        from autoc.serialize.translate_dynamic import dynamic_job_spec
 
         wf = _DynamicWorkflow(self, values)
         wf.compile()
-        outputs = _bindings(wf.output_bindings, self.python_interface.outputs, f"dynamic task {self.name}", "output",
-                            self.definition_site)
-        if not wf.nodes:
-            lm = literals_pb2.LiteralMap()
-            for b in outputs:
-                lm.literals[b.var].CopyFrom(_binding_literal(b.binding))
-            return lm
-        spec = dynamic_job_pb2.DynamicJobSpec(min_successes=len(wf.nodes))
-        spec.nodes.extend(node_message(n, settings) for n in wf.nodes)
-        spec.outputs.extend(outputs)
-        for e in pyflyte_order([wf], default_lp=lambda _: None):
-            if kind_of(e) == TASK:
-                spec.tasks.add().CopyFrom(task_template(e, settings))
-        subs: dict = {}
-        _sub_workflows(wf, settings, subs)
-        spec.subworkflows.extend(subs[k] for k in sorted(subs, key=lambda name: name + "\n"))
-        return spec
+        return dynamic_job_spec(wf, self, settings)
 
 
 def with_image_specs(settings):
@@ -123,25 +103,6 @@ class _DynamicWorkflow(PythonFunctionWorkflow):
             returned = self._workflow_function(**self._values)
         self._nodes, self._output_bindings = state.nodes, self._bind_outputs(returned)
         self._compiled = True
-
-
-def _binding_literal(b):
-    """The literal a constant binding stands for (a body that calls nothing returns constants only)."""
-    from flyteidl.core import literals_pb2
-
-    lit = literals_pb2.Literal()
-    kind = b.WhichOneof("value")
-    if kind == "scalar":
-        lit.scalar.CopyFrom(b.scalar)
-    elif kind == "collection":
-        lit.collection.SetInParent()
-        for x in b.collection.bindings:
-            lit.collection.literals.add().CopyFrom(_binding_literal(x))
-    elif kind == "map":
-        lit.map.SetInParent()
-        for k, x in b.map.bindings.items():
-            lit.map.literals[k].CopyFrom(_binding_literal(x))
-    return lit
 
 
 def runtime_settings(additional_distribution: Optional[str] = None, dest_dir: Optional[str] = None):
