@@ -78,14 +78,7 @@ def test_files_and_order_of_tasks_and_workflows(unique_pkg, tmp_path):
 
 
 UNSUPPORTED = {
-    "conditional": ("from autoc import conditional", "    return conditional('c').if_(x == 1).then(double(x=x))"
-                    ".else_().then(double(x=2))", "conditional() (branch nodes) is not supported"),
     "array_node": ("from autoc import array_node", "    return array_node(double)", "array_node is not"),
-    "with_overrides": ("", "    return double(x=x).with_overrides(retries=3)", "with_overrides is not supported"),
-    "gate": ("from autoc import wait_for_input", "    return wait_for_input('n', timeout=1, expected_type=int)",
-             "wait_for_input() (gate nodes)"),
-    "approve": ("from autoc import approve", "    return approve(double(x=x), 'ok', timeout=1)", "approve()"),
-    "sleep": ("from autoc import sleep", "    sleep(1)\n    return double(x=x)", "sleep() (gate nodes)"),
 }
 
 
@@ -102,9 +95,6 @@ def test_unsupported_construct_in_a_body_is_refused_with_file_line_and_exit_1(un
 
 
 @pytest.mark.parametrize("code, text", [
-    ("from autoc import Workflow\n\nwf = Workflow(name='imperative')\n", "m.py:14:\nerror: ImperativeWorkflow"),
-    ("from autoc import ImperativeWorkflow\n\nwf = ImperativeWorkflow(name='imperative')\n",
-     "m.py:14:\nerror: ImperativeWorkflow"),
     ("from autoc import reference_task\n\n@reference_task(project='p', domain='d', name='n', version='v')\n"
      "def r(x: int) -> int:\n    ...\n", "m.py:14:\nerror: reference_task"),
 ])

@@ -31,3 +31,8 @@ from flytekit import map_task  # noqa: E402,F401
 from flytekit.core.array_node_map_task import ArrayNodeMapTask, array_node_map_task  # noqa: E402,F401
 from flytekit import dynamic  # noqa: E402,F401
 from flytekit import eager  # noqa: E402,F401
+# control flow (issue 18): conditionals and gate nodes
+from flytekit import approve, conditional, sleep, wait_for_input  # noqa: E402,F401
+from flytekit.core.node_creation import create_node  # noqa: E402,F401
+from flytekit import Workflow  # noqa: E402,F401
+from flytekit.core.task import Echo  # noqa: E402,F401
