@@ -11,22 +11,63 @@ from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from google.protobuf import json_format, text_format
 
 RESOLVERS = {"autoc.resolvers.default_task_resolver", "flytekit.core.python_auto_container.default_task_resolver"}
+EAGER_RESOLVERS = {"autoc.resolvers.eager.eager_failure_task_resolver",  # an eager workflow's cleanup task
+                   "flytekit.core.python_function_task.eager_failure_task_resolver"}
+
+
+MAP_RESOLVERS = {"autoc.resolvers.map_task.ArrayNodeMapTaskResolver",
+                 "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver"}
 
 
 def normalize_args(args: List[str]) -> List[str]:
-    """Drop the entrypoint words before ``--inputs`` and name the default resolver generically."""
+    """Drop the entrypoint words before ``--inputs`` and name the default resolver generically (a map task's
+    resolver too, and the mapped task's resolver in its loader args)."""
     args = list(args)
     start = args.index("--inputs")
     args = ["<entrypoint>"] + args[start:]
     i = args.index("--resolver")
     if args[i + 1] in RESOLVERS:
         args[i + 1] = "<default-resolver>"
+    elif args[i + 1] in EAGER_RESOLVERS:
+        args[i + 1] = "<eager-failure-resolver>"
+    elif args[i + 1] in MAP_RESOLVERS:
+        args[i + 1] = "<map-resolver>"
+        j = args.index("resolver", i + 2)
+        if args[j + 1] in RESOLVERS:
+            args[j + 1] = "<default-resolver>"
     return args
+
+
+HOST_PATHS = ("python_interpreter", "flytekit_virtualenv_root")
+
+
+def without_host_paths(spec: task_pb2.TaskSpec, fields=HOST_PATHS) -> task_pb2.TaskSpec:
+    """``pyflyte serialize`` writes its own interpreter's paths into a dynamic or eager task's settings (``_F_SS_C``:
+    ``sys.executable`` and flytekit's install folder; pyflyte package/register write ``/opt/venv``): the one field
+    two tools in two environments cannot share. Everything else in ``_F_SS_C`` is compared (in autoc's own flavor
+    but the local source root, which autoc leaves out)."""
+    import base64
+    import gzip
+    import io
+    import json
+
+    env = spec.template.container.env
+    for e in env:
+        if e.key == "_F_SS_C":
+            d = json.loads(gzip.decompress(base64.b64decode(e.value)))
+            for k in fields:
+                d[k] = "<host path>"
+            buf = io.BytesIO()
+            with gzip.GzipFile(mode="wb", fileobj=buf, mtime=0) as f:
+                f.write(json.dumps(d).encode())
+            e.value = base64.b64encode(buf.getvalue()).decode()
+    return spec
 
 
 def normalize(spec: task_pb2.TaskSpec) -> task_pb2.TaskSpec:
     s = task_pb2.TaskSpec()
     s.CopyFrom(spec)
+    without_host_paths(s, HOST_PATHS + ("source_root",))
     s.template.metadata.ClearField("runtime")
     if s.template.HasField("container"):
         new = normalize_args(s.template.container.args)

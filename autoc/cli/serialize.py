@@ -65,11 +65,19 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
     verbose = ctx.obj.get("verbose", 0) if ctx.obj else 0
     if not out_dir and not archive:
         raise UserInputError("nothing to write", hint="pass -o/--out-dir DIR and/or --archive FILE.tgz")
+    from autoc.serialize import FastSerializationSettings
+    from autoc.serialize.settings import DEFAULT_IN_CONTAINER_SRC_PATH
+
+    sdk = parse_sdk(sdk)
+    # (only dynamic and eager tasks carry these settings, in _F_SS_C: as pyflyte serialize writes them, or, for a
+    # flytekit project, as pyflyte package does when only an archive is written)
+    package = archive and not out_dir and not sdk.is_default
+    fss = FastSerializationSettings(enabled=False, destination_dir=DEFAULT_IN_CONTAINER_SRC_PATH if package else None)
     settings = SerializationSettings(image_config=image_config(images), project=project, domain=domain,
-                                     version=version, env=_parse_env(env))
+                                     version=version, env=_parse_env(env), fast_serialization_settings=fss)
     with stdout_to_stderr(output == "json"):  # what user modules print must not spoil the JSON
         result = run(paths, settings, out_dir=out_dir, archive=archive, source_root=source_root,
-                     keep_going=keep_going, sdk=parse_sdk(sdk))
+                     keep_going=keep_going, sdk=sdk)
 
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))

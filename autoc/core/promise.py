@@ -121,8 +121,8 @@ class Promise(_Ordered):
     def __iter__(self):
         raise WorkflowDefinitionError(f"{self} is a promise: it cannot be iterated in the workflow body",
                                       where=user_site(),
-                                      hint="pass the whole value to a task; index single items as p[0] "
-                                           "(map_task is not supported yet)")
+                                      hint="pass the whole value to a task, or run a task on every item with "
+                                           "map_task(t)(x=p); index single items as p[0]")
 
     # comparisons make conditions for conditional() (autoc.core.condition), as in flytekit
     def _compare(self, op: str, other):

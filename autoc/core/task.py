@@ -439,10 +439,13 @@ def task(_task_function: Optional[Callable] = None, task_config: Optional[T] = N
     cache_serialize = kwargs.pop("cache_serialize", None)
     cache_version = kwargs.pop("cache_version", None)
     cache_ignore_input_vars = kwargs.pop("cache_ignore_input_vars", None)
-    if kwargs.get("node_dependency_hints") is not None:
-        raise TaskDefinitionError("node_dependency_hints should only be used on dynamic tasks, which autoc does not "
-                                  "implement", hint="remove node_dependency_hints (a static task's dependencies "
-                                                    "are known when it is serialized)")
+    task_class = kwargs.pop("task_class", PythonFunctionTask)  # @dynamic makes its own class through task()
+    hints = kwargs.pop("node_dependency_hints", None)
+    if hints is not None and task_class is PythonFunctionTask:
+        raise TaskDefinitionError("node_dependency_hints should only be used on dynamic tasks",
+                                  hint="remove node_dependency_hints (a static task's dependencies are known when "
+                                       "it is serialized), or make the task @dynamic")
+    extra = {} if task_class is PythonFunctionTask else {"node_dependency_hints": hints}
     if kwargs:
         raise TaskDefinitionError(f"Unrecognized argument(s) for task: {sorted(kwargs)}",
                                   hint=f"accepted arguments: {', '.join(_TASK_ARGS)}")
@@ -471,7 +474,7 @@ def task(_task_function: Optional[Callable] = None, task_config: Optional[T] = N
             e.where = e.where or where
             e.message = f"task {fn.__module__}.{fn.__name__}: {e.message}"
             raise
-        return PythonFunctionTask(task_config, fn, metadata=metadata, container_image=container_image,
+        return task_class(task_config, fn, **extra, metadata=metadata, container_image=container_image,
                                   environment=environment, requests=requests, limits=limits,
                                   secret_requests=secret_requests, task_resolver=task_resolver, docs=docs,
                                   disable_deck=disable_deck, enable_deck=enable_deck, deck_fields=deck_fields,

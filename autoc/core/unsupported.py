@@ -20,25 +20,8 @@ def conditional(*args, **kwargs):
                                             "pyflyte for now")
 
 
-def map_task(*args, **kwargs):
-    """flytekit's ``map_task(task)``: not supported yet."""
-    _refuse("map_task (array nodes)", "write a task that loops over the list, or keep this workflow in pyflyte "
-                                      "for now")
-
-
 def array_node(*args, **kwargs):
     _refuse("array_node")
-
-
-def dynamic(*args, **kwargs):
-    """flytekit's ``@dynamic``: not supported yet."""
-    _refuse("@dynamic (dynamic workflows)", "build the workflow statically with @workflow, or keep this one in "
-                                            "pyflyte for now")
-
-
-def eager(*args, **kwargs):
-    """flytekit's ``@eager``: not supported yet."""
-    _refuse("@eager workflows", "use @workflow, or keep this one in pyflyte for now")
 
 
 def wait_for_input(*args, **kwargs):

@@ -240,7 +240,11 @@ class PythonFunctionWorkflow(WorkflowBase):
                                           f"workflow)", where=user_site(),
                                           hint="Flyte workflows cannot be recursive; call a launch plan of it "
                                                "from a task, or unroll the recursion")
-        state = CompilationState(prefix="", workflow=self)  # its own node ids, even when compiled inside another
+        # its own node ids, even when compiled inside another; but first compiled inside a dynamic task's body (at
+        # run time), they take its prefix ("dn0"), as flytekit's do
+        outer = compilation_state()
+        lent = outer is not None and getattr(outer.workflow, "lends_node_id_prefix", False)
+        state = CompilationState(prefix=outer.prefix if lent else "", workflow=self)
         inputs = {k: Promise(k, None, t) for k, t in self._python_interface.inputs.items()}
         self._compiling = True
         try:

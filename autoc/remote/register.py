@@ -528,6 +528,12 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         settings = with_discovery(SerializationSettings(
             image_config=ImageConfig.validate_image(None, "--image", opts.images), project=opts.project,
             domain=opts.domain, source_root=str(found.source_root)), found)
+        if pyflyte is not None:  # what pyflyte register's settings also hold (dynamic and eager tasks carry them)
+            from autoc.core.resources import Resources, ResourceSpec
+            from autoc.sdk.flytekit.registration import git_repo
+
+            settings = dataclasses.replace(settings, git_repo=git_repo(found.source_root),
+                                           default_resources=ResourceSpec(Resources(), Resources()))
         if not opts.dry_run:
             check_images(found, dataclasses.replace(settings, fast_serialization_settings=FastSerializationSettings(
                 enabled=bundle is not None)), opts.assume_images_exist)

@@ -82,7 +82,8 @@ def load_resolver(location: str):
         raise ValueError(f"--resolver {location!r} is not module.variable")
     from autoc.core.tracker import import_spec_module
 
-    return getattr(import_spec_module(module), attr)
+    resolver = getattr(import_spec_module(module), attr)
+    return resolver() if isinstance(resolver, type) else resolver  # a class (the map-task resolver) is instantiated
 
 
 def _run(args: ExecuteArgs, fa: storage.FileAccess) -> Outcome:
@@ -140,8 +141,16 @@ def _run_task(args: ExecuteArgs, fa: storage.FileAccess) -> Outcome:
     except Exception as e:
         raise system_error("CorruptInputs", ValueError(f"{args.inputs} is not a LiteralMap: {e}")) from e
 
+    element = getattr(task, "array_element", None)
+    if element is not None:  # a map task: this container runs the mapped task on one element
+        task, lm = element(lm)
     with timeit("Translate literal to python value"):
         values = inputs_to_python(task, lm)
+    dynamic_job = getattr(task, "dynamic_job", None)
+    if dynamic_job is not None:  # @dynamic: the workflow its body builds (futures.pb), or its outputs
+        from autoc.runtime.dynamic import run_dynamic
+
+        return run_dynamic(task, values, args)
     with timeit("Execute user level code"):
         rval = call_task(task, values)
     with timeit("Translate the output to literals"):

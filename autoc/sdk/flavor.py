@@ -42,14 +42,29 @@ class OutputFlavor:
     image_runtime: ImageRuntime = AUTOC_RUNTIME
     #: pyflyte's bugs this flavor reproduces in the specs it writes (names in ``PYFLYTE_QUIRKS``); autoc's has none
     quirks: frozenset = frozenset()
+    #: the words before ``--inputs`` for a map task's element (None: ``execute``)
+    map_execute: Optional[Tuple[str, ...]] = None
+    #: write a map task once per ``map_task(...)`` call that made it (pyflyte), not once per name
+    repeat_map_tasks: bool = False
+    #: the serialization settings a dynamic or eager task carries (``_F_SS_C``) name the local source root
+    #: (pyflyte); autoc's leave it out, so that a spec does not depend on where the project was checked out
+    transport_source_root: bool = False
+
+    def transported(self, settings):
+        """The settings a dynamic or eager task carries into its container, in ``_F_SS_C``."""
+        if self.transport_source_root or settings.source_root is None:
+            return settings.with_serialized_context()
+        return dataclasses.replace(settings, source_root=None).with_serialized_context()
 
     def resolver_location(self, resolver) -> str:
         loc = resolver.location
         return self.resolver_locations.get(loc, loc)
 
-    def command(self, resolver, loader_args: List[str], settings) -> List[str]:
-        """The container args: entrypoint, the task's templates, ``--resolver R -- loader args``."""
-        args = list(self.execute)
+    def command(self, resolver, loader_args: List[str], settings,
+                execute: Optional[Tuple[str, ...]] = None) -> List[str]:
+        """The container args: entrypoint (``execute``, else the flavor's), the task's templates,
+        ``--resolver R -- loader args``."""
+        args = list(execute or self.execute)
         if settings.should_fast_serialize():
             fss = settings.fast_serialization_settings
             fast = ["--additional-distribution", fss.distribution_location or REMOTE_PACKAGE_PATH,

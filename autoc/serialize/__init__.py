@@ -189,6 +189,7 @@ def to_entities(found: Discovery, settings: SerializationSettings, keep_going: b
                 errors.append(err)
     out: List[Entity] = []
     done: dict = {}
+    maps: dict = {}  # map task name -> its message: each map_task(...) call makes a task, equal ones share a name
     for e, kind in zip(ordered, kinds):
         try:
             message = _translate(kind, e, settings)
@@ -197,6 +198,12 @@ def to_entities(found: Discovery, settings: SerializationSettings, keep_going: b
                 raise
             errors.append(err)
             continue
+        if getattr(e, "is_array_node_map_task", False):
+            if maps.get(e.name) == message:  # pyflyte writes it once per call; autoc's flavor once
+                if settings.flavor.repeat_map_tasks:
+                    out.append(Entity(kind, e.name, message))
+                continue
+            maps[e.name] = message
         out.append(Entity(kind, e.name, message))
         done.setdefault(kind, []).append(e)
     for kind, items in done.items():

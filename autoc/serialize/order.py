@@ -78,6 +78,9 @@ def pyflyte_order(created: Sequence[Any], default_lp: Callable[[Any], Optional[A
                 visit_node(n)
         elif kind == LAUNCH_PLAN:
             visit(e.workflow)
+        elif kind == TASK:  # a dynamic task's hints: what its body may call, registered before it
+            for hint in getattr(e, "node_dependency_hints", None) or ():
+                visit(hint)
         elif kind is None:
             return
         seen.add(id(e))
@@ -85,8 +88,9 @@ def pyflyte_order(created: Sequence[Any], default_lp: Callable[[Any], Optional[A
 
     for e in created:
         visit(e)
-        if kind_of(e) == WORKFLOW:
-            lp = default_lp(e)
+        wf = e if kind_of(e) == WORKFLOW else getattr(e, "eager_workflow", None)  # an eager task's workflow too
+        if wf is not None:
+            lp = default_lp(wf)
             if lp is not None:
                 visit(lp)
     return out

@@ -127,7 +127,12 @@ class SerializationSettings:
 
     def to_transport(self) -> str:
         """base64(gzip(mtime=0, JSON)) — the ``_F_SS_C`` value flytekit reads."""
-        return base64.b64encode(gzip.compress(self.to_json().encode(), mtime=0)).decode()
+        import io
+
+        buf = io.BytesIO()  # a GzipFile, as flytekit writes it (its header says "unknown OS"; gzip.compress's
+        with gzip.GzipFile(mode="wb", fileobj=buf, mtime=0) as f:  # names this one)
+            f.write(self.to_json().encode())
+        return base64.b64encode(buf.getvalue()).decode()
 
     @classmethod
     def from_transport(cls, s: str) -> "SerializationSettings":

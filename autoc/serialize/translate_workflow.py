@@ -240,7 +240,11 @@ def node_message(node, settings) -> workflow_pb2.Node:
     m.inputs.extend(_bindings(node.inputs, entity.python_interface.inputs, f"{kind.replace('_', ' ')} "
                               f"{entity.name} ({node.id})", "input", node.where, skip=fixed))
     m.upstream_node_ids.extend(u.id for u in node.upstream_nodes)
-    if kind == "task":
+    if kind == "task" and getattr(entity, "is_array_node_map_task", False):
+        from autoc.serialize.translate_array import map_task_array_node
+
+        m.array_node.CopyFrom(map_task_array_node(entity, m.inputs, settings))
+    elif kind == "task":
         m.task_node.reference_id.CopyFrom(identifier(identifier_pb2.TASK, entity.name, settings))
         m.task_node.overrides.SetInParent()
     elif kind == "workflow":
@@ -294,7 +298,7 @@ def workflow_spec(wf, settings) -> admin_workflow_pb2.WorkflowSpec:
     _sub_workflows(wf, settings, subs)
     spec.sub_workflows.extend(subs[k] for k in sorted(subs, key=lambda name: name + "\n"))
     d = workflow_description(wf)
-    if d is not None:  # an imperative workflow has no docstring: pyflyte writes no description
+    if d is not None:  # an imperative workflow (an eager task's too) has no docstring: pyflyte writes no description
         spec.description.CopyFrom(d)
     return spec
 

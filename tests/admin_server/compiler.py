@@ -178,6 +178,8 @@ def _promises(binding: literals_pb2.BindingData) -> Iterator[types_pb2.OutputRef
 
 def _node_interface(node, tasks, plans, subs, errors: _Errors) -> tuple[Mapping, Mapping, set] | None:
     """(input name -> type, output name -> type, required input names) of what the node runs, or None."""
+    if node.HasField("array_node"):  # the node it maps: its task's interface (flytekit made its inputs lists,
+        return _node_interface(node.array_node.node, tasks, plans, subs, errors)  # bound ones left as they are)
     if node.HasField("task_node"):
         t = tasks.get(ident_key(node.task_node.reference_id))
         if t is None:

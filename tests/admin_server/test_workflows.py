@@ -409,3 +409,38 @@ def test_the_kickoff_time_input_must_be_a_datetime(admin, chain):
                                                 schedule=schedule))
     assert (err.code(), err.details()) == (grpc.StatusCode.INVALID_ARGUMENT, "KickoffTimeInputArg must reference a "
                                            "datetime input. [text] is a [simple:STRING]")
+
+
+def array_node(node_id, task, **inputs):
+    """A map task's node as flytekit writes it: the bindings on the node and on the mapped node inside."""
+    bindings = [binding(k, v) for k, v in inputs.items()]
+    inner = core.Node(id=task.name, inputs=bindings, task_node=core.TaskNode(reference_id=task))
+    return core.Node(id=node_id, inputs=bindings, array_node=core.ArrayNode(node=inner, min_success_ratio=1.0))
+
+
+def test_an_array_node_is_compiled_against_its_mapped_task(admin, chain):
+    """flytepropeller v1.16: an ArrayNode's interface is the mapped task's (its inputs already lists, a bound input as
+    it is); the task must be registered first; the node's bindings are type-checked against it."""
+    ints = types_pb2.LiteralType(collection_type=INT)
+    mapped = make_task(admin, "m.map_double_abc-arraynode", {"n": ints, "k": STR}, {"o0": ints})
+    ok = workflow("mapped", [array_node("n0", mapped, n=promise("", "xs"), k=promise("", "label"))],
+                  {"xs": ints, "label": STR}, {"o0": ints}, {"o0": promise("n0", "o0")})
+    admin.CreateWorkflow(ok)
+    got = admin.GetWorkflow(common_pb2.ObjectGetRequest(id=ok.id)).closure.compiled_workflow
+    assert [t.template.id.name for t in got.tasks] == ["m.map_double_abc-arraynode"]
+
+    bad = workflow("mapped_bad", [array_node("n0", mapped, n=promise("", "x"), k=promise("", "label"))],
+                   {"x": INT, "label": STR}, {"o0": INT}, {"o0": promise("n0", "o0")})
+    err = error_of(admin.CreateWorkflow, bad)
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert ("Code: MismatchingTypes, Node Id: n0, Description: Variable [x] (type [simple: INTEGER]) doesn't match "
+            "expected type [collection_type { simple: INTEGER }].") in err.details()
+    assert ("Code: MismatchingTypes, Node Id: end-node, Description: Variable [o0] (type [collection_type { simple: "
+            "INTEGER }]) doesn't match expected type [simple: INTEGER].") in err.details()
+
+    unbound = workflow("mapped_unbound", [array_node("n0", mapped, n=promise("", "xs"))], {"xs": ints}, {}, {})
+    assert "Parameter not bound [k]." in error_of(admin.CreateWorkflow, unbound).details()
+
+    missing = workflow("mapped_missing", [array_node("n0", ident(identifier_pb2.TASK, "m.map_x-arraynode"),
+                                                     n=promise("", "xs"))], {"xs": ints}, {}, {})
+    assert "missing entity of type TASK" in error_of(admin.CreateWorkflow, missing).details()

@@ -35,6 +35,19 @@ image = ImageSpec(name="{name}", registry=os.environ.get("AUTOC_REGISTRY", "127.
 @task(container_image=image)
 def shout(words: typing.List[str]) -> str:
     return os.environ["GREETING"] + ": " + " ".join(w.upper() for w in words)
+
+
+from autoc import dynamic, map_task, workflow  # noqa: E402
+
+
+@workflow
+def shout_all(groups: typing.List[typing.List[str]]) -> typing.List[str]:
+    return map_task(shout)(words=groups)
+
+
+@dynamic(container_image=image)
+def shout_each(words: typing.List[str]) -> typing.List[str]:
+    return [shout(words=[w]) for w in words]
 '''
 
 
@@ -163,3 +176,47 @@ def test_pip_secret_never_lands_in_the_image(services, tmp_path):
             if m.isfile() and b"TOPSECRET-a81f" in outer.extractfile(m).read():
                 found = True
     assert not found
+
+
+def test_a_map_element_and_a_dynamic_task_run_in_their_image(first_build, project, tmp_path):
+    """The map task's and the dynamic task's serialized container args and environment, run in the image as Flyte
+    runs them: the element the array index names (from the environment), and the dynamic body's futures.pb."""
+    from flyteidl.core import dynamic_job_pb2
+
+    from tests.golden import load_dir
+
+    run_autoc("serialize", project, "-o", tmp_path / "out", cwd=project)
+    specs = {k.split("_", 1)[1]: v for k, v in load_dir(tmp_path / "out").items() if k.endswith("_1.pb")}
+    mapped = next(v for k, v in specs.items() if k.startswith("imgjobs.map_shout_"))
+    dyn = specs["imgjobs.shout_each_1.pb"]
+    reference = first_build["images"][0]["reference"]
+    assert mapped.template.container.image == dyn.template.container.image == reference
+    for name, spec, values, types, env in (
+            ("map", mapped, {"words": [["a"], ["b", "c"], ["d"]]}, {"words": typing.List[typing.List[str]]},
+             {"BATCH_JOB_ARRAY_INDEX_VAR_NAME": "AWS_BATCH_JOB_ARRAY_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX": "1"}),
+            ("dyn", dyn, {"words": ["x", "y"]}, {"words": typing.List[str]},
+             {"FLYTE_INTERNAL_TASK_VERSION": "v1", "FLYTE_INTERNAL_EXECUTION_PROJECT": "p",
+              "FLYTE_INTERNAL_EXECUTION_DOMAIN": "d"})):
+        data = tmp_path / name
+        data.mkdir()
+        lm = literals_pb2.LiteralMap()
+        for k, v in values.items():
+            lm.literals[k].CopyFrom(engine.to_literal(v, types[k]))
+        (data / "inputs.pb").write_bytes(lm.SerializeToString())
+        os.chmod(data, 0o777)
+        fill = {"{{.input}}": "/data/inputs.pb", "{{.outputPrefix}}": "/data/out",
+                "{{.rawOutputDataPrefix}}": "/data/raw", "{{.checkpointOutputPrefix}}": "/data/cp",
+                "{{.prevCheckpointPrefix}}": '""'}
+        env.update({e.key: e.value for e in spec.template.container.env})
+        flags = [x for k, v in env.items() for x in ("-e", f"{k}={v}")]
+        p = docker("run", "--rm", "--network", "none", "-v", f"{data}:/data", *flags, reference,
+                   *[fill.get(a, a) for a in spec.template.container.args], check=False)
+        assert p.returncode == 0, p.stderr
+        if name == "map":
+            out = literals_pb2.LiteralMap.FromString((data / "out" / "outputs.pb").read_bytes())
+            assert engine.to_python(out.literals["o0"], str) == "hello from the image: B C"
+        else:
+            job = dynamic_job_pb2.DynamicJobSpec.FromString((data / "out" / "futures.pb").read_bytes())
+            assert [n.id for n in job.nodes] == ["dn0", "dn1"] and len(job.outputs[0].binding.collection.bindings) == 2
+            (task,) = job.tasks
+            assert task.id.name == "imgjobs.shout" and task.id.version == "v1" and task.container.image == reference

@@ -40,11 +40,11 @@ def runtime_version(out: Path) -> str:
 
 
 @pytest.mark.parametrize("source, shown", [
-    ("from flytekit import task, map_task\n", "flytekit.map_task"),
+    ("from flytekit import task, FlyteRemote\n", "flytekit.FlyteRemote"),
     ("import flytekit.remote\n", "import flytekit.remote"),
-    ("from flytekit.core.array_node_map_task import map_task\n", "import flytekit.core.array_node_map_task"),
+    ("from flytekit.core.legacy_map_task import map_task\n", "import flytekit.core.legacy_map_task"),
     ("from flytekitplugins.spark import Spark\n", "import flytekitplugins"),
-    ("import flytekit\n\nx = flytekit.dynamic\n", "flytekit.dynamic"),
+    ("import flytekit\n\nx = flytekit.FlyteRemote\n", "flytekit.FlyteRemote"),
 ])
 def test_an_import_autoc_does_not_implement_names_the_import_and_the_line(tmp_path, source, shown):
     root = project(tmp_path, {"wf/a.py": source})
@@ -57,8 +57,8 @@ def test_an_import_autoc_does_not_implement_names_the_import_and_the_line(tmp_pa
 
 
 def test_try_except_importerror_in_user_code_still_works(tmp_path):
-    root = project(tmp_path, {"wf/a.py": "try:\n    from flytekit import map_task\nexcept ImportError:\n"
-                                         "    map_task = None\n" + textwrap.dedent(TASK)})
+    root = project(tmp_path, {"wf/a.py": "try:\n    from flytekit import FlyteRemote\nexcept ImportError:\n"
+                                         "    FlyteRemote = None\n" + textwrap.dedent(TASK)})
     run_autoc("serialize", "--sdk", "flytekit==1.16.31", root / "wf", "-o", tmp_path / "out")
     assert [p.name for p in (tmp_path / "out").glob("*.pb")] == ["0_wf.a.t_1.pb"]
 
@@ -113,7 +113,7 @@ print(json.dumps({{"untouched": untouched, "version": str(found.sdk), "task": ty
                   "real_restored": sys.modules["flytekit"] is real, "real_task": flytekit.task.__module__}}))
 """
     got = json.loads(run_oracle(script, cwd=tmp_path))
-    assert got == {"untouched": True, "version": "flytekit==1.16.31", "task": "autoc.core.task", "n": 70,
+    assert got == {"untouched": True, "version": "flytekit==1.16.31", "task": "autoc.core.task", "n": 83,
                    "user_module_got": "autoc.core.task", "real_restored": True,
                    "real_task": "flytekit.core.task"}
 

@@ -78,7 +78,6 @@ def test_files_and_order_of_tasks_and_workflows(unique_pkg, tmp_path):
 
 
 UNSUPPORTED = {
-    "map_task": ("from autoc import map_task", "    return map_task(double)(x=[x])[0]", "map_task (array nodes)"),
     "array_node": ("from autoc import array_node", "    return array_node(double)", "array_node is not"),
 }
 
@@ -96,10 +95,6 @@ def test_unsupported_construct_in_a_body_is_refused_with_file_line_and_exit_1(un
 
 
 @pytest.mark.parametrize("code, text", [
-    ("from autoc import dynamic\n\n@dynamic\ndef d(x: int) -> int:\n    return x\n", "m.py:14:\nerror: @dynamic"),
-    ("from autoc import dynamic\n\n@dynamic(cache=True)\ndef d(x: int) -> int:\n    return x\n",
-     "m.py:14:\nerror: @dynamic"),
-    ("from autoc import eager\n\n@eager\nasync def e(x: int) -> int:\n    return x\n", "m.py:14:\nerror: @eager"),
     ("from autoc import reference_task\n\n@reference_task(project='p', domain='d', name='n', version='v')\n"
      "def r(x: int) -> int:\n    ...\n", "m.py:14:\nerror: reference_task"),
 ])

@@ -18,7 +18,8 @@ def flytekit_flavor(version: str) -> OutputFlavor:
     return OutputFlavor(sdk="flytekit", version=version, execute=("pyflyte-execute",),
                         fast_execute=("pyflyte-fast-execute",), resolver_locations=RESOLVER_LOCATIONS,
                         image_spec=as_pyflyte_sees_it, default_image=default_image(version),
-                        image_runtime=image_runtime(version), quirks=PYFLYTE_QUIRKS)
+                        image_runtime=image_runtime(version), quirks=PYFLYTE_QUIRKS,
+                        map_execute=("pyflyte-map-execute",), repeat_map_tasks=True, transport_source_root=True)
 
 
 def image_runtime(version: str) -> ImageRuntime:

@@ -35,11 +35,18 @@ MODULES: Dict[str, Dict[str, str]] = {
         "FlyteFile": "autoc:File",
         "FlyteDirectory": "autoc:Directory",
         "logger": "autoc.sdk.flytekit.imports:logger",
+        **_public("map_task"),
+        **_public("dynamic"),
+        "eager": "autoc.sdk.flytekit.eager:eager",
         **_public("conditional", "sleep", "wait_for_input", "approve", "Workflow"),
     },
+    "flytekit.core.dynamic_workflow_task": _public("dynamic"),
     "flytekit.core": {},
+    "flytekit.core.array_node_map_task": {**_public("map_task", "array_node_map_task", "ArrayNodeMapTask"),
+                                          "ArrayNodeMapTaskResolver":
+                                              "autoc.resolvers.map_task:ArrayNodeMapTaskResolver"},
     "flytekit.core.task": {**_TASKS, "TaskResolverMixin": "autoc:TaskResolverMixin",
-                           "Echo": "autoc:Echo"},
+                           "Echo": "autoc:Echo", "eager": "autoc.sdk.flytekit.eager:eager"},
     "flytekit.core.base_task": {
         **_public("PythonTask", "TaskMetadata", "TaskResolverMixin", "kwtypes", "SecurityContext", "IgnoreOutputs"),
     },
@@ -168,6 +175,7 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.types.error.error": _public("FlyteError"),
     "flytekit.exceptions": {},
     "flytekit.exceptions.user": {"FlyteValidationException": "autoc.errors:ValidationError"},
+    "flytekit.exceptions.eager": {"EagerException": "autoc.core.eager:EagerException"},
     "flytekit.tools": {},
     "flytekit.tools.translator": {"Options": "autoc:Options",
                                   "get_serializable": "autoc.sdk.flytekit.translator:get_serializable",
@@ -179,4 +187,6 @@ RESOLVER_LOCATIONS = {
     "autoc.resolvers.default_task_resolver": "flytekit.core.python_auto_container.default_task_resolver",
     "autoc.resolvers.default_notebook_task_resolver":
         "flytekit.core.python_auto_container.default_notebook_task_resolver",
+    "autoc.resolvers.map_task.ArrayNodeMapTaskResolver": "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver",
+    "autoc.resolvers.eager.eager_failure_task_resolver": "flytekit.core.python_function_task.eager_failure_task_resolver",
 }

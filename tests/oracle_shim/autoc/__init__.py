@@ -26,6 +26,11 @@ from flytekit.core.annotation import FlyteAnnotation  # noqa: E402,F401
 from flytekit.types.structured import (StructuredDatasetDecoder, StructuredDatasetEncoder,  # noqa: E402,F401
                                        StructuredDatasetTransformerEngine)
 File, Directory = FlyteFile, FlyteDirectory
+# map tasks (issue 18)
+from flytekit import map_task  # noqa: E402,F401
+from flytekit.core.array_node_map_task import ArrayNodeMapTask, array_node_map_task  # noqa: E402,F401
+from flytekit import dynamic  # noqa: E402,F401
+from flytekit import eager  # noqa: E402,F401
 # control flow (issue 18): conditionals and gate nodes
 from flytekit import approve, conditional, sleep, wait_for_input  # noqa: E402,F401
 from flytekit.core.node_creation import create_node  # noqa: E402,F401
