@@ -240,7 +240,8 @@ def _discover(root: Path, modules: List[str], keep_going: bool, sdk) -> Discover
     made = [t for t in ENTITIES[:first_new] if t.instantiated_in in wanted]
     made += ENTITIES[first_new:]
     entities = [e for e in dict.fromkeys(made)
-                if isinstance(e, PythonAutoContainerTask) or kind_of(e) not in (None, TASK)]
+                if isinstance(e, PythonAutoContainerTask) or kind_of(e) not in (None, TASK)
+                or getattr(e, "_serialized_alone", False)]  # task types without user code in a container
     tasks = [t for t in entities if isinstance(t, PythonAutoContainerTask)]
     return Discovery(root, modules, tasks, failures, entities)
 
