@@ -16,6 +16,8 @@ RESOLVERS = {"autoc.resolvers.default_task_resolver", "flytekit.core.python_auto
 def normalize_args(args: List[str]) -> List[str]:
     """Drop the entrypoint words before ``--inputs`` and name the default resolver generically."""
     args = list(args)
+    if "--inputs" not in args:  # a raw container (ContainerTask): its args are the user's
+        return args
     start = args.index("--inputs")
     args = ["<entrypoint>"] + args[start:]
     i = args.index("--resolver")

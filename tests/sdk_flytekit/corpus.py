@@ -24,7 +24,10 @@ FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras
                   "Identity": "flytekit.models.security", "RawOutputDataConfig": "flytekit.models.common",
                   "FlyteError": "flytekit.types.error", "Interface": "flytekit.core.interface",
                   "JSON": "flytekit.types.iterator",
-                  "create_node": "flytekit.core.node_creation", "Echo": "flytekit.core.task"}
+                  "create_node": "flytekit.core.node_creation", "Echo": "flytekit.core.task",
+                  "ShellTask": "flytekit.extras.tasks.shell", "OutputLocation": "flytekit.extras.tasks.shell",
+                  "SQLite3Task": "flytekit.extras.sqlite3.task", "SQLite3Config": "flytekit.extras.sqlite3.task",
+                  "FileSensor": "flytekit.sensor"}
 
 
 def as_flytekit(source: str, package: str = PACKAGE) -> str:
