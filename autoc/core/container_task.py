@@ -48,10 +48,6 @@ class ContainerTask(PythonTask):
                  pod_template_name: Optional[str] = None, local_logs: bool = False,
                  resources: Optional[Resources] = None, **kwargs):
         where = user_site()
-        if pod_template is not None:
-            raise TaskDefinitionError(f"ContainerTask {name}: pod_template is not supported yet", where=where,
-                                      hint="set requests/limits/environment on the task, or use pod_template_name "
-                                           "(a pod template registered in the cluster)")
         if image is None or not (isinstance(image, str) or hasattr(image, "image_name")):
             raise TaskDefinitionError(f"ContainerTask {name}: image must be an image reference or an ImageSpec, "
                                       f"got {image!r}", where=where)
@@ -80,6 +76,7 @@ class ContainerTask(PythonTask):
         self._resources = build_resource_spec(requests, limits, resources)
         self._resources.check(name, where=where)
         self.local_logs = local_logs
+        self.pod_template = pod_template
 
     @property
     def resources(self):
@@ -97,13 +94,50 @@ class ContainerTask(PythonTask):
     def arguments(self) -> Optional[List[str]]:
         return self._args
 
+    def get_image(self, settings) -> str:
+        from autoc.serialize.translate import resolve_image
+
+        return resolve_image(self._image, settings, task_name=self.name)
+
+    def get_command(self, settings) -> List[str]:
+        """The container's args (its command is ``command``)."""
+        return list(self._args or [])
+
     def get_container(self, settings):
+        if self.pod_template is not None:
+            return None
+        return self._container(settings)
+
+    def get_k8s_pod(self, settings):
+        """The pod template with this container as its primary container (image, command, args, resources, env),
+        and the data config."""
+        if self.pod_template is None:
+            return None
+        from google.protobuf import json_format
+
+        from autoc.serialize.translate import k8s_pod
+
+        pod = k8s_pod(self, settings)
+        spec = json_format.MessageToDict(pod.pod_spec)
+        for c in spec.get("containers") or []:
+            if c.get("name") == self.pod_template.primary_container_name:
+                c["command"] = list(self._cmd)
+        pod.pod_spec.Clear()
+        pod.pod_spec.update(spec)
+        pod.data_config.CopyFrom(self._container(settings).data_config)
+        return pod
+
+    def get_config(self, settings) -> Dict[str, str]:
+        if self.pod_template is None:
+            return {}
+        return {"primary_container_name": self.pod_template.primary_container_name}
+
+    def _container(self, settings):
         from flyteidl.core import tasks_pb2
 
-        from autoc.serialize.translate import convert_resources_to_resource_model, resolve_image
+        from autoc.serialize.translate import convert_resources_to_resource_model
 
-        c = tasks_pb2.Container(image=resolve_image(self._image, settings, task_name=self.name),
-                                command=self._cmd, args=self._args or [])
+        c = tasks_pb2.Container(image=self.get_image(settings), command=self._cmd, args=self._args or [])
         c.resources.CopyFrom(convert_resources_to_resource_model(self._resources.requests, self._resources.limits))
         for k, v in {**(settings.env or {}), **self.environment}.items():
             c.env.add(key=k, value=v)

@@ -21,8 +21,10 @@ from tests.sdk_flytekit.corpus import as_flytekit
 MODULE = '''
 import datetime
 
-from autoc import (ContainerTask, FileSensor, FlyteFile, OutputLocation, Resources, ShellTask, SQLite3Config,
-                   SQLite3Task, SQLTask, StructuredDataset, TaskMetadata, kwtypes, task, workflow)
+from kubernetes.client import V1Container, V1EnvVar, V1PodSpec, V1Toleration
+
+from autoc import (ContainerTask, FileSensor, FlyteFile, OutputLocation, PodTemplate, Resources, ShellTask,
+                   SQLite3Config, SQLite3Task, SQLTask, StructuredDataset, TaskMetadata, kwtypes, task, workflow)
 
 repeat = ShellTask(
     name="repeat_word",
@@ -50,6 +52,25 @@ ellipse = ContainerTask(
     metadata=TaskMetadata(cache=True, cache_version="1.0"),
     limits=Resources(mem="1Gi"),
     environment={"MODE": "fast"},
+)
+
+podded = ContainerTask(
+    name="podded",
+    input_data_dir="/var/inputs",
+    output_data_dir="/var/outputs",
+    inputs=kwtypes(n=int),
+    outputs=kwtypes(out=int),
+    image="alpine:3",
+    command=["sh", "-c"],
+    arguments=["echo $(( {{.inputs.n}} * 2 )) > /var/outputs/out"],
+    requests=Resources(cpu="1", mem="1Gi"),
+    environment={"A": "1"},
+    pod_template=PodTemplate(
+        pod_spec=V1PodSpec(containers=[V1Container(name="primary", env=[V1EnvVar(name="B", value="2")]),
+                                       V1Container(name="side", image="busybox:1")],
+                           tolerations=[V1Toleration(key="gpu", operator="Exists")]),
+        labels={"team": "raw"}),
+    pod_template_name="base",
 )
 
 tracks = SQLite3Task(
@@ -89,6 +110,7 @@ def pipeline(word: str, src: FlyteFile, limit: int) -> float:
     waited >> out
     size(f=out)
     tracks(limit=limit)
+    podded(n=limit)
     query(ds=now())
     return ellipse(a=1.0, b=2.0).area
 '''
@@ -151,6 +173,11 @@ def test_sdk_flytekit_writes_what_pyflyte_writes_byte_for_byte(outputs):
     dc = raw.container.data_config
     assert (dc.enabled, dc.input_path, dc.output_path) == (True, "/var/inputs", "/var/outputs")
     assert raw.metadata.discoverable and raw.container.env[0].key == "MODE"
+    pod = ours["podded_1.pb"].template
+    assert pod.WhichOneof("target") == "k8s_pod" and pod.config["primary_container_name"] == "primary"
+    assert pod.k8s_pod.data_config.output_path == "/var/outputs" and pod.metadata.pod_template_name == "base"
+    primary = pod.k8s_pod.pod_spec["containers"][0]
+    assert (list(primary["command"]), primary["image"]) == (["sh", "-c"], "alpine:3")
     sqlite = ours["sqlite3.tracks_1.pb"].template
     assert sqlite.type == "sqlite" and sqlite.container.image == "cr.flyte.org/flyteorg/flytekit:py3.11-1.16.31"
     assert sqlite.custom["query_template"] == "select TrackId, Name from tracks limit {{.inputs.limit}}"
