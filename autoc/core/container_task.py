@@ -4,7 +4,10 @@ output, named like it); ``{{.inputs.x}}`` in the command is replaced by the inpu
 
 from __future__ import annotations
 
+import datetime
 import enum
+import os
+import re
 from typing import Any, Dict, List, Optional, Type
 
 from autoc.core.interface import Interface
@@ -152,10 +155,97 @@ class ContainerTask(PythonTask):
         return c
 
     def execute(self, **kwargs) -> Any:
-        from autoc.errors import UserInputError
+        """Run the image here with Docker, as flytekit's local run does: ``{{.inputs.x}}`` in the command replaced
+        by the value (anywhere in an argument, case-insensitively, as Flyte replaces it), a file or directory
+        input named ``<input_data_dir>/x`` mounted there, and the outputs read back from the files the container
+        wrote into ``output_data_dir``."""
+        import tempfile
 
-        raise UserInputError(f"ContainerTask {self.name} runs its image on Flyte; autoc does not run it locally",
-                             hint="register the workflow and run it on Flyte, or call the tasks around it alone")
+        from autoc.errors import UserInputError
+        from autoc.types.files import File
+
+        in_dir = os.path.normpath(self._input_data_dir) if self._input_data_dir else ""
+        out_dir = os.path.normpath(self._output_data_dir) if self._output_data_dir else ""
+        if self._outputs and not out_dir:
+            raise UserInputError(f"ContainerTask {self.name} has outputs but no output_data_dir to read them from")
+        local_out = tempfile.mkdtemp(prefix="autoc-raw-container-")
+        volumes = {local_out: {"bind": out_dir or "/var/outputs", "mode": "rw"}}
+        commands = []
+        for arg in self._cmd + (self._args or []):
+            key = arg[len(in_dir) + 1:] if in_dir and arg.startswith(in_dir + "/") else None
+            if key in kwargs and isinstance(kwargs[key], File):
+                volumes[os.path.abspath(kwargs[key].download())] = {"bind": f"{in_dir}/{key}", "mode": "rw"}
+                commands.append(arg)
+                continue
+
+            def value(m):
+                name = m.group(1)
+                if name not in kwargs:
+                    raise UserInputError(f"ContainerTask {self.name}: {m.group(0)} names no input",
+                                         hint=f"the inputs are {sorted(kwargs)}")
+                if isinstance(kwargs[name], File):
+                    raise UserInputError(f"ContainerTask {self.name}: file input {name} in {arg!r}",
+                                         hint=f"name it by its path, {in_dir or '/var/inputs'}/{name} (Flyte writes "
+                                              f"files there; propeller does not template them)")
+                return str(kwargs[name])
+
+            commands.append(_INPUT_TEMPLATE.sub(value, arg))
+        code, logs = _docker_run(self.container_image if isinstance(self.container_image, str)
+                                 else self.container_image.image_name(), commands, volumes)
+        if self.local_logs or code != 0:
+            print(logs)
+        if code != 0:
+            raise UserInputError(f"ContainerTask {self.name}: the container exited with code {code}",
+                                 hint=f"its output:\n{logs[-2000:]}")
+        values = [_read_output(os.path.join(local_out, k), t) for k, t in (self._outputs or {}).items()]
+        if not values:
+            return None
+        return values[0] if len(values) == 1 else tuple(values)
+
+
+_INPUT_TEMPLATE = re.compile(r"{{\s*\.inputs\.(\w+)\s*}}", re.IGNORECASE)
+
+
+def _docker_run(image: str, command: List[str], volumes: Dict[str, Dict[str, str]]):
+    """(exit code, logs) of ``docker run image command`` with ``volumes`` (pulled first when missing)."""
+    import docker
+
+    client = docker.from_env()
+    try:
+        client.images.get(image)
+    except docker.errors.ImageNotFound:
+        client.images.pull(image)
+    c = client.containers.run(image, command=command, volumes=volumes, detach=True)
+    try:
+        code = c.wait()["StatusCode"]
+        return code, c.logs().decode(errors="replace")
+    finally:
+        c.remove(force=True)
+
+
+def _read_output(path: str, t: Type) -> Any:
+    """An output the container wrote: a file or directory as such, a primitive parsed from the file's text as
+    flytekit parses it (``false`` is False, ISO datetimes, ``str(timedelta)``)."""
+    from autoc.errors import UserInputError
+    from autoc.types.files import File
+
+    if isinstance(t, type) and issubclass(t, File):
+        return t(path)
+    if not os.path.exists(path):
+        raise UserInputError(f"the container wrote no output file {os.path.basename(path)}",
+                             hint="write each output into output_data_dir, in a file named like the output")
+    text = open(path).read()
+    if t is bool:
+        return text.strip().lower() != "false"
+    if t is datetime.datetime:
+        return datetime.datetime.fromisoformat(text.strip())
+    if t is datetime.timedelta:
+        m = re.match(r"(?:(\d+) days?, )?(?:(\d+):)?(\d+):(\d+)(?:\.(\d+))?", text.strip())
+        if not m:
+            raise UserInputError(f"output {os.path.basename(path)}: {text!r} is not a timedelta")
+        d, h, mi, s, us = (int(g) if g else 0 for g in m.groups())
+        return datetime.timedelta(days=d, hours=h, minutes=mi, seconds=s, microseconds=us)
+    return t(text)
 
 
 __all__ = ["ContainerTask"]

@@ -306,3 +306,53 @@ def test_registers_into_the_test_flyteadmin(outputs, face):
         assert ("tpkg.kinds._bash.repeat_word" in names) == (face == "face")
         assert {k.name for k in admin.workflows()} == {"tpkg.kinds.pipeline"}
         assert result["summary"]["created"] == len(names) + 2
+
+
+RAW_LOCAL = '''
+import datetime
+import os
+from autoc import ContainerTask, FlyteFile, kwtypes, task, workflow
+
+BASE = os.environ.get("AUTOC_BASE_IMAGE", "localbase/python:3.11")
+area = ContainerTask(
+    name="area",
+    input_data_dir="/var/inputs",
+    output_data_dir="/var/outputs",
+    inputs=kwtypes(a=float, b=float, src=FlyteFile),
+    outputs=kwtypes(area=float, ok=bool, took=datetime.timedelta, note=str),
+    image=BASE,
+    command=["sh", "-c", "echo $(( {{.inputs.a}} * {{.Inputs.b}} )) > /var/outputs/area; echo False > "
+             "/var/outputs/ok; echo 1:02:03 > /var/outputs/took; cat $0 > /var/outputs/note", "/var/inputs/src"],
+)
+
+
+@task
+def bump(a: int) -> float:
+    return float(a + 1)
+
+
+@workflow
+def wf(a: int, src: FlyteFile) -> float:
+    return area(a=bump(a=a), b=3.0, src=src).area
+
+
+import pathlib, sys
+p = pathlib.Path(sys.argv[1])
+p.write_text("from a file")
+print("RESULT", area(a=2.0, b=4.0, src=FlyteFile(str(p))), wf(a=1, src=FlyteFile(str(p))))
+'''
+
+
+def test_a_local_call_of_a_container_task_runs_its_image_with_docker(tmp_path):
+    """As flytekit's local run: the command's input templates filled in, a file input mounted at its
+    input_data_dir path, the outputs read back from output_data_dir (needs the Docker engine of scripts/services
+    and its base image)."""
+    import sys
+
+    (tmp_path / "raw.py").write_text(RAW_LOCAL.replace("$(( {{.inputs.a}} * {{.Inputs.b}} ))",
+                                                       "$(python3 -c 'print({{.inputs.a}} * {{.Inputs.b}})')"))
+    p = subprocess.run([sys.executable, str(tmp_path / "raw.py"), str(tmp_path / "in.txt")], capture_output=True,
+                       text=True, cwd=tmp_path, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "RESULT DefaultNamedTupleOutput(area=8.0, ok=False, took=datetime.timedelta(seconds=3723), " \
+           "note='from a file') 6.0" in p.stdout, p.stdout
