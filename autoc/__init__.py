@@ -109,6 +109,8 @@ _EXPORTS = {
     "Echo": "autoc.core.echo",
     "ShellTask": "autoc.core.shell",
     "OutputLocation": "autoc.core.shell",
+    "RawShellTask": "autoc.core.shell",
+    "get_raw_shell_task": "autoc.core.shell",
     "ContainerTask": "autoc.core.container_task",
     "SQLTask": "autoc.core.sql",
     "SQLite3Task": "autoc.core.sql",

@@ -185,4 +185,54 @@ class ShellTask(PythonInstanceTask[T]):
         return values[0] if len(values) == 1 else values
 
 
-__all__ = ["ShellTask", "OutputLocation", "ProcessResult", "subproc_execute"]
+class RawShellTask(ShellTask):
+    """A ShellTask whose script is a template for running another script with environment variables and
+    arguments chosen at run time: ``{inputs.export_env}`` becomes ``export K=V`` lines from an ``env`` dict input.
+    Made by ``get_raw_shell_task(name)``; a failing script raises ``subprocess.CalledProcessError``."""
+
+    @staticmethod
+    def make_export_string_from_env_dict(d: Dict[str, str]) -> str:
+        return "\n".join(f"export {k}={v}" for k, v in d.items())
+
+    def execute(self, **kwargs) -> Any:
+        if self._script_file:
+            with open(self._script_file) as f:
+                self._script = f.read()
+        outputs = {v.var: interpolate(os.fspath(v.location), inputs=kwargs) for v in self._output_locs}
+        if isinstance(kwargs.get("env"), dict):
+            kwargs["export_env"] = self.make_export_string_from_env_dict(kwargs["env"])
+        script = interpolate(self._script, inputs=kwargs, outputs=outputs)
+        if self._debug:
+            print(f"\n==============================================\n\n{script}\n"
+                  f"\n==============================================\n")
+        subprocess.check_call(script, shell=True)
+        values = tuple(v.var_type(outputs[v.var]) for v in self._output_locs)
+        if not values:
+            return None
+        return values[0] if len(values) == 1 else values
+
+
+_RAW_SCRIPT = """
+#!/bin/bash
+
+set -uex
+
+cd {ctx.working_directory}
+
+{inputs.export_env}
+
+bash {inputs.script_file} {inputs.script_args}
+"""
+
+
+def get_raw_shell_task(name: str, cls: type = RawShellTask) -> RawShellTask:
+    """A RawShellTask running ``bash <script_file> <script_args>`` with the ``env`` input exported, in the
+    working directory, which is its output ``out`` (a directory)."""
+    from autoc.types.files import Directory
+
+    return cls(name=name, debug=True, inputs={"env": Dict[str, str], "script_args": str, "script_file": str},
+               output_locs=[OutputLocation(var="out", var_type=Directory, location="{ctx.working_directory}")],
+               script=_RAW_SCRIPT)
+
+
+__all__ = ["ShellTask", "RawShellTask", "get_raw_shell_task", "OutputLocation", "ProcessResult", "subproc_execute"]

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Tuple
 
+from autoc.core.shell import RawShellTask as _RawShellTask
 from autoc.core.shell import ShellTask as _ShellTask
+from autoc.core.shell import get_raw_shell_task as _get_raw_shell_task
 from autoc.core.task import PythonFunctionTask
 from autoc.core.tracker import spec_module_name
 
@@ -44,3 +46,15 @@ class ShellTask(_ShellTask):
     def __init__(self, name: str, *args, **kwargs):
         self._config_task_instance = _ShellHelperTask(f"_bash.{name}")
         super().__init__(name, *args, **kwargs)
+
+
+class RawShellTask(_RawShellTask):
+    __doc__ = _RawShellTask.__doc__
+
+    def __init__(self, name: str, *args, **kwargs):
+        self._config_task_instance = _ShellHelperTask(f"_bash.{name}")
+        super().__init__(name, *args, **kwargs)
+
+
+def get_raw_shell_task(name: str) -> RawShellTask:
+    return _get_raw_shell_task(name, cls=RawShellTask)
