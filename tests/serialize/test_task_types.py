@@ -356,3 +356,22 @@ def test_a_local_call_of_a_container_task_runs_its_image_with_docker(tmp_path):
     assert p.returncode == 0, p.stderr[-3000:]
     assert "RESULT DefaultNamedTupleOutput(area=8.0, ok=False, took=datetime.timedelta(seconds=3723), " \
            "note='from a file') 6.0" in p.stdout, p.stdout
+
+
+def test_a_raw_shell_task_runs_a_script_with_env_and_args_and_returns_the_working_directory(tmp_path):
+    """get_raw_shell_task: the env dict exported, the args passed, and its output the working directory (which
+    locally holds the local raw output folder: copied without it)."""
+    import sys
+
+    script = tmp_path / "s.sh"
+    script.write_text('echo "A=$A args=$1 $2" | tee out.txt\n')
+    code = f'''
+import os
+from autoc import get_raw_shell_task
+t = get_raw_shell_task(name="raw")
+d = t(script_file={str(script)!r}, script_args="x y", env={{"A": "aa"}})
+print("RESULT", open(os.path.join(d, "out.txt")).read().strip())
+'''
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "RESULT A=aa args=x y" in p.stdout
