@@ -31,8 +31,9 @@ class BaseSensor(PythonTask):
         metadata = kwargs.pop("metadata", None)
         if metadata is not None and timeout is not None:
             if metadata.timeout is not None:
-                raise TaskDefinitionError(f"sensor {name}: give timeout or metadata's timeout, not both",
-                                          where=user_site())
+                raise TaskDefinitionError(f"sensor {name}: You cannot set both timeout and metadata parameters at "
+                                          f"the same time in the sensor", where=user_site(),
+                                          hint="give timeout= or metadata=TaskMetadata(timeout=...), not both")
             metadata.timeout = timeout
             metadata.__post_init__()
         elif metadata is None:
