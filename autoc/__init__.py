@@ -111,6 +111,16 @@ _EXPORTS = {
     "JSONIterator": "autoc.types.iterators",
     "create_node": "autoc.core.overrides",
     "Echo": "autoc.core.echo",
+    "ShellTask": "autoc.core.shell",
+    "OutputLocation": "autoc.core.shell",
+    "RawShellTask": "autoc.core.shell",
+    "get_raw_shell_task": "autoc.core.shell",
+    "ContainerTask": "autoc.core.container_task",
+    "SQLTask": "autoc.core.sql",
+    "SQLite3Task": "autoc.core.sql",
+    "SQLite3Config": "autoc.core.sql",
+    "FileSensor": "autoc.core.sensor",
+    "BaseSensor": "autoc.core.sensor",
 }
 for _name in ("A10G", "L4", "L4_VWS", "L40S", "K80", "M60", "P4", "P100", "T4", "V100", "H100", "H200",
               "RTX_PRO_6000", "A100", "A100_80GB", "V5E", "V5P", "V6E"):

@@ -23,6 +23,8 @@ def normalize_args(args: List[str]) -> List[str]:
     """Drop the entrypoint words before ``--inputs`` and name the default resolver generically (a map task's
     resolver too, and the mapped task's resolver in its loader args)."""
     args = list(args)
+    if "--inputs" not in args:  # a raw container (ContainerTask): its args are the user's
+        return args
     start = args.index("--inputs")
     args = ["<entrypoint>"] + args[start:]
     i = args.index("--resolver")

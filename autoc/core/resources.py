@@ -210,7 +210,8 @@ def build_resource_spec(requests: Optional[Resources], limits: Optional[Resource
     """The task's ResourceSpec from the three ways @task accepts resources."""
     if resources is not None:
         if requests is not None or limits is not None:
-            raise ResourceError("`resources` can not be used together with `limits` or `requests`",
+            raise ResourceError("`resource` can not be used together with the `limits` or `requests`. Please only "
+                                "set `resource`.",  # flytekit's words, which its tests match
                                 hint="set only resources=Resources(cpu=(request, limit), ...)")
         return ResourceSpec.from_multiple_resource(resources)
     return ResourceSpec(requests=requests or Resources(), limits=limits or Resources())

@@ -86,7 +86,12 @@ def _umask() -> int:
 def _copy_local(src: str, dest: str, recursive: bool) -> None:
     src, dest = _local(src), _local(dest)
     if recursive:
-        shutil.copytree(src, dest, dirs_exist_ok=True)
+        # a directory copied into its own subtree (a local run's working directory, which holds the local raw
+        # output folder, returned as a Directory): leave the destination's branch out, or the copy never ends
+        s, d = os.path.realpath(src), os.path.realpath(dest)
+        first = d[len(s) + 1:].split(os.sep)[0] if d.startswith(s + os.sep) else None
+        shutil.copytree(src, dest, dirs_exist_ok=True, ignore=None if first is None else (
+            lambda here, names: [first] if first in names and os.path.realpath(here) == s else []))
     else:
         os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
         shutil.copyfile(src, dest)

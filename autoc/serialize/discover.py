@@ -241,7 +241,8 @@ def _discover(root: Path, modules: List[str], keep_going: bool, sdk) -> Discover
     made += ENTITIES[first_new:]
     entities = [e for e in dict.fromkeys(made)
                 if isinstance(e, PythonAutoContainerTask) or kind_of(e) not in (None, TASK)
-                or getattr(e, "is_array_node_map_task", False)]
+                or getattr(e, "is_array_node_map_task", False)
+                or getattr(e, "_serialized_alone", False)]  # task types without user code in a container
     tasks = [t for t in entities if isinstance(t, PythonAutoContainerTask)]
     return Discovery(root, modules, tasks, failures, entities)
 

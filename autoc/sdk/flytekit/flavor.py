@@ -34,3 +34,13 @@ def default_image(version: str) -> str:
     suffix = "latest" if not version or "dev" in version else version.replace("v", "")
     return os.environ.get("FLYTE_INTERNAL_IMAGE") or \
         f"cr.flyte.org/flyteorg/flytekit:py{sys.version_info.major}.{sys.version_info.minor}-{suffix}"
+
+
+#: the flytekit release whose published image runs prebuilt flytekit tasks (SQLite3Task) in autoc's own flavor
+PREBUILT_FLYTEKIT_VERSION = "1.16.31"
+
+
+def prebuilt_image(flavor) -> str:
+    """The image of a task that runs flytekit's own executor (SQLite3Task): flytekit's published image, of the
+    project's flytekit under ``--sdk flytekit`` (as pyflyte), else of ``PREBUILT_FLYTEKIT_VERSION``."""
+    return flavor.default_image or default_image(PREBUILT_FLYTEKIT_VERSION)

@@ -36,3 +36,8 @@ from flytekit import approve, conditional, sleep, wait_for_input  # noqa: E402,F
 from flytekit.core.node_creation import create_node  # noqa: E402,F401
 from flytekit import Workflow  # noqa: E402,F401
 from flytekit.core.task import Echo  # noqa: E402,F401
+# task types (issue 18): shell, raw container, SQL, sensor
+from flytekit import ContainerTask, SQLTask  # noqa: E402,F401
+from flytekit.extras.sqlite3.task import SQLite3Config, SQLite3Task  # noqa: E402,F401
+from flytekit.extras.tasks.shell import OutputLocation, ShellTask  # noqa: E402,F401
+from flytekit.sensor import FileSensor  # noqa: E402,F401
