@@ -141,7 +141,9 @@ def create_node(entity, *args, **kwargs) -> Node:
                                       hint="create_node(t, x=1)")
     from autoc.serialize.order import kind_of
 
-    if kind_of(entity) is None:
+    from autoc.core.reference import ReferenceEntity
+
+    if kind_of(entity) is None and not isinstance(entity, ReferenceEntity):
         raise WorkflowDefinitionError(f"create_node() needs a task, workflow or launch plan, got {entity!r:.80}",
                                       where=where)
     state = compilation_state()

@@ -62,17 +62,3 @@ class ImperativeWorkflow:
 
 Workflow = ImperativeWorkflow
 
-
-def reference_task(*args, **kwargs):
-    _refuse("reference_task (reference entities)", "import the task's module instead, or keep this module in "
-                                                   "pyflyte for now")
-
-
-def reference_workflow(*args, **kwargs):
-    _refuse("reference_workflow (reference entities)", "import the workflow's module instead, or keep this "
-                                                       "module in pyflyte for now")
-
-
-def reference_launch_plan(*args, **kwargs):
-    _refuse("reference_launch_plan (reference entities)", "import the launch plan's module instead, or keep "
-                                                          "this module in pyflyte for now")

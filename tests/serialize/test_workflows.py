@@ -100,8 +100,6 @@ def test_unsupported_construct_in_a_body_is_refused_with_file_line_and_exit_1(un
     ("from autoc import dynamic\n\n@dynamic(cache=True)\ndef d(x: int) -> int:\n    return x\n",
      "m.py:14:\nerror: @dynamic"),
     ("from autoc import eager\n\n@eager\nasync def e(x: int) -> int:\n    return x\n", "m.py:14:\nerror: @eager"),
-    ("from autoc import reference_task\n\n@reference_task(project='p', domain='d', name='n', version='v')\n"
-     "def r(x: int) -> int:\n    ...\n", "m.py:14:\nerror: reference_task"),
 ])
 def test_unsupported_definitions_are_refused_at_their_line(unique_pkg, tmp_path, code, text):
     from tests.conftest import run_autoc

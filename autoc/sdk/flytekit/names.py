@@ -174,6 +174,22 @@ MODULES: Dict[str, Dict[str, str]] = {
                                   "get_serializable_task": "autoc.sdk.flytekit.translator:get_serializable_task"},
 }
 
+# reference entities (autoc.core.reference)
+_REF = "autoc.core.reference"
+MODULES["flytekit"].update(_public("reference_task", "reference_launch_plan", "reference_workflow",
+                                   "get_reference_entity", "TaskReference", "LaunchPlanReference",
+                                   "WorkflowReference"))
+MODULES["flytekit.core.task"].update({"ReferenceTask": "autoc:ReferenceTask",
+                                     "reference_task": "autoc:reference_task"})
+MODULES["flytekit.core.launch_plan"].update({"ReferenceLaunchPlan": "autoc:ReferenceLaunchPlan",
+                                             "reference_launch_plan": "autoc:reference_launch_plan"})
+MODULES["flytekit.core.workflow"].update({"ReferenceWorkflow": "autoc:ReferenceWorkflow",
+                                          "reference_workflow": "autoc:reference_workflow"})
+MODULES["flytekit.core.reference_entity"] = {n: f"{_REF}:{n}" for n in (
+    "Reference", "TaskReference", "LaunchPlanReference", "WorkflowReference", "ReferenceEntity")}
+MODULES["flytekit.core.reference"] = {"get_reference_entity": "autoc:get_reference_entity",
+                                      **_public("ReferenceTask", "ReferenceLaunchPlan", "ReferenceWorkflow")}
+
 #: where flytekit keeps objects autoc also has, by autoc's location (resolvers are found in the container by it)
 RESOLVER_LOCATIONS = {
     "autoc.resolvers.default_task_resolver": "flytekit.core.python_auto_container.default_task_resolver",
