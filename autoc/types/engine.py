@@ -683,6 +683,13 @@ class TypeEngine:
         return get_transformer(python_type)
 
     @staticmethod
+    def register(transformer: Any, additional_types: Optional[list] = None) -> None:
+        """A user's ``TypeTransformer`` (flytekit's interface, ``autoc.types.user``) for its ``python_type``."""
+        from autoc.types.user import register
+
+        register(transformer, additional_types)
+
+    @staticmethod
     def to_literal_type(python_type: Any) -> LiteralType:
         return to_literal_type(python_type)
 

@@ -190,6 +190,22 @@ MODULES["flytekit.core.reference_entity"] = {n: f"{_REF}:{n}" for n in (
 MODULES["flytekit.core.reference"] = {"get_reference_entity": "autoc:get_reference_entity",
                                       **_public("ReferenceTask", "ReferenceLaunchPlan", "ReferenceWorkflow")}
 
+# flytekit.extend: user type transformers (autoc.types.user), PythonTask subclasses; literal models at the top
+_M = "autoc.sdk.flytekit.models"
+MODULES["flytekit"].update({n: f"{_M}:{n}" for n in ("Blob", "BlobMetadata", "BlobType", "Literal", "LiteralType",
+                                                      "Scalar")})
+MODULES["flytekit.core.type_engine"].update({"TypeTransformer": "autoc:TypeTransformer", "T": "autoc.types.user:T"})
+MODULES["flytekit.extend"] = {
+    **_public("Image", "ImageConfig", "IgnoreOutputs", "PythonTask", "TaskResolverMixin", "ExecutionState",
+              "Interface", "TypeTransformer"),
+    "SerializationSettings": "autoc.sdk.flytekit.settings:SerializationSettings",
+    "ClassStorageTaskResolver": "autoc.resolvers.class_based:ClassStorageTaskResolver",
+    "Promise": "autoc.core.promise:Promise", "DictTransformer": "autoc.types.engine:DictTransformer",
+    "T": "autoc.types.user:T", "TypeEngine": "autoc.sdk.flytekit.type_engine:TypeEngine",
+    "FileAccessProvider": "autoc.runtime.storage:FileAccess",
+    "get_serializable": "autoc.sdk.flytekit.translator:get_serializable",
+    "context_manager": "flytekit.core:context_manager"}
+
 #: where flytekit keeps objects autoc also has, by autoc's location (resolvers are found in the container by it)
 RESOLVER_LOCATIONS = {
     "autoc.resolvers.default_task_resolver": "flytekit.core.python_auto_container.default_task_resolver",
