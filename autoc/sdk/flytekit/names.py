@@ -205,6 +205,7 @@ MODULES["flytekit.extend"] = {
     "FileAccessProvider": "autoc.runtime.storage:FileAccess",
     "get_serializable": "autoc.sdk.flytekit.translator:get_serializable",
     "context_manager": "flytekit.core:context_manager"}
+MODULES["flytekit.types.structured"].update({"register_csv_handlers": "autoc.types.dataframes:register_csv_handlers"})
 
 #: where flytekit keeps objects autoc also has, by autoc's location (resolvers are found in the container by it)
 RESOLVER_LOCATIONS = {
