@@ -24,7 +24,9 @@ FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras
                   "Identity": "flytekit.models.security", "RawOutputDataConfig": "flytekit.models.common",
                   "FlyteError": "flytekit.types.error", "Interface": "flytekit.core.interface",
                   "JSON": "flytekit.types.iterator",
-                  "create_node": "flytekit.core.node_creation", "Echo": "flytekit.core.task"}
+                  "create_node": "flytekit.core.node_creation", "Echo": "flytekit.core.task",
+                  "TypeEngine": "flytekit.extend", "TypeTransformer": "flytekit.extend",
+                  "PythonTask": "flytekit.extend"}
 
 
 def as_flytekit(source: str, package: str = PACKAGE) -> str:
