@@ -187,6 +187,33 @@ class ReferenceWorkflow(ReferenceEntity):
                  " (pyflyte refuses this call too)")
 
 
+class ReferenceTemplate:
+    """flytekit's ``ReferenceTemplate``: the identifier and resource type of a reference."""
+
+    def __init__(self, id, resource_type: int) -> None:
+        self._id = id
+        self._resource_type = resource_type
+
+    @property
+    def id(self):
+        return self._id
+
+    @property
+    def resource_type(self) -> int:
+        return self._resource_type
+
+
+class ReferenceSpec:
+    """flytekit's ``ReferenceSpec``: what ``get_serializable`` gives for a reference entity (a template only)."""
+
+    def __init__(self, template: ReferenceTemplate) -> None:
+        self._template = template
+
+    @property
+    def template(self) -> ReferenceTemplate:
+        return self._template
+
+
 def _decorator(cls, project: str, domain: str, name: str, version: str) -> Callable[[Callable], ReferenceEntity]:
     def wrapper(fn: Callable) -> ReferenceEntity:
         iface = transform_function_to_interface(fn)
@@ -236,4 +263,4 @@ def is_reference(entity: Any) -> bool:
 
 __all__ = ["Reference", "TaskReference", "LaunchPlanReference", "WorkflowReference", "ReferenceEntity",
            "ReferenceTask", "ReferenceLaunchPlan", "ReferenceWorkflow", "reference_task", "reference_launch_plan",
-           "reference_workflow", "get_reference_entity"]
+           "reference_workflow", "get_reference_entity", "ReferenceTemplate", "ReferenceSpec"]

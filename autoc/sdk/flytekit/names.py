@@ -186,7 +186,8 @@ MODULES["flytekit.core.launch_plan"].update({"ReferenceLaunchPlan": "autoc:Refer
 MODULES["flytekit.core.workflow"].update({"ReferenceWorkflow": "autoc:ReferenceWorkflow",
                                           "reference_workflow": "autoc:reference_workflow"})
 MODULES["flytekit.core.reference_entity"] = {n: f"{_REF}:{n}" for n in (
-    "Reference", "TaskReference", "LaunchPlanReference", "WorkflowReference", "ReferenceEntity")}
+    "Reference", "TaskReference", "LaunchPlanReference", "WorkflowReference", "ReferenceEntity", "ReferenceTemplate",
+    "ReferenceSpec")}
 MODULES["flytekit.core.reference"] = {"get_reference_entity": "autoc:get_reference_entity",
                                       **_public("ReferenceTask", "ReferenceLaunchPlan", "ReferenceWorkflow")}
 
