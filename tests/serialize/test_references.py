@@ -51,8 +51,8 @@ squares_lp = LaunchPlan.get_or_create(squares, name="squares_lp")
 REFS = '''
 import datetime
 import typing
-from autoc import (Resources, conditional, create_node, get_reference_entity, kwtypes, reference_launch_plan,
-                   reference_task, reference_workflow, task, workflow)
+from autoc import (LaunchPlan, Resources, conditional, create_node, get_reference_entity, kwtypes,
+                   reference_launch_plan, reference_task, reference_workflow, task, workflow)
 
 
 @reference_task(project="flytesnacks", domain="development", name="rpkg.provider.normalize", version="v1")
@@ -76,6 +76,9 @@ def squares(a: int, b: str) -> typing.Tuple[int, str]:
 def squares_wf(a: int, b: str) -> typing.Tuple[int, str]:
     return 1, "a"
 
+
+# a launch plan of a registered workflow: its workflow_id is the reference's id
+squares_again = LaunchPlan.get_or_create(squares_wf, name="squares_again", default_inputs={"b": "x"})
 
 pair = get_reference_entity(1, "flytesnacks", "development", "rpkg.provider.pair", "v1",
                             inputs=kwtypes(a=int, b=str), outputs=kwtypes(o0=int, o1=str))
@@ -154,7 +157,10 @@ def test_reference_nodes_are_pyflytes_in_both_faces(outputs, flavor):
     assert sorted(theirs) == sorted(ours)
     assert not {k: diff(v, ours[k]) for k, v in theirs.items() if diff(v, ours[k])}
     # the referenced entities are nodes only: no file of their own
-    assert not [k for k in ours if any(n in k for n in ("normalize", "no_io", "squares", "pair"))]
+    assert not [k for k in ours if any(n in k for n in ("normalize", "no_io", "squares", "pair"))
+                and k != "squares_again_3.pb"]
+    wf_id = ours["squares_again_3.pb"].spec.workflow_id
+    assert (wf_id.project, wf_id.name, wf_id.version) == ("flytesnacks", "rpkg.provider.squares", "v1")
     nodes = ours["rpkg.refs.wf_2.pb"].template.nodes
     assert [n.id for n in nodes] == ["n0", "n1", "n2", "n3"]
     ref = nodes[0].task_node.reference_id
@@ -281,17 +287,23 @@ def wrong(x: str) -> int:
 def test_workflows_with_references_register_only_when_what_they_reference_is_registered(outputs, admin, tmp_path):
     refs = outputs["base"] / "autoc"
     p, res = _register(admin, refs, "r1")
-    assert p.returncode == 1 and res["summary_by_kind"]["workflows"] == {"failed": 4}, p.stdout
+    assert p.returncode == 1 and "created" not in res["summary_by_kind"]["workflows"], p.stdout
     failed = {e["name"]: e["message"] for e in res["entities"] if e["status"] == "failed"}
-    assert 'missing entity of type TASK with identifier project: "flytesnacks" domain: "development" name: ' \
-           '"rpkg.provider.no_io" version: "r1"' in failed["rpkg.refs.wf"]  # {{ registration.version }}: r1
-    assert 'name: "rpkg.provider.normalize" version: "v1"' in failed["rpkg.refs.optional_unbound"]
+    assert failed["squares_again"].startswith('NOT_FOUND: missing entity of type WORKFLOW with identifier project: '
+                                              '"flytesnacks" domain: "development" name: "rpkg.provider.squares" '
+                                              'version: "v1"'), failed
+    workflows = [m for n, m in failed.items() if n.startswith("rpkg.refs.")]
+    assert workflows and all("failed to compile workflow" in m and "missing entity of type TASK" in m
+                             for m in workflows), failed
     provider = _project(tmp_path / "provider", {"provider.py": PROVIDER})
     run_autoc("serialize", "rpkg", "-o", tmp_path / "provider-out", *IMAGES, cwd=provider)
     p, _ = _register(admin, tmp_path / "provider-out", "v1")
     assert p.returncode == 0, p.stdout
     p, res = _register(admin, refs, "v1")  # no_io's {{ registration.version }} becomes v1
     assert p.returncode == 0 and res["summary_by_kind"]["workflows"] == {"created": 4}, p.stdout
+    assert res["summary_by_kind"]["launch_plans"]["created"] == 5  # the default ones and squares_again
+    lp = admin.launch_plan("flytesnacks", "development", "squares_again", "v1")
+    assert lp.spec.workflow_id.name == "rpkg.provider.squares" and "b" in lp.closure.expected_inputs.parameters
     wf = admin.workflow("flytesnacks", "development", "rpkg.refs.wf", "v1").closure.compiled_workflow.primary.template
     assert wf.nodes[0].task_node.reference_id.version == "v1"
     assert wf.nodes[2].workflow_node.launchplan_ref.name == "squares_lp"
