@@ -204,8 +204,9 @@ MODULES["flytekit.extend"] = {
     "Promise": "autoc.core.promise:Promise", "DictTransformer": "autoc.types.engine:DictTransformer",
     "T": "autoc.types.user:T", "TypeEngine": "autoc.sdk.flytekit.type_engine:TypeEngine",
     "FileAccessProvider": "autoc.runtime.storage:FileAccess",
-    "get_serializable": "autoc.sdk.flytekit.translator:get_serializable",
-    "context_manager": "flytekit.core:context_manager"}
+    "get_serializable": "autoc.sdk.flytekit.translator:get_serializable"}
+# ``from flytekit.extend import context_manager``: the module, answered as flytekit.core.context_manager is
+MODULES["flytekit.extend.context_manager"] = MODULES["flytekit.core.context_manager"]
 MODULES["flytekit.types.structured"].update({"register_csv_handlers": "autoc.types.dataframes:register_csv_handlers"})
 
 #: where flytekit keeps objects autoc also has, by autoc's location (resolvers are found in the container by it)
