@@ -43,23 +43,28 @@ def serialize(tmp_path, *modules, flavor=()):
     return out
 
 
+def user_nodes(template):
+    """The template's own nodes: flyteadmin's compiled form adds start-node and end-node."""
+    return [n for n in template.nodes if n.id not in ("start-node", "end-node")]
+
+
 def test_autocs_branches_gates_overrides_and_imperative_workflows_register_and_compile(admin, tmp_path):
     out = serialize(tmp_path, "branches.py", "gates.py", "overrides.py", "imperative.py")
     p, res = register(admin, out)
     assert p.returncode == 0, p.stderr
     assert res["summary_by_kind"]["workflows"] == {"created": 11}
     tuned = admin.workflow(P, D, "workflows.overrides.tuned", "v1").closure.compiled_workflow.primary.template
-    assert [n.id for n in tuned.nodes] == ["first", "n1", "n2", "sub-flow"]
-    assert tuned.nodes[0].task_node.overrides.extended_resources.gpu_accelerator.device == "nvidia-tesla-t4"
+    assert [n.id for n in user_nodes(tuned)] == ["first", "n1", "n2", "sub-flow"]
+    assert user_nodes(tuned)[0].task_node.overrides.extended_resources.gpu_accelerator.device == "nvidia-tesla-t4"
     imperative = admin.workflow(P, D, "imperative_workflow", "v1").closure.compiled_workflow.primary.template
     assert [b.var for b in imperative.outputs] == ["shouted", "count", "both"] and \
         imperative.failure_node.id == "efn"
     wf = admin.workflow(P, D, "workflows.branches.nested", "v1").closure.compiled_workflow.primary.template
-    outer = wf.nodes[1].branch_node.if_else
+    outer = user_nodes(wf)[1].branch_node.if_else
     assert outer.case.then_node.branch_node.if_else.case.then_node.task_node.reference_id.version == "v1"
     assert outer.else_node.workflow_node.launchplan_ref.name == "branches_squared"
     gates = admin.workflow(P, D, "workflows.gates.reviewed", "v1").closure.compiled_workflow.primary.template
-    assert [n.WhichOneof("target") for n in gates.nodes] == ["task_node", "gate_node", "gate_node", "task_node"]
+    assert [n.WhichOneof("target") for n in user_nodes(gates)] == ["task_node", "gate_node", "gate_node", "task_node"]
 
 
 QUIRKY = '''

@@ -102,7 +102,8 @@ def test_identities_are_the_ones_pyflyte_register_sends(admin, files, tmp_path):
         for name in PLANS:
             ours, theirs = admin.launch_plan(P, D, name, "v1"), oracle.launch_plan(P, D, name, "v1")
             assert (ours.id, ours.spec) == (theirs.id, theirs.spec), name
-    node = admin.workflow(P, D, M + "summary", "v1").closure.compiled_workflow.primary.template.nodes[0]
+    compiled = admin.workflow(P, D, M + "summary", "v1").closure.compiled_workflow.primary.template
+    node = next(n for n in compiled.nodes if n.id not in ("start-node", "end-node"))
     ref = node.workflow_node.launchplan_ref
     assert (ref.project, ref.domain, ref.name, ref.version) == (P, D, "weekly", "v1")
 
