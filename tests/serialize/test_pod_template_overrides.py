@@ -176,5 +176,5 @@ def test_pod_template_overrides_register_into_the_loopback_admin(outputs, tmp_pa
         assert p.returncode == 0, p.stdout + p.stderr
         assert json.loads(p.stdout)["summary_by_kind"]["workflows"] == {"created": 1}
         wf = admin.workflow("flytesnacks", "development", "ppkg.pods.wf", "v1").closure.compiled_workflow
-        pod = wf.primary.template.nodes[0].task_node.overrides.pod_template
+        pod = {n.id: n for n in wf.primary.template.nodes}["n0"].task_node.overrides.pod_template
         assert pod.metadata.annotations["x"] == "y" and pod.pod_spec["tolerations"][0]["key"] == "gpu"

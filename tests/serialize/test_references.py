@@ -288,10 +288,10 @@ def test_workflows_with_references_register_only_when_what_they_reference_is_reg
     refs = outputs["base"] / "autoc"
     p, res = _register(admin, refs, "r1")
     assert p.returncode == 1 and "created" not in res["summary_by_kind"]["workflows"], p.stdout
-    failed = {e["name"]: e["message"] for e in res["entities"] if e["status"] == "failed"}
-    assert failed["squares_again"].startswith('NOT_FOUND: missing entity of type WORKFLOW with identifier project: '
-                                              '"flytesnacks" domain: "development" name: "rpkg.provider.squares" '
-                                              'version: "v1"'), failed
+    failed = {e["name"]: e["message"].replace(": ", ":") for e in res["entities"] if e["status"] == "failed"}
+    assert failed["squares_again"].startswith('NOT_FOUND:missing entity of type WORKFLOW with identifier project:'
+                                              '"flytesnacks" domain:"development" name:"rpkg.provider.squares" '
+                                              'version:"v1"'), failed
     workflows = [m for n, m in failed.items() if n.startswith("rpkg.refs.")]
     assert workflows and all("failed to compile workflow" in m and "missing entity of type TASK" in m
                              for m in workflows), failed
@@ -305,8 +305,9 @@ def test_workflows_with_references_register_only_when_what_they_reference_is_reg
     lp = admin.launch_plan("flytesnacks", "development", "squares_again", "v1")
     assert lp.spec.workflow_id.name == "rpkg.provider.squares" and "b" in lp.closure.expected_inputs.parameters
     wf = admin.workflow("flytesnacks", "development", "rpkg.refs.wf", "v1").closure.compiled_workflow.primary.template
-    assert wf.nodes[0].task_node.reference_id.version == "v1"
-    assert wf.nodes[2].workflow_node.launchplan_ref.name == "squares_lp"
+    nodes = {n.id: n for n in wf.nodes}  # flyteadmin's compiled form adds start-node and end-node
+    assert nodes["n0"].task_node.reference_id.version == "v1"
+    assert nodes["n2"].workflow_node.launchplan_ref.name == "squares_lp"
     # a reference whose declared interface does not match the registered task's is refused by the compiler
     wrong = _project(tmp_path / "wrong", {"wrong.py": WRONG})
     run_autoc("serialize", "rpkg", "-o", tmp_path / "wrong-out", *IMAGES, cwd=wrong)
