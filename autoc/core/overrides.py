@@ -80,18 +80,15 @@ def _check(kwargs: Dict[str, Any], where) -> None:
         raise WorkflowDefinitionError("with_overrides(cache=True) must specify the cache version when overriding",
                                       where=where, hint="cache=Cache(version='v1')")
     if kwargs.get("pod_template") is not None:
-        from autoc.core.node import not_supported
+        from autoc.core.pod import PodTemplate
 
-        raise not_supported("with_overrides(pod_template=...)", where=where,
-                            hint="set pod_template on the task itself")
+        if not isinstance(kwargs["pod_template"], PodTemplate):
+            raise WorkflowDefinitionError(f"with_overrides(pod_template=...) takes a PodTemplate, got "
+                                          f"{kwargs['pod_template']!r:.80}", where=where,
+                                          hint="pod_template=PodTemplate(pod_spec=V1PodSpec(...), labels={...})")
     aliases = kwargs.get("aliases")
     if aliases is not None and not isinstance(aliases, dict):
         raise WorkflowDefinitionError("with_overrides(aliases=...) takes a dict[str, str]", where=where)
-    if kwargs.get("task_config") is not None:
-        from autoc.core.node import not_supported
-
-        raise not_supported("with_overrides(task_config=...)", where=where,
-                            hint="set the task's config where the task is defined")
     cache = kwargs.get("cache")
     if cache is not None and not isinstance(cache, bool):
         from autoc.core.metadata import Cache
@@ -111,12 +108,35 @@ def override(node: Node, kwargs: Dict[str, Any], where=None) -> Node:
     """Record one ``with_overrides`` call on ``node`` (validated here, applied by translation)."""
     where = where or user_site(2)
     _check(kwargs, where)
+    if kwargs.get("task_config") is not None:
+        _override_task_config(node, kwargs["task_config"], where)
     if kwargs.get("node_name") is not None:
         node.id = dnsify(str(kwargs["node_name"]))
     if not hasattr(node, "overrides"):
         node.overrides = []
     node.overrides.append({k: v for k, v in kwargs.items()})
+    if kwargs.get("task_config") is not None:
+        node.override_sites = getattr(node, "override_sites", {})
+        node.override_sites["task_config"] = where  # the line autoc's flavor refuses it at
     return node
+
+
+def _override_task_config(node: Node, task_config, where) -> None:
+    """``with_overrides(task_config=...)``: checked as flytekit checks it (a config of the task's config type).
+    Flyte's node overrides have no field for it and pyflyte writes the task before the workflow's body changes its
+    config, so it changes nothing in the specs: ``--sdk flytekit`` writes them so, autoc's own flavor refuses it at
+    translation (``autoc.serialize.translate_overrides``)."""
+    from autoc.core.task import PythonTask
+
+    task = node.entity
+    if not isinstance(task, PythonTask):
+        raise WorkflowDefinitionError(f"with_overrides(task_config=...) needs a task call, not "
+                                      f"{getattr(task, 'name', task)!r}", where=where)
+    if not isinstance(task_config, type(task.task_config)):
+        raise WorkflowDefinitionError(f"with_overrides(task_config=...): can't change the type of the task config of "
+                                      f"{task.name} ({type(task.task_config).__name__}, not "
+                                      f"{type(task_config).__name__})", where=where,
+                                      hint="pass a config of the task's own config type")
 
 
 def node_of(value, where) -> Node:
@@ -139,9 +159,10 @@ def create_node(entity, *args, **kwargs) -> Node:
         raise WorkflowDefinitionError(f"create_node({getattr(entity, 'name', entity)}, ...): only keyword "
                                       f"arguments pass inputs ({len(args)} positional given)", where=where,
                                       hint="create_node(t, x=1)")
+    from autoc.core.reference import ReferenceEntity
     from autoc.core.seams import above
 
-    if above("order").kind_of(entity) is None:
+    if above("order").kind_of(entity) is None and not isinstance(entity, ReferenceEntity):
         raise WorkflowDefinitionError(f"create_node() needs a task, workflow or launch plan, got {entity!r:.80}",
                                       where=where)
     state = compilation_state()

@@ -1,6 +1,6 @@
 """flytekit constructs autoc does not implement yet. Each is importable under flytekit's name and refuses to be
 used, naming the user's file:line, so a module that needs one fails loudly instead of serializing a wrong
-workflow (pyflyte accepts them; autoc would otherwise drop the branches, the map or the dynamic body)."""
+workflow (pyflyte accepts them)."""
 
 from __future__ import annotations
 
@@ -14,48 +14,5 @@ def _refuse(construct: str, hint: str = _HINT):
     raise not_supported(construct, where=user_site(2), hint=hint)
 
 
-def conditional(*args, **kwargs):
-    """flytekit's ``conditional(name).if_(...).then(...)``: not supported yet."""
-    _refuse("conditional() (branch nodes)", "decide inside a task and return the result, or keep this workflow in "
-                                            "pyflyte for now")
-
-
 def array_node(*args, **kwargs):
     _refuse("array_node")
-
-
-def wait_for_input(*args, **kwargs):
-    _refuse("wait_for_input() (gate nodes)")
-
-
-def approve(*args, **kwargs):
-    _refuse("approve() (gate nodes)")
-
-
-def sleep(*args, **kwargs):
-    _refuse("sleep() (gate nodes)")
-
-
-class ImperativeWorkflow:
-    """flytekit's imperative ``Workflow(name=...)`` builder: not supported yet."""
-
-    def __init__(self, *args, **kwargs):
-        _refuse("ImperativeWorkflow (Workflow(name=...).add_entity)", "write the workflow as an @workflow function")
-
-
-Workflow = ImperativeWorkflow
-
-
-def reference_task(*args, **kwargs):
-    _refuse("reference_task (reference entities)", "import the task's module instead, or keep this module in "
-                                                   "pyflyte for now")
-
-
-def reference_workflow(*args, **kwargs):
-    _refuse("reference_workflow (reference entities)", "import the workflow's module instead, or keep this "
-                                                       "module in pyflyte for now")
-
-
-def reference_launch_plan(*args, **kwargs):
-    _refuse("reference_launch_plan (reference entities)", "import the launch plan's module instead, or keep "
-                                                          "this module in pyflyte for now")

@@ -80,7 +80,9 @@ def _run_node(entity, kwargs: Dict[str, Any]) -> Any:
     from autoc.core.task import PythonTask
     from autoc.core.workflow import WorkflowBase
 
-    if isinstance(entity, (PythonTask, WorkflowBase)):
+    from autoc.core.reference import ReferenceEntity
+
+    if isinstance(entity, (PythonTask, WorkflowBase, ReferenceEntity)):  # a reference fails as in flytekit
         return entity.local_execute(**kwargs)
     wf = getattr(entity, "workflow", None)  # a launch plan runs its workflow with its fixed inputs
     if isinstance(wf, WorkflowBase):

@@ -171,6 +171,38 @@ class FileAccess:
     def get_filesystem_for_path(path: str = "", **_):
         return filesystem(path)
 
+    # flytekit's FileAccessProvider names, for type transformers written against flytekit (autoc.types.user)
+
+    def get_random_local_directory(self) -> str:
+        return self.new_local_path()
+
+    def get_random_remote_path(self, file_path_or_file_name: Optional[str] = None) -> str:
+        return self.new_remote_path(os.path.basename(file_path_or_file_name or ""))
+
+    @staticmethod
+    def upload_directory(local_path: str, remote_path: str, **_) -> str:
+        return upload(str(local_path), str(remote_path), recursive=True)
+
+    @staticmethod
+    def download_directory(remote_path: str, local_path: str, **_) -> str:
+        return download(str(remote_path), str(local_path), recursive=True)
+
+    @staticmethod
+    def upload(file_path: str, to_path: str, **_) -> str:
+        return upload(str(file_path), str(to_path))
+
+    @staticmethod
+    def download(remote_path: str, local_path: str, **_) -> str:
+        return download(str(remote_path), str(local_path))
+
+    @staticmethod
+    def put_data(local_path: str, remote_path: str, is_multipart: bool = False, **_) -> str:
+        return upload(str(local_path), str(remote_path), recursive=is_multipart)
+
+    @staticmethod
+    def get_data(remote_path: str, local_path: str, is_multipart: bool = False, **_) -> str:
+        return download(str(remote_path), str(local_path), recursive=is_multipart)
+
 
 _CURRENT: contextvars.ContextVar[Optional[FileAccess]] = contextvars.ContextVar("autoc_file_access", default=None)
 

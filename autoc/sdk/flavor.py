@@ -94,6 +94,8 @@ class OutputFlavor:
 #: ``with_overrides`` without ``accelerator`` (or ``cache``) dropping an earlier one's.
 PYFLYTE_QUIRKS = frozenset({"nested_branch_subworkflows", "sleep_gate_timeout", "override_image_unexpanded",
                             "override_accelerator_dropped", "override_cache_dropped"})
+#: ``with_overrides(task_config=...)`` accepted and without effect on the specs (autoc's flavor refuses it)
+PYFLYTE_QUIRKS = PYFLYTE_QUIRKS | {"override_task_config_ignored"}
 
 
 def autoc_flavor() -> OutputFlavor:

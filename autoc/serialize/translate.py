@@ -94,10 +94,11 @@ def extended_resources(accelerator=None, shared_memory=None) -> Optional[tasks_p
     return er
 
 
-def k8s_pod(task, settings) -> tasks_pb2.K8sPod:
+def k8s_pod(task, settings, pod_template=None) -> tasks_pb2.K8sPod:
     """The pod template with the task's container merged into its primary container (appended if absent); a
-    container's image may be a template, a string or an ImageSpec, as a task's may."""
-    pt = task.pod_template
+    container's image may be a template, a string or an ImageSpec, as a task's may. ``pod_template``: another
+    template than the task's (a node's ``with_overrides(pod_template=...)``)."""
+    pt = pod_template or task.pod_template
     spec = pt.pod_spec_dict()
     containers = spec.setdefault("containers", [])
     if not any(c.get("name") == pt.primary_container_name for c in containers):

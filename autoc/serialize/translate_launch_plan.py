@@ -123,7 +123,12 @@ def _metadata(lp) -> launch_plan_pb2.LaunchPlanMetadata:
 
 def launch_plan_spec(lp, settings) -> launch_plan_pb2.LaunchPlanSpec:
     spec = launch_plan_pb2.LaunchPlanSpec()
-    spec.workflow_id.CopyFrom(identifier(identifier_pb2.WORKFLOW, lp.workflow.name, settings))
+    from autoc.core.reference import ReferenceEntity
+
+    if isinstance(lp.workflow, ReferenceEntity):  # a launch plan of a registered workflow names it as written
+        spec.workflow_id.CopyFrom(lp.workflow.id)
+    else:
+        spec.workflow_id.CopyFrom(identifier(identifier_pb2.WORKFLOW, lp.workflow.name, settings))
     spec.entity_metadata.CopyFrom(_metadata(lp))
     spec.default_inputs.CopyFrom(parameter_map(lp))
     spec.fixed_inputs.CopyFrom(fixed_literals(lp))

@@ -18,8 +18,19 @@ def apply_overrides(m: workflow_pb2.Node, node, kind: str, settings) -> None:
 
     quirks = settings.flavor.quirks
     md = m.metadata
-    resources = image = ext = aliases = None
+    resources = image = ext = aliases = pod_template = None
     for r in records:
+        if r.get("task_config") is not None and "override_task_config_ignored" not in quirks:
+            from autoc.errors import WorkflowDefinitionError
+
+            raise WorkflowDefinitionError(
+                f"with_overrides(task_config=...) on {node.entity.name} ({node.id}) would change nothing: Flyte's node "
+                f"overrides have no task config, and the task runs with the config it was defined with (pyflyte "
+                f"writes the task unchanged)",
+                where=getattr(node, "override_sites", {}).get("task_config", node.where),
+                hint="define a second task with that config and call it instead")
+        if r.get("pod_template") is not None:
+            pod_template = r["pod_template"]
         if r.get("aliases") is not None:
             aliases = [workflow_pb2.Alias(var=k, alias=v) for k, v in r["aliases"].items()]
         requests, limits = r.get("requests"), r.get("limits")
@@ -49,6 +60,26 @@ def apply_overrides(m: workflow_pb2.Node, node, kind: str, settings) -> None:
         o.container_image = image
     if aliases:
         m.output_aliases.extend(aliases)
+    if pod_template is not None:
+        o.pod_template.CopyFrom(_pod_override(node, pod_template, settings))
+
+
+def _pod_override(node, pod_template, settings):
+    """``with_overrides(pod_template=...)``: the template merged with the task's own container (image, command,
+    resources, environment), as the task's own pod template is, plus its labels, annotations and primary container
+    name, as pyflyte writes it."""
+    from autoc.core.task import PythonAutoContainerTask
+    from autoc.errors import WorkflowDefinitionError
+    from autoc.serialize.translate import k8s_pod
+
+    task = node.entity
+    if not isinstance(task, PythonAutoContainerTask):
+        raise WorkflowDefinitionError(f"with_overrides(pod_template=...) on {task.name} ({node.id}): only tasks that "
+                                      f"run in autoc's or flytekit's container can take a pod template",
+                                      where=node.where, hint="drop the pod_template override for this call")
+    pod = k8s_pod(task, settings, pod_template)
+    pod.primary_container_name = pod_template.primary_container_name
+    return pod
 
 
 def _metadata(md: workflow_pb2.NodeMetadata, r: dict, quirks) -> None:

@@ -231,6 +231,10 @@ def node_message(node, settings) -> workflow_pb2.Node:
 
             apply_overrides(m, node, "control", settings)  # node metadata only, as flytekit applies them
         return m
+    from autoc.core.reference import ReferenceEntity
+
+    if isinstance(entity, ReferenceEntity):
+        return _reference_node(node, settings)
     kind = _entity_kind(entity)
     m = workflow_pb2.Node(id=node.id)
     m.metadata.CopyFrom(entity.construct_node_metadata())
@@ -255,6 +259,29 @@ def node_message(node, settings) -> workflow_pb2.Node:
         from autoc.serialize.translate_overrides import apply_overrides
 
         apply_overrides(m, node, kind, settings)
+    return m
+
+
+def _reference_node(node, settings) -> workflow_pb2.Node:
+    """A node calling a registered entity (``autoc.core.reference``): its identifier as the user wrote it, node
+    metadata only (a task node without overrides), as pyflyte writes it."""
+    entity = node.entity
+    m = workflow_pb2.Node(id=node.id)
+    m.metadata.CopyFrom(entity.construct_node_metadata())
+    m.inputs.extend(_bindings(node.inputs, entity.python_interface.inputs,
+                              f"reference {entity.kind.replace('_', ' ')} {entity.name} ({node.id})", "input",
+                              node.where))
+    m.upstream_node_ids.extend(u.id for u in node.upstream_nodes)
+    if entity.kind == "task":
+        m.task_node.reference_id.CopyFrom(entity.id)
+    elif entity.kind == "launch_plan":
+        m.workflow_node.launchplan_ref.CopyFrom(entity.id)
+    else:  # refused when called (autoc.core.reference.ReferenceWorkflow.compile)
+        m.workflow_node.sub_workflow_ref.CopyFrom(entity.id)
+    if getattr(node, "overrides", None):
+        from autoc.serialize.translate_overrides import apply_overrides
+
+        apply_overrides(m, node, "reference", settings)  # node metadata only, as pyflyte
     return m
 
 

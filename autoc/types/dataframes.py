@@ -212,6 +212,12 @@ def register_pandas() -> None:
     StructuredDatasetTransformerEngine.register(CSVToPandasDecodingHandler())
 
 
+def register_csv_handlers() -> None:
+    """flytekit's ``flytekit.types.structured.register_csv_handlers``: pandas DataFrames to and from CSV (autoc
+    registers them with the other pandas handlers when it first meets a DataFrame; calling it does so now)."""
+    register_pandas()
+
+
 @functools.lru_cache(maxsize=None)
 def register_arrow() -> None:
     _require("pyarrow")

@@ -677,6 +677,25 @@ class TypeEngine:
         return get_transformer(python_type)
 
     @staticmethod
+    def register(transformer: Any, additional_types: Optional[list] = None) -> None:
+        """A user's ``TypeTransformer`` (flytekit's interface, ``autoc.types.user``) for its ``python_type``."""
+        from autoc.types.user import register
+
+        register(transformer, additional_types)
+
+    @staticmethod
+    def register_additional_type(transformer: Any, additional_type: Any, override: bool = False) -> None:
+        """``transformer`` (already registered or not) also handles ``additional_type``; a type with a transformer
+        of its own keeps it unless ``override``."""
+        from autoc.types import base
+        from autoc.types.user import UserTransformer, TypeTransformer
+
+        if additional_type in base.REGISTRY and not override:
+            return
+        base.register(additional_type, UserTransformer(transformer) if isinstance(transformer, TypeTransformer)
+                      else transformer)
+
+    @staticmethod
     def to_literal_type(python_type: Any) -> LiteralType:
         return to_literal_type(python_type)
 

@@ -471,6 +471,8 @@ class StructuredDatasetTransformerEngine(base.Transformer):
                sdt: types_pb2.StructuredDatasetType) -> base.Literal:
         handler = self.get_encoder(df_type, protocol, format)
         written = handler.encode(_context(), sd, sdt)
+        if callable(getattr(written, "to_flyte_idl", None)):  # flytekit's model (a user's encoder for flytekit)
+            written = written.to_flyte_idl()
         if not isinstance(written, literals_pb2.StructuredDataset):
             raise TypeEngineError(f"encoder {type(handler).__name__} returned {type(written).__name__}",
                                   hint="an encoder returns a flyteidl.core.literals_pb2.StructuredDataset")

@@ -30,7 +30,9 @@ FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras
                   "ArrayNodeMapTask": "flytekit.core.array_node_map_task",
                   "ShellTask": "flytekit.extras.tasks.shell", "OutputLocation": "flytekit.extras.tasks.shell",
                   "SQLite3Task": "flytekit.extras.sqlite3.task", "SQLite3Config": "flytekit.extras.sqlite3.task",
-                  "FileSensor": "flytekit.sensor"}
+                  "FileSensor": "flytekit.sensor",
+                  "TypeEngine": "flytekit.extend", "TypeTransformer": "flytekit.extend",
+                  "PythonTask": "flytekit.extend"}
 
 
 def as_flytekit(source: str, package: str = PACKAGE) -> str:

@@ -194,7 +194,7 @@ HEAD = "import datetime\nimport typing\nfrom autoc import task, workflow, condit
     ("    return double(x=x).with_overrides(cache=True)\n", 15, "must specify the cache version"),
     ("    return double(x=x).with_overrides(requests={'cpu': '1'})\n", 15, "takes a Resources"),
     ("    return double(x=x).with_overrides(timeout='1h')\n", 15, "datetime.timedelta or int seconds"),
-    ("    return double(x=x).with_overrides(pod_template=1)\n", 15, "pod_template=...) is not supported"),
+    ("    return double(x=x).with_overrides(pod_template=1)\n", 15, "with_overrides(pod_template=...) takes a PodTemplate"),
     ("    n = create_node(double, x)\n    return n.o0\n", 15, "only keyword arguments pass inputs"),
     ("    n = create_node(print, x=x)\n    return n.o0\n", 15, "needs a task, workflow or launch plan"),
 ])

@@ -94,19 +94,6 @@ def test_unsupported_construct_in_a_body_is_refused_with_file_line_and_exit_1(un
     assert "Traceback" not in p.stderr and not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("code, text", [
-    ("from autoc import reference_task\n\n@reference_task(project='p', domain='d', name='n', version='v')\n"
-     "def r(x: int) -> int:\n    ...\n", "m.py:14:\nerror: reference_task"),
-])
-def test_unsupported_definitions_are_refused_at_their_line(unique_pkg, tmp_path, code, text):
-    from tests.conftest import run_autoc
-
-    pkg = unique_pkg({"m.py": HEAD + code})
-    p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
-    assert p.returncode == 1 and text in p.stderr and "not supported by autoc yet" in p.stderr, p.stderr
-    assert "Traceback" not in p.stderr
-
-
 def test_launch_plan_node_refuses_a_value_for_a_fixed_input(unique_pkg, tmp_path):
     e = _fails(unique_pkg, tmp_path, "@workflow\ndef inner(x: int) -> int:\n    return double(x=x)\n\n"
                                      "from autoc import LaunchPlan\n"

@@ -197,6 +197,41 @@ MODULES: Dict[str, Dict[str, str]] = {
                                   "get_serializable_task": "autoc.sdk.flytekit.translator:get_serializable_task"},
 }
 
+# reference entities (autoc.core.reference)
+_REF = "autoc.core.reference"
+MODULES["flytekit"].update(_public("reference_task", "reference_launch_plan", "reference_workflow",
+                                   "get_reference_entity", "TaskReference", "LaunchPlanReference",
+                                   "WorkflowReference"))
+MODULES["flytekit.core.task"].update({"ReferenceTask": "autoc:ReferenceTask",
+                                     "reference_task": "autoc:reference_task"})
+MODULES["flytekit.core.launch_plan"].update({"ReferenceLaunchPlan": "autoc:ReferenceLaunchPlan",
+                                             "reference_launch_plan": "autoc:reference_launch_plan"})
+MODULES["flytekit.core.workflow"].update({"ReferenceWorkflow": "autoc:ReferenceWorkflow",
+                                          "reference_workflow": "autoc:reference_workflow"})
+MODULES["flytekit.core.reference_entity"] = {n: f"{_REF}:{n}" for n in (
+    "Reference", "TaskReference", "LaunchPlanReference", "WorkflowReference", "ReferenceEntity", "ReferenceTemplate",
+    "ReferenceSpec")}
+MODULES["flytekit.core.reference"] = {"get_reference_entity": "autoc:get_reference_entity",
+                                      **_public("ReferenceTask", "ReferenceLaunchPlan", "ReferenceWorkflow")}
+
+# flytekit.extend: user type transformers (autoc.types.user), PythonTask subclasses; literal models at the top
+_M = "autoc.sdk.flytekit.models"
+MODULES["flytekit"].update({n: f"{_M}:{n}" for n in ("Blob", "BlobMetadata", "BlobType", "Literal", "LiteralType",
+                                                      "Scalar")})
+MODULES["flytekit.core.type_engine"].update({"TypeTransformer": "autoc:TypeTransformer", "T": "autoc.types.user:T"})
+MODULES["flytekit.extend"] = {
+    **_public("Image", "ImageConfig", "IgnoreOutputs", "PythonTask", "TaskResolverMixin", "ExecutionState",
+              "Interface", "TypeTransformer"),
+    "SerializationSettings": "autoc.sdk.flytekit.settings:SerializationSettings",
+    "ClassStorageTaskResolver": "autoc.resolvers.class_based:ClassStorageTaskResolver",
+    "Promise": "autoc.core.promise:Promise", "DictTransformer": "autoc.types.engine:DictTransformer",
+    "T": "autoc.types.user:T", "TypeEngine": "autoc.sdk.flytekit.type_engine:TypeEngine",
+    "FileAccessProvider": "autoc.runtime.storage:FileAccess",
+    "get_serializable": "autoc.sdk.flytekit.translator:get_serializable"}
+# ``from flytekit.extend import context_manager``: the module, answered as flytekit.core.context_manager is
+MODULES["flytekit.extend.context_manager"] = MODULES["flytekit.core.context_manager"]
+MODULES["flytekit.types.structured"].update({"register_csv_handlers": "autoc.types.dataframes:register_csv_handlers"})
+
 #: where flytekit keeps objects autoc also has, by autoc's location (resolvers are found in the container by it)
 RESOLVER_LOCATIONS = {
     "autoc.resolvers.default_task_resolver": "flytekit.core.python_auto_container.default_task_resolver",

@@ -15,6 +15,11 @@ def get_serializable(entity_mapping: Dict[Any, Any], settings, entity, options: 
     from autoc.serialize import _translate
     from autoc.serialize.order import kind_of, pyflyte_order
 
+    from autoc.core.reference import ReferenceEntity, ReferenceSpec, ReferenceTemplate
+
+    if isinstance(entity, ReferenceEntity):  # a reference is a template naming the registered entity, no spec
+        entity_mapping[entity] = ReferenceSpec(ReferenceTemplate(entity.id, entity.reference.resource_type))
+        return entity_mapping[entity]
     if kind_of(entity) is None:
         raise AutocError(f"{entity!r} is not a task, workflow or launch plan autoc can serialize",
                          hint="pass an object made by @task, @workflow or LaunchPlan.get_or_create")

@@ -22,6 +22,13 @@ class TypeEngine(engine.TypeEngine):
         """Nothing to do: autoc registers the transformers of optional libraries when it first meets their types."""
 
     @staticmethod
+    def get_transformer(python_type: Any) -> Any:
+        """The transformer of ``python_type``: a user's registered ``TypeTransformer`` is given back as itself."""
+        from autoc.types.user import user_transformer
+
+        return user_transformer(engine.get_transformer(python_type))
+
+    @staticmethod
     def to_literal_type(python_type: Any) -> Model:
         return Model(engine.to_literal_type(python_type))
 

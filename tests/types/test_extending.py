@@ -1,0 +1,211 @@
+"""Extending the type system and the task kinds as flytekit users do (``flytekit.extend``): a ``TypeTransformer``
+registered with ``TypeEngine.register`` building flytekit's literal models, and a ``PythonTask`` subclass with its
+own task type, ``get_custom`` and ``get_config``. Serialized as pyflyte 1.16.31 does in both faces, run locally as
+flytekit runs it, run by ``autoc execute``, and registered into the loopback FlyteAdmin."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flyteidl.core import literals_pb2
+
+from tests.admin_server import AdminServer
+from tests.conftest import SHIM, oracle_venv, run_autoc, run_oracle
+from tests.golden import diff, load_dir
+from tests.sdk_flytekit.corpus import as_flytekit
+
+EXT = '''
+import os
+import tempfile
+import typing
+from pathlib import Path
+
+from autoc import (Blob, BlobMetadata, BlobType, FlyteContext, Interface, Literal, LiteralType, PythonTask, Scalar,
+                   TaskMetadata, TypeEngine, TypeTransformer, task, workflow)
+
+
+class Bag:
+    """A folder of files: a multipart blob in Flyte."""
+
+    def __init__(self, base_dir: typing.Optional[str] = None):
+        self.base_dir = base_dir or tempfile.mkdtemp()
+
+    def add(self, name: str, text: str) -> None:
+        Path(self.base_dir, name).write_text(text)
+
+    def read(self) -> typing.List[str]:
+        return [Path(self.base_dir, n).read_text() for n in sorted(os.listdir(self.base_dir))]
+
+
+class BagTransformer(TypeTransformer[Bag]):
+    _TYPE_INFO = BlobType(format="binary", dimensionality=BlobType.BlobDimensionality.MULTIPART)
+
+    def __init__(self):
+        super().__init__(name="bag-transform", t=Bag)
+
+    def get_literal_type(self, t: typing.Type[Bag]) -> LiteralType:
+        return LiteralType(blob=self._TYPE_INFO)
+
+    def to_literal(self, ctx: FlyteContext, python_val: Bag, python_type: typing.Type[Bag],
+                   expected: LiteralType) -> Literal:
+        assert expected.blob.dimensionality == BlobType.BlobDimensionality.MULTIPART
+        remote_dir = ctx.file_access.get_random_remote_directory()
+        ctx.file_access.upload_directory(python_val.base_dir, remote_dir)
+        return Literal(scalar=Scalar(blob=Blob(uri=remote_dir, metadata=BlobMetadata(type=self._TYPE_INFO))))
+
+    def to_python_value(self, ctx: FlyteContext, lv: Literal, expected_python_type: typing.Type[Bag]) -> Bag:
+        local_dir = ctx.file_access.get_random_local_directory()
+        ctx.file_access.download_directory(lv.scalar.blob.uri, local_dir)
+        return Bag(base_dir=local_dir)
+
+
+TypeEngine.register(BagTransformer())
+
+
+@task
+def fill(n: int) -> Bag:
+    b = Bag()
+    for i in range(n):
+        b.add(f"f{i}", f"line {i}")
+    return b
+
+
+@task
+def read(b: Bag) -> typing.List[str]:
+    return b.read()
+
+
+@workflow
+def bags(n: int = 3) -> typing.List[str]:
+    return read(b=fill(n=n))
+
+
+class Sensor(PythonTask):
+    """A task kind of the user's own: its type, custom and config go into the task template."""
+
+    def __init__(self, name: str, poll: int, **kwargs):
+        super().__init__(task_type="my-sensor", name=name, task_config=None,
+                         interface=Interface(inputs={"path": str}, outputs={"path": str}), **kwargs)
+        self._poll = poll
+
+    def get_custom(self, settings) -> typing.Dict[str, typing.Any]:
+        return {"poll": self._poll, "mode": "watch"}
+
+    def get_config(self, settings) -> typing.Dict[str, str]:
+        return {"sensor": "files"}
+
+    def execute(self, **kwargs) -> typing.Any:
+        return kwargs["path"]
+
+
+sensor = Sensor(name="my-sensor", poll=5, metadata=TaskMetadata(retries=2))
+
+
+@workflow
+def sensed(p: str) -> str:
+    return sensor(path=p)
+'''
+IMAGES = ["--image", "a/b:1"]
+
+
+def _project(root: Path, source: str) -> Path:
+    (root / "xpkg").mkdir(parents=True)
+    (root / "xpkg" / "__init__.py").write_text("")
+    (root / "xpkg" / "ext.py").write_text(source)
+    (root / "requirements.txt").write_text("flytekit==1.16.31\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ext")
+    own = _project(base / "own", EXT)
+    face = _project(base / "face", as_flytekit(EXT))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FORCE_PUSH_IMAGE_SPEC")}
+    (base / "pyflyte").mkdir()
+    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "--pkgs", "xpkg", "serialize", *IMAGES, "workflows",
+                        "-f", str(base / "pyflyte")], cwd=face, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    run_autoc("serialize", "xpkg", "-o", base / "autoc", *IMAGES, cwd=own)
+    run_autoc("serialize", "--sdk", "flytekit", "xpkg", "-o", base / "face-out", *IMAGES, cwd=face)
+    return {k: {re.sub(r"^\d+_", "", n): m for n, m in load_dir(base / k).items()}
+            for k in ("pyflyte", "autoc", "face-out")} | {"base": base}
+
+
+@pytest.mark.parametrize("flavor", ["face-out", "autoc"])
+def test_user_transformers_and_task_kinds_serialize_as_pyflyte_does(outputs, flavor):
+    theirs, ours = outputs["pyflyte"], outputs[flavor]
+    assert sorted(theirs) == sorted(ours)
+    assert not {k: diff(v, ours[k]) for k, v in theirs.items() if diff(v, ours[k])}
+    fill = ours["xpkg.ext.fill_1.pb"].template
+    assert fill.interface.outputs.variables["o0"].type.blob.dimensionality == 1  # MULTIPART, from the transformer
+    sensor = ours["my-sensor_1.pb"].template
+    assert sensor.type == "my-sensor" and dict(sensor.config) == {"sensor": "files"}
+    assert sensor.custom["poll"] == 5 and sensor.custom["mode"] == "watch" and not sensor.HasField("container")
+    assert sensor.metadata.retries.retries == 2
+
+
+LOCAL = '''
+import json
+from xpkg.ext import bags, fill, read
+print(json.dumps([bags(), bags(n=1), read(b=fill(n=2))]))
+'''
+
+
+def test_local_runs_use_the_transformer_as_flytekit_does(outputs, tmp_path):
+    base = outputs["base"]
+    script = tmp_path / "local.py"
+    script.write_text(f"import sys\nsys.path[:0] = [{str(SHIM)!r}, {str(base / 'face')!r}]\n" + LOCAL)
+    theirs = run_oracle(script, cwd=tmp_path)
+    p = subprocess.run([sys.executable, "-c", f"import sys\nsys.path.insert(0, {str(base / 'own')!r})\n" + LOCAL],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == theirs
+    assert json.loads(theirs) == [["line 0", "line 1", "line 2"], ["line 0"], ["line 0", "line 1"]]
+
+
+def _execute(base: Path, tmp: Path, task: str, inputs: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
+    (tmp / "inputs.pb").write_bytes(inputs.SerializeToString())
+    out = tmp / "out"
+    p = run_autoc("execute", "--inputs", tmp / "inputs.pb", "--output-prefix", out, "--raw-output-data-prefix",
+                  tmp / "raw", "--resolver", "autoc.resolvers.default_task_resolver", "--", "task-module", "xpkg.ext",
+                  "task-name", task, cwd=base / "own", check=False)
+    assert p.returncode == 0, p.stderr
+    lm = literals_pb2.LiteralMap()
+    lm.ParseFromString((out / "outputs.pb").read_bytes())
+    return lm
+
+
+def test_autoc_execute_converts_with_the_users_transformer(outputs, tmp_path):
+    base = outputs["base"]
+    inputs = literals_pb2.LiteralMap()
+    inputs.literals["n"].scalar.primitive.integer = 2
+    (tmp_path / "a").mkdir()
+    filled = _execute(base, tmp_path / "a", "fill", inputs).literals["o0"]
+    blob = filled.scalar.blob
+    assert blob.metadata.type.dimensionality == 1 and blob.uri.startswith(str(tmp_path / "a" / "raw"))
+    assert sorted(os.listdir(blob.uri)) == ["f0", "f1"]  # uploaded by the transformer under the raw output prefix
+    given = literals_pb2.LiteralMap()
+    given.literals["b"].CopyFrom(filled)
+    (tmp_path / "b").mkdir()
+    out = _execute(base, tmp_path / "b", "read", given).literals["o0"]
+    assert [lit.scalar.primitive.string_value for lit in out.collection.literals] == ["line 0", "line 1"]
+
+
+def test_they_register_into_the_loopback_admin(outputs, tmp_path):
+    with AdminServer(db_path=str(tmp_path / "admin.db")) as admin:
+        p = run_autoc("register", outputs["base"] / "autoc", "--version", "v1", "--endpoint", admin.address,
+                      "--insecure", "--output", "json", check=False)
+        assert p.returncode == 0, p.stdout + p.stderr
+        res = json.loads(p.stdout)
+        assert res["summary_by_kind"]["tasks"] == {"created": 3} and res["summary_by_kind"]["workflows"] == \
+            {"created": 2}
+        wf = admin.workflow("flytesnacks", "development", "xpkg.ext.sensed", "v1").closure.compiled_workflow
+        assert [t.template.type for t in wf.tasks] == ["my-sensor"]
+        assert wf.tasks[0].template.custom["poll"] == 5
