@@ -1,0 +1,214 @@
+"""The second engine behind ``--sdk flytekit``: the project's own flytekit discovers and translates, in the
+interpreter autoc runs in or in ``--python PATH`` / ``AUTOC_PYTHON``, through ``engine_program.py`` (a standalone
+file that needs only flytekit there). It ends where the face ends: an ordered list of entity messages
+(``autoc.serialize.Entity``) with their source locations; everything after that is autoc's one code path.
+
+``auto`` (the default under ``--sdk flytekit``) runs the face and, when the face meets something it does not
+answer (an unsupported import, also one the user's code catches with ``except ImportError``, or construct), redoes
+the whole run with this engine and says which construct sent it there.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from autoc.errors import AutocError, DiscoveryError, UserInputError
+
+ENGINES = ("auto", "face", "flytekit")
+PROGRAM = Path(__file__).with_name("engine_program.py")
+PROTOCOL = 1
+
+
+class EngineError(AutocError):
+    """The flytekit engine could not be started or broke off."""
+
+
+def python_for(python: Optional[str]) -> str:
+    """The interpreter the flytekit engine runs in: ``--python``, else ``AUTOC_PYTHON``, else autoc's own."""
+    return python or os.environ.get("AUTOC_PYTHON") or sys.executable
+
+
+class FlytekitEngine:
+    """One run of the engine program: started at once (flytekit imports while autoc gets ready), then asked."""
+
+    def __init__(self, python: Optional[str] = None):
+        self.python = python_for(python)
+        if not (os.path.isfile(self.python) and os.access(self.python, os.X_OK)):
+            raise UserInputError(f"--python {self.python}: no such interpreter",
+                                 hint="pass the project's interpreter, e.g. --python .venv/bin/python")
+        self._proc = subprocess.Popen([self.python, str(PROGRAM)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      text=True, bufsize=1)
+        self._hello: Optional[dict] = None
+
+    @property
+    def hello(self) -> dict:
+        """What the program said when it started: the flytekit version, or why there is none."""
+        if self._hello is None:
+            self._hello = self._read("hello")
+        return self._hello
+
+    @property
+    def usable(self) -> bool:
+        return "flytekit" in self.hello and self.hello.get("protocol") == PROTOCOL
+
+    @property
+    def flytekit_version(self) -> str:
+        return self.hello.get("flytekit", "")
+
+    def describe(self) -> str:
+        return f"flytekit {self.flytekit_version} in {self.python}"
+
+    def _read(self, op: str) -> dict:
+        line = self._proc.stdout.readline()
+        if not line:
+            code = self._proc.wait()
+            raise EngineError(f"the flytekit engine in {self.python} stopped (exit code {code}) before answering "
+                              f"{op}", hint="its messages are above; run with -v for autoc's side")
+        return json.loads(line)
+
+    def call(self, op: str, **request) -> dict:
+        if not self.usable:
+            raise self.unusable_error()
+        self._proc.stdin.write(json.dumps(dict(request, op=op)) + "\n")
+        self._proc.stdin.flush()
+        reply = self._read(op)
+        if "error" in reply and op == "load":  # the program itself broke, not the user's module
+            err = reply["error"]
+            raise EngineError(f"the flytekit engine failed: {err['message']}", where=err.get("where"),
+                              hint=err.get("traceback"))
+        return reply
+
+    def unusable_error(self) -> EngineError:
+        why = self.hello.get("error") or f"it speaks protocol {self.hello.get('protocol')}, not {PROTOCOL}"
+        return EngineError(f"{self.python} cannot run the flytekit engine: {why}",
+                           hint=f"install flytekit (and the plugins the project imports) there: {self.python} -m pip "
+                                f"install flytekit; or pass --python with the project's interpreter")
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc.stdout.close()
+
+    def __enter__(self) -> "FlytekitEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def probe(python: Optional[str]) -> Optional[FlytekitEngine]:
+    """A started engine if the interpreter has a usable flytekit, else None (the engine is closed)."""
+    try:
+        engine = FlytekitEngine(python)
+    except (UserInputError, OSError):
+        return None
+    if engine.usable:
+        return engine
+    engine.close()
+    return None
+
+
+# --- messages --------------------------------------------------------------------------------------------------
+
+def entities_of(reply: dict) -> list:
+    """The program's entities as ``autoc.serialize.Entity`` objects (messages parsed with autoc's flyteidl)."""
+    from autoc.remote.entities import message_class
+    from autoc.serialize import Entity
+
+    out = []
+    for item in reply.get("entities", []):
+        message = message_class(item["kind"])()
+        message.ParseFromString(base64.b64decode(item["data"]))
+        out.append(Entity(item["kind"], item["name"], message, where=item.get("where")))
+    return out
+
+
+def error_of(err: dict, module: Optional[str] = None) -> AutocError:
+    """An error the program reported (a module that failed to import, a refused translation) as autoc's own."""
+    what = f"module {module} failed to import: " if module else "flytekit could not serialize the entities: "
+    hint = "fix the error above; run `python -c 'import " + module + "'` from the source root to reproduce it" \
+        if module else "the message is flytekit's own; pyflyte serialize fails the same way"
+    missing = err.get("missing") or ""
+    if missing.split(".")[0] in ("flytekit", "flytekitplugins"):
+        hint = f"install {install_name(missing)} in the engine's interpreter"
+    return DiscoveryError(what + err["message"], where=err.get("where"), hint=hint)
+
+
+@dataclasses.dataclass
+class Load:
+    """What loading the modules found: failures per module, the loaded files, the ImageSpec images."""
+
+    failures: list
+    loaded_files: List[str]
+    images: List[str]
+
+
+def load(engine: FlytekitEngine, root: Path, modules: List[str], settings: dict, mode: str,
+         keep_going: bool) -> Load:
+    from autoc.serialize.discover import ModuleFailure
+
+    reply = engine.call("load", source_root=str(root), modules=modules, settings=settings, mode=mode,
+                        keep_going=keep_going)
+    failures = [ModuleFailure(f["module"], str(root.joinpath(*f["module"].split("."))), error_of(f, f["module"]))
+                for f in reply["failures"]]
+    if failures and not keep_going:
+        raise failures[0].error
+    return Load(failures, reply["loaded_files"], reply["images"])
+
+
+def settings_request(settings, fast=None) -> dict:
+    """What the program needs of autoc's SerializationSettings: the images the user gave (flytekit picks its own
+    default otherwise), project, domain, version, env, fast registration."""
+    cfg = settings.image_config
+    images = [f"{i.name}={i.full}" for i in (cfg.images if cfg else [])]
+    fss = fast if fast is not None else settings.fast_serialization_settings
+    return {"images": images, "project": settings.project, "domain": settings.domain, "version": settings.version,
+            "env": settings.env, "fast": dataclasses.asdict(fss) if fss is not None else None}
+
+
+# --- auto: when the face does not answer ------------------------------------------------------------------------
+
+def face_gap(error: BaseException) -> Optional[str]:
+    """The construct (with its file:line) the face does not answer, when ``error`` is such a refusal; None for
+    any other error (a bug in the user's code fails the same way in flytekit)."""
+    from autoc.sdk.flytekit.imports import UnsupportedImport
+
+    if isinstance(error, UnsupportedImport) or getattr(error, "face_gap", False):
+        where = f"{error.where}: " if getattr(error, "where", None) else ""
+        return where + error.message.split(": autoc does not implement")[0]
+    return None
+
+
+_PLUGIN = re.compile(r"\b(flytekitplugins)[./]([A-Za-z0-9_]+)")
+
+
+def install_name(module: str) -> str:
+    """The distribution a flytekit import comes from: ``flytekitplugins.kfpytorch`` -> flytekitplugins-kfpytorch."""
+    m = _PLUGIN.search(module)
+    return f"{m.group(1)}-{m.group(2).replace('_', '-')}" if m else "flytekit"
+
+
+def install_hint(construct: str, python: Optional[str]) -> str:
+    """The hint of a refusal when no flytekit can take over: what to install, where."""
+    plugin = install_name(construct)
+    what = "flytekit" + (f" and {plugin}" if plugin != "flytekit" else "")
+    where = python_for(python)
+    return (f"autoc's face does not cover this yet; with {what} installed, autoc makes this run with flytekit "
+            f"itself: `{where} -m pip install {what.replace(' and ', ' ')}`, or pass --python (AUTOC_PYTHON) "
+            f"naming the project's interpreter that has them")
