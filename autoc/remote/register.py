@@ -166,14 +166,15 @@ class _EngineRegistration:
             bundles.build(b.files, self.opts.max_bundle_bytes)  # raises with the largest files named
         return b
 
-    def check_images(self, assume_exists: bool) -> None:
-        if not self.loaded.images:
+    def check_images(self, images: List[str]) -> None:
+        """Every ImageSpec image the messages name must be in its registry (not asked in a dry run)."""
+        if not images or self.opts.dry_run:
             return
         from autoc.image.builder import require_image
         from autoc.image.registry import image_exists
 
-        for ref in self.loaded.images:
-            require_image(f"image {ref}", image_exists(ref), assume_exists,
+        for ref in images:
+            require_image(f"image {ref}", image_exists(ref), self.opts.assume_images_exist,
                           missing_hint="run `autoc build-image --sdk flytekit` first")
 
     def _run(self, bundle, distribution: Optional[str]) -> None:
@@ -183,6 +184,7 @@ class _EngineRegistration:
                                  distribution_location=distribution if bundle is not None else None)
         if reply.get("error"):
             raise error_of(reply["error"])
+        self.check_images(reply.get("images", []))
         self.entities, self._version = entities_of(reply), reply["version"]
         self.auto_activated.update(item["name"] for item in reply["entities"] if item.get("auto_activate"))
         if not self.entities:
@@ -616,8 +618,6 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         bundle = by_engine.bundle()
         auto_activated = by_engine.auto_activated
         settings = None
-        if not opts.dry_run:
-            by_engine.check_images(opts.assume_images_exist)
         make = by_engine.make(bundle)
         base = None
     elif not is_spec_input(paths):

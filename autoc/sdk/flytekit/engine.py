@@ -146,17 +146,16 @@ def error_of(err: dict, module: Optional[str] = None) -> AutocError:
         if module else "the message is flytekit's own; pyflyte serialize fails the same way"
     missing = err.get("missing") or ""
     if missing.split(".")[0] in ("flytekit", "flytekitplugins"):
-        hint = f"install {install_name(missing)} in the engine's interpreter"
+        hint = f"install {install_name(missing, err.get('where'))} in the engine's interpreter"
     return DiscoveryError(what + err["message"], where=err.get("where"), hint=hint)
 
 
 @dataclasses.dataclass
 class Load:
-    """What loading the modules found: failures per module, the loaded files, the ImageSpec images."""
+    """What loading the modules found: failures per module, the loaded files."""
 
     failures: list
     loaded_files: List[str]
-    images: List[str]
 
 
 def load(engine: FlytekitEngine, root: Path, modules: List[str], settings: dict, mode: str,
@@ -169,7 +168,7 @@ def load(engine: FlytekitEngine, root: Path, modules: List[str], settings: dict,
                 for f in reply["failures"]]
     if failures and not keep_going:
         raise failures[0].error
-    return Load(failures, reply["loaded_files"], reply["images"])
+    return Load(failures, reply["loaded_files"])
 
 
 def settings_request(settings, fast=None) -> dict:
@@ -198,15 +197,31 @@ def face_gap(error: BaseException) -> Optional[str]:
 _PLUGIN = re.compile(r"\b(flytekitplugins)[./]([A-Za-z0-9_]+)")
 
 
-def install_name(module: str) -> str:
-    """The distribution a flytekit import comes from: ``flytekitplugins.kfpytorch`` -> flytekitplugins-kfpytorch."""
-    m = _PLUGIN.search(module)
+def install_name(module: str, where: Optional[str] = None) -> str:
+    """The distribution a flytekit import comes from: ``flytekitplugins.kfpytorch`` -> flytekitplugins-kfpytorch;
+    when ``module`` names only the namespace, the import statement at ``where`` (file:line) says which plugin."""
+    m = _PLUGIN.search(module) or _PLUGIN.search(_statement_at(where))
     return f"{m.group(1)}-{m.group(2).replace('_', '-')}" if m else "flytekit"
 
 
+def _statement_at(where: Optional[str]) -> str:
+    """The source line at ``file:line`` and the next two (an import in parentheses), or ""."""
+    if not where or ":" not in where:
+        return ""
+    path, _, line = where.rpartition(":")
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        return " ".join(lines[int(line) - 1:int(line) + 2])
+    except (OSError, ValueError, UnicodeError):
+        return ""
+
+
 def install_hint(construct: str, python: Optional[str]) -> str:
-    """The hint of a refusal when no flytekit can take over: what to install, where."""
-    plugin = install_name(construct)
+    """The hint of a refusal when no flytekit can take over (``construct``: ``file:line: what``): what to
+    install, where."""
+    where = ":".join(construct.split(": ", 1)[0].split(":")[:2]) if ": " in construct else None
+    plugin = install_name(construct, where)
     what = "flytekit" + (f" and {plugin}" if plugin != "flytekit" else "")
     where = python_for(python)
     return (f"autoc's face does not cover this yet; with {what} installed, autoc makes this run with flytekit "

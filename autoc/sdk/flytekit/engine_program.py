@@ -139,11 +139,12 @@ def load(req):
                                      if getattr(e, "instantiated_in", None) not in failed]
     files = sorted({os.path.abspath(m.__file__) for m in list(sys.modules.values())
                     if getattr(m, "__file__", None) and os.path.abspath(m.__file__).startswith(root + os.sep)})
-    return {"failures": failures, "loaded_files": files, "images": _image_names()}
+    return {"failures": failures, "loaded_files": files}
 
 
 def _image_names():
-    """The ImageSpec image of every task found (the name serialization writes), once each, in task order."""
+    """The ImageSpec image of every task found (the name serialization wrote), once each, in task order. Asked
+    only after serializing (or where pyflyte register asks): an ImageSpec settles its tag the first time."""
     from flytekit.core.base_task import PythonTask
     from flytekit.core.context_manager import FlyteEntities
     from flytekit.image_spec.image_spec import ImageSpec
@@ -193,7 +194,7 @@ def _messages(settings, options=None):
 def serialize(req):
     settings = _STATE["settings"]
     try:
-        return {"entities": _messages(settings)}
+        return {"entities": _messages(settings), "images": _image_names()}
     except Exception as e:  # noqa: B902 - flytekit or user code refused to translate something
         return {"entities": [], "error": _error(e, _STATE["root"])}
 
@@ -224,7 +225,7 @@ def register(req):
         entities = _messages(settings, Options.default_from(k8s_service_account="", raw_data_prefix=""))
     except Exception as e:  # noqa: B902
         return {"version": version, "entities": [], "error": _error(e, _STATE["root"])}
-    return {"version": version, "entities": entities}
+    return {"version": version, "entities": entities, "images": _image_names()}
 
 
 HANDLERS = {"load": load, "serialize": serialize, "register": register}
