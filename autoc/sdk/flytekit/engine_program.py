@@ -74,9 +74,10 @@ def _settings(spec, mode):
 
         settings.git_repo = _get_git_repo_url(spec["source_root"])
     else:
-        fast = spec.get("fast") or {}
-        if mode == "package":
+        fast = dict(spec.get("fast") or {})
+        if mode == "package":  # pyflyte package's defaults: --python-interpreter, --in-container-source-path
             common["python_interpreter"] = spec.get("python_interpreter") or "/opt/venv/bin/python3"
+            fast["destination_dir"] = fast.get("destination_dir") or "/root"
         else:  # serialize: the interpreter pyflyte runs in and flytekit's folder, as pyflyte serialize says
             common["python_interpreter"] = _pyflyte_interpreter()
             common["flytekit_virtualenv_root"] = os.path.dirname(os.path.abspath(flytekit.__file__))
