@@ -227,3 +227,56 @@ def install_hint(construct: str, python: Optional[str]) -> str:
     return (f"autoc's face does not cover this yet; with {what} installed, autoc makes this run with flytekit "
             f"itself: `{where} -m pip install {what.replace(' and ', ' ')}`, or pass --python (AUTOC_PYTHON) "
             f"naming the project's interpreter that has them")
+
+
+# --- images (build-image) --------------------------------------------------------------------------------------
+
+def image_specs(paths, source_root: Optional[str], fast: bool, engine: FlytekitEngine) -> list:
+    """The distinct ImageSpecs of the tasks the project's flytekit finds, as autoc ImageSpecs under flytekit's tag
+    rule, each checked to have the name flytekit writes into the task specs (so what ``autoc build-image`` builds is
+    what the engine's ``serialize``/``register`` name). The engine's loaded modules count as loaded here (the
+    files a spec copies)."""
+    from autoc.core.sourcefiles import LOADED_ELSEWHERE
+    from autoc.image.engine import ImageBuildEngine
+    from autoc.serialize.discover import list_modules
+
+    with engine:
+        root, modules = list_modules(paths, source_root)
+        if not engine.usable:
+            raise engine.unusable_error()
+        loaded = load(engine, root, modules, {"images": [], "fast": {"enabled": fast}}, "serialize", False)
+        reply = engine.call("image_specs")
+        if reply.get("error"):
+            raise error_of(reply["error"])
+    LOADED_ELSEWHERE[:] = loaded.loaded_files
+    out = []
+    for item in reply["specs"]:
+        spec = _autoc_spec(item["fields"])
+        ours = ImageBuildEngine.reference(spec)
+        if ours != item["image_name"]:
+            raise AutocError(f"ImageSpec {spec.name}: autoc would build {ours}, but flytekit's task specs name "
+                             f"{item['image_name']}", hint="build this image with `pyflyte build` for now")
+        out.append(spec)
+    return out
+
+
+def _autoc_spec(fields: dict):
+    """flytekit's ImageSpec fields as the face's ImageSpec (flytekit's tag rule); a field autoc cannot honour is an
+    error naming it."""
+    from autoc.image.spec import CopyFileDetection
+    from autoc.sdk.flytekit.image import ImageSpec
+
+    known = {f.name for f in dataclasses.fields(ImageSpec)}
+    kwargs = {}
+    for name, value in fields.items():
+        if isinstance(value, dict) and "image_spec" in value:
+            value = _autoc_spec(value["image_spec"])
+        elif isinstance(value, dict) and "enum" in value:
+            value = CopyFileDetection[value["enum"]]
+        if name not in known or (isinstance(value, dict) and "unreadable" in value):
+            if value in (None, [], {}, "", False):
+                continue
+            raise AutocError(f"ImageSpec {fields.get('name')}: autoc cannot build its field {name} ({value!r})",
+                             hint="build this image with `pyflyte build` for now")
+        kwargs[name] = value
+    return ImageSpec(**kwargs)

@@ -229,7 +229,48 @@ def register(req):
     return {"version": version, "entities": entities, "images": _image_names()}
 
 
-HANDLERS = {"load": load, "serialize": serialize, "register": register}
+def _spec_fields(spec):
+    """An ImageSpec's fields as JSON (a base ImageSpec nested, enums by name)."""
+    import dataclasses
+    import enum
+
+    from flytekit.image_spec.image_spec import ImageSpec
+
+    out = {}
+    for f in dataclasses.fields(spec):
+        value = getattr(spec, f.name)
+        if isinstance(value, ImageSpec):
+            value = {"image_spec": _spec_fields(value)}
+        elif isinstance(value, enum.Enum):
+            value = {"enum": value.name}
+        try:
+            json.dumps(value)
+        except TypeError:
+            value = {"unreadable": repr(value)}
+        out[f.name] = value
+    return out
+
+
+def image_specs(req):
+    """Every distinct ImageSpec of the tasks, as serializing left it, with the image name it was written under."""
+    from flytekit.core.base_task import PythonTask
+    from flytekit.core.context_manager import FlyteEntities
+    from flytekit.image_spec.image_spec import ImageSpec
+
+    try:
+        _messages(_STATE["settings"])
+    except Exception as e:  # noqa: B902
+        return {"specs": [], "error": _error(e, _STATE["root"])}
+    out, seen = [], set()
+    for e in FlyteEntities.entities:
+        img = getattr(e, "container_image", None) if isinstance(e, PythonTask) else None
+        if isinstance(img, ImageSpec) and img.image_name() not in seen:
+            seen.add(img.image_name())
+            out.append({"image_name": img.image_name(), "fields": _spec_fields(img)})
+    return {"specs": out}
+
+
+HANDLERS = {"load": load, "serialize": serialize, "register": register, "image_specs": image_specs}
 
 
 def main():
