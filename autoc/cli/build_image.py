@@ -140,8 +140,17 @@ def _specs(paths, source_root, sdk, fast: bool, engine: str, python):
     from autoc.serialize.discover import discover
     from autoc.serialize.engines import AUTO, FLYTEKIT, choose, face_gap_of
 
+    from autoc.sdk.flytekit import engine as flytekit_engine
+    from autoc.sdk.flytekit.flavor import flytekit_flavor
+    from autoc.serialize.engines import plugin_import
+
     picked = choose(sdk, engine)
-    reason = None
+    reason = plugin_import(paths, source_root) if picked == AUTO else None
+    started = flytekit_engine.probe(python) if reason is not None else None  # the face would stop there
+    if started is not None:
+        specs = flytekit_engine.image_specs(paths, source_root, fast, started)
+        served = f"flytekit {started.flytekit_version} ({started.python})"
+        return specs, flytekit_flavor(started.flytekit_version).image_runtime, served, reason
     if picked != FLYTEKIT:
         try:
             found = discover(paths, source_root=source_root, sdk=sdk)
@@ -159,9 +168,6 @@ def _specs(paths, source_root, sdk, fast: bool, engine: str, python):
             refusal = e
         else:
             refusal = None
-    from autoc.sdk.flytekit import engine as flytekit_engine
-    from autoc.sdk.flytekit.flavor import flytekit_flavor
-
     started = flytekit_engine.probe(python) if picked == AUTO else flytekit_engine.FlytekitEngine(python)
     if started is None:
         if refusal is None:  # only a caught import: the face's answer stands

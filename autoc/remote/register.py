@@ -137,31 +137,56 @@ class _PyflyteRegistration:
 class _EngineRegistration:
     """The flytekit engine's side of ``--sdk flytekit`` registration: the project's flytekit loads the modules as
     ``pyflyte register`` does, computes its version from autoc's bundle and upload location, and makes the
-    messages; autoc's bundle, image check and registration engine do the rest."""
+    messages; autoc's bundle, image check and registration engine do the rest. On an unchanged tree, interpreter
+    and request the engine's earlier answer is used and no flytekit starts (``AnswerCache``)."""
 
-    def __init__(self, engine, paths: Sequence[str], opts: RegisterOptions, reason: Optional[str] = None):
-        from autoc.sdk.flytekit.engine import load
+    def __init__(self, start: Callable, paths: Sequence[str], opts: RegisterOptions, reason: Optional[str] = None):
+        from autoc.sdk.flytekit.engine import AnswerCache, python_for
         from autoc.serialize.discover import list_modules
 
-        self.engine, self.opts, self.reason = engine, opts, reason
-        self.source_root, modules = list_modules(paths, opts.source_root)
-        spec = {"images": list(opts.images), "project": opts.project, "domain": opts.domain,
-                "version": opts.version}
-        self.loaded = load(engine, self.source_root, modules, spec, "register", keep_going=False)
+        self.start, self.opts, self.reason = start, opts, reason
+        self.source_root, self.modules = list_modules(paths, opts.source_root)
+        self.spec = {"images": list(opts.images), "project": opts.project, "domain": opts.domain,
+                     "version": opts.version}
+        self.python = python_for(opts.python)
+        self.cache = AnswerCache(self.source_root, self.python, {"op": "register", "modules": self.modules,
+                                                                 "settings": self.spec, "copy": opts.copy})
+        self.cached = self.cache.get()
+        self.engine = None
+        self.loaded = None
+        if self.cached is None:
+            self._load()  # flytekit starts now, while autoc builds the bundle
         self.entities: Optional[List] = None
         self.auto_activated: set = set()
         self._version: Optional[str] = None
 
+    def _load(self) -> None:
+        from autoc.sdk.flytekit.engine import load
+
+        if self.engine is None:
+            self.engine = self.start()
+        if self.loaded is None:
+            self.loaded = load(self.engine, self.source_root, self.modules, self.spec, "register", keep_going=False)
+
     @property
     def name(self) -> str:
+        if self.engine is None:
+            return f"flytekit {self.cached['flytekit']} ({self.python}, its answer for this unchanged tree)"
         return f"flytekit {self.engine.flytekit_version} ({self.engine.python})"
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
 
     def bundle(self) -> Optional[bundles.Bundle]:
         from autoc.sdk.flytekit.registration import fast_package
 
         if self.opts.copy == "none":
             return None
-        b = fast_package(self.source_root, self.opts.copy, self.loaded.loaded_files)
+        loaded = None
+        if self.opts.copy == "auto":
+            loaded = self.cached["loaded_files"] if self.loaded is None else self.loaded.loaded_files
+        b = fast_package(self.source_root, self.opts.copy, loaded)
         if len(b.data) > self.opts.max_bundle_bytes:
             bundles.build(b.files, self.opts.max_bundle_bytes)  # raises with the largest files named
         return b
@@ -180,10 +205,18 @@ class _EngineRegistration:
     def _run(self, bundle, distribution: Optional[str]) -> None:
         from autoc.sdk.flytekit.engine import entities_of, error_of
 
-        reply = self.engine.call("register", md5=bundle.md5.hex() if bundle is not None else None,
-                                 distribution_location=distribution if bundle is not None else None)
-        if reply.get("error"):
-            raise error_of(reply["error"])
+        md5 = bundle.md5.hex() if bundle is not None else None
+        where = distribution if bundle is not None else None
+        held = self.cached
+        if held is not None and (held["md5"], held["distribution"]) == (md5, where):
+            reply = held["reply"]
+        else:
+            self._load()
+            reply = self.engine.call("register", md5=md5, distribution_location=where)
+            if reply.get("error"):
+                raise error_of(reply["error"])
+            self.cache.put({"flytekit": self.engine.flytekit_version, "loaded_files": self.loaded.loaded_files,
+                            "md5": md5, "distribution": where, "reply": reply})
         self.check_images(reply.get("images", []))
         self.entities, self._version = entities_of(reply), reply["version"]
         self.auto_activated.update(item["name"] for item in reply["entities"] if item.get("auto_activate"))
@@ -215,13 +248,14 @@ def _engine_for_sources(paths: Sequence[str], opts: RegisterOptions):
 
     picked = choose(opts.sdk, opts.engine)
     if picked == FLYTEKIT:
-        from autoc.sdk.flytekit.engine import FlytekitEngine
+        return None, _EngineRegistration(lambda: _started(opts.python), paths, opts)
+    if picked == AUTO:
+        from autoc.serialize.engines import plugin_import
 
-        engine = FlytekitEngine(opts.python)
-        if not engine.usable:
-            engine.close()
-            raise engine.unusable_error()
-        return None, _EngineRegistration(engine, paths, opts)
+        gap = plugin_import(paths, opts.source_root)  # the face would stop there: no need to run it first
+        registration = None if gap is None else _fall_back(gap, paths, opts, None)
+        if registration is not None:
+            return None, registration
     try:
         found = discover(paths, source_root=opts.source_root, sdk=opts.sdk)
     except AutocError as e:
@@ -239,16 +273,38 @@ def _engine_for_sources(paths: Sequence[str], opts: RegisterOptions):
     return found, None
 
 
+def _started(python: Optional[str]):
+    from autoc.sdk.flytekit.engine import FlytekitEngine
+
+    engine = FlytekitEngine(python)
+    if not engine.usable:
+        engine.close()
+        raise engine.unusable_error()
+    return engine
+
+
 def _fall_back(gap: str, paths, opts: RegisterOptions, refusal):
+    """The engine's registration (its cached answer, else a usable flytekit), else the face's refusal with what to
+    install (None when the face's answer stands: only a caught import was missing)."""
     from autoc.sdk.flytekit.engine import install_hint, probe
 
-    engine = probe(opts.python)
-    if engine is None:
+    def start():
+        engine = probe(opts.python)
+        if engine is None:
+            raise _Unusable()
+        return engine
+
+    try:
+        return _EngineRegistration(start, paths, opts, gap)
+    except _Unusable:
         if refusal is None:
             return None
         refusal.hint = install_hint(gap, opts.python)
-        raise refusal
-    return _EngineRegistration(engine, paths, opts, gap)
+        raise refusal from None
+
+
+class _Unusable(Exception):
+    """No usable flytekit for the engine (auto keeps the face's refusal)."""
 
 
 # --- the calls, per kind -------------------------------------------------------------------------------------------
@@ -697,7 +753,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         if client is not None:
             client.close()
         if by_engine is not None:
-            by_engine.engine.close()
+            by_engine.close()
     return RegisterResult(opts.project, opts.domain, version, outcomes, bundle, distribution, dropped, opts.dry_run,
                           engine="face" if by_engine is None else by_engine.name,
                           engine_reason=None if by_engine is None else by_engine.reason)

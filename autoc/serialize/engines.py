@@ -44,9 +44,20 @@ def make_entities(paths, settings, source_root, keep_going: bool, sdk, engine: O
 
     picked = choose(sdk, engine)
     if picked == FLYTEKIT:
-        return flytekit_entities(paths, settings, source_root, keep_going, python, mode)
+        return flytekit_entities(paths, settings, source_root, keep_going, python, mode)  # (cached, else started)
     if picked == FACE:
         return face_entities(paths, settings, source_root, keep_going, sdk)
+    gap = plugin_import(paths, source_root)
+    if gap is not None:  # the face would stop there: no need to run it first
+        made = flytekit_entities(paths, settings, source_root, keep_going, python, mode, gap, None)
+        if made is None:
+            from autoc.sdk.flytekit.engine import probe
+
+            engine = probe(python)
+            if engine is not None:
+                made = flytekit_entities(paths, settings, source_root, keep_going, python, mode, gap, engine)
+        if made is not None:
+            return made
     try:
         made = face_entities(paths, settings, source_root, keep_going, sdk)
     except AutocError as e:
@@ -63,6 +74,37 @@ def make_entities(paths, settings, source_root, keep_going: bool, sdk, engine: O
     return fall_back(gap, python, lambda engine: flytekit_entities(
         paths, settings, source_root, keep_going, python, mode, gap, engine),
         refusals=[f.error for f in made.failures] + made.errors, made=made)
+
+
+_PLUGIN_IMPORT = None
+
+
+def plugin_import(paths, source_root) -> Optional[str]:
+    """``file:line: import flytekitplugins.x`` for the first module that imports a flytekit plugin (the face
+    answers none), found by reading the sources, not importing them; None when none does."""
+    import re
+
+    from autoc.serialize.discover import list_modules
+
+    global _PLUGIN_IMPORT
+    if _PLUGIN_IMPORT is None:
+        _PLUGIN_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+(flytekitplugins(?:\.\w+)?)", re.M)
+    try:
+        root, modules = list_modules(paths, source_root)
+    except AutocError:
+        return None
+    for name in modules:
+        base = root.joinpath(*name.split("."))
+        path = base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        m = _PLUGIN_IMPORT.search(data)
+        if m is not None:
+            line = data.count(b"\n", 0, m.start()) + 1
+            return f"{path}:{line}: import {m.group(1).decode()}"
+    return None
 
 
 def face_gap_of(errors, caught: bool = False) -> Optional[str]:
@@ -85,10 +127,14 @@ def face_gap_of(errors, caught: bool = False) -> Optional[str]:
 
 def fall_back(gap: str, python: Optional[str], run, refusal: Optional[AutocError] = None,
               refusals: Optional[list] = None, made: Optional[Made] = None) -> Made:
-    """Redo the run with the flytekit engine when one is usable; else the face's refusal stands, its hint naming
-    what to install (a face result whose only gap was a caught import stands, with a warning)."""
+    """Redo the run with the flytekit engine (its cached answer, else a usable flytekit); else the face's refusal
+    stands, its hint naming what to install (a face result whose only gap was a caught import stands, with a
+    warning)."""
     from autoc.sdk.flytekit.engine import install_hint, probe
 
+    cached = run(None)
+    if cached is not None:
+        return cached
     engine = probe(python)
     if engine is not None:
         return run(engine)
@@ -104,21 +150,44 @@ def fall_back(gap: str, python: Optional[str], run, refusal: Optional[AutocError
 
 
 def flytekit_entities(paths, settings, source_root, keep_going: bool, python: Optional[str], mode: str,
-                      reason: Optional[str] = None, engine=None) -> Made:
-    """The flytekit engine's hand-over: what the project's flytekit made of the modules."""
-    from autoc.sdk.flytekit.engine import FlytekitEngine, entities_of, error_of, load, settings_request
+                      reason: Optional[str] = None, engine=False) -> Optional[Made]:
+    """The flytekit engine's hand-over: what the project's flytekit made of the modules (its cached answer for an
+    unchanged tree, interpreter and request). ``engine``: a started engine, None for the cached answer only (None
+    when there is none), False to start one when needed."""
+    from autoc.sdk.flytekit.engine import (AnswerCache, FlytekitEngine, entities_of, error_of, failures_of,
+                                           python_for, settings_request)
     from autoc.serialize.discover import list_modules
 
-    engine = engine or FlytekitEngine(python)  # started first: flytekit imports while the modules are listed
-    with engine:
-        skipped: List[str] = []
-        root, modules = list_modules(paths, source_root, skipped)
-        if not engine.usable:
-            raise engine.unusable_error()
-        loaded = load(engine, root, modules, settings_request(settings), mode, keep_going)
-        reply = engine.call("serialize")
-        errors = [error_of(reply["error"])] if reply.get("error") else []
-        if errors and not keep_going:
-            raise errors[0]
-        return Made(root, modules, entities_of(reply), loaded.failures, errors, list(dict.fromkeys(skipped)),
-                    engine=f"flytekit {engine.flytekit_version} ({engine.python})", reason=reason)
+    skipped: List[str] = []
+    root, modules = list_modules(paths, source_root, skipped)
+    interpreter = engine.python if engine else python_for(python)
+    request = {"modules": modules, "settings": settings_request(settings), "mode": mode, "keep_going": keep_going}
+    cache = AnswerCache(root, interpreter, dict(request, op="serialize"))
+    answer = cache.get()
+    if answer is None and engine is None:
+        return None
+    if answer is not None:
+        if engine:
+            engine.close()
+        served = f"flytekit {answer['flytekit']} ({interpreter}, its answer for this unchanged tree)"
+    else:
+        engine = engine or FlytekitEngine(python)
+        with engine:
+            if not engine.usable:
+                raise engine.unusable_error()
+            loaded = engine.call("load", source_root=str(root), **request)
+            answer = {"flytekit": engine.flytekit_version, "failures": loaded["failures"], "serialize": {}}
+            if not loaded["failures"] or keep_going:
+                answer["serialize"] = engine.call("serialize")
+        if not answer["failures"] and not answer["serialize"].get("error"):
+            cache.put(answer)
+        served = f"flytekit {engine.flytekit_version} ({engine.python})"
+    failures = failures_of(answer["failures"], root)
+    if failures and not keep_going:
+        raise failures[0].error
+    reply = answer["serialize"]
+    errors = [error_of(reply["error"])] if reply.get("error") else []
+    if errors and not keep_going:
+        raise errors[0]
+    return Made(root, modules, entities_of(reply), failures, errors, list(dict.fromkeys(skipped)), engine=served,
+                reason=reason)

@@ -81,6 +81,18 @@ def copy_of(tmp_path_factory, name: str) -> Path:
     return root
 
 
+@pytest.fixture(scope="module", autouse=True)
+def answer_cache(tmp_path_factory):
+    """The engine's answer cache of these tests' runs, apart from the user's."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield Path(os.environ["XDG_CACHE_HOME"]) / "autoc" / "engine"
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME")
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
 @pytest.fixture(scope="module")
 def proj(tmp_path_factory) -> Path:
     return copy_of(tmp_path_factory, "proj")
@@ -222,7 +234,8 @@ def test_register_plugins_after_pyflyte_register_finds_everything_unchanged(plug
         assert creations(admin) == creates and result["version"] == theirs[0][2]
 
 
-def test_register_plugins_once_rerun_unchanged_and_under_faults(plugins, tmp_path):
+def test_register_plugins_once_rerun_unchanged_and_under_faults(plugins, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no answer from the tests before
     python = str(plugins_venv() / "bin" / "python")
     with AdminServer() as admin:
         first = register(admin, plugins, "plug", python)
@@ -231,9 +244,16 @@ def test_register_plugins_once_rerun_unchanged_and_under_faults(plugins, tmp_pat
         again = register(admin, plugins, "plug", python)
         assert again["summary"] == {"unchanged": 12} and again["version"] == first["version"]
         assert creations(admin) == 12
+        # the unchanged tree: the engine's earlier answer, no flytekit started
+        assert again["engine"] == f"flytekit 1.16.31 ({python}, its answer for this unchanged tree)"
+        assert first["engine"] == f"flytekit 1.16.31 ({python})"
+        (plugins / "plug" / "clusters.py").write_text((plugins / "plug" / "clusters.py").read_text() + "\n")
+        edited = register(admin, plugins, "plug", python)  # a source changed: flytekit runs again
+        assert edited["engine"] == first["engine"] and edited["version"] != first["version"]
+        assert edited["summary"] == {"created": 12}
     with AdminServer(unavailable_fraction=0.2, seed=7) as admin:
         result = register(admin, plugins, "plug", python, "--concurrency", "4")
-        assert result["summary"] == {"created": 12} and result["version"] == first["version"]
+        assert result["summary"] == {"created": 12} and result["version"] == edited["version"]
         assert len(stored(admin)) == 12 and admin.writes == 12 + 1
         assert creations(admin) > 12  # some calls were refused and retried
 
@@ -261,7 +281,7 @@ def test_build_image_plans_the_image_flytekits_specs_name(plugins, tmp_path):
     python = str(plugins_venv() / "bin" / "python")
     p = run_autoc("build-image", "--sdk", "flytekit", "plug", "--python", python, "--dry-run", "--output", "json",
                   cwd=plugins)
-    assert f"{plugins}/plug/clusters.py:4: import flytekitplugins: the face does not cover this yet" in p.stderr
+    assert f"{plugins}/plug/clusters.py:4: import flytekitplugins.dask: the face does not cover this yet" in p.stderr
     plans = json.loads(p.stdout)["images"]
     serialize(plugins, "plug", tmp_path / "out", "--python", python)
     train = load_dir(tmp_path / "out")[next(n for n in os.listdir(tmp_path / "out") if "train_1" in n)]

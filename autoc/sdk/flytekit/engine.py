@@ -158,14 +158,19 @@ class Load:
     loaded_files: List[str]
 
 
-def load(engine: FlytekitEngine, root: Path, modules: List[str], settings: dict, mode: str,
-         keep_going: bool) -> Load:
+def failures_of(reported: list, root: Path) -> list:
+    """The modules the program could not import, as discovery's ModuleFailures."""
     from autoc.serialize.discover import ModuleFailure
 
+    return [ModuleFailure(f["module"], str(root.joinpath(*f["module"].split("."))), error_of(f, f["module"]))
+            for f in reported]
+
+
+def load(engine: FlytekitEngine, root: Path, modules: List[str], settings: dict, mode: str,
+         keep_going: bool) -> Load:
     reply = engine.call("load", source_root=str(root), modules=modules, settings=settings, mode=mode,
                         keep_going=keep_going)
-    failures = [ModuleFailure(f["module"], str(root.joinpath(*f["module"].split("."))), error_of(f, f["module"]))
-                for f in reply["failures"]]
+    failures = failures_of(reply["failures"], root)
     if failures and not keep_going:
         raise failures[0].error
     return Load(failures, reply["loaded_files"])
@@ -280,3 +285,58 @@ def _autoc_spec(fields: dict):
                              hint="build this image with `pyflyte build` for now")
         kwargs[name] = value
     return ImageSpec(**kwargs)
+
+
+# --- the answer cache ------------------------------------------------------------------------------------------
+
+class AnswerCache:
+    """The engine's answers for one source tree, interpreter and request, kept under ``~/.cache/autoc/engine``:
+    re-running on an unchanged tree (the usual unchanged ``register``) needs no flytekit at all. The key is every
+    file's path, size and mtime under the source root (``.git`` and ``__pycache__`` aside), the interpreter and the
+    mtimes of its environment's site-packages (installing a plugin changes them), the ``FLYTE*`` environment, this
+    engine's program, and the request. Files serialize and package write (``.pb``, ``.tgz``) are not part of it. ``AUTOC_ENGINE_CACHE=0`` turns it off."""
+
+    def __init__(self, root: Path, python: str, request: dict):
+        self.path: Optional[Path] = None
+        if os.environ.get("AUTOC_ENGINE_CACHE", "1") == "0":
+            return
+        import hashlib
+
+        h = hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode())
+        h.update(PROGRAM.read_bytes())
+        h.update(os.path.realpath(python).encode())
+        venv = Path(python).parent.parent
+        for sp in sorted(venv.glob("lib/python*/site-packages")) + [Path(os.path.realpath(python))]:
+            h.update(f"{sp}:{os.stat(sp).st_mtime_ns}".encode())
+        h.update(json.dumps(sorted((k, v) for k, v in os.environ.items() if k.startswith("FLYTE"))).encode())
+        for d, dirs, files in os.walk(root):
+            dirs[:] = sorted(x for x in dirs if x not in (".git", "__pycache__"))
+            for fn in sorted(files):
+                if fn.endswith((".pb", ".tgz", ".tar.gz", ".pyc")):  # what serialize/package write, and caches
+                    continue
+                try:
+                    st = os.stat(os.path.join(d, fn))
+                except OSError:
+                    continue
+                h.update(f"{os.path.relpath(os.path.join(d, fn), root)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        base = Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "autoc" / "engine"
+        self.path = base / f"{h.hexdigest()}.json"
+
+    def get(self) -> Optional[dict]:
+        if self.path is None:
+            return None
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def put(self, answer: dict) -> None:
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(answer))
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a cache that cannot be written is no cache
