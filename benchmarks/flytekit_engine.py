@@ -10,12 +10,13 @@ Kubeflow PyTorch (flytekitplugins-kfpytorch) tasks, and per module a workflow th
 tools.
 
   a. serialize: ``autoc serialize --sdk flytekit --engine flytekit`` vs ``pyflyte serialize``, runs interleaved,
-     median of --repeat (target: autoc <= 1.1x pyflyte's time). ``--engine auto`` (the face tries first, meets
-     the plugin import and hands the run over) is timed beside them. Outputs must be equal (parsed messages,
+     median of --repeat (target: autoc <= 1.1x pyflyte's time), without the engine's answer cache (as for a changed
+     tree); ``--engine auto`` (it reads the plugin imports and hands the run over) and the unchanged tree (the
+     cached answer) are timed beside them. Outputs must be equal (parsed messages,
      upstream node ids as sets), or the run fails.
   b. register: a fresh tests/admin_server per tool and repeat; ``autoc register --sdk flytekit`` (auto) vs
-     ``pyflyte register`` as users run them (fast registration, computed version): first run (target >= 2x),
-     then the unchanged re-run (target >= 10x). Both must compute the same version and store the same entities.
+     ``pyflyte register`` as users run them (fast registration, computed version): first run (target >= 2x; an
+     empty answer cache), then the unchanged re-run (target >= 10x). Both must compute the same version and store the same entities.
 
 The load average is printed before and after each step (the machine is shared).
 """
@@ -135,34 +136,39 @@ def bench_serialize(a, root: pathlib.Path, env: dict, n: int) -> dict:
         out.mkdir(parents=True)
         if tool == "pyflyte":
             return [str(PYFLYTE), "--pkgs", PACKAGE, "serialize", "--image", IMAGE, "workflows", "-f", str(out)]
-        engine = "flytekit" if tool == "autoc" else "auto"
+        engine = "auto" if tool == "autoc-auto" else "flytekit"
         return [str(AUTOC), "serialize", "--sdk", "flytekit", "--engine", engine, "--python", str(ENGINE_PYTHON),
                 PACKAGE, "-o", str(out), "--image", IMAGE]
 
+    # autoc and autoc-auto without the answer cache (what a changed tree costs); autoc-cached: the tree unchanged
+    envs = {"autoc": dict(env, AUTOC_ENGINE_CACHE="0"), "autoc-auto": dict(env, AUTOC_ENGINE_CACHE="0"),
+            "autoc-cached": dict(env, XDG_CACHE_HOME=str(root / "cache")), "pyflyte": env}
     runs = root / "runs"
     shutil.rmtree(runs, ignore_errors=True)
-    tools = ("autoc", "autoc-auto", "pyflyte")
+    tools = tuple(envs)
     for tool in tools:
-        run_once(cmd(tool, runs / f"{tool}-warmup"), root, env)
-    equal_outputs(runs / "pyflyte-warmup", runs / "autoc-warmup", n)
-    equal_outputs(runs / "pyflyte-warmup", runs / "autoc-auto-warmup", n)
+        run_once(cmd(tool, runs / f"{tool}-warmup"), root, envs[tool])
+    for tool in tools[:-1]:
+        equal_outputs(runs / "pyflyte-warmup", runs / f"{tool}-warmup", n)
     walls = {t: [] for t in tools}
     before = load()
     for k in range(a.repeat):
         for tool in tools:
-            walls[tool].append(run_once(cmd(tool, runs / f"{tool}-{k}"), root, env)[0])
+            walls[tool].append(run_once(cmd(tool, runs / f"{tool}-{k}"), root, envs[tool])[0])
     shutil.rmtree(runs)
     med = {t: statistics.median(w) for t, w in walls.items()}
     print(f"serialize {n} entities (load {before} -> {load()}): autoc --engine flytekit {med['autoc']:.3f}s, "
-          f"--engine auto {med['autoc-auto']:.3f}s, pyflyte {med['pyflyte']:.3f}s: "
-          f"{med['autoc'] / med['pyflyte']:.2f}x / {med['autoc-auto'] / med['pyflyte']:.2f}x of pyflyte's time "
-          f"(target <= 1.1x); all {n} messages equal", flush=True)
+          f"--engine auto {med['autoc-auto']:.3f}s, unchanged tree (cached answer) {med['autoc-cached']:.3f}s, "
+          f"pyflyte {med['pyflyte']:.3f}s: {med['autoc'] / med['pyflyte']:.2f}x / "
+          f"{med['autoc-auto'] / med['pyflyte']:.2f}x / {med['autoc-cached'] / med['pyflyte']:.2f}x of pyflyte's "
+          f"time (target <= 1.1x); all {n} messages equal", flush=True)
     return {"walls_s": walls, "median_s": med, "of_pyflyte": {t: med[t] / med["pyflyte"] for t in tools},
             "load_before": before}
 
 
 def register_once(tool: str, root: pathlib.Path, work: pathlib.Path, env: dict, n: int) -> dict:
     work.mkdir(parents=True)
+    env = dict(env, XDG_CACHE_HOME=str(work / "cache"))  # the first run finds no answer of the engine's
     server = Server(work)
     try:
         if tool == "autoc":
