@@ -16,7 +16,8 @@ tools.
      upstream node ids as sets), or the run fails.
   b. register: a fresh tests/admin_server per tool and repeat; ``autoc register --sdk flytekit`` (auto) vs
      ``pyflyte register`` as users run them (fast registration, computed version): first run (target >= 2x; an
-     empty answer cache), then the unchanged re-run (target >= 10x). Both must compute the same version and store the same entities.
+     empty answer cache), then the unchanged re-run (target >= 10x). Both must compute the same version and store
+     the same entities.
 
 The load average is printed before and after each step (the machine is shared).
 """
@@ -71,7 +72,8 @@ def t_{m}_{k}(x: int) -> int:
     """Task {k} of module {m}."""
     return x + {k}
 '''
-DASK = '''@task(task_config=Dask(scheduler=Scheduler(requests=Resources(cpu="1")), workers=WorkerGroup(number_of_workers={k})))
+DASK = '''@task(task_config=Dask(scheduler=Scheduler(requests=Resources(cpu="1")),
+                      workers=WorkerGroup(number_of_workers={k})))
 def t_{m}_{k}(x: int) -> int:
     return x * {k}
 '''

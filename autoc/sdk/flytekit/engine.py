@@ -294,7 +294,8 @@ class AnswerCache:
     re-running on an unchanged tree (the usual unchanged ``register``) needs no flytekit at all. The key is every
     file's path, size and mtime under the source root (``.git`` and ``__pycache__`` aside), the interpreter and the
     mtimes of its environment's site-packages (installing a plugin changes them), the ``FLYTE*`` environment, this
-    engine's program, and the request. Files serialize and package write (``.pb``, ``.tgz``) are not part of it. ``AUTOC_ENGINE_CACHE=0`` turns it off."""
+    engine's program, and the request. Files serialize and package write (``.pb``, ``.tgz``) are not part of it.
+    ``AUTOC_ENGINE_CACHE=0`` turns it off."""
 
     def __init__(self, root: Path, python: str, request: dict):
         self.path: Optional[Path] = None
