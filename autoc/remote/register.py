@@ -207,16 +207,16 @@ class _EngineRegistration:
 
         md5 = bundle.md5.hex() if bundle is not None else None
         where = distribution if bundle is not None else None
-        held = self.cached
-        if held is not None and (held["md5"], held["distribution"]) == (md5, where):
-            reply = held["reply"]
-        else:
+        answers = (self.cached or {}).get("replies", {})  # by bundle and upload location (a dry run has its own)
+        reply = answers.get(f"{md5} {where}")
+        if reply is None:
             self._load()
             reply = self.engine.call("register", md5=md5, distribution_location=where)
             if reply.get("error"):
                 raise error_of(reply["error"])
+            answers[f"{md5} {where}"] = reply
             self.cache.put({"flytekit": self.engine.flytekit_version, "loaded_files": self.loaded.loaded_files,
-                            "md5": md5, "distribution": where, "reply": reply})
+                            "replies": answers})
         self.check_images(reply.get("images", []))
         self.entities, self._version = entities_of(reply), reply["version"]
         self.auto_activated.update(item["name"] for item in reply["entities"] if item.get("auto_activate"))
