@@ -291,3 +291,13 @@ def test_build_image_plans_the_image_flytekits_specs_name(plugins, tmp_path):
     assert [plan["reference"] for plan in plans] == sorted(named) and len(named) == 1
     # the loaded modules the engine reported are what the image copies; flytekit at the engine's version runs it
     assert "COPY src/ /root/" in plans[0]["plan"] and "flytekit==1.16.31" in plans[0]["plan"]
+
+
+def test_a_caught_import_without_flytekit_keeps_the_faces_answer_and_says_so(proj, tmp_path):
+    no_flytekit = str(REPO / ".venv" / "bin" / "python")
+    p = run_autoc("serialize", "--sdk", "flytekit", "eng/fallback.py", "-o", tmp_path / "out", "--python",
+                  no_flytekit, cwd=proj)
+    assert [f.name for f in sorted((tmp_path / "out").glob("*.pb"))] == ["0_eng.fallback.count_1.pb"]
+    assert (f"warning: {proj}/eng/fallback.py:6: import flytekit.extras.sqlite3 (caught by the module's `except "
+            "ImportError`): the face answered the fallback, pyflyte may not;") in p.stderr
+    assert f"`{no_flytekit} -m pip install flytekit`" in p.stderr

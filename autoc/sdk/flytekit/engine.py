@@ -310,8 +310,10 @@ class AnswerCache:
         for sp in sorted(venv.glob("lib/python*/site-packages")) + [Path(os.path.realpath(python))]:
             h.update(f"{sp}:{os.stat(sp).st_mtime_ns}".encode())
         h.update(json.dumps(sorted((k, v) for k, v in os.environ.items() if k.startswith("FLYTE"))).encode())
+        base = Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "autoc" / "engine"
         for d, dirs, files in os.walk(root):
-            dirs[:] = sorted(x for x in dirs if x not in (".git", "__pycache__"))
+            dirs[:] = sorted(x for x in dirs if x not in (".git", "__pycache__")
+                             and os.path.join(d, x) != str(base.parent.parent))  # (a cache inside the tree)
             for fn in sorted(files):
                 if fn.endswith((".pb", ".tgz", ".tar.gz", ".pyc")):  # what serialize/package write, and caches
                     continue
@@ -320,7 +322,6 @@ class AnswerCache:
                 except OSError:
                     continue
                 h.update(f"{os.path.relpath(os.path.join(d, fn), root)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-        base = Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "autoc" / "engine"
         self.path = base / f"{h.hexdigest()}.json"
 
     def get(self) -> Optional[dict]:
