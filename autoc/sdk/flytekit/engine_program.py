@@ -63,12 +63,13 @@ def _settings(spec, mode):
     common = dict(project=spec.get("project"), domain=spec.get("domain"), version=spec.get("version"),
                   image_config=images, env=spec.get("env"))
     if mode == "register":
-        from flytekit.core.resources import ResourceSpec
-        from flytekit.core.resources import Resources
+        import dataclasses
 
-        settings = SerializationSettings(fast_serialization_settings=None,
-                                         default_resources=ResourceSpec(requests=Resources(), limits=Resources()),
-                                         **common)
+        if "default_resources" in {f.name for f in dataclasses.fields(SerializationSettings)}:  # flytekit >= 1.16
+            from flytekit.core.resources import ResourceSpec, Resources
+
+            common["default_resources"] = ResourceSpec(requests=Resources(), limits=Resources())
+        settings = SerializationSettings(fast_serialization_settings=None, **common)
         settings = settings.new_builder().build()
         from flytekit.remote.remote import _get_git_repo_url
 
@@ -200,6 +201,19 @@ def serialize(req):
         return {"entities": [], "error": _error(e, _STATE["root"])}
 
 
+def _hashed_by_register():
+    """What this flytekit's ``pyflyte register`` adds to its version per task (image names since 1.16, pod
+    template hashes): the FlyteRemote helpers its ``repo.register`` calls, when they need no remote."""
+    import inspect
+
+    from flytekit.remote import FlyteRemote
+    from flytekit.tools import repo
+
+    source = inspect.getsource(repo.register)
+    return [name for name in ("_get_image_names", "_get_pod_template_hash")
+            if name in source and isinstance(inspect.getattr_static(FlyteRemote, name, None), staticmethod)]
+
+
 def register(req):
     """``pyflyte register`` after loading: fast-registration settings, its version unless given, the messages."""
     from flytekit.configuration import FastSerializationSettings
@@ -218,8 +232,8 @@ def register(req):
             extra = []
             for entity in FlyteEntities.entities.copy():
                 if isinstance(entity, PythonTask):
-                    extra.extend(FlyteRemote._get_image_names(entity))
-                    extra.extend(FlyteRemote._get_pod_template_hash(entity))
+                    for name in _hashed_by_register():
+                        extra.extend(getattr(FlyteRemote, name)(entity))
             version = FlyteRemote._version_from_hash(bytes.fromhex(req["md5"]), settings, "", "", *extra)
             settings.version = version
     try:
