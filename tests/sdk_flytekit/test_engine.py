@@ -129,7 +129,7 @@ def test_auto_meets_what_the_face_does_not_build_and_writes_pyflytes_files(proj,
     theirs, ours = load_dir(tmp_path / "py"), load_dir(tmp_path / "autoc")
     assert_same(theirs, ours)
     where = {f["task"]: f["where"] for f in result["tasks"] if f["kind"] == "task"}
-    assert where["eng.constructs.square"] == f"{proj}/eng/constructs.py:15"  # the function behind each
+    assert where["eng.constructs.square"] == f"{proj}/eng/constructs.py:14"  # the (decorated) function behind each
     kinds = {n.WhichOneof("target") for m in ours.values() if isinstance(m, workflow_pb2.WorkflowSpec)
              for n in m.template.nodes}
     assert {"array_node", "branch_node", "gate_node", "task_node", "workflow_node"} <= kinds
