@@ -77,8 +77,9 @@ def sdk_option(f):
     """--sdk / AUTOC_SDK: which SDK's import paths the user modules are written against."""
     return click.option(
         "--sdk", "sdk", envvar="AUTOC_SDK", metavar="flytekit[==VERSION]",
-        help="The modules import flytekit: answer those imports with autoc's objects (flytekit itself is neither "
-             "installed nor imported) and write what pyflyte writes (pyflyte-execute, flytekit's resolver and "
+        help="The modules import flytekit: answer those imports with autoc's objects (the face: flytekit itself is "
+             "neither installed nor imported; see --engine for the project's own flytekit) and write what pyflyte "
+             "writes (pyflyte-execute, flytekit's resolver and "
              "runtime version, ImageSpec tags). The version comes from a flytekit==X pin in requirements*.txt or "
              "pyproject.toml, else the installed flytekit's metadata; flytekit==X states it. Env: AUTOC_SDK.")(f)
 
