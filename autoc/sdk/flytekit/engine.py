@@ -63,9 +63,6 @@ class FlytekitEngine:
     def flytekit_version(self) -> str:
         return self.hello.get("flytekit", "")
 
-    def describe(self) -> str:
-        return f"flytekit {self.flytekit_version} in {self.python}"
-
     def _read(self, op: str) -> dict:
         line = self._proc.stdout.readline()
         if not line:
