@@ -26,3 +26,8 @@ from flytekit.core.annotation import FlyteAnnotation  # noqa: E402,F401
 from flytekit.types.structured import (StructuredDatasetDecoder, StructuredDatasetEncoder,  # noqa: E402,F401
                                        StructuredDatasetTransformerEngine)
 File, Directory = FlyteFile, FlyteDirectory
+# control flow (issue 18): conditionals and gate nodes
+from flytekit import approve, conditional, sleep, wait_for_input  # noqa: E402,F401
+from flytekit.core.node_creation import create_node  # noqa: E402,F401
+from flytekit import Workflow  # noqa: E402,F401
+from flytekit.core.task import Echo  # noqa: E402,F401
