@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from autoc.cli.options import parse_sdk, sdk_option
+from autoc.cli.options import engine_options, parse_sdk, render_engine, sdk_option
 
 
 class _BuildImageCommand(click.Command):
@@ -47,8 +47,9 @@ def _builders():
               help="When a registry cannot say whether an image exists, assume it does instead of failing.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @sdk_option
+@engine_options
 @click.pass_context
-def build_image(ctx, paths, source_root, dry_run, offline, fast, assume_images_exist, output, sdk):
+def build_image(ctx, paths, source_root, dry_run, offline, fast, assume_images_exist, output, sdk, engine, python):
     """Build and push the images (ImageSpec) that tasks under PATHS use, each distinct image once.
 
     An image whose reference already exists in its registry is skipped; the reference is the one
@@ -73,13 +74,10 @@ def build_image(ctx, paths, source_root, dry_run, offline, fast, assume_images_e
     """
     from autoc.errors import AutocError
     from autoc.image.engine import ImageBuildEngine
-    from autoc.serialize import image_specs
-    from autoc.serialize.discover import discover
 
     verbose = ctx.obj.get("verbose", 0) if ctx.obj else 0
-    found = discover(paths, source_root=source_root, sdk=parse_sdk(sdk))
-    specs = image_specs(found, fast=fast)
-    runtime = found.sdk.flavor.image_runtime if found.sdk is not None else None
+    specs, runtime, served, reason = _specs(paths, source_root, parse_sdk(sdk), fast, engine, python)
+    render_engine(served, reason, verbose)
     for s in specs if runtime is not None else []:
         pinned = runtime.other_pin(s)
         if pinned:
@@ -132,6 +130,54 @@ def build_image(ctx, paths, source_root, dry_run, offline, fast, assume_images_e
         if output != "json":
             raise failed
         ctx.exit(1)
+
+
+def _specs(paths, source_root, sdk, fast: bool, engine: str, python):
+    """(ImageSpecs, the runtime that goes into them, the engine that found them, why auto chose flytekit): the
+    face's discovery, or the project's flytekit (``--engine``; auto falls back as serialize does)."""
+    from autoc.errors import AutocError, UserInputError
+    from autoc.serialize import image_specs
+    from autoc.serialize.discover import discover
+    from autoc.serialize.engines import AUTO, FLYTEKIT, choose, face_gap_of
+
+    from autoc.sdk.flytekit import engine as flytekit_engine
+    from autoc.sdk.flytekit.flavor import flytekit_flavor
+    from autoc.serialize.engines import plugin_import
+
+    picked = choose(sdk, engine)
+    reason = plugin_import(paths, source_root) if picked == AUTO else None
+    started = flytekit_engine.probe(python) if reason is not None else None  # the face would stop there
+    if started is not None:
+        specs = flytekit_engine.image_specs(paths, source_root, fast, started)
+        served = f"flytekit {started.flytekit_version} ({started.python})"
+        return specs, flytekit_flavor(started.flytekit_version).image_runtime, served, reason
+    if picked != FLYTEKIT:
+        try:
+            found = discover(paths, source_root=source_root, sdk=sdk)
+            reason = face_gap_of([], caught=True) if picked == AUTO else None
+            if reason is None:
+                runtime = found.sdk.flavor.image_runtime if found.sdk is not None else None
+                return image_specs(found, fast=fast), runtime, "face", None
+        except AutocError as e:
+            reason = face_gap_of([e]) if picked == AUTO else None
+            if reason is None and picked == AUTO and isinstance(e, UserInputError) and \
+                    "which flytekit version" in e.message:
+                reason = "no flytekit version pinned for the face to speak for"
+            if reason is None:
+                raise
+            refusal = e
+        else:
+            refusal = None
+    started = flytekit_engine.probe(python) if picked == AUTO else flytekit_engine.FlytekitEngine(python)
+    if started is None:
+        if refusal is None:  # only a caught import: the face's answer stands
+            runtime = found.sdk.flavor.image_runtime if found.sdk is not None else None
+            return image_specs(found, fast=fast), runtime, "face", None
+        refusal.hint = flytekit_engine.install_hint(reason, python)
+        raise refusal
+    served = f"flytekit {started.flytekit_version} ({started.python})" if started.usable else "flytekit"
+    specs = flytekit_engine.image_specs(paths, source_root, fast, started)
+    return specs, flytekit_flavor(started.flytekit_version).image_runtime, served, reason
 
 
 def _progress(verbose: int):

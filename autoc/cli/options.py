@@ -77,8 +77,9 @@ def sdk_option(f):
     """--sdk / AUTOC_SDK: which SDK's import paths the user modules are written against."""
     return click.option(
         "--sdk", "sdk", envvar="AUTOC_SDK", metavar="flytekit[==VERSION]",
-        help="The modules import flytekit: answer those imports with autoc's objects (flytekit itself is neither "
-             "installed nor imported) and write what pyflyte writes (pyflyte-execute, flytekit's resolver and "
+        help="The modules import flytekit: answer those imports with autoc's objects (the face: flytekit itself is "
+             "neither installed nor imported; see --engine for the project's own flytekit) and write what pyflyte "
+             "writes (pyflyte-execute, flytekit's resolver and "
              "runtime version, ImageSpec tags). The version comes from a flytekit==X pin in requirements*.txt or "
              "pyproject.toml, else the installed flytekit's metadata; flytekit==X states it. Env: AUTOC_SDK.")(f)
 
@@ -87,3 +88,25 @@ def parse_sdk(text):
     from autoc.sdk import Sdk
 
     return Sdk.parse(text)
+
+
+def engine_options(f):
+    """--engine / --python (AUTOC_PYTHON): who makes the messages under --sdk flytekit (autoc.serialize.engines)."""
+    f = click.option(
+        "--python", "python", envvar="AUTOC_PYTHON", type=click.Path(dir_okay=False), metavar="PATH",
+        help="The project's interpreter for the flytekit engine (it needs flytekit and the project's plugins, not "
+             "autoc). Default: the one autoc runs in. Env: AUTOC_PYTHON.")(f)
+    return click.option(
+        "--engine", type=click.Choice(["auto", "face", "flytekit"]), default="auto", show_default=True,
+        help="With --sdk flytekit: face (autoc's own model, no flytekit needed), flytekit (the project's flytekit "
+             "discovers and translates), or auto (the face, unless the modules use something it does not cover "
+             "yet: then the whole run is redone with flytekit, and one line says why).")(f)
+
+
+def render_engine(engine: str, reason, verbose: int) -> None:
+    """The line saying why auto chose flytekit (always), and which engine served the run (-v)."""
+    if reason:
+        click.secho(f"autoc: {reason}: the face does not cover this yet, so the whole run was made by {engine}",
+                    fg="yellow", err=True)
+    elif verbose:
+        click.echo(f"engine: {engine}", err=True)

@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from autoc.cli.options import (connection_options, image_config, load_platform, not_empty, parse_sdk,
-                                sdk_option, stdout_to_stderr)
+from autoc.cli.options import (connection_options, engine_options, image_config, load_platform, not_empty,
+                                parse_sdk, render_engine, sdk_option, stdout_to_stderr)
 
 EXIT_DIFFERENCES = 1
 
@@ -46,10 +46,11 @@ EXIT_DIFFERENCES = 1
               help="json: one document with the summary and every entity's outcome, for CI.")
 @connection_options
 @sdk_option
+@engine_options
 @click.pass_context
 def register(ctx, paths, project, domain, version, images, source_root, copy, explain_bundle, max_bundle_size,
              dry_run, diff, concurrency, keep_going, activate_launchplans, assume_images_exist, output, config_file,
-             endpoint, insecure, ca_cert_file_path, sdk):
+             endpoint, insecure, ca_cert_file_path, sdk, engine, python):
     """Register the tasks, workflows and launch plans under PATHS (sources, or the _1/_2/_3.pb files / .tgz that
     `autoc serialize` or `pyflyte serialize/package` wrote).
 
@@ -66,6 +67,7 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
       autoc register ./workflows --dry-run --diff
       autoc register ./workflows --output json
       autoc register out/ --version v43 --activate-launchplans
+      autoc register --sdk flytekit --python .venv/bin/python ./workflows   # the project's flytekit
 
     Exit codes: 0 everything created or unchanged; 1 a conflict or failure; 2 bad usage; 3 authentication.
     """
@@ -78,12 +80,12 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
     image_config(images)  # a bad --image value is bad usage (exit 2), before any work
     platform = load_platform(config_file, endpoint, insecure, ca_cert_file_path, project, domain)
     sdk = parse_sdk(sdk)
-    copy = copy or ("auto" if sdk.is_default else "all")
+    copy = copy or ("auto" if sdk.is_default and engine != "flytekit" else "all")
     opts = RegisterOptions(project=platform.project, domain=platform.domain, version=version, images=images,
                            source_root=source_root, copy=copy, dry_run=dry_run, diff=diff, concurrency=concurrency,
                            keep_going=keep_going, max_bundle_bytes=max_bundle_size * 1024 * 1024,
                            assume_images_exist=assume_images_exist, activate_launchplans=activate_launchplans,
-                           sdk=sdk)
+                           sdk=sdk, engine=engine, python=python)
     reporter = _Reporter(output == "text")
     notify = (lambda line: click.echo(f"autoc: {line}", err=True))
     try:
@@ -93,6 +95,8 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
         if dry_run and diff and not isinstance(e, UserInputError):
             e.exit_code = 2  # with --diff, "could not tell" is 2, as --help says
         raise
+    verbose = ctx.obj.get("verbose", 0) if ctx.obj else 0
+    render_engine(result.engine, result.engine_reason, verbose if output == "text" else 0)
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:

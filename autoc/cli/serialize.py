@@ -7,7 +7,8 @@ from typing import Optional, Tuple
 
 import click
 
-from autoc.cli.options import image_config, not_empty, parse_sdk, sdk_option, stdout_to_stderr
+from autoc.cli.options import (engine_options, image_config, not_empty, parse_sdk, render_engine, sdk_option,
+                                stdout_to_stderr)
 
 
 def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
@@ -39,9 +40,10 @@ def _parse_env(values: Tuple[str, ...]) -> Optional[dict]:
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json prints a machine-readable result on stdout, also when the run fails.")
 @sdk_option
+@engine_options
 @click.pass_context
 def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, domain, version, keep_going, output,
-              sdk):
+              sdk, engine, python):
     """Write one flyteidl file per task, workflow and launch plan found under PATHS.
 
     PATHS are .py files, packages or folders of modules. autoc imports them, finds every task, workflow and
@@ -55,6 +57,7 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
       autoc serialize ./workflows -o out/ -i ghcr.io/acme/app:v1 -i gpu=ghcr.io/acme/gpu:v3
       autoc serialize src/myapp --archive flyte-package.tgz --output json
       autoc serialize --sdk flytekit ./workflows -o out/   # unmodified flytekit code, pyflyte's output
+      autoc serialize --sdk flytekit --python .venv/bin/python ./workflows -o out/   # the project's flytekit
 
     Exit codes: 0 all tasks written; 1 a module or task failed, or no task was found (nothing is
     written); 2 bad usage.
@@ -77,8 +80,9 @@ def serialize(ctx, paths, out_dir, archive, images, source_root, env, project, d
                                      version=version, env=_parse_env(env), fast_serialization_settings=fss)
     with stdout_to_stderr(output == "json"):  # what user modules print must not spoil the JSON
         result = run(paths, settings, out_dir=out_dir, archive=archive, source_root=source_root,
-                     keep_going=keep_going, sdk=sdk)
+                     keep_going=keep_going, sdk=sdk, engine=engine, python=python)
 
+    render_engine(result.engine, result.engine_reason, verbose if output == "text" else 0)
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:

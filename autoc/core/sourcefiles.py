@@ -55,10 +55,20 @@ class Ignore:
         return any(fnmatch.fnmatch(part, pat) for part in rel.split("/"))
 
 
+#: module files another interpreter loaded for this run (the flytekit engine's), as if imported here
+LOADED_ELSEWHERE: List[str] = []
+
+
 def loaded_modules(root: Path) -> List[Tuple[str, Path, str]]:
     """(relative path, path, reason) of every imported module's file under ``root``, sorted."""
     root = root.resolve()
     out = {}
+    for f in LOADED_ELSEWHERE:  # the flytekit engine loaded the modules: its list is the run's
+        p = Path(f).resolve()
+        if p.is_file() and root in p.parents:
+            out[p.relative_to(root).as_posix()] = (p, "loaded by the flytekit engine")
+    if LOADED_ELSEWHERE:
+        return [(rel, p, why) for rel, (p, why) in sorted(out.items())]
     for name, m in list(sys.modules.items()):
         f = getattr(m, "__file__", None)
         if not f:

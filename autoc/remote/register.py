@@ -55,6 +55,8 @@ class RegisterResult:
     distribution: Optional[str] = None
     dropped: List[Tuple[str, str]] = dataclasses.field(default_factory=list)
     dry_run: bool = False
+    engine: str = "face"
+    engine_reason: Optional[str] = None
 
     def counts(self, kind: Optional[str] = None) -> Dict[str, int]:
         out: Dict[str, int] = {}
@@ -70,7 +72,8 @@ class RegisterResult:
     def to_json(self) -> dict:
         kinds = [k for k in KINDS if any(o.kind == k for o in self.outcomes)]
         return {
-            "ok": self.ok, "dry_run": self.dry_run, "project": self.project, "domain": self.domain,
+            "ok": self.ok, "dry_run": self.dry_run, "engine": self.engine, "engine_reason": self.engine_reason,
+            "project": self.project, "domain": self.domain,
             "version": self.version, "summary": self.counts(),
             "summary_by_kind": {_PLURAL[k]: self.counts(k) for k in kinds},
             "bundle": None if self.bundle is None else {
@@ -98,6 +101,10 @@ class RegisterOptions:
     activate_launchplans: bool = False
     #: the import paths the modules use and the output flavor (``autoc.sdk.Sdk``; ``--sdk flytekit``)
     sdk: Optional[object] = None
+    #: who makes the messages under --sdk flytekit (``auto``, ``face``, ``flytekit``) and the flytekit engine's
+    #: interpreter (``autoc.serialize.engines``)
+    engine: str = "auto"
+    python: Optional[str] = None
 
 
 class _PyflyteRegistration:
@@ -125,6 +132,179 @@ class _PyflyteRegistration:
         s = dataclasses.replace(settings, fast_serialization_settings=FastSerializationSettings(
             True, DEFAULT_IN_CONTAINER_SRC_PATH, distribution))
         return version(bundle.md5, s, self.found.source_root, self.found.tasks, self.found.sdk.version)
+
+
+class _EngineRegistration:
+    """The flytekit engine's side of ``--sdk flytekit`` registration: the project's flytekit loads the modules as
+    ``pyflyte register`` does, computes its version from autoc's bundle and upload location, and makes the
+    messages; autoc's bundle, image check and registration engine do the rest. On an unchanged tree, interpreter
+    and request the engine's earlier answer is used and no flytekit starts (``AnswerCache``)."""
+
+    def __init__(self, start: Callable, paths: Sequence[str], opts: RegisterOptions, reason: Optional[str] = None):
+        from autoc.sdk.flytekit.engine import AnswerCache, python_for
+        from autoc.serialize.discover import list_modules
+
+        self.start, self.opts, self.reason = start, opts, reason
+        self.source_root, self.modules = list_modules(paths, opts.source_root)
+        self.spec = {"images": list(opts.images), "project": opts.project, "domain": opts.domain,
+                     "version": opts.version}
+        self.python = python_for(opts.python)
+        self.cache = AnswerCache(self.source_root, self.python, {"op": "register", "modules": self.modules,
+                                                                 "settings": self.spec, "copy": opts.copy})
+        self.cached = self.cache.get()
+        self.engine = None
+        self.loaded = None
+        if self.cached is None:
+            self._load()  # flytekit starts now, while autoc builds the bundle
+        self.entities: Optional[List] = None
+        self.auto_activated: set = set()
+        self._version: Optional[str] = None
+
+    def _load(self) -> None:
+        from autoc.sdk.flytekit.engine import load
+
+        if self.engine is None:
+            self.engine = self.start()
+        if self.loaded is None:
+            self.loaded = load(self.engine, self.source_root, self.modules, self.spec, "register", keep_going=False)
+
+    @property
+    def name(self) -> str:
+        if self.engine is None:
+            return f"flytekit {self.cached['flytekit']} ({self.python}, its answer for this unchanged tree)"
+        return f"flytekit {self.engine.flytekit_version} ({self.engine.python})"
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
+
+    def bundle(self) -> Optional[bundles.Bundle]:
+        from autoc.sdk.flytekit.registration import fast_package
+
+        if self.opts.copy == "none":
+            return None
+        loaded = None
+        if self.opts.copy == "auto":
+            loaded = self.cached["loaded_files"] if self.loaded is None else self.loaded.loaded_files
+        b = fast_package(self.source_root, self.opts.copy, loaded)
+        if len(b.data) > self.opts.max_bundle_bytes:
+            bundles.build(b.files, self.opts.max_bundle_bytes)  # raises with the largest files named
+        return b
+
+    def check_images(self, images: List[str]) -> None:
+        """Every ImageSpec image the messages name must be in its registry (not asked in a dry run)."""
+        if not images or self.opts.dry_run:
+            return
+        from autoc.image.builder import require_image
+        from autoc.image.registry import image_exists
+
+        for ref in images:
+            require_image(f"image {ref}", image_exists(ref), self.opts.assume_images_exist,
+                          missing_hint="run `autoc build-image --sdk flytekit` first")
+
+    def _run(self, bundle, distribution: Optional[str]) -> None:
+        from autoc.sdk.flytekit.engine import entities_of, error_of
+
+        md5 = bundle.md5.hex() if bundle is not None else None
+        where = distribution if bundle is not None else None
+        answers = (self.cached or {}).get("replies", {})  # by bundle and upload location (a dry run has its own)
+        reply = answers.get(f"{md5} {where}")
+        if reply is None:
+            self._load()
+            reply = self.engine.call("register", md5=md5, distribution_location=where)
+            if reply.get("error"):
+                raise error_of(reply["error"])
+            answers[f"{md5} {where}"] = reply
+            self.cache.put({"flytekit": self.engine.flytekit_version, "loaded_files": self.loaded.loaded_files,
+                            "replies": answers})
+        self.check_images(reply.get("images", []))
+        self.entities, self._version = entities_of(reply), reply["version"]
+        self.auto_activated.update(item["name"] for item in reply["entities"] if item.get("auto_activate"))
+        if not self.entities:
+            raise UserInputError("nothing to register was found under " + str(self.source_root),
+                                 hint="tasks, workflows and launch plans are found as module-level objects")
+
+    def version(self, settings, bundle, distribution) -> str:
+        if bundle is None:
+            raise UserInputError("--copy none needs --version", hint="pyflyte register needs one too")
+        self._run(bundle, distribution)
+        return self._version
+
+    def make(self, bundle):
+        def make(version: str, distribution: Optional[str]) -> List:
+            if self.entities is None:
+                self._run(bundle, distribution)
+            return self.entities
+
+        return make
+
+
+def _engine_for_sources(paths: Sequence[str], opts: RegisterOptions):
+    """(face discovery, None) or (None, an _EngineRegistration), as ``--engine`` picks (see
+    ``autoc.serialize.engines``); auto tries the face and falls back to the project's flytekit."""
+    from autoc.errors import AutocError
+    from autoc.serialize.discover import discover
+    from autoc.serialize.engines import AUTO, FLYTEKIT, choose, face_gap_of
+
+    picked = choose(opts.sdk, opts.engine)
+    if picked == FLYTEKIT:
+        return None, _EngineRegistration(lambda: _started(opts.python), paths, opts)
+    if picked == AUTO:
+        from autoc.serialize.engines import plugin_import
+
+        gap = plugin_import(paths, opts.source_root)  # the face would stop there: no need to run it first
+        registration = None if gap is None else _fall_back(gap, paths, opts, None)
+        if registration is not None:
+            return None, registration
+    try:
+        found = discover(paths, source_root=opts.source_root, sdk=opts.sdk)
+    except AutocError as e:
+        gap = face_gap_of([e]) if picked == AUTO else None
+        if gap is None and picked == AUTO and isinstance(e, UserInputError) and "which flytekit version" in e.message:
+            gap = "no flytekit version pinned for the face to speak for"
+        if gap is None:
+            raise
+        return None, _fall_back(gap, paths, opts, e)
+    gap = face_gap_of([], caught=True) if picked == AUTO else None
+    if gap is not None:
+        registration = _fall_back(gap, paths, opts, None)
+        if registration is not None:
+            return None, registration
+    return found, None
+
+
+def _started(python: Optional[str]):
+    from autoc.sdk.flytekit.engine import FlytekitEngine
+
+    engine = FlytekitEngine(python)
+    if not engine.usable:
+        engine.close()
+        raise engine.unusable_error()
+    return engine
+
+
+def _fall_back(gap: str, paths, opts: RegisterOptions, refusal):
+    """The engine's registration (its cached answer, else a usable flytekit), else the face's refusal with what to
+    install (None when the face's answer stands: only a caught import was missing)."""
+    from autoc.sdk.flytekit.engine import install_hint, probe
+
+    def start():
+        engine = probe(opts.python)
+        if engine is None:
+            raise _Unusable()
+        return engine
+
+    try:
+        return _EngineRegistration(start, paths, opts, gap)
+    except _Unusable:
+        if refusal is None:
+            return None
+        refusal.hint = install_hint(gap, opts.python)
+        raise refusal from None
+
+
+class _Unusable(Exception):
+    """No usable flytekit for the engine (auto keeps the face's refusal)."""
 
 
 # --- the calls, per kind -------------------------------------------------------------------------------------------
@@ -508,13 +688,20 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
     from autoc.serialize.translate import REMOTE_PACKAGE_PATH
 
     bundle, dropped, distribution, pyflyte, auto_activated = None, [], None, None, set()
+    by_engine = None
     if is_spec_input(paths):
         base = read_spec_files(paths)
         make = None
     else:
-        from autoc.serialize.discover import discover
-
-        found = discover(paths, source_root=opts.source_root, sdk=opts.sdk)
+        found, by_engine = _engine_for_sources(paths, opts)
+    if by_engine is not None:  # the project's flytekit makes the messages; the rest is the same
+        pyflyte = by_engine
+        bundle = by_engine.bundle()
+        auto_activated = by_engine.auto_activated
+        settings = None
+        make = by_engine.make(bundle)
+        base = None
+    elif not is_spec_input(paths):
         if not found.entities:
             raise UserInputError("nothing to register was found under " + ", ".join(paths),
                                  hint="tasks, workflows and launch plans are found as module-level objects")
@@ -597,4 +784,8 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
     finally:
         if client is not None:
             client.close()
-    return RegisterResult(opts.project, opts.domain, version, outcomes, bundle, distribution, dropped, opts.dry_run)
+        if by_engine is not None:
+            by_engine.close()
+    return RegisterResult(opts.project, opts.domain, version, outcomes, bundle, distribution, dropped, opts.dry_run,
+                          engine="face" if by_engine is None else by_engine.name,
+                          engine_reason=None if by_engine is None else by_engine.reason)

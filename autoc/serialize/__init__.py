@@ -26,6 +26,8 @@ class Entity:
     kind: str
     name: str
     message: object
+    #: file:line of the Python object that made it, where the engine knows it
+    where: Optional[str] = None
 
 
 @dataclasses.dataclass
@@ -38,6 +40,9 @@ class SerializeResult:
     output: Optional[str] = None
     archive: Optional[str] = None
     warnings: List[str] = dataclasses.field(default_factory=list)
+    #: which engine made the messages (``face`` or ``flytekit X in PYTHON``), and why it was chosen under auto
+    engine: str = "face"
+    engine_reason: Optional[str] = None
 
     @property
     def ok(self) -> bool:
@@ -51,6 +56,7 @@ class SerializeResult:
         return {
             "ok": self.ok, "source_root": str(self.source_root), "modules": self.modules,
             "output": self.output, "archive": self.archive, "total_bytes": self.total_bytes,
+            "engine": self.engine, "engine_reason": self.engine_reason,
             "tasks": [dataclasses.asdict(f) for f in self.files], "warnings": self.warnings,
             "errors": [{"module": f.module, "where": f.error.where, "message": f.error.message,
                         "hint": f.error.hint} for f in self.failures]
@@ -213,11 +219,14 @@ def to_entities(found: Discovery, settings: SerializationSettings, keep_going: b
 
 def serialize(paths: Sequence[str], settings: SerializationSettings, out_dir: Optional[str] = None,
               archive: Optional[str] = None, source_root: Optional[str] = None,
-              keep_going: bool = False, sdk=None) -> SerializeResult:
+              keep_going: bool = False, sdk=None, engine: str = "auto", python: Optional[str] = None
+              ) -> SerializeResult:
     """Discover entities under ``paths`` and write one file per entity to ``out_dir`` and/or ``archive``.
-    ``sdk`` (``autoc.sdk.Sdk``): the import paths the modules use and the output flavor (``--sdk flytekit``)."""
+    ``sdk`` (``autoc.sdk.Sdk``): the import paths the modules use and the output flavor (``--sdk flytekit``);
+    ``engine`` (``auto``, ``face``, ``flytekit``) and ``python``: who makes the messages under ``--sdk flytekit``
+    (``autoc.serialize.engines``)."""
     try:
-        return _serialize(paths, settings, out_dir, archive, source_root, keep_going, sdk)
+        return _serialize(paths, settings, out_dir, archive, source_root, keep_going, sdk, engine, python)
     except KeyboardInterrupt:  # (an interrupt while the set is swapped in says so itself)
         from autoc.errors import Interrupted
 
@@ -225,13 +234,25 @@ def serialize(paths: Sequence[str], settings: SerializationSettings, out_dir: Op
         raise Interrupted(f"interrupted before anything was written{held}", hint="run the command again") from None
 
 
-def _serialize(paths, settings, out_dir, archive, source_root, keep_going, sdk) -> SerializeResult:
-    from autoc.serialize import write
+def face_entities(paths, settings, source_root, keep_going, sdk):
+    """The face's hand-over: what discovery and translation by autoc's own model made."""
+    from autoc.serialize.engines import Made
 
     found: Discovery = discover(paths, source_root=source_root, keep_going=keep_going, sdk=sdk)
     settings = with_discovery(settings, found)
     entities, errors = to_entities(found, settings, keep_going=keep_going)
-    if not entities and not errors and not found.failures:  # an empty set never replaces an earlier one
+    return Made(found.source_root, found.modules, entities, found.failures, errors,
+                found.warnings + pickle_warnings(found.tasks))
+
+
+def _serialize(paths, settings, out_dir, archive, source_root, keep_going, sdk, engine, python) -> SerializeResult:
+    from autoc.serialize import write
+    from autoc.serialize.engines import make_entities
+
+    mode = "package" if archive and not out_dir else "serialize"
+    made = make_entities(paths, settings, source_root, keep_going, sdk, engine, python, mode)
+    entities, errors = made.entities, made.errors
+    if not entities and not errors and not made.failures:  # an empty set never replaces an earlier one
         errors.append(AutocError("no tasks were found", hint="tasks are module-level @task functions or task "
                                                              "objects; does the code use `from autoc import task`? "
                                                              "(code that imports flytekit needs --sdk flytekit)"))
@@ -240,9 +261,9 @@ def _serialize(paths, settings, out_dir, archive, source_root, keep_going, sdk) 
     entries = list(zip(files, blobs))
     if out_dir:
         errors += write.file_name_errors(entities, files)
-    result = SerializeResult(found.source_root, found.modules, write.describe(entities, files, blobs),
-                             found.failures, errors, output=out_dir, archive=archive,
-                             warnings=found.warnings + pickle_warnings(found.tasks))
+    result = SerializeResult(made.source_root, made.modules, write.describe(entities, files, blobs),
+                             made.failures, errors, output=out_dir, archive=archive, warnings=made.warnings,
+                             engine=made.engine, engine_reason=made.reason)
     if not result.ok:
         return dataclasses.replace(result, files=[])  # only files that were written are listed
     if out_dir:

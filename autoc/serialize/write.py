@@ -10,7 +10,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from autoc.errors import UserInputError
 
@@ -24,6 +24,7 @@ class WrittenFile:
     bytes: int
     sha256: str
     kind: str = "task"
+    where: Optional[str] = None  # file:line of the Python object that made it, when the engine said
 
 
 _SUFFIX = {"task": 1, "workflow": 2, "launch_plan": 3}
@@ -104,5 +105,5 @@ def write_archive(path: str, entries: Sequence[Tuple[str, bytes]], force: bool =
 
 
 def describe(entities: Sequence, files: Sequence[str], blobs: Sequence[bytes]) -> List[WrittenFile]:
-    return [WrittenFile(*_name_kind(e)[:1], f, len(b), hashlib.sha256(b).hexdigest(), _name_kind(e)[1])
-            for e, f, b in zip(entities, files, blobs)]
+    return [WrittenFile(*_name_kind(e)[:1], f, len(b), hashlib.sha256(b).hexdigest(), _name_kind(e)[1],
+                        getattr(e, "where", None)) for e, f, b in zip(entities, files, blobs)]

@@ -52,7 +52,8 @@ def test_an_import_autoc_does_not_implement_names_the_import_and_the_line(tmp_pa
     assert p.returncode == 1
     line = source.count("\n", 0, source.index(shown.split(".")[-1].split()[-1])) + 1
     assert f"{root / 'wf' / 'a.py'}:{line}" in p.stderr, p.stderr
-    assert shown in p.stderr and "needs pyflyte for now" in p.stderr
+    # no flytekit beside autoc to redo the run with (the flytekit engine): the hint says what to install
+    assert shown in p.stderr and "-m pip install flytekit" in p.stderr
     assert "Traceback" not in p.stderr and not (tmp_path / "out").exists()
 
 

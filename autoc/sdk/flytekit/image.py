@@ -32,6 +32,10 @@ def _update(hasher, path: str, rel: str) -> None:
 
 def loaded_module_files(source_root: str) -> List[str]:
     """The files of the imported modules under ``source_root`` that are not installed packages, sorted."""
+    from autoc.core.sourcefiles import LOADED_ELSEWHERE
+
+    if LOADED_ELSEWHERE:  # the flytekit engine loaded the modules: its list is the run's
+        return sorted({f for f in LOADED_ELSEWHERE if _file_in(f, source_root)})
     invalid = [sys.prefix, sys.base_prefix, site.getusersitepackages(), *site.getsitepackages()]
     files = []
     for mod in list(sys.modules.values()):

@@ -50,11 +50,17 @@ def user_site() -> Optional[str]:
     return None
 
 
+#: every unsupported import raised while the face is open, caught by user code or not (``--engine auto`` reads it)
+RAISED: List["UnsupportedImport"] = []
+
+
 def unsupported(what: str) -> UnsupportedImport:
-    return UnsupportedImport(
+    err = UnsupportedImport(
         f"{what}: autoc does not implement this part of flytekit", where=user_site(),
         hint="this project needs pyflyte for now (serialize/register it with pyflyte), or remove the use; "
              "what --sdk flytekit answers is listed in autoc's README (Unmodified flytekit projects)")
+    RAISED.append(err)
+    return err
 
 
 def _resolve(target: str):
@@ -162,6 +168,8 @@ def flytekit_imports(version: str, lenient: bool = False) -> Iterator[None]:
     ``lenient`` (for running flytekit's own tests): what autoc lacks fails when used, not when imported."""
     saved: Dict[str, types.ModuleType] = {k: sys.modules.pop(k) for k in list(sys.modules) if _is_flytekit(k)}
     finder = _Finder(version, lenient)
+    if not _OPEN:
+        RAISED.clear()
     sys.meta_path.insert(0, finder)
     _OPEN.append(version)
     _LAST[:] = [version]

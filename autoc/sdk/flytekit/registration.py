@@ -101,10 +101,11 @@ def _strip(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
-def fast_package(source_root: Path, copy: str) -> FlytekitBundle:
-    """flytekit's ``fast_package(root, options=FastPackageOptions([], copy_style))``, in memory."""
+def fast_package(source_root: Path, copy: str, loaded: Optional[List[str]] = None) -> FlytekitBundle:
+    """flytekit's ``fast_package(root, options=FastPackageOptions([], copy_style))``, in memory. ``loaded``: the
+    files of the modules loaded (``--copy auto``) when another interpreter loaded them."""
     root = str(source_root)
-    files = list_files(root, copy)
+    files = sorted(loaded) if copy == "auto" and loaded is not None else list_files(root, copy)
     h = hashlib.md5()
     for f in files:
         _update(h, f, os.path.relpath(f, root))
