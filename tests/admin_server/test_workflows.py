@@ -433,10 +433,12 @@ def test_an_array_node_is_compiled_against_its_mapped_task(admin, chain):
                    {"x": INT, "label": STR}, {"o0": INT}, {"o0": promise("n0", "o0")})
     err = error_of(admin.CreateWorkflow, bad)
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert ("Code: MismatchingTypes, Node Id: n0, Description: Variable [x] (type [simple: INTEGER]) doesn't match "
-            "expected type [collection_type { simple: INTEGER }].") in err.details()
-    assert ("Code: MismatchingTypes, Node Id: end-node, Description: Variable [o0] (type [collection_type { simple: "
-            "INTEGER }]) doesn't match expected type [simple: INTEGER].") in err.details()
+    assert ("Code: MismatchingTypes, Node Id: n0, Description: The output variable 'x' has type [simple:INTEGER], "
+            "but it's assigned to the input variable 'n' which has type type [collection_type:{simple:INTEGER}].") \
+        in err.details()
+    assert ("Code: MismatchingTypes, Node Id: end-node, Description: The output variable 'o0' has type "
+            "[collection_type:{simple:INTEGER}], but it's assigned to the input variable 'o0' which has type type "
+            "[simple:INTEGER].") in err.details()
 
     unbound = workflow("mapped_unbound", [array_node("n0", mapped, n=promise("", "xs"))], {"xs": ints}, {}, {})
     assert "Parameter not bound [k]." in error_of(admin.CreateWorkflow, unbound).details()
