@@ -96,9 +96,11 @@ class SQLite3Task(SQLTask[SQLite3Config]):
             try:
                 from autoc.types.schema import FlyteSchema  # noqa: F401 - when autoc has the schema type
             except ImportError:
-                raise TaskDefinitionError(f"SQLite3Task {name}: without output_schema_type the output is a "
+                err = TaskDefinitionError(f"SQLite3Task {name}: without output_schema_type the output is a "
                                           f"FlyteSchema, which autoc does not implement yet", where=where,
-                                          hint="pass output_schema_type=StructuredDataset (a dataframe)") from None
+                                          hint="pass output_schema_type=StructuredDataset (a dataframe)")
+                err.face_gap = True  # under --sdk flytekit --engine auto, the flytekit engine answers it
+                raise err from None
             output_schema_type = FlyteSchema
         self._container_image = container_image
         super().__init__(name=name, query_template=query_template, task_config=task_config,
