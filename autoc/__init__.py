@@ -103,10 +103,21 @@ _EXPORTS = {
     "FlyteFile": "autoc.types.files",
     "FlyteDirectory": "autoc.types.files",
     "Options": "autoc.core.common",
+    "IgnoreOutputs": "autoc.runtime.errors",
+    "FlyteRecoverableException": "autoc.runtime.errors",
+    "BatchSize": "autoc.types.annotation",
+    "FlyteSchema": "autoc.types.schema",
+    "SchemaFormat": "autoc.types.schema",
+    "SchemaOpenMode": "autoc.types.schema",
+    "SecretsManager": "autoc.runtime.secrets",
 }
 for _name in ("A10G", "L4", "L4_VWS", "L40S", "K80", "M60", "P4", "P100", "T4", "V100", "H100", "H200",
               "RTX_PRO_6000", "A100", "A100_80GB", "V5E", "V5P", "V6E"):
     _EXPORTS[_name] = "autoc.core.accelerators"
+for _name in ("CSVFile", "HDF5EncodedFile", "HTMLPage", "JoblibSerializedFile", "JPEGImageFile", "JSONLFile", "PDFFile",
+              "PNGImageFile", "PythonNotebook", "PythonPickledFile", "SVGImageFile", "TFRecordFile", "ONNXFile",
+              "TensorboardLogs", "TFRecordsDirectory"):
+    _EXPORTS[_name] = "autoc.types.files"
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 

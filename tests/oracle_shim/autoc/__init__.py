@@ -26,3 +26,12 @@ from flytekit.core.annotation import FlyteAnnotation  # noqa: E402,F401
 from flytekit.types.structured import (StructuredDatasetDecoder, StructuredDatasetEncoder,  # noqa: E402,F401
                                        StructuredDatasetTransformerEngine)
 File, Directory = FlyteFile, FlyteDirectory
+# typed file aliases, FlyteSchema, BatchSize and the task-ending exceptions (issues 17/18)
+from flytekit.core.base_task import IgnoreOutputs  # noqa: E402,F401
+from flytekit.core.type_engine import BatchSize  # noqa: E402,F401
+from flytekit.exceptions.user import FlyteRecoverableException  # noqa: E402,F401
+from flytekit.types.directory import TensorboardLogs, TFRecordsDirectory  # noqa: E402,F401
+from flytekit.types.file import (CSVFile, HDF5EncodedFile, HTMLPage, JoblibSerializedFile, JPEGImageFile,  # noqa
+                                 JSONLFile, ONNXFile, PDFFile, PNGImageFile, PythonNotebook, PythonPickledFile,
+                                 SVGImageFile, TFRecordFile)
+from flytekit.types.schema import FlyteSchema  # noqa: E402,F401
