@@ -92,7 +92,7 @@ class ExecutionParameters:
         """The task's secrets (``secrets.get(group, key)``), looked up as flytekit looks them up."""
         from autoc.runtime.secrets import SecretsManager
 
-        return SecretsManager(local=self.execution_id.name == "local")
+        return SecretsManager()
 
     @classmethod
     def from_env(cls, working_directory: str, raw_output_prefix: str, **kw) -> "ExecutionParameters":

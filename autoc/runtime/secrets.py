@@ -1,5 +1,5 @@
 """Secrets a task asked for (``Secret(group=, key=)``), found as flytekit finds them: an environment variable
-(``_FSEC_<GROUP>_<VERSION>_<KEY>``, upper case; in a local run also without the prefix), else a file
+(``_FSEC_<GROUP>_<VERSION>_<KEY>``, upper case; inside a local run also without the prefix), else a file
 (``/etc/secrets/<group>/<version>/<key>``, lower case). ``FLYTE_SECRETS_ENV_PREFIX``, ``FLYTE_SECRETS_DEFAULT_DIR``
 and ``FLYTE_SECRETS_FILE_PREFIX`` move them, as in flytekit."""
 
@@ -7,6 +7,15 @@ from __future__ import annotations
 
 import os
 from typing import Optional
+
+
+def _local_execution() -> bool:
+    """Inside a task or workflow run locally (not in a container, not at import time): as flytekit, the variable
+    without the prefix is looked at too."""
+    from autoc.core.context import FlyteContextManager
+
+    state = FlyteContextManager.current_context().execution_state
+    return state is None or state.is_local_execution()
 
 
 class SecretsManager:
@@ -21,7 +30,7 @@ class SecretsManager:
                 raise AttributeError(key)
             return self._sm.get(self._group, key)
 
-    def __init__(self, secrets_cfg=None, local: bool = True):
+    def __init__(self, secrets_cfg=None):
         self._env_prefix = getattr(secrets_cfg, "env_prefix", None) or os.environ.get("FLYTE_SECRETS_ENV_PREFIX",
                                                                                        "_FSEC_")
         self._base_dir = getattr(secrets_cfg, "default_dir", None) or os.environ.get(
@@ -29,7 +38,6 @@ class SecretsManager:
         self._file_prefix = getattr(secrets_cfg, "file_prefix", None) or os.environ.get("FLYTE_SECRETS_FILE_PREFIX", "")
         self._env_prefix, self._base_dir = self._env_prefix.strip(), self._base_dir.strip()
         self._file_prefix = self._file_prefix.strip()
-        self._local = local
 
     def __getattr__(self, group: str) -> "SecretsManager._Group":
         if group.startswith("_"):
@@ -38,7 +46,7 @@ class SecretsManager:
 
     def get(self, group: Optional[str] = None, key: Optional[str] = None, group_version: Optional[str] = None,
             encode_mode: str = "r") -> str:
-        prefixes = [self._env_prefix] + ([""] if self._local else [])
+        prefixes = [self._env_prefix] + ([""] if _local_execution() else [])
         for prefix in prefixes:
             value = os.environ.get(self._env_var(group, key, group_version, prefix))
             if value is not None:
