@@ -138,6 +138,7 @@ def tool_env() -> dict:
     # no Docker engine for pyflyte: it cannot tell whether an ImageSpec image exists, assumes it does, builds nothing
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FORCE_PUSH_IMAGE_SPEC", "AUTOC_SDK")}
     env["DOCKER_HOST"] = "unix:///nonexistent/docker.sock"
+    env.setdefault("WHYLOGS_NO_ANALYTICS", "True")  # whylogs (setup b) would try to send usage data at import
     return env
 
 
@@ -416,15 +417,33 @@ def details(results: List[Result]) -> List[str]:
     return out
 
 
+def autoc_origin(autoc: List[str]) -> str:
+    """Where the autoc under test is imported from, and that checkout's commit (best effort)."""
+    exe = shutil.which(autoc[-1]) or autoc[-1]
+    try:
+        python = pathlib.Path(exe).read_text(errors="replace").splitlines()[0].lstrip("#!").strip()
+        env = {**tool_env(), **dict(a.split("=", 1) for a in autoc if "=" in a and not a.startswith("-"))}
+        where = subprocess.run([python, "-c", "import autoc, os; print(os.path.dirname(os.path.dirname("
+                                "os.path.abspath(autoc.__file__))))"], capture_output=True, text=True, env=env,
+                               timeout=60).stdout.strip()
+        head = subprocess.run(["git", "-C", where, "log", "-1", "--format=%h %s"], capture_output=True, text=True,
+                              timeout=60).stdout.strip()
+        branch = subprocess.run(["git", "-C", where, "rev-parse", "--abbrev-ref", "HEAD"], capture_output=True,
+                                text=True, timeout=60).stdout.strip()
+        return f"{where} ({branch} at {head[:90]})" if head else where or "?"
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "?"
+
+
 def report(results: List[Result], f: "Field", elapsed: float) -> str:
     commit = (f.checkout / "FLYTESNACKS_COMMIT")
-    head = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%h %s"], capture_output=True,
-                          text=True).stdout.strip()
+    head = autoc_origin(f.autoc)
     lines = [f"flytesnacks field test ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {elapsed:.0f} s)",
              f"  flytesnacks {commit.read_text().strip()[:12] if commit.is_file() else '(commit unknown)'} at "
              f"{f.checkout}",
              f"  pyflyte: {f.pyflyte} (flytekit {pyflyte_flytekit_version(f.pyflyte)})",
-             f"  autoc:   {' '.join(f.autoc)} serialize --sdk {f.sdk} {' '.join(f.extra)}  (autoc repo at {head})",
+             f"  autoc:   {' '.join(f.autoc)} serialize --sdk {f.sdk} {' '.join(f.extra)}",
+             f"           autoc imported from {head}",
              ""]
     lines += table(results, "module") + [""] + table(results, "project") + [""] + per_project(results)
     return "\n".join(lines)
@@ -459,7 +478,7 @@ def main(argv=None) -> int:
         return 0
     args.autoc = args.autoc.split()
     for exe in (args.pyflyte, args.autoc[0]):
-        if not os.access(exe, os.X_OK):
+        if not shutil.which(exe):
             sys.exit(f"missing {exe}: run scripts/setup-dev (or pass --pyflyte/--autoc)")
     f = Field(args)
     modules, projects = targets(f.checkout, args.only)
