@@ -128,6 +128,20 @@ class ListTransformer(Transformer):
         return [tr.to_python(x, inner) for x in lit.collection.literals]
 
 
+class IteratorTransformer(ListTransformer):
+    """``Iterator[T]`` (a generator task's output): a collection literal, as flytekit's; read back as an iterator."""
+
+    name = "Typed Iterator"
+
+    def to_literal(self, v, t):
+        if isinstance(v, (str, bytes, dict)) or not isinstance(v, collections.abc.Iterable):
+            raise _wrong_value(v, t)
+        return super().to_literal(list(v), t)
+
+    def to_python(self, lit, t):
+        return iter(super().to_python(lit, t))
+
+
 class DictTransformer(Transformer):
     name = "Typed Dict"
 
@@ -391,6 +405,7 @@ _SIMPLE = {
     type(None): SimpleTransformer("none", type(None), SimpleType.NONE),
 }
 _LIST, _DICT, _UNION = ListTransformer(), DictTransformer(), UnionTransformer()
+_ITERATOR = IteratorTransformer()
 _ENUM, _DATACLASS, _PICKLE = EnumTransformer(), DataclassTransformer(), PickleTransformer()
 _LITERAL = LiteralValuesTransformer()
 _TUPLE = RestrictedTransformer("non typed tuple", "return several values as tuple[int, str] (outputs o0, o1) or a "
@@ -423,6 +438,8 @@ def get_transformer(t: Any) -> Transformer:
         return _UNION
     if origin in (list, collections.abc.Sequence, typing.List) or t in (list, typing.List):
         return _LIST
+    if origin is collections.abc.Iterator:
+        return _ITERATOR
     if origin in (dict, typing.Dict) or t in (dict, typing.Dict):
         return _DICT
     if origin in (tuple, typing.Tuple) or t in (tuple, typing.Tuple):

@@ -1,5 +1,6 @@
 """flytekit's typed file and folder aliases, FlyteSchema, BatchSize, and the exceptions that steer how a task ends
-(IgnoreOutputs: succeed without outputs; FlyteRecoverableException: fail and let Flyte retry)."""
+(IgnoreOutputs: succeed without outputs; FlyteRecoverableException: fail and let Flyte retry), and a generator
+task's ``Iterator[T]`` output (a list on the wire)."""
 
 import datetime
 import typing
@@ -39,6 +40,12 @@ def summarize(raw: FlyteSchema, typed: Measurements) -> FlyteSchema:
     if raw.remote_path is None:
         raise IgnoreOutputs("nothing measured")
     return raw
+
+
+@task
+def lines(doc: CSVFile) -> typing.Iterator[str]:
+    with open(doc) as f:
+        yield from f
 
 
 @workflow
