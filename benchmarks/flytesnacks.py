@@ -3,11 +3,26 @@ pyflyte and by ``autoc serialize --sdk flytekit``, their parsed messages compare
 
     # a checkout of flyteorg/flytesnacks (never committed here); from the mirror's bare git dir:
     .venv/bin/python benchmarks/flytesnacks.py extract /work/.mirror/flyteorg+flytesnacks/repo /var/tmp/flytesnacks
-    # (a) the face alone: pyflyte from the oracle venv, autoc from this repo's .venv (no flytekit there)
-    .venv/bin/python benchmarks/flytesnacks.py run /var/tmp/flytesnacks --results /work/brief/flytesnacks.txt
-    # (b) with the examples' libraries and plugins (benchmarks/flytesnacks-requirements.txt, README below):
+
+    # (a) the face alone, without flytekit where autoc runs. pyflyte gets the examples' libraries but no plugins
+    #     (what "modules pyflyte serializes without plugins" counts), autoc the same libraries and no flytekit:
+    uv venv /var/tmp/flytesnacks-libs-env && uv pip install --python /var/tmp/flytesnacks-libs-env/bin/python \
+        flytekit==1.16.31 -r benchmarks/flytesnacks-libraries.txt
+    uv venv /var/tmp/flytesnacks-face-env && uv pip install --python /var/tmp/flytesnacks-face-env/bin/python \
+        -e . -r benchmarks/flytesnacks-libraries.txt
+    .venv/bin/python benchmarks/flytesnacks.py run /var/tmp/flytesnacks --pyflyte /var/tmp/flytesnacks-libs-env/bin/pyflyte \
+        --autoc /var/tmp/flytesnacks-face-env/bin/autoc --results flytesnacks-a.txt
+    #     another checkout's autoc in the same environment: --autoc "env PYTHONPATH=/work/main /var/tmp/...-env/bin/autoc"
+    #     (quick look without building anything: the defaults, the oracle's pyflyte and this repo's .venv autoc)
+
+    # (b) with flytekit, the libraries and the plugins (benchmarks/flytesnacks-requirements.txt) in the project's venv:
+    uv venv /var/tmp/flytesnacks-env && uv pip install --python /var/tmp/flytesnacks-env/bin/python \
+        -r benchmarks/flytesnacks-requirements.txt
     .venv/bin/python benchmarks/flytesnacks.py run /var/tmp/flytesnacks --pyflyte /var/tmp/flytesnacks-env/bin/pyflyte \
-        --autoc-arg=--python=/var/tmp/flytesnacks-env/bin/python
+        --autoc /var/tmp/flytesnacks-face-env/bin/autoc --autoc-arg=--python=/var/tmp/flytesnacks-env/bin/python
+
+(``pip install uv`` first: uv resolves these lists in seconds; pip backtracks for a long time over boto3/aiobotocore.) Any other flag for
+``autoc serialize`` goes through ``--autoc-arg=...`` (repeat it), e.g. ``--autoc-arg=--engine=flytekit``.
 
 A module is ``examples/<project>/<project>/**/<name>.py``; it is serialized alone as flytesnacks' examples are read
 (``pyflyte --pkgs <project>.<name> serialize``, from ``examples/<project>``), and each project as its CI does it
