@@ -450,10 +450,11 @@ def autoc_origin(autoc: List[str]) -> str:
         return "?"
 
 
-def report(results: List[Result], f: "Field", elapsed: float) -> str:
+def report(results: List[Result], f: "Field", elapsed: float, total: int) -> str:
     commit = (f.checkout / "FLYTESNACKS_COMMIT")
     head = autoc_origin(f.autoc)
-    lines = [f"flytesnacks field test ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {elapsed:.0f} s)",
+    lines = [f"flytesnacks field test ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {elapsed:.0f} s"
+             + (f"; interrupted after {len(results)} of {total} targets" if len(results) < total else "") + ")",
              f"  flytesnacks {commit.read_text().strip()[:12] if commit.is_file() else '(commit unknown)'} at "
              f"{f.checkout}",
              f"  pyflyte: {f.pyflyte} (flytekit {pyflyte_flytekit_version(f.pyflyte)})",
@@ -500,16 +501,19 @@ def main(argv=None) -> int:
     todo = modules + ([] if args.modules_only else projects)
     t0 = time.perf_counter()
     results: List[Result] = []
+    pool = concurrent.futures.ThreadPoolExecutor(max(1, args.jobs))
     try:
-        with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-            for i, r in enumerate(pool.map(f.one, todo), 1):
-                results.append(r)
-                print(f"[{i}/{len(todo)}] {r.kind} {r.target}: {r.outcome}"
-                      + (f" ({r.reason[:120]})" if r.reason and r.outcome != "pyflyte-fails" else ""),
-                      file=sys.stderr, flush=True)
+        for i, r in enumerate(pool.map(f.one, todo), 1):
+            results.append(r)
+            print(f"[{i}/{len(todo)}] {r.kind} {r.target}: {r.outcome}"
+                  + (f" ({r.reason[:120]})" if r.reason and r.outcome != "pyflyte-fails" else ""),
+                  file=sys.stderr, flush=True)
+    except KeyboardInterrupt:  # report what is done; the running pyflyte/autoc children end with the signal
+        print(f"interrupted: {len(results)} of {len(todo)} targets done", file=sys.stderr)
     finally:
+        pool.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(f.work, ignore_errors=True)
-    text = report(results, f, time.perf_counter() - t0)
+    text = report(results, f, time.perf_counter() - t0, len(todo))
     print(text)
     if args.results:
         args.results.write_text(text + "\n\nper target (kind, outcome, target [engine], reason):\n"
