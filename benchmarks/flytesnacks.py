@@ -440,7 +440,7 @@ def autoc_origin(autoc: List[str]) -> str:
         env = {**tool_env(), **dict(a.split("=", 1) for a in autoc if "=" in a and not a.startswith("-"))}
         where = subprocess.run([python, "-c", "import autoc, os; print(os.path.dirname(os.path.dirname("
                                 "os.path.abspath(autoc.__file__))))"], capture_output=True, text=True, env=env,
-                               timeout=60).stdout.strip()
+                               cwd=tempfile.gettempdir(), timeout=60).stdout.strip()
         head = subprocess.run(["git", "-C", where, "log", "-1", "--format=%h %s"], capture_output=True, text=True,
                               timeout=60).stdout.strip()
         branch = subprocess.run(["git", "-C", where, "rev-parse", "--abbrev-ref", "HEAD"], capture_output=True,
