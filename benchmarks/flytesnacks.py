@@ -461,7 +461,10 @@ def report(results: List[Result], f: "Field", elapsed: float, total: int) -> str
              f"  autoc:   {' '.join(f.autoc)} serialize --sdk {f.sdk} {' '.join(f.extra)}",
              f"           autoc imported from {head}",
              ""]
-    lines += table(results, "module") + [""] + table(results, "project") + [""] + per_project(results)
+    lines += table(results, "module") + [""]
+    if any(r.kind == "project" for r in results):
+        lines += table(results, "project") + [""]
+    lines += per_project(results)
     return "\n".join(lines)
 
 
