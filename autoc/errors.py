@@ -52,7 +52,7 @@ class ImageConfigError(AutocError, ValueError):
     """An ``--image`` value or ImageSpec that cannot be used."""
 
 
-class TypeEngineError(AutocError, TypeError):
+class TypeEngineError(AutocError, TypeError, ValueError):
     """A Python type or value that the type engine cannot represent."""
 
 

@@ -42,8 +42,18 @@ def normalize(spec: task_pb2.TaskSpec) -> task_pb2.TaskSpec:
     return s
 
 
-def _sort_upstream(nodes) -> None:
+def all_nodes(nodes):
+    """``nodes`` and the nodes of the cases of their branch nodes, recursively."""
     for n in nodes:
+        yield n
+        if n.HasField("branch_node"):
+            if_else = n.branch_node.if_else
+            yield from all_nodes([if_else.case.then_node, *(c.then_node for c in if_else.other),
+                                  *([if_else.else_node] if if_else.HasField("else_node") else [])])
+
+
+def _sort_upstream(nodes) -> None:
+    for n in all_nodes(nodes):  # a branch's case nodes too: pyflyte lists theirs in set order as well
         ids = sorted(n.upstream_node_ids)
         del n.upstream_node_ids[:]
         n.upstream_node_ids.extend(ids)

@@ -14,6 +14,7 @@ from autoc.core.common import Annotations, AuthRole, ConcurrencyPolicy, Labels, 
 from autoc.core.notification import Notification
 from autoc.core.schedule import Schedule
 from autoc.core.security import SecurityContext
+from autoc.core.node import user_site
 from autoc.core.tracker import _creation_site
 from autoc.errors import LaunchPlanError
 
@@ -44,8 +45,12 @@ class LaunchPlan:
                                                                                           None)
             self._module_file = getattr(workflow, "_module_file", None)
             self._instantiated_line = getattr(workflow, "_instantiated_line", None)
-        else:
+        else:  # tracked by the module being imported; located at the user's call (get_or_create may be in a helper)
             self._instantiated_in, self._module_file, self._instantiated_line = _creation_site()
+            site = user_site()
+            if site is not None:
+                file, _, line = site.rpartition(":")
+                self._module_file, self._instantiated_line = file, int(line)
         self._is_default = _default
         _check_workflow(workflow, self.creation_site)
         if not isinstance(name, str) or not name:
@@ -128,9 +133,8 @@ class LaunchPlan:
                concurrency: Optional[ConcurrencyPolicy] = None) -> "LaunchPlan":
         """A new named launch plan; a name already used is an error (use ``get_or_create`` to reuse one)."""
         if name in cls.CACHE:
-            _, file, line = _creation_site()
             raise LaunchPlanError(f"Launch plan named {name} was already created (at {cls.CACHE[name].creation_site})!"
-                                  f" Make sure your names are unique.", where=f"{file}:{line}" if file else None,
+                                  f" Make sure your names are unique.", where=user_site(),
                                   hint="give this launch plan another name, or use LaunchPlan.get_or_create to reuse "
                                        "the existing one")
         security_context = _with_auth_role(security_context, auth_role)
@@ -160,10 +164,9 @@ class LaunchPlan:
             extra = [k for k in _OPTIONS if given[k] is not None] + ["auto_activate"] * bool(auto_activate) + \
                 ["concurrency"] * (concurrency is not None)  # flytekit ignores these two silently
             if extra:
-                _, file, line = _creation_site()
                 raise LaunchPlanError(
                     "Only named launchplans can be created that have other properties: " + ", ".join(extra) + " given "
-                    "without a name", where=f"{file}:{line}" if file else None,
+                    "without a name", where=user_site(),
                     hint='add name="..." (the default launch plan, named like the workflow, has no other settings)')
             return cls.get_default_launch_plan(workflow)
         cached = cls.CACHE.get(name)
@@ -175,8 +178,7 @@ class LaunchPlan:
         return cached
 
     def _check_same(self, workflow, security_context, **new) -> None:
-        _, file, line = _creation_site()
-        where = f"{file}:{line}" if file else None
+        where = user_site()  # the clashing call, wherever it runs (a helper, a workflow body compiled later)
         if workflow is not self._workflow:
             raise LaunchPlanError(
                 f"Trying to create two launch plans both named '{self._name}' for the workflows "
@@ -400,8 +402,7 @@ def _with_auth_role(security_context: Optional[SecurityContext], auth_role: Opti
     """flytekit's deprecated ``auth_role`` becomes ``SecurityContext(run_as=Identity(...))``."""
     if auth_role is None:
         return security_context
-    _, file, line = _creation_site()
-    where = f"{file}:{line}" if file else None
+    where = user_site()
     if security_context is not None:
         raise LaunchPlanError("Use of AuthRole is deprecated. You cannot specify both AuthRole and SecurityContext",
                               where=where, hint="security_context=SecurityContext(run_as=Identity(iam_role=..., "

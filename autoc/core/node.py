@@ -62,8 +62,13 @@ class Node:
         return other
 
     def with_overrides(self, *args, **kwargs):
-        raise not_supported("with_overrides", where=user_site(),
-                            hint="set the option on the task itself (@task(requests=..., retries=...))")
+        """Node-level settings (``autoc.core.overrides``): node_name, name, retries, timeout, interruptible, cache,
+        requests, limits, resources, accelerator, shared_memory, container_image, aliases."""
+        from autoc.core.overrides import override
+
+        if args:
+            raise WorkflowDefinitionError("with_overrides() takes keyword arguments only", where=user_site())
+        return override(self, kwargs, where=user_site())
 
     def __repr__(self) -> str:
         return f"Node({self.id}: {getattr(self.entity, 'name', self.entity)})"

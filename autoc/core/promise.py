@@ -27,6 +27,7 @@ class CompilationState:
     prefix: str = ""
     nodes: List[Node] = dataclasses.field(default_factory=list)
     workflow: Any = None
+    section: Any = None  # the conditional section this state records the cases of (autoc.core.condition)
 
     def add_node(self, n: Node) -> None:
         self.nodes.append(n)
@@ -59,8 +60,12 @@ class _Ordered:
         return other
 
     def with_overrides(self, *args, **kwargs):
-        raise not_supported("with_overrides", where=user_site(),
-                            hint="set the option on the task itself (@task(requests=..., retries=...))")
+        """Override settings of the node this value comes from (``Node.with_overrides``); returns this value."""
+        from autoc.core.overrides import node_of
+
+        where = user_site()
+        node_of(self, where).with_overrides(*args, **kwargs)
+        return self
 
 
 class Promise(_Ordered):
@@ -110,8 +115,8 @@ class Promise(_Ordered):
     def __bool__(self):
         raise not_supported(
             f"using {self} in an if/while, `and`/`or` or `not`", where=user_site(),
-            hint="a workflow body runs once, at import, on placeholders: move the decision into a task "
-                 "(conditional() is not supported yet)")
+            hint="a workflow body runs once, at import, on placeholders: decide with "
+                 "conditional(name).if_(...).then(...).else_()..., or move the decision into a task")
 
     def __iter__(self):
         raise WorkflowDefinitionError(f"{self} is a promise: it cannot be iterated in the workflow body",
@@ -119,11 +124,47 @@ class Promise(_Ordered):
                                       hint="pass the whole value to a task; index single items as p[0] "
                                            "(map_task is not supported yet)")
 
-    def __eq__(self, other):  # flytekit builds conditions from comparisons; autoc does not have conditions yet
-        raise not_supported("comparing a promise (conditions)", where=user_site(),
-                            hint="compare inside a task; conditional() is not supported yet")
+    # comparisons make conditions for conditional() (autoc.core.condition), as in flytekit
+    def _compare(self, op: str, other):
+        from autoc.core.condition import ComparisonExpression
 
-    __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__
+        return ComparisonExpression(self, op, other)
+
+    def __eq__(self, other):
+        return self._compare("==", other)
+
+    def __ne__(self, other):
+        return self._compare("!=", other)
+
+    def __gt__(self, other):
+        return self._compare(">", other)
+
+    def __ge__(self, other):
+        return self._compare(">=", other)
+
+    def __lt__(self, other):
+        return self._compare("<", other)
+
+    def __le__(self, other):
+        return self._compare("<=", other)
+
+    def is_(self, v: bool):
+        return self._compare("==", v)
+
+    def is_true(self):
+        return self._compare("==", True)
+
+    def is_false(self):
+        return self._compare("==", False)
+
+    def is_none(self):
+        return self._compare("==", None)
+
+    def __and__(self, other):
+        raise WorkflowDefinitionError(f"{self} & ...: & joins conditions, not promises", where=user_site(),
+                                      hint="compare first: (p == 1) & (q.is_true())")
+
+    __or__ = __and__
 
     def __hash__(self) -> int:
         return id(self)
@@ -178,7 +219,7 @@ def _output_tuple_class(name: str, fields: Tuple[str, ...]) -> type:
         cls = type(name, (base,), {
             "__slots__": (), "__rshift__": lambda self, other: (runs_before(self, other), other)[1],
             "runs_before": lambda self, other: (runs_before(self, other), other)[1],
-            "with_overrides": lambda self, *a, **k: VoidPromise.with_overrides(self),
+            "with_overrides": lambda self, *a, **k: (_Ordered.with_overrides(self, *a, **k), self)[1],
         })
         _OUTPUT_TUPLES[(name, fields)] = cls
     return cls
@@ -227,8 +268,10 @@ def _collect_upstream(value, where: Optional[str], var: str, entity, found: List
 
 def create_and_link_node(entity, args: tuple = (), kwargs: Optional[Dict[str, Any]] = None,
                          state: Optional[CompilationState] = None, where: Optional[str] = None,
-                         inputs_interface=None):
-    """Record a node calling ``entity`` in the workflow being compiled; return promises for its outputs."""
+                         inputs_interface=None, defaults_given: bool = False):
+    """Record a node calling ``entity`` in the workflow being compiled; return promises for its outputs.
+    ``defaults_given``: the entity's defaults count as passed in the call, mutable ones included (a workflow: flytekit
+    fills its defaults into the call and binds them as constants; a task's list or dict default is refused)."""
     state = state or compilation_state()
     if state is None:
         raise WorkflowDefinitionError(f"{entity.name}: nodes can only be created inside a workflow body")
@@ -242,7 +285,7 @@ def create_and_link_node(entity, args: tuple = (), kwargs: Optional[Dict[str, An
             v = given[k]
         elif k in iface.defaults and (iface.defaults[k] is not None or _is_optional(iface.inputs[k])):
             v = iface.defaults[k]
-            if isinstance(v, (list, dict, set)):
+            if isinstance(v, (list, dict, set)) and not defaults_given:
                 raise WorkflowDefinitionError(
                     f"input '{k}' of {entity.name} has a mutable default ({type(v).__name__}), which flytekit "
                     f"refuses too", where=where, hint=f"pass {k}=... explicitly, or default to None")

@@ -201,7 +201,14 @@ class PythonTask(TrackedInstance, Generic[T], metaclass=FlyteTrackedABC):
 
         if compilation_state() is not None:
             return self.compile(None, *args, **kwargs)
-        return self.local_execute(**bind_inputs(f"task {self.name}", self._python_interface, args, kwargs))
+        try:
+            return self.local_execute(**bind_inputs(f"task {self.name}", self._python_interface, args, kwargs))
+        except AutocError as e:  # a value that cannot be converted: point at the call
+            if e.where is None:
+                from autoc.core.node import user_site
+
+                e.where = user_site()
+            raise
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self._name!r})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from typing import Any, Callable, Dict, List, Optional
 
 from autoc.core.interface import Docstring, Interface, transform_function_to_interface
@@ -188,10 +189,15 @@ class WorkflowBase(TrackedInstance, metaclass=InstanceTrackingMeta):
         state = compilation_state()
         if state is not None:
             self.compile()
-            return create_and_link_node(self, args, kwargs, state=state)
+            return create_and_link_node(self, args, kwargs, state=state, defaults_given=True)
         from autoc.core.promise import bind_arguments
 
-        return self.local_execute(**bind_arguments(self, args, kwargs, user_site()))
+        site = user_site()
+        try:
+            return self.local_execute(**bind_arguments(self, args, kwargs, site))
+        except AutocError as e:  # a value that cannot be converted: point at the call
+            e.where = e.where or site
+            raise
 
     def local_execute(self, **kwargs):
         """Run the workflow in this process: its nodes in order, tasks through the literal round trip."""
@@ -218,6 +224,7 @@ class PythonFunctionWorkflow(WorkflowBase):
         name = f"{spec_module_name(workflow_function.__module__)}.{workflow_function.__name__}"
         super().__init__(name, iface, failure_policy=failure_policy, interruptible=interruptible,
                          on_failure=on_failure, docs=docs, default_options=default_options)
+        functools.update_wrapper(self, workflow_function)  # __wrapped__, __name__, __doc__, ... as tasks have
 
     @property
     def function(self) -> Callable:
@@ -242,6 +249,7 @@ class PythonFunctionWorkflow(WorkflowBase):
         try:
             with compiling(state):
                 returned = self._workflow_function(**inputs)
+                _check_sections_closed(state)
             failure_node = self._compile_failure_node(state.prefix + "f", inputs)
             outputs = self._bind_outputs(returned)
         except AutocError as e:
@@ -309,6 +317,16 @@ class PythonFunctionWorkflow(WorkflowBase):
                 f"workflow {self.name} declares {len(names)} outputs ({', '.join(names)}) but returns {got}",
                 where=where, hint=f"return {len(names)} values, in the order of the annotation")
         return dict(zip(names, returned))
+
+
+def _check_sections_closed(state: CompilationState) -> None:
+    from autoc.core.condition import unfinished_section
+
+    section = unfinished_section(state)
+    if section is not None:
+        raise WorkflowDefinitionError(f"conditional '{section.name}' is not finished: it has no else_()",
+                                      where=section.where,
+                                      hint="end it with .else_().then(...) or .else_().fail('message')")
 
 
 def _frame_in(exc: BaseException, fn: Callable) -> Optional[str]:

@@ -112,6 +112,10 @@ class ImageConfig:
 
     @classmethod
     def create_from(cls, default_image: Optional[Image], other_images: Optional[List[Image]] = None) -> "ImageConfig":
+        if default_image and not isinstance(default_image, Image):
+            raise ImageConfigError(f"Default image should be of type Image or None not {type(default_image)}",
+                                   hint=f"ImageConfig.auto_default_image(), ImageConfig.from_images("
+                                        f"{default_image!r:.60}) or Image.look_up_image_info('default', ...)")
         images = ([default_image] if default_image else []) + list(other_images or [])
         return cls(default_image=default_image, images=images)
 

@@ -211,7 +211,22 @@ def content_version(entities: Sequence, bundle_md5: Optional[bytes]) -> str:
 
 # --- comparison with the server ---------------------------------------------------------------------------------
 
-_SERVER_NODES = {"start-node", "end-node"}  # flytepropeller's compiler adds these to a compiled template
+_START_NODE = "start-node"
+_SERVER_NODES = {_START_NODE, "end-node"}  # flytepropeller's compiler adds these to a compiled template
+
+
+def _unname_start_node(d) -> None:
+    """flytepropeller's compiler names the node of a promise on the workflow's inputs (sent as node_id "")
+    start-node: undo that in a template's dict, so it compares equal to what was sent."""
+    if isinstance(d, dict):
+        promise = d.get("promise")
+        if isinstance(promise, dict) and promise.get("node_id") == _START_NODE:
+            del promise["node_id"]
+        for v in d.values():
+            _unname_start_node(v)
+    elif isinstance(d, list):
+        for v in d:
+            _unname_start_node(v)
 
 
 def _as_dict(e_or_server, kind: str, server: bool) -> dict:
@@ -233,6 +248,7 @@ def _as_dict(e_or_server, kind: str, server: bool) -> dict:
             templates = list(_templates(m))
         out = [d(t) for t in templates]
         for t in out:
+            _unname_start_node(t)
             t["nodes"] = [n for n in t.get("nodes", []) if n.get("id") not in _SERVER_NODES]
             for n in t["nodes"]:  # the compiler sorts them; pyflyte sends them in set order
                 if "upstream_node_ids" in n:

@@ -306,16 +306,19 @@ def _stopping(outcomes) -> bool:
 
 def register_entities(client, entities: List, version: str, opts: RegisterOptions, on_done,
                       listings: Optional[Dict[str, Callable]] = None,
-                      order: Optional[tuple] = None) -> Tuple[List[Outcome], Dict[str, dict]]:
+                      order: Optional[tuple] = None,
+                      content_version: bool = False) -> Tuple[List[Outcome], Dict[str, dict]]:
     """What the server already holds at this version is compared locally (one listing per kind instead of one call
     per entity; an unchanged tree re-registers without a single write); the rest is created in dependency
     order, each entity right after what it references (``order``: :func:`graph` of the entities, if already
-    known). Returns the outcomes and what
-    the listings said (kind -> name -> entity; a kind is missing when the server could not list it)."""
+    known). ``content_version``: ``version`` is the digest of these very entities (:func:`content_version`), so
+    what the server holds under it is them. Returns the outcomes and what the listings said (kind -> name ->
+    entity; a kind is missing when the server could not list it)."""
     listings = listings or {}
     known = {k: registered_at_version(client, k, opts.project, opts.domain, version, listings.get(k))
              for k in KINDS if any(e.kind == k for e in entities)}
-    _fill_listed_workflows(client, entities, known, opts.concurrency)
+    vouched = _vouched_workflows(entities, known) if content_version else set()
+    _fill_listed_workflows(client, entities, known, opts.concurrency, vouched)
     results: Dict[int, Outcome] = {}
     todo, absent, known_diffs = [], [False] * len(entities), [None] * len(entities)
     for i, e in enumerate(entities):
@@ -323,7 +326,10 @@ def register_entities(client, entities: List, version: str, opts: RegisterOption
         if held is None:  # the server cannot list: ask (dry run) or just create
             todo.append(i)
             continue
-        if e.name in held:
+        if e.kind == WORKFLOW and e.name in vouched:
+            results[i] = Outcome(e.name, UNCHANGED, kind=e.kind)
+            on_done(results[i])
+        elif e.name in held:
             outcome = compare(e, held[e.name], WOULD_CREATE)
             if outcome.status == CONFLICT and e.kind != TASK and not opts.dry_run:
                 known_diffs[i] = outcome.diff  # a server may store its own normal form: let it decide
@@ -346,12 +352,31 @@ def register_entities(client, entities: List, version: str, opts: RegisterOption
     return [results[i] for i in range(len(entities))], {k: v for k, v in known.items() if v is not None}
 
 
-def _fill_listed_workflows(client, entities, known, concurrency: int) -> None:
-    """flyteadmin lists workflows without their compiled closure: fetch those of the set the listing named."""
+def _vouched_workflows(entities, known) -> set:
+    """Workflows the listing shows at a content version, so the same as ours without reading them: the version is
+    a digest over every entity of the set, this workflow included (only someone registering other content under
+    that very digest by hand could make them differ). Where the listing carries the workflow's interface (flyteadmin
+    lists it), it must be ours too."""
+    held = known.get(WORKFLOW) or {}
+    out = set()
+    for e in entities:
+        listed = held.get(e.name) if e.kind == WORKFLOW else None
+        if listed is None:
+            continue
+        template = listed.closure.compiled_workflow.primary.template
+        if template.HasField("interface") and template.interface != e.message.template.interface:
+            continue  # read it and compare (a conflict, or a server that normalises the interface)
+        out.add(e.name)
+    return out
+
+
+def _fill_listed_workflows(client, entities, known, concurrency: int, vouched=frozenset()) -> None:
+    """flyteadmin lists workflows without their compiled closure: fetch those of the set the listing named (but
+    the ``vouched`` ones, whose listing is enough)."""
     held = known.get(WORKFLOW)
     if not held:
         return
-    wanted = [e for e in entities if e.kind == WORKFLOW and e.name in held]
+    wanted = [e for e in entities if e.kind == WORKFLOW and e.name in held and e.name not in vouched]
     fetched: Dict[str, object] = {}
 
     def on_result(i: int, response, error: Optional[Exception]) -> bool:
@@ -363,7 +388,7 @@ def _fill_listed_workflows(client, entities, known, concurrency: int) -> None:
     for name in list(held):
         if name in fetched:
             held[name] = fetched[name]
-        else:
+        elif name not in vouched:
             del held[name]  # not readable after all: create it and let the server say
 
 
@@ -553,7 +578,8 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             for o in outcomes:
                 on_done(o)
         else:
-            outcomes, known = register_entities(client, entities, version, opts, on_done, listings, order)
+            outcomes, known = register_entities(client, entities, version, opts, on_done, listings, order,
+                                                content_version=opts.version is None and pyflyte is None)
             # --activate-launchplans: every launch plan; else those made with auto_activate=True, as pyflyte does
             pairs = [(e, o) for e, o in zip(entities, outcomes)
                      if opts.activate_launchplans or (e.kind == LAUNCH_PLAN and e.name in auto_activated)]

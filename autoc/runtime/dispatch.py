@@ -52,6 +52,8 @@ def _output_values(task, rval: Any) -> Dict[str, Any]:
         return {}
     if len(names) == 1 and not _is_namedtuple_return(task):
         return {names[0]: rval}
+    if len(names) == 1 and not isinstance(rval, tuple):  # `-> NamedTuple("Out", a=int)` returning a bare value:
+        return {names[0]: rval}  # flytekit takes it as the one field
     if not isinstance(rval, tuple) or len(rval) != len(names):
         raise TypeEngineError(f"task {task.name} declares {len(names)} outputs ({', '.join(names)}) but returned "
                               f"{type(rval).__name__} {rval!r:.80}",

@@ -42,15 +42,38 @@ def _follow(value: Any, path) -> Any:
     return value
 
 
-def _resolve(v: Any, inputs: Dict[str, Any], results: Dict[str, Dict[str, Any]]) -> Any:
+def _resolve(v: Any, inputs: Dict[str, Any], results: Dict[Any, Dict[str, Any]]) -> Any:
     if isinstance(v, Promise):
-        base = inputs[v.var] if v.ref_node is None else results[v.ref_node.id][v.var]
+        if v.ref_node is not None and v.ref_node not in results:  # a call made inside a conditional's condition
+            _execute(v.ref_node, inputs, results)
+        base = inputs[v.var] if v.ref_node is None else results[v.ref_node][v.var]
         return _follow(base, v.attr_path)
     if isinstance(v, list):
         return [_resolve(x, inputs, results) for x in v]
     if isinstance(v, dict):
         return {k: _resolve(x, inputs, results) for k, x in v.items()}
     return v
+
+
+def _read_as(p: Any, value: Any, node, name: str) -> Any:
+    """The value of a promise as the input it is bound to reads it in Flyte: the upstream's literal (of its declared
+    type) read back with the input's type, as flytekit's local runs pass them. Only when the two types differ."""
+    down = node.entity.python_interface.inputs.get(name)
+    if not isinstance(p, Promise) or p.attr_path or down is None or p.python_type is None or p.python_type == down:
+        return value
+    try:
+        return engine.to_python(engine.to_literal(value, p.python_type), down)
+    except AutocError as e:
+        src = f"output '{p.var}' of {p.ref_node.entity.name} ({p.ref_node.id})" if p.ref_node is not None \
+            else f"workflow input '{p.var}'"
+        e.message = (f"{node.entity.name} ({node.id}), input '{name}': {src} of type {_type_name(p.python_type)} "
+                     f"cannot be read as {_type_name(down)}: {e.message}")
+        e.hint = e.hint or "declare the same type on both sides (flyteadmin refuses this binding at registration)"
+        raise
+
+
+def _type_name(t: Any) -> str:
+    return t.__name__ if isinstance(t, type) and not getattr(t, "__args__", None) else str(t).replace("typing.", "")
 
 
 def _run_node(entity, kwargs: Dict[str, Any]) -> Any:
@@ -63,6 +86,41 @@ def _run_node(entity, kwargs: Dict[str, Any]) -> Any:
     if isinstance(wf, WorkflowBase):
         return wf.local_execute(**{**dict(getattr(entity, "fixed_inputs", None) or {}), **kwargs})
     raise WorkflowDefinitionError(f"cannot run {entity!r} locally")
+
+
+def _execute(node, inputs: Dict[str, Any], results: Dict[Any, Dict[str, Any]]) -> None:
+    """Run one node (results are kept by node: the nodes of a conditional's cases reuse ids)."""
+    from autoc.core.condition import BranchNode
+    from autoc.core.gate import Gate
+
+    entity = node.entity
+    if isinstance(entity, BranchNode):
+        results[node] = _run_branch(entity, inputs, results)
+        return
+    args = {k: _resolve(v, inputs, results) for k, v in node.inputs.items()}
+    if isinstance(entity, Gate):  # nothing to wait for locally: a sleep is skipped, an approval passes its value on
+        if entity.kind == "signal":
+            raise WorkflowDefinitionError(
+                f"wait_for_input('{entity.name}') cannot run in a local workflow run: nobody can send the signal",
+                where=node.where, hint="run the workflow on Flyte, or call the tasks after the gate directly")
+        results[node] = dict(args)
+        return
+    args = {k: _read_as(v, args[k], node, k) for k, v in node.inputs.items()}
+    results[node] = _outputs_as_dict(entity, _run_node(entity, args))
+
+
+def _run_branch(entity, inputs: Dict[str, Any], results: Dict[Any, Dict[str, Any]]) -> Dict[str, Any]:
+    """The first case whose condition holds (else the else case): its node's outputs, or its error (a
+    ValueError with the message, as flytekit raises it locally)."""
+    def value_of(p):
+        return _resolve(p, inputs, results)
+
+    chosen = next((c for c in entity.if_cases if c.expr.eval(value_of)), entity.else_case)
+    if chosen.error is not None:
+        raise ValueError(chosen.error)
+    _execute(chosen.node, inputs, results)
+    out = results[chosen.node]
+    return {v: out[v] for v in entity.output_types}
 
 
 def run_workflow(wf, kwargs: Dict[str, Any]) -> Any:
@@ -81,13 +139,16 @@ def run_workflow(wf, kwargs: Dict[str, Any]) -> Any:
             raise TypeEngineError(f"{owner}: required input '{name}' is not given",
                                   hint="its inputs are: " + ", ".join(iface.inputs))
     wf.compile()
-    results: Dict[str, Dict[str, Any]] = {}
+    results: Dict[Any, Dict[str, Any]] = {}
     with execution_mode(ExecutionMode.LOCAL_WORKFLOW_EXECUTION):
         node = None
         try:
             for node in wf.nodes:
-                args = {k: _resolve(v, inputs, results) for k, v in node.inputs.items()}
-                results[node.id] = _outputs_as_dict(node.entity, _run_node(node.entity, args))
+                try:
+                    _execute(node, inputs, results)
+                except AutocError as e:  # a value the node cannot take or give: point at its call in the body
+                    e.where = e.where or node.where
+                    raise
         except Exception as e:
             handler = wf.failure_node
             if handler is not None:

@@ -39,6 +39,8 @@ class OutputFlavor:
     default_image: Optional[str] = None
     #: what ``build-image`` installs into an ImageSpec image to run ``execute`` (autoc, or flytekit at ``version``)
     image_runtime: ImageRuntime = AUTOC_RUNTIME
+    #: pyflyte's bugs this flavor reproduces in the specs it writes (names in ``PYFLYTE_QUIRKS``); autoc's has none
+    quirks: frozenset = frozenset()
 
     def resolver_location(self, resolver) -> str:
         loc = resolver.location
@@ -68,6 +70,14 @@ class OutputFlavor:
     def container_image(self, spec, settings):
         """The ImageSpec whose ``image_name()`` the container names."""
         return self.image_spec(spec, settings) if self.image_spec is not None else spec
+
+
+#: pyflyte 1.16's bugs that ``--sdk flytekit`` writes as pyflyte does (autoc's own flavor fixes them):
+#: subworkflows called in a branch of a nested conditional left out of ``sub_workflows``; a one-hour node timeout
+#: on every ``sleep`` gate; a ``with_overrides(container_image=...)`` template written unexpanded; a later
+#: ``with_overrides`` without ``accelerator`` (or ``cache``) dropping an earlier one's.
+PYFLYTE_QUIRKS = frozenset({"nested_branch_subworkflows", "sleep_gate_timeout", "override_image_unexpanded",
+                            "override_accelerator_dropped", "override_cache_dropped"})
 
 
 def autoc_flavor() -> OutputFlavor:

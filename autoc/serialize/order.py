@@ -44,16 +44,28 @@ def pyflyte_order(created: Sequence[Any], default_lp: Callable[[Any], Optional[A
     out: List[Any] = []
     seen = set()
 
+    def visit_node(n) -> None:
+        """A node's upstream nodes first (pyflyte serializes them before the node: ``b >> a`` puts b's entity
+        first), then its entity."""
+        if id(n) in seen:
+            return
+        seen.add(id(n))
+        for u in n.upstream_nodes:
+            visit_node(u)
+        visit(n.entity)
+
     def visit(e) -> None:
         if id(e) in seen:
             return
         kind = kind_of(e)
         if kind == WORKFLOW:
-            nodes = list(e.nodes)
+            from autoc.core.condition import walk_nodes
+
+            nodes = walk_nodes(e.nodes)  # the nodes of a conditional's cases too
             if e.failure_node is not None:
                 nodes.append(e.failure_node)
             for n in nodes:
-                visit(n.entity)
+                visit_node(n)
         elif kind == LAUNCH_PLAN:
             visit(e.workflow)
         elif kind is None:

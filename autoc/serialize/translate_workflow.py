@@ -201,9 +201,12 @@ def binding_data(value: Any, expected: LiteralType, expected_py: Any, site: _Sit
 
 
 def _bindings(values: Dict[str, Any], types: Dict[str, Any], owner: str, what: str,
-              where: Optional[str], skip=()) -> List[literals_pb2.Binding]:
+              where: Optional[str], skip=(), declared: bool = False) -> List[literals_pb2.Binding]:
+    """Bindings by name (node inputs, as pyflyte sorts them) or, ``declared``, in the order of ``types`` (a
+    workflow's outputs, as its signature declares them)."""
     out = []
-    for name in sorted(values):
+    names = [n for n in types if n in values] + sorted(set(values) - set(types)) if declared else sorted(values)
+    for name in names:
         if name in skip:
             continue
         t = types[name]
@@ -219,6 +222,15 @@ def _bindings(values: Dict[str, Any], types: Dict[str, Any], owner: str, what: s
 # --- nodes and templates ----------------------------------------------------------------------------------------
 def node_message(node, settings) -> workflow_pb2.Node:
     entity = node.entity
+    from autoc.serialize.translate_control import control_node, is_control
+
+    if is_control(entity):  # branch and gate nodes
+        m = control_node(node, settings, node_message)
+        if getattr(node, "overrides", None):
+            from autoc.serialize.translate_overrides import apply_overrides
+
+            apply_overrides(m, node, "control", settings)  # node metadata only, as flytekit applies them
+        return m
     kind = _entity_kind(entity)
     m = workflow_pb2.Node(id=node.id)
     m.metadata.CopyFrom(entity.construct_node_metadata())
@@ -235,6 +247,10 @@ def node_message(node, settings) -> workflow_pb2.Node:
         m.workflow_node.sub_workflow_ref.CopyFrom(identifier(identifier_pb2.WORKFLOW, entity.name, settings))
     else:
         m.workflow_node.launchplan_ref.CopyFrom(identifier(identifier_pb2.LAUNCH_PLAN, entity.name, settings))
+    if getattr(node, "overrides", None):
+        from autoc.serialize.translate_overrides import apply_overrides
+
+        apply_overrides(m, node, kind, settings)
     return m
 
 
@@ -249,7 +265,7 @@ def workflow_template(wf, settings) -> workflow_pb2.WorkflowTemplate:
     for n in wf.nodes:
         t.nodes.add().CopyFrom(node_message(n, settings))
     t.outputs.extend(_bindings(wf.output_bindings, wf.python_interface.outputs, f"workflow {wf.name}", "output",
-                               wf.definition_site))
+                               wf.definition_site, declared=True))
     if wf.failure_node is not None:
         t.failure_node.CopyFrom(node_message(wf.failure_node, settings))
     return t
@@ -259,7 +275,10 @@ def _sub_workflows(wf, settings, found: Dict[str, workflow_pb2.WorkflowTemplate]
     """Templates of every workflow called by ``wf`` (its failure handler included), recursively."""
     from autoc.core.workflow import WorkflowBase
 
+    from autoc.serialize.translate_control import branch_leaves
+
     nodes = list(wf.nodes) + ([wf.failure_node] if wf.failure_node is not None else [])
+    nodes += branch_leaves(wf.nodes, nested="nested_branch_subworkflows" not in settings.flavor.quirks)
     for n in nodes:
         sub = n.entity
         if isinstance(sub, WorkflowBase) and sub.name not in found:
@@ -274,7 +293,9 @@ def workflow_spec(wf, settings) -> admin_workflow_pb2.WorkflowSpec:
     subs: Dict[str, workflow_pb2.WorkflowTemplate] = {}
     _sub_workflows(wf, settings, subs)
     spec.sub_workflows.extend(subs[k] for k in sorted(subs, key=lambda name: name + "\n"))
-    spec.description.CopyFrom(workflow_description(wf))
+    d = workflow_description(wf)
+    if d is not None:  # an imperative workflow has no docstring: pyflyte writes no description
+        spec.description.CopyFrom(d)
     return spec
 
 

@@ -37,9 +37,19 @@ class Transformer:
     def to_python(self, lit: Literal, t: Any) -> Any:
         raise TypeEngineError(f"literals cannot be converted to {type_name(t)}")
 
+    # flytekit's names, for code written against flytekit's TypeTransformer (its model objects are accepted)
+    def get_literal_type(self, t: Any) -> LiteralType:
+        return self.literal_type(t)
+
+    def to_python_value(self, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
+        return self.to_python(lv.to_flyte_idl() if hasattr(lv, "to_flyte_idl") else lv, expected_python_type)
+
 
 #: Transformers registered by other parts of autoc (File, Directory, StructuredDataset, ...) or plugins.
 REGISTRY: Dict[Any, Transformer] = {}
+#: ``(value, type) -> value`` steps a dataclass (or dict) goes through before it is encoded, registered by the modules
+#: whose values need them (files.py: a str path given for a File field becomes a File, as flytekit converts it).
+BEFORE_ENCODE: List[Callable[[Any, Any], Any]] = []
 #: ``"<top-level package>.<class qualname>"`` of a third-party class -> ``"module:function"`` registering its
 #: transformer (called once, the first time the engine meets the class or a subclass).
 LAZY: Dict[str, str] = {
@@ -47,6 +57,15 @@ LAZY: Dict[str, str] = {
     "pyarrow.Table": "autoc.types.dataframes:register_arrow",
     "polars.DataFrame": "autoc.types.dataframes:register_polars",
     "pydantic.BaseModel": "autoc.types.basemodel:register_pydantic",
+    "numpy.ndarray": "autoc.types.arrays:register_numpy",
+    "google.Message": "autoc.types.protobuf:register_protobuf",
+    "typing.TextIO": "autoc.types.streams:register_streams",
+    "typing.BinaryIO": "autoc.types.streams:register_streams",
+    "PIL.Image": "autoc.types.images:register_pil",
+    "sklearn.BaseEstimator": "autoc.types.notyet:register_sklearn",
+    "torch.Tensor": "autoc.types.notyet:register_torch_tensor",
+    "torch.Module": "autoc.types.notyet:register_torch_module",
+    "keras.Model": "autoc.types.notyet:register_keras",
 }
 _LAZY_PACKAGES = {k.partition(".")[0] for k in LAZY}
 #: Called after every registration (the engine clears its LiteralType cache).

@@ -43,9 +43,16 @@ def _primitive(lit: Literal, t) -> literals_pb2.Primitive:
     return lit.scalar.primitive
 
 
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
+
+
 class SimpleTransformer(Transformer):
     def __init__(self, name: str, python_type: type, simple: int):
         self.name, self.python_type, self.simple = name, python_type, simple
+
+    @property
+    def base_type(self) -> type:  # flytekit's name
+        return self.python_type
 
     def literal_type(self, t):
         return LiteralType(simple=self.simple)
@@ -56,13 +63,17 @@ class SimpleTransformer(Transformer):
             if v is not None:
                 raise _wrong_value(v, t)
             return _scalar(none_type=literals_pb2.Void())
-        if pt is float and isinstance(v, int) and not isinstance(v, bool):
-            v = float(v)
+        if pt is float and isinstance(v, int) and not isinstance(v, bool):  # flytekit refuses it too
+            raise TypeEngineError(f"expected a value of type float, got int {v!r:.80}",
+                                  hint=f"write {v}.0 or float(...): flytekit refuses an int for a float")
         if pt is datetime.date and isinstance(v, datetime.datetime) or not isinstance(v, pt) \
                 or (pt is int and isinstance(v, bool)):
             raise _wrong_value(v, t)
         prim = literals_pb2.Primitive()
         if pt is int:
+            if not _INT64_MIN <= v <= _INT64_MAX:
+                raise TypeEngineError(f"{v} does not fit a Flyte integer (64-bit signed, -2**63 to 2**63-1)",
+                                      hint="pass a smaller number, or a str or float if it must be this large")
             prim.integer = v
         elif pt is float:
             prim.float_value = v
@@ -128,20 +139,6 @@ class ListTransformer(Transformer):
         return [tr.to_python(x, inner) for x in lit.collection.literals]
 
 
-class IteratorTransformer(ListTransformer):
-    """``Iterator[T]`` (a generator task's output): a collection literal, as flytekit's; read back as an iterator."""
-
-    name = "Typed Iterator"
-
-    def to_literal(self, v, t):
-        if isinstance(v, (str, bytes, dict)) or not isinstance(v, collections.abc.Iterable):
-            raise _wrong_value(v, t)
-        return super().to_literal(list(v), t)
-
-    def to_python(self, lit, t):
-        return iter(super().to_python(lit, t))
-
-
 class DictTransformer(Transformer):
     name = "Typed Dict"
 
@@ -183,9 +180,13 @@ def _msgpack_encode(v, t) -> bytes:
         if encoder is None:
             from mashumaro.codecs.msgpack import MessagePackEncoder
 
-            encoder = MessagePackEncoder(t)
+            from autoc.types.references import dialect
+
+            encoder = MessagePackEncoder(t, default_dialect=dialect())
             if _hashable(t):
                 _ENCODERS[t] = encoder
+        for prepare in base.BEFORE_ENCODE:  # (files.py: str paths given for File/Directory fields become Files)
+            v = prepare(v, t)
         return encoder.encode(v)
     except Exception as e:
         raise TypeEngineError(f"cannot encode {type(v).__name__} as {_type_name(t)}: {e}") from e
@@ -201,13 +202,17 @@ def _decode_struct(lit: Literal, t) -> Any:
             import msgpack
             from mashumaro.codecs.msgpack import MessagePackDecoder
 
-            return MessagePackDecoder(t, pre_decoder_func=lambda b: msgpack.unpackb(
+            from autoc.types.references import dialect
+
+            return MessagePackDecoder(t, default_dialect=dialect(), pre_decoder_func=lambda b: msgpack.unpackb(
                 b, raw=False, strict_map_key=False)).decode(lit.scalar.binary.value)
         if kind == "generic":
             from google.protobuf import json_format
             from mashumaro.codecs.json import JSONDecoder
 
-            return JSONDecoder(t).decode(json_format.MessageToJson(lit.scalar.generic))
+            from autoc.types.references import dialect
+
+            return JSONDecoder(t, default_dialect=dialect()).decode(json_format.MessageToJson(lit.scalar.generic))
     except TypeEngineError:
         raise
     except Exception as e:
@@ -219,35 +224,38 @@ class UnionTransformer(Transformer):
     name = "Typed Union"
 
     def literal_type(self, t):
-        variants = []
-        for arg in typing.get_args(t):
-            v = LiteralType()
-            v.CopyFrom(to_literal_type(arg))
-            v.structure.tag = get_transformer(arg).name
-            variants.append(v)
-        return LiteralType(union_type=types_pb2.UnionType(variants=variants))
+        return LiteralType(union_type=types_pb2.UnionType(
+            variants=[_variant_type(arg, get_transformer(arg)) for arg in typing.get_args(t)]))
 
     def to_literal(self, v, t):
-        matches = []
+        matches, errors = [], []
         for arg in typing.get_args(t):
             tr = get_transformer(arg)
             try:
                 matches.append((arg, tr, to_literal(v, arg)))
-            except (TypeEngineError, TypeError, ValueError):
-                continue
-        if len(matches) > 1:  # prefer the variant whose type is exactly the value's
-            exact = [m for m in matches if m[0] is type(v)]
-            matches = exact or matches
+            except (TypeEngineError, TypeError, ValueError) as e:
+                errors.append((arg, e))
+        if matches and dataclasses.is_dataclass(v):  # flytekit encodes a dataclass into any dataclass variant whose
+            matches += [(a, None, None) for a, _ in errors if _same_fields(type(v), a)]  # fields it has
+        name = _union_name(t)
+        if len(matches) > 1:  # as flytekit: a str that is also an enum's value is the str; any other choice is
+            exact = [m for m in matches if m[0] is str] if type(v) is str else []  # ambiguous
+            if len(exact) != 1:
+                raise TypeEngineError(f"Ambiguous choice of variant for union type {name}: {v!r:.80} fits "
+                                      f"{', '.join(_type_name(m[0]) for m in matches)}",
+                                      hint="the variants are structurally the same for this value (flytekit refuses "
+                                           "it too): make them differ, or declare the one type meant")
+            matches = exact
         if not matches:
-            raise TypeEngineError(f"{v!r:.80} matches no variant of {_type_name(t)}")
-        if len(matches) > 1:
-            raise TypeEngineError(f"{v!r:.80} matches several variants of {_type_name(t)}: "
-                                  f"{', '.join(_type_name(m[0]) for m in matches)}")
+            own = [(a, e) for a, e in errors if _instance_of(v, a)] or [(a, e) for a, e in errors
+                                                                         if a is not type(None)]
+            if len(own) == 1:  # the value is of that variant's type (or Optional's one): its error is the cause
+                a, e = own[0]
+                raise TypeEngineError(f"{v!r:.80} does not fit {name}: {getattr(e, 'message', e)}",
+                                      hint=getattr(e, "hint", None))
+            raise TypeEngineError(f"{v!r:.80} matches no variant of {name}")
         arg, tr, lit = matches[0]
-        stored = LiteralType()
-        stored.CopyFrom(to_literal_type(arg))
-        stored.structure.tag = tr.name
-        return _scalar(union=literals_pb2.Union(value=lit, type=stored))
+        return _scalar(union=literals_pb2.Union(value=lit, type=_variant_type(arg, tr)))
 
     def to_python(self, lit, t):
         args = typing.get_args(t)
@@ -270,11 +278,41 @@ class UnionTransformer(Transformer):
         raise TypeEngineError(f"the literal matches no variant of {_type_name(t)} ({'; '.join(errors)})")
 
 
+def _variant_type(arg, tr: Transformer) -> LiteralType:
+    """A union variant's LiteralType: its structure is only the tag (flytekit replaces the whole structure, so a
+    dataclass or pydantic variant carries no ``dataclass_type``)."""
+    v = LiteralType()
+    v.CopyFrom(to_literal_type(arg))
+    v.structure.Clear()
+    v.structure.tag = tr.name
+    return v
+
+
 def _without_tag(lt: LiteralType) -> LiteralType:
     out = LiteralType()
     out.CopyFrom(lt)
     out.ClearField("structure")
     return out
+
+
+def _union_name(t) -> str:
+    return str(t).replace("typing.", "")
+
+
+def _same_fields(have: type, want: Any) -> bool:
+    """Whether every field of dataclass ``want`` is a field of dataclass ``have``, with the same type."""
+    if not (isinstance(want, type) and dataclasses.is_dataclass(want)):
+        return False
+    try:
+        mine, theirs = typing.get_type_hints(have), typing.get_type_hints(want)
+    except Exception:  # unresolvable annotations: not comparable
+        return False
+    return all(f.name in mine and mine[f.name] == theirs.get(f.name) for f in dataclasses.fields(want))
+
+
+def _instance_of(v, t) -> bool:
+    cls = typing.get_origin(t) or t
+    return isinstance(cls, type) and cls is not object and isinstance(v, cls)
 
 
 class EnumTransformer(Transformer):
@@ -352,10 +390,34 @@ class DataclassTransformer(Transformer):
     def to_literal(self, v, t):
         if not dataclasses.is_dataclass(v) or not isinstance(v, t):
             raise _wrong_value(v, t)
+        if _json_mixin(t):  # its own to_json (a subclass keeps its fields), as flytekit writes it
+            import json
+
+            import msgpack
+
+            return _scalar(binary=literals_pb2.Binary(value=msgpack.packb(json.loads(v.to_json())), tag=MESSAGEPACK))
         return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
 
     def to_python(self, lit, t):
+        if _json_mixin(t) and lit.WhichOneof("value") == "scalar" and lit.scalar.WhichOneof("value") == "binary" \
+                and lit.scalar.binary.tag == MESSAGEPACK:
+            import json
+
+            import msgpack
+
+            try:
+                return t.from_json(json.dumps(msgpack.unpackb(lit.scalar.binary.value, strict_map_key=False)))
+            except Exception as e:
+                raise TypeEngineError(f"cannot decode {_type_name(t)} from the literal: {e}") from e
         return _decode_struct(lit, t)
+
+
+def _json_mixin(t) -> bool:
+    """A dataclass with mashumaro's DataClassJSONMixin and a discriminator (checked without importing mashumaro),
+    which flytekit writes and reads with the class's own to_json/from_json. (Other dataclasses, mixins included, go
+    through autoc's codec, which uploads their File, Directory and StructuredDataset fields as flytekit does.)"""
+    return isinstance(t, type) and getattr(getattr(t, "Config", None), "discriminator", None) is not None \
+        and any(c.__name__ == "DataClassJSONMixin" and c.__module__.startswith("mashumaro.") for c in t.__mro__)
 
 
 class PickleTransformer(Transformer):
@@ -405,7 +467,6 @@ _SIMPLE = {
     type(None): SimpleTransformer("none", type(None), SimpleType.NONE),
 }
 _LIST, _DICT, _UNION = ListTransformer(), DictTransformer(), UnionTransformer()
-_ITERATOR = IteratorTransformer()
 _ENUM, _DATACLASS, _PICKLE = EnumTransformer(), DataclassTransformer(), PickleTransformer()
 _LITERAL = LiteralValuesTransformer()
 _TUPLE = RestrictedTransformer("non typed tuple", "return several values as tuple[int, str] (outputs o0, o1) or a "
@@ -436,10 +497,12 @@ def get_transformer(t: Any) -> Transformer:
         return _LITERAL
     if _is_union(t):
         return _UNION
-    if origin in (list, collections.abc.Sequence, typing.List) or t in (list, typing.List):
+    if origin in (list, typing.List) or t in (list, typing.List):
         return _LIST
     if origin is collections.abc.Iterator:
-        return _ITERATOR
+        from autoc.types.iterators import transformer_for
+
+        return transformer_for(t)
     if origin in (dict, typing.Dict) or t in (dict, typing.Dict):
         return _DICT
     if origin in (tuple, typing.Tuple) or t in (tuple, typing.Tuple):
@@ -460,7 +523,9 @@ def get_transformer(t: Any) -> Transformer:
         return _PICKLE
     if t is typing.Any:
         return _PICKLE
-    if isinstance(t, (typing.TypeVar, str)) or origin is not None:
+    if origin is not None and not isinstance(t, str):  # Sequence[int], Callable[..., int], Iterable[str], ...: as
+        return _PICKLE                                  # flytekit, every other generic travels as a pickle
+    if isinstance(t, (typing.TypeVar, str)):
         raise TypeEngineError(f"{_type_name(t)} cannot be converted to a Flyte type",
                               hint="annotate with a concrete type such as int, list[str], a dataclass or a class")
     raise TypeEngineError(f"{t!r} is not a type", hint="annotate parameters and the return value with types")
@@ -478,8 +543,12 @@ def to_literal_type(t: Any) -> LiteralType:
         if hit is not None:
             return hit
     tr, inner, extras = _resolve(t)
-    lt = tr.literal_type(inner)
     data = _flyte_annotation(extras, t)
+    if extras and tr is _ENUM or data is not None and tr in (_DICT, _DATACLASS):
+        kind = {_ENUM: "enums", _DICT: "dicts"}.get(tr, "dataclasses")
+        raise TypeEngineError(f"{t}: flytekit does not support {'annotations' if tr is _ENUM else 'FlyteAnnotations'} "
+                              f"on {kind}, so neither does autoc", hint=f"drop the Annotated[...] around {inner}")
+    lt = tr.literal_type(inner)
     if data is not None:
         merged = LiteralType()
         merged.CopyFrom(lt)
@@ -512,6 +581,9 @@ def _flyte_annotation(extras: tuple, t: Any) -> Optional[dict]:
     found = [x.data for x in extras if isinstance(x, FlyteAnnotation)]
     if len(found) > 1:
         raise TypeEngineError(f"more than one FlyteAnnotation in {t}", hint="merge them into one FlyteAnnotation")
+    if found and not isinstance(found[0], dict):  # (flytekit fails later, when it writes the Struct)
+        raise TypeEngineError(f"a FlyteAnnotation must hold a dict, got {type(found[0]).__name__} ({t})",
+                              hint='e.g. FlyteAnnotation({"key": ["a", "b"]})')
     if found and CACHE_KEY_METADATA in found[0]:
         raise TypeEngineError(f"a FlyteAnnotation cannot contain '{CACHE_KEY_METADATA}' ({t})",
                               hint="that key is written by the type engine itself")
@@ -548,9 +620,9 @@ def _json_schema(t) -> Optional[dict]:
     if schema is not None:
         return schema
     try:
-        from mashumaro.jsonschema import build_json_schema
+        from autoc.types.jsonschema import mashumaro_schema
 
-        return build_json_schema(t).to_dict()
+        return mashumaro_schema(t)
     except Exception as e:  # a schema is informational: flytekit logs and continues without one
         logger.warning("no JSON schema for dataclass %s: %s", _type_name(t), e)
         return None
@@ -579,9 +651,22 @@ def _item_to_literal(t: Any):
 
 
 def to_python(lit: Literal, t: Any) -> Any:
-    """The Python value of declared type ``t`` held by a Literal written by autoc or flytekit."""
+    """The Python value of declared type ``t`` held by a Literal written by autoc or flytekit (or offloaded by Flyte:
+    the literal is then read from its uri first)."""
     tr, inner, _ = _resolve(t)
+    if lit.WhichOneof("value") == "offloaded_metadata":
+        lit = _offloaded(lit.offloaded_metadata, t)
     return tr.to_python(lit, inner)
+
+
+def _offloaded(meta: literals_pb2.LiteralOffloadedMetadata, t: Any) -> Literal:
+    """The literal Flyte offloaded to ``meta.uri`` (a serialized Literal), as flytekit reads it."""
+    from autoc.runtime.storage import read_bytes
+
+    if not meta.uri:
+        raise TypeEngineError(f"an offloaded literal for {_type_name(t)} has no uri",
+                              hint="the literal's offloaded_metadata must name where the literal was written")
+    return Literal.FromString(read_bytes(meta.uri))
 
 
 # File, Directory and os.PathLike are part of the engine whatever was imported first (otherwise a parameter typed

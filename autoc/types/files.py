@@ -3,7 +3,11 @@ lazily on first use), wire-compatible with flytekit's FlyteFile and FlyteDirecto
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import functools
 import os
+import types
 import typing
 from typing import Any, Dict, Optional, Tuple
 
@@ -132,7 +136,11 @@ class _BlobTransformer(base.Transformer):
     def to_python(self, lit, t):
         from autoc.runtime import storage
 
-        uri = base.expect_blob(lit, t).uri
+        blob = base.expect_blob(lit, t)
+        uri = blob.uri
+        if blob.metadata.type.dimensionality != self.dimensionality:  # (so Union[File, Directory] picks the right one)
+            kind = "directory" if self.dimensionality == types_pb2.BlobType.MULTIPART else "file"
+            raise TypeEngineError(f"{uri} is not a {kind}", hint=f"the literal's blob type says it is not a {kind}")
         cls = t if isinstance(t, type) and issubclass(t, File) else self.cls
         if not storage.is_remote(uri):
             return cls(storage._local(uri))
@@ -153,6 +161,65 @@ def _from_path_dict(cls: type, d: dict) -> File:
         raise ValueError(f"{cls.__name__} needs a 'path'")
     tr = _transformer(cls)
     return tr.to_python(base.blob_literal(str(d["path"]), tr._format(cls), tr.dimensionality), cls)
+
+
+def paths_as_files(v: Any, t: Any) -> Any:
+    """``v`` with every ``str`` (or ``os.PathLike``) given where ``t`` says File or Directory made one, as flytekit
+    converts them: in dataclass fields, also inside Optional, lists and dict values (``v`` itself when nothing
+    changes, which is also what a type without files gets)."""
+    if typing.get_origin(t) is typing.Annotated:
+        t = typing.get_args(t)[0]
+    if isinstance(t, type) and issubclass(t, File):
+        return t(v) if isinstance(v, (str, os.PathLike)) and not isinstance(v, File) else v
+    if isinstance(t, type) and dataclasses.is_dataclass(t):
+        if not dataclasses.is_dataclass(v) or not _has_paths(t):
+            return v
+        hints = typing.get_type_hints(t)
+        changed = {f.name: paths_as_files(getattr(v, f.name), hints[f.name]) for f in dataclasses.fields(t)
+                   if f.name in hints}
+        changed = {k: x for k, x in changed.items() if x is not getattr(v, k)}
+        if not changed:
+            return v
+        out = copy.copy(v)
+        for k, x in changed.items():
+            object.__setattr__(out, k, x)  # (frozen dataclasses too)
+        return out
+    args = typing.get_args(t)
+    if not args or not _holds_paths(t):
+        return v
+    if typing.get_origin(t) in (typing.Union, types.UnionType):
+        if v is None or isinstance(v, File):
+            return v
+        held = [a for a in args if a is not type(None) and _holds_paths(a)]
+        return paths_as_files(v, held[0]) if held else v  # the first variant that holds paths (as flytekit)
+    origin = typing.get_origin(t)
+    if origin in (list, typing.List) and isinstance(v, list):
+        return [paths_as_files(x, args[0]) for x in v]
+    if origin in (dict, typing.Dict) and isinstance(v, dict) and len(args) == 2:
+        return {k: paths_as_files(x, args[1]) for k, x in v.items()}
+    return v
+
+
+def _holds_paths(t: Any) -> bool:
+    """Whether a File or Directory can sit somewhere in ``t`` (fields, Optional, list and dict values)."""
+    if typing.get_origin(t) is typing.Annotated:
+        t = typing.get_args(t)[0]
+    if isinstance(t, type) and issubclass(t, File):
+        return True
+    if isinstance(t, type) and dataclasses.is_dataclass(t):
+        return _has_paths(t)
+    return any(_holds_paths(a) for a in typing.get_args(t))
+
+
+@functools.lru_cache(maxsize=None)
+def _has_paths(t: type) -> bool:
+    try:
+        return any(_holds_paths(h) for h in typing.get_type_hints(t).values())
+    except Exception:  # annotations that do not resolve: the encoder will say so
+        return False
+
+
+base.BEFORE_ENCODE.append(paths_as_files)
 
 
 #: flytekit's names for the same classes

@@ -66,6 +66,8 @@ def _dataclass(t: Any, building: set) -> Dict[str, Any]:
 
 
 def _schema(tp: Any, building: set) -> Dict[str, Any]:
+    if typing.get_origin(tp) is typing.Annotated:  # (unhashable when it carries kwtypes)
+        raise _Unsupported
     if tp in _PRIMITIVES:
         return {"type": _PRIMITIVES[tp]}
     if tp is None:
@@ -78,6 +80,8 @@ def _schema(tp: Any, building: set) -> Dict[str, Any]:
     if origin is dict and len(args) == 2:
         return {"type": "object", "additionalProperties": _schema(args[1], building),
                 "propertyNames": _schema(args[0], building)}
+    if origin is None and reference_kind(tp) is not None:
+        return _reference_schema(reference_kind(tp))
     if origin is None and dataclasses.is_dataclass(tp):
         return _dataclass(tp, building)
     raise _Unsupported  # Any, bare list or dict, tuples, sets, enums, datetimes, Annotated, Literal, ...
@@ -92,3 +96,52 @@ def _default(value: Any, tp: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         raise _Unsupported
     return value
+
+
+#: autoc's classes stored by reference, as (module, class) -> the flytekit dataclass they stand for
+_REFERENCES = {("autoc.types.files", "Directory"): "FlyteDirectory", ("autoc.types.files", "File"): "FlyteFile",
+               ("autoc.types.structured", "StructuredDataset"): "StructuredDataset"}
+
+
+def reference_kind(tp: Any) -> Optional[str]:
+    """"FlyteFile", "FlyteDirectory" or "StructuredDataset" for autoc's File, Directory, StructuredDataset and
+    their subclasses (typed files), else None. In flytekit they are dataclasses, so a dataclass holding one gets
+    their object schema (named after flytekit's class, whatever the subclass)."""
+    for c in getattr(tp, "__mro__", ()) if isinstance(tp, type) else ():
+        kind = _REFERENCES.get((c.__module__, c.__qualname__))
+        if kind is not None:
+            return kind
+    return None
+
+
+def _reference_schema(kind: str) -> Dict[str, Any]:
+    """mashumaro's schema of flytekit's FlyteFile / FlyteDirectory / StructuredDataset dataclass."""
+    def anyof(*types_, default=None):
+        return {"anyOf": list(types_), "default": default}
+
+    path = anyof({"type": "string"}, {"type": "string", "format": "path"})
+    properties = {
+        "FlyteFile": {"path": path, "metadata": anyof({"type": "object", "additionalProperties": {"type": "string"},
+                                                       "propertyNames": {"type": "string"}}, {"type": "null"})},
+        "FlyteDirectory": {"path": path},
+        "StructuredDataset": {"uri": anyof({"type": "string"}, {"type": "null"}),
+                              "file_format": anyof({"type": "string"}, {"type": "null"}, default="")},
+    }[kind]
+    return {"type": "object", "title": kind, "properties": properties, "additionalProperties": False}
+
+
+def mashumaro_schema(t: Any) -> Dict[str, Any]:
+    """mashumaro's schema of dataclass ``t`` (what flytekit stores), with File, Directory and StructuredDataset
+    fields described as flytekit's dataclasses of those names."""
+    from mashumaro.jsonschema import build_json_schema
+    from mashumaro.jsonschema.models import JSONSchema
+    from mashumaro.jsonschema.plugins import BasePlugin
+
+    class _References(BasePlugin):
+        def get_schema(self, instance, ctx, schema=None):
+            kind = reference_kind(instance.origin_type)
+            if kind is None:
+                return None
+            return JSONSchema.from_dict(_reference_schema(kind))
+
+    return build_json_schema(t, plugins=[_References()]).to_dict()

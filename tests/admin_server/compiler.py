@@ -9,14 +9,14 @@ must name existing nodes and outputs with castable types, and every required inp
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterator, Mapping
 
 from flyteidl.admin import launch_plan_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, interface_pb2, literals_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as core_workflow_pb2
-from google.protobuf import text_format
 
-from .validate import AdminError, go_id, invalid
+from .validate import AdminError, go_id, go_text, invalid
 
 START_NODE, END_NODE = "start-node", "end-node"
 Lookup = Callable[[identifier_pb2.Identifier], object]
@@ -50,16 +50,19 @@ def all_nodes(nodes) -> Iterator[core_workflow_pb2.Node]:
 
 
 def requirements(spec: workflow_pb2.WorkflowSpec) -> tuple[list, list]:
-    """(task ids, launch plan ids) referenced by the template and its subworkflows, first use first, unique."""
+    """(task ids, launch plan ids) referenced by the template, its failure node and its subworkflows, unique, sorted
+    as flytepropeller's IdentifierSet lists them (flyteadmin fetches them in that order: the first missing one is
+    the one named)."""
     tasks: dict[tuple, identifier_pb2.Identifier] = {}
     plans: dict[tuple, identifier_pb2.Identifier] = {}
     for template in [spec.template, *spec.sub_workflows]:
-        for node in all_nodes(template.nodes):
+        failure = [template.failure_node] if template.HasField("failure_node") else []
+        for node in all_nodes([*template.nodes, *failure]):
             if node.HasField("task_node"):
                 tasks.setdefault(ident_key(node.task_node.reference_id), node.task_node.reference_id)
             elif node.HasField("workflow_node") and node.workflow_node.HasField("launchplan_ref"):
                 plans.setdefault(ident_key(node.workflow_node.launchplan_ref), node.workflow_node.launchplan_ref)
-    return list(tasks.values()), list(plans.values())
+    return sorted(tasks.values(), key=ident_key), sorted(plans.values(), key=ident_key)
 
 
 # --- compile ----------------------------------------------------------------------------------------------------
@@ -102,33 +105,61 @@ def compile_workflow(spec: workflow_pb2.WorkflowSpec, get_task: Lookup,
 
 
 def _compiled(template: core_workflow_pb2.WorkflowTemplate) -> compiler_pb2.CompiledWorkflow:
-    """The template as flytepropeller compiles it: every node's upstream ids sorted (``ValidateNode``; flytekit
-    sends them in set order), and the connections between the nodes."""
+    """The template as flytepropeller's ``ValidateWorkflow`` leaves it (checked against flyteadmin 1.16.8): nodes
+    start-node, end-node (its inputs are the workflow's outputs), then the workflow's own; every promise on the
+    workflow's inputs (node_id "") names start-node; every node's upstream ids sorted (flytekit sends them in set
+    order); and the connections, each list sorted: explicit and binding edges of the top-level nodes and end-node,
+    binding edges of a failure node or branch case upstream only, then start-node to every top-level node with no
+    upstream and every top-level node with no downstream to end-node."""
     compiled = compiler_pb2.CompiledWorkflow(template=template)
     template = compiled.template
+    own = list(template.nodes)
+    del template.nodes[:]
+    template.nodes.add(id=START_NODE)
+    template.nodes.add(id=END_NODE).inputs.extend(template.outputs)
+    template.nodes.extend(own)
     failure = [template.failure_node] if template.HasField("failure_node") else []
     for node in all_nodes(list(template.nodes) + failure):
-        ids = sorted(set(node.upstream_node_ids))  # a set: pyflyte sends them in a different order each run
+        ids = sorted(set(node.upstream_node_ids))
         del node.upstream_node_ids[:]
         node.upstream_node_ids.extend(ids)
-    upstream: dict[str, list[str]] = {}
-    downstream: dict[str, list[str]] = {}
-    for node in template.nodes:
-        for up in _node_dependencies(node):
-            upstream.setdefault(node.id, []).append(up)
-            downstream.setdefault(up, []).append(node.id)
-    for k, v in upstream.items():
-        compiled.connections.upstream[k].ids.extend(sorted(set(v)))
-    for k, v in downstream.items():
-        compiled.connections.downstream[k].ids.extend(sorted(set(v)))
+        for b in node.inputs:
+            for p in _promises(b.binding):
+                p.node_id = p.node_id or START_NODE
+    for b in template.outputs:
+        for p in _promises(b.binding):
+            p.node_id = p.node_id or START_NODE
+    upstream: dict[str, set[str]] = {}
+    downstream: dict[str, set[str]] = {}
+
+    def edge(up: str, node: str, both: bool = True) -> None:
+        upstream.setdefault(node, set()).add(up)
+        if both:
+            downstream.setdefault(up, set()).add(node)
+
+    top = {n.id: n for n in template.nodes[1:]}  # end-node and the workflow's nodes
+    for node_id in sorted(top):
+        node = top[node_id]
+        for up in node.upstream_node_ids:
+            edge(up, node_id)
+        for b in node.inputs:
+            for p in _promises(b.binding):
+                edge(p.node_id, node_id)
+    inner = [n for n in all_nodes(own) if n.id not in top]  # branch cases
+    for node in inner + failure:
+        for b in node.inputs:
+            for p in _promises(b.binding):
+                edge(p.node_id, node.id, both=False)
+    for node_id in sorted(n.id for n in own):
+        if node_id not in upstream:
+            edge(START_NODE, node_id)
+        if node_id not in downstream:
+            edge(node_id, END_NODE)
+    for k in sorted(upstream):
+        compiled.connections.upstream[k].ids.extend(sorted(upstream[k]))
+    for k in sorted(downstream):
+        compiled.connections.downstream[k].ids.extend(sorted(downstream[k]))
     return compiled
-
-
-def _node_dependencies(node) -> set[str]:
-    deps = set(node.upstream_node_ids)
-    for b in node.inputs:
-        deps |= {p.node_id for p in _promises(b.binding)}
-    return {d or START_NODE for d in deps}
 
 
 def _promises(binding: literals_pb2.BindingData) -> Iterator[types_pb2.OutputReference]:
@@ -179,6 +210,8 @@ def _compile_template(template, tasks, plans, subs, errors: _Errors) -> None:
     interfaces = {}
     for node in template.nodes:
         interfaces[node.id] = _node_interface(node, tasks, plans, subs, errors)
+        if node.HasField("branch_node") or node.HasField("gate_node"):
+            interfaces[node.id] = control_interface(node, nodes, outputs, tasks, plans, subs, errors)
         if interfaces[node.id] is not None:
             outputs[node.id] = interfaces[node.id][1]
     for node in template.nodes:
@@ -211,6 +244,114 @@ def _compile_template(template, tasks, plans, subs, errors: _Errors) -> None:
         errors.add("ParameterNotBound", END_NODE, f"Parameter not bound [{name}].")
 
 
+# --- branch and gate nodes (flytepropeller's validators/branch.go, condition.go, interface.go) -------------------
+
+_PRIMITIVE_TYPES = {"integer": types_pb2.INTEGER, "float_value": types_pb2.FLOAT, "string_value": types_pb2.STRING,
+                    "boolean": types_pb2.BOOLEAN, "datetime": types_pb2.DATETIME, "duration": types_pb2.DURATION}
+
+
+def _bound_types(node, outputs) -> dict:
+    """The node's inputs as flytepropeller infers them from its bindings (the types of the promised outputs)."""
+    found = {}
+    for b in node.inputs:
+        if b.binding.WhichOneof("value") == "promise":
+            ref = b.binding.promise
+            t = outputs.get(ref.node_id or START_NODE, {}).get(ref.var)
+            if t is not None and not ref.attr_path:
+                found[b.var] = t
+    return found
+
+
+def control_interface(node, nodes, outputs, tasks, plans, subs, errors: _Errors):
+    """(inputs, outputs, required) of a branch or gate node, its cases' nodes and conditions checked."""
+    inputs = _bound_types(node, outputs)
+    if node.HasField("gate_node"):
+        gate = node.gate_node
+        kind = gate.WhichOneof("condition")
+        if kind == "approve":
+            return inputs, inputs, set()
+        if kind == "signal":
+            if not gate.signal.HasField("type"):
+                errors.add("ValueRequired", node.id, "Value required [GateNode.Signal.Type].")
+                return None
+            if not gate.signal.output_variable_name:
+                errors.add("ValueRequired", node.id, "Value required [GateNode.Signal.OutputVariableName].")
+                return None
+            return {}, {gate.signal.output_variable_name: gate.signal.type}, set()
+        if kind == "sleep":
+            return {}, {}, set()
+        errors.add("NoConditionFound", node.id, f"Can't find any condition in gate node [{node.id}].")
+        return None
+    if_else = node.branch_node.if_else
+    if not if_else.HasField("case"):
+        errors.add("BranchNodeHasNoCondition", node.id, "One of the branches on the node doesn't have a condition.")
+        return None
+    blocks = [if_else.case, *if_else.other]
+    cases = [b.then_node for b in blocks]
+    if if_else.HasField("else_node"):
+        cases.append(if_else.else_node)
+    elif not if_else.HasField("error"):
+        errors.add("BranchNodeHasNoDefault", node.id,
+                   "Branch Node must have either the else case set or a default error.")
+    for block in blocks:
+        _check_condition(node.id, block.condition, inputs, errors)
+    common = None
+    for case in cases:
+        inner_id = f"{node.id}-{case.id}"
+        iface = _node_interface(case, tasks, plans, subs, errors)
+        if case.HasField("branch_node") or case.HasField("gate_node"):
+            iface = control_interface(case, nodes, outputs, tasks, plans, subs, errors)
+        if iface is None:
+            continue
+        bound = set()
+        for b in case.inputs:
+            bound.add(b.var)
+            if b.var not in iface[0]:
+                errors.add("VariableNameNotFound", inner_id, f"Variable [{b.var}] not found on node [{inner_id}].")
+                continue
+            _check_binding(inner_id, b.var, b.binding, iface[0][b.var], nodes, outputs, errors)
+        for name in sorted(iface[2] - bound):
+            errors.add("ParameterNotBound", inner_id, f"Parameter not bound [{name}].")
+        if common is None:
+            common = dict(iface[1])
+            continue
+        for name in sorted(set(common) & set(iface[1])):
+            if common[name] != iface[1][name]:
+                errors.add("MismatchingTypes", inner_id, f"Variable [{name}] (type [{_type_text(common[name])}]) "
+                                                         f"doesn't match expected type "
+                                                         f"[{_type_text(iface[1][name])}].")
+        common = {k: v for k, v in common.items() if k in iface[1]}
+    return inputs, common or {}, set()
+
+
+def _check_condition(node_id, expr, inputs, errors: _Errors) -> None:
+    kind = expr.WhichOneof("expr")
+    if kind == "conjunction":
+        _check_condition(node_id, expr.conjunction.left_expression, inputs, errors)
+        _check_condition(node_id, expr.conjunction.right_expression, inputs, errors)
+        return
+    if kind != "comparison":
+        errors.add("ValueRequired", node_id, "Value required [Expr].")
+        return
+    types = []
+    for name, operand in (("RightValue", expr.comparison.right_value), ("LeftValue", expr.comparison.left_value)):
+        which = operand.WhichOneof("val")
+        if which == "primitive":
+            types.append(types_pb2.LiteralType(simple=_PRIMITIVE_TYPES[operand.primitive.WhichOneof("value")]))
+        elif which == "var":
+            if operand.var not in inputs:
+                errors.add("VariableNameNotFound", node_id, f"Variable [{operand.var}] not found on node [{node_id}].")
+                types.append(None)
+            else:
+                types.append(inputs[operand.var])
+        else:  # a scalar operand (flytekit's is_none()): flytepropeller's validateOperand has no case for it
+            errors.add("ValueRequired", node_id, f"Value required [{name}.Val].")
+            types.append(None)
+    if None not in types and types[0] != types[1]:
+        errors.add("MismatchingTypes", node_id, f"Variable [RightValue] (type [{_type_text(types[0])}]) doesn't "
+                                                f"match expected type [{_type_text(types[1])}].")
+
+
 def _check_binding(node_id, var, binding, expected, nodes, outputs, errors: _Errors) -> None:
     kind = binding.WhichOneof("value")
     if kind == "promise":
@@ -226,8 +367,13 @@ def _check_binding(node_id, var, binding, expected, nodes, outputs, errors: _Err
             return
         actual = outputs[source][ref.var]
         if expected is not None and not ref.attr_path and not castable(actual, expected):
-            errors.add("MismatchingTypes", node_id, f"Variable [{ref.var}] (type [{_type_text(actual)}]) doesn't "
-                                                    f"match expected type [{_type_text(expected)}].")
+            # NewMismatchingVariablesErr: each variable prefixed with its node's metadata name, when it has metadata
+            up, me = nodes.get(source), nodes.get(node_id)
+            out_var = f"{up.metadata.name}.{ref.var}" if up is not None and up.HasField("metadata") else ref.var
+            in_var = f"{me.metadata.name}.{var}" if me is not None and me.HasField("metadata") else var
+            errors.add("MismatchingTypes", node_id, f"The output variable '{out_var}' has type [{_type_text(actual)}], "
+                                                    f"but it's assigned to the input variable '{in_var}' which has "
+                                                    f"type type [{_type_text(expected)}].")
     elif kind == "scalar":
         if expected is not None:
             actual = literal_type_of(literals_pb2.Literal(scalar=binding.scalar))
@@ -258,7 +404,7 @@ def _check_binding(node_id, var, binding, expected, nodes, outputs, errors: _Err
 
 
 def _type_text(t: types_pb2.LiteralType) -> str:
-    return text_format.MessageToString(t, as_one_line=True)
+    return go_text(t)
 
 
 # --- types (flytepropeller's validators/typing.go, the cases flytekit's output meets) -----------------------------
@@ -358,8 +504,8 @@ def expected_inputs(workflow_inputs: interface_pb2.VariableMap, spec: launch_pla
         if name not in wf:
             raise invalid(f"unexpected default_input {name}")
         if not castable(defaults[name].var.type, wf[name].type):
-            raise invalid(f"invalid default_input wrong type {name}, expected {_type_text(wf[name].type)}, got "
-                          f"{_type_text(defaults[name].var.type)} instead")
+            raise invalid(f"invalid default_input wrong type {name}, expected {_type_text(defaults[name].var.type)}, "
+                          f"got {_type_text(wf[name].type)} instead")  # (flyteadmin's order: the default's first)
     for name in sorted(fixed):
         if name not in wf:
             raise invalid(f"unexpected fixed_input {name}")
@@ -379,19 +525,110 @@ def expected_inputs(workflow_inputs: interface_pb2.VariableMap, spec: launch_pla
 
 
 def validate_schedule(spec: launch_plan_pb2.LaunchPlanSpec, expected: interface_pb2.ParameterMap) -> None:
-    """``validateSchedule``: a scheduled launch plan may leave no input required except the kickoff time."""
-    if not spec.entity_metadata.HasField("schedule"):
-        return
+    """``validateSchedule`` (launch_plan_validator.go): a scheduled launch plan may leave no input required except
+    the kickoff time, which must be a free datetime input; a cron expression must parse (robfig/cron's
+    ParseStandard, the unionai fork flyteadmin uses)."""
     schedule = spec.entity_metadata.schedule
+    if not (schedule.cron_expression or schedule.HasField("rate") or schedule.HasField("cron_schedule")):
+        return
     arg = schedule.kickoff_time_input_arg
     for name, param in expected.parameters.items():
         if param.required and name != arg:
-            raise invalid(f"Cannot create a launch plan with a schedule when the workflow has required inputs "
-                          f"without defaults: [{name}]")
-    if arg and arg not in expected.parameters:
-        raise invalid(f"Cannot create a schedule with a KickoffTimeInputArg that does not point to a free input. "
-                      f"[{arg}] is not free or does not exist.")
+            raise invalid(f"Cannot create a launch plan with a schedule if there is an unbound required input. "
+                          f"[{name}] is required")
+    if arg:
+        if arg not in expected.parameters:
+            raise invalid(f"Cannot create a schedule with a KickoffTimeInputArg that does not point to a free input. "
+                          f"[{arg}] is not free or does not exist.")
+        arg_type = expected.parameters[arg].var.type
+        if arg_type.simple != types_pb2.DATETIME:
+            raise invalid(f"KickoffTimeInputArg must reference a datetime input. [{arg}] is a [{go_text(arg_type)}]")
+    expression = schedule.cron_expression or schedule.cron_schedule.schedule
+    if expression:
+        problem = cron_error(expression)
+        if problem:
+            raise invalid(f"Invalid cron expression: {problem}")
 
 
-__all__ = ["castable", "compile_workflow", "expected_inputs", "literal_type_of", "missing_entity", "requirements",
-           "validate_schedule"]
+_CRON_FIELDS = [(0, 59, {}), (0, 23, {}), (1, 31, {}),
+                (1, 12, {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}),
+                (0, 6, {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())})]
+_DESCRIPTORS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+_GO_DURATION = re.compile(r"[-+]?(?:0|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
+
+
+def cron_error(spec: str) -> str | None:
+    """Why robfig/cron's ParseStandard refuses ``spec`` (its own words), or None."""
+    if not spec:
+        return "empty spec string"
+    if spec.startswith(("TZ=", "CRON_TZ=")) and " " in spec:
+        spec = spec[spec.index(" "):].strip()
+    if spec.startswith("@"):
+        if spec in _DESCRIPTORS:
+            return None
+        if spec.startswith("@every "):
+            duration = spec[len("@every "):]
+            if _GO_DURATION.fullmatch(duration):
+                return None
+            return f'failed to parse duration {spec}: time: invalid duration "{duration}"'
+        return f"unrecognized descriptor: {spec}"
+    fields = spec.split()
+    if len(fields) != 5:
+        return f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]"
+    for field, (low, high, names) in zip(fields, _CRON_FIELDS):
+        for expr in filter(None, field.split(",")):
+            problem = _cron_range_error(expr, low, high, names)
+            if problem:
+                return problem
+    return None
+
+
+def _cron_range_error(expr: str, low: int, high: int, names: Mapping[str, int]) -> str | None:
+    def number(text: str, named: bool = True) -> int | str:
+        if named and text.lower() in names:
+            return names[text.lower()]
+        if not re.fullmatch(r"[+-]?\d+", text):
+            return f'failed to parse int from {text}: strconv.Atoi: parsing "{text}": invalid syntax'
+        if int(text) < 0:
+            return f"negative number ({int(text)}) not allowed: {text}"
+        return int(text)
+
+    range_and_step = expr.split("/")
+    low_high = range_and_step[0].split("-")
+    if low_high[0] in ("*", "?"):
+        start, end = low, high
+    else:
+        start = number(low_high[0])
+        if isinstance(start, str):
+            return start
+        if len(low_high) == 1:
+            end = start
+        elif len(low_high) == 2:
+            end = number(low_high[1])
+            if isinstance(end, str):
+                return end
+        else:
+            return f"too many hyphens: {expr}"
+    if len(range_and_step) == 2:
+        step = number(range_and_step[1], named=False)
+        if isinstance(step, str):
+            return step
+        if len(low_high) == 1:
+            end = high
+    elif len(range_and_step) > 2:
+        return f"too many slashes: {expr}"
+    else:
+        step = 1
+    if start < low:
+        return f"beginning of range ({start}) below minimum ({low}): {expr}"
+    if end > high:
+        return f"end of range ({end}) above maximum ({high}): {expr}"
+    if start > end:
+        return f"beginning of range ({start}) beyond end of range ({end}): {expr}"
+    if step == 0:
+        return f"step of range should be a positive number: {expr}"
+    return None
+
+
+__all__ = ["castable", "compile_workflow", "cron_error", "expected_inputs", "literal_type_of", "missing_entity",
+           "requirements", "validate_schedule"]

@@ -322,7 +322,7 @@ class _AdminService(admin_pb2_grpc.AdminServiceServicer):
             return workflow_pb2.WorkflowCreateResponse()
         if existing.digest == digest:
             raise AdminError(grpc.StatusCode.ALREADY_EXISTS, validate.IDENTICAL_WORKFLOW)
-        old = _workflow(existing).closure.compiled_workflow
+        old = _workflow(existing, compiled=False).closure.compiled_workflow  # (flyteadmin diffs against the listed form)
         raise invalid(validate.different_message(request.id.name, "workflow", validate.diff_messages(old, closure)))
 
     def GetWorkflow(self, request: common_pb2.ObjectGetRequest, context) -> workflow_pb2.Workflow:
@@ -330,7 +330,7 @@ class _AdminService(admin_pb2_grpc.AdminServiceServicer):
         return _workflow(self._get(request.id, WORKFLOWS, "WORKFLOW"))
 
     def ListWorkflows(self, request: common_pb2.ResourceListRequest, context) -> workflow_pb2.WorkflowList:
-        """Without the compiled closure, as flyteadmin lists workflows."""
+        """Without the compiled closure (but its interface), as flyteadmin lists workflows."""
         page, token = self._list(request, WORKFLOWS, "ListWorkflows")
         return workflow_pb2.WorkflowList(workflows=[_workflow(r, compiled=False) for r in page], token=token)
 
@@ -481,8 +481,10 @@ def _created(stored: Stored) -> timestamp_pb2.Timestamp:
 
 def _workflow(stored: Stored, compiled: bool = True) -> workflow_pb2.Workflow:
     wf = workflow_pb2.Workflow.FromString(stored.spec)
-    if not compiled:
+    if not compiled:  # flyteadmin's FromWorkflowModel: of the compiled closure, the primary's interface only
+        interface = wf.closure.compiled_workflow.primary.template.interface
         wf.closure.ClearField("compiled_workflow")
+        wf.closure.compiled_workflow.primary.template.interface.CopyFrom(interface)
     wf.closure.created_at.CopyFrom(_created(stored))
     return wf
 

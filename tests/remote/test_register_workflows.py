@@ -102,7 +102,8 @@ def test_identities_are_the_ones_pyflyte_register_sends(admin, files, tmp_path):
         for name in PLANS:
             ours, theirs = admin.launch_plan(P, D, name, "v1"), oracle.launch_plan(P, D, name, "v1")
             assert (ours.id, ours.spec) == (theirs.id, theirs.spec), name
-    node = admin.workflow(P, D, M + "summary", "v1").closure.compiled_workflow.primary.template.nodes[0]
+    compiled = admin.workflow(P, D, M + "summary", "v1").closure.compiled_workflow.primary.template
+    node = next(n for n in compiled.nodes if n.id not in ("start-node", "end-node"))
     ref = node.workflow_node.launchplan_ref
     assert (ref.project, ref.domain, ref.name, ref.version) == (P, D, "weekly", "v1")
 
@@ -305,3 +306,45 @@ def test_sources_register_as_pyflyte_registers_them(admin, unique_pkg, tmp_path)
     assert (conflict["kind"], conflict["name"], conflict["status"]) == ("launch_plan", "nightly", "conflict")
     assert conflict["diff"] == [{"path": "spec.default_inputs.parameters.epochs.default.scalar.primitive.integer",
                                  "server": "'10'", "local": "'11'"}]
+
+
+READS = ("CreateTask", "CreateWorkflow", "CreateLaunchPlan", "GetWorkflow", "GetTask", "GetLaunchPlan")
+
+
+def test_an_unchanged_rerun_at_the_content_version_neither_creates_nor_reads_workflows(admin, files, unique_pkg,
+                                                                                       tmp_path):
+    """At the default version (a digest of every entity) the listings say all: what the server holds under it is
+    these very entities, so a re-run makes no Create call and reads no workflow, for pyflyte's files and for autoc
+    sources alike; under an explicit version each listed workflow is read and compared, still without a Create."""
+    pkg = unique_pkg({"flows.py": SOURCES.replace("EPOCHS", "10")})
+    for tree, args, count in ((files, (), 11), (pkg, ("--copy", "none", "--image", IMAGE), 7)):
+        first = result(register(admin, tree, *args, check=True))
+        assert first["summary"] == {"created": count}
+        calls = admin.calls
+        again = result(register(admin, tree, *args, check=True))
+        assert again["summary"] == {"unchanged": count} and again["version"] == first["version"]
+        assert {m: admin.calls[m] - calls[m] for m in READS} == dict.fromkeys(READS, 0)
+        assert {m: admin.calls[m] - calls[m] for m in ("ListTasks", "ListWorkflows", "ListLaunchPlans")} == \
+            dict.fromkeys(("ListTasks", "ListWorkflows", "ListLaunchPlans"), 1)
+    register(admin, files, "--version", "v1", check=True)
+    calls = admin.calls
+    assert result(register(admin, files, "--version", "v1", check=True))["summary"] == {"unchanged": 11}
+    assert {m: admin.calls[m] - calls[m] for m in READS} == {**dict.fromkeys(READS, 0), "GetWorkflow": 3}
+
+
+def test_a_changed_workflow_under_an_explicit_version_is_a_conflict_with_its_diff(admin, unique_pkg):
+    """An explicit version proves nothing about content: the workflow is read and compared, and a changed body is a
+    conflict naming the field (the server, which may keep its own normal form, has the last word: nothing is
+    written)."""
+    pkg = unique_pkg({"flows.py": SOURCES.replace("EPOCHS", "10")})
+    args = ("--version", "v1", "--copy", "none", "--image", IMAGE)
+    register(admin, pkg, *args, check=True)
+    (pkg / "flows.py").write_text(SOURCES.replace("EPOCHS", "10").replace("epochs=epochs)", "epochs=4)"))
+    writes = admin.writes
+    p = register(admin, pkg, *args)
+    assert p.returncode == 1
+    bad = [e for e in result(p)["entities"] if e["status"] != "unchanged"]
+    assert [(e["kind"], e["name"].rsplit(".", 1)[-1], e["status"]) for e in bad][0] == \
+        ("workflow", "pipeline", "conflict")
+    assert any("epochs" in d["path"] or "'4'" in d["local"] for d in bad[0]["diff"]), bad[0]["diff"]
+    assert admin.writes == writes

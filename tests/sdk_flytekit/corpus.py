@@ -17,11 +17,14 @@ CORPUS = Path(__file__).parent / "corpus" / "proj"
 PACKAGE = "app"
 #: examples/workflows files that are part of the project (as app/...)
 FROM_EXAMPLES = ("basic.py", "options.py", "pipelines.py", "launchplans.py", "handlers.py", "pods.py", "objects.py",
-                 "sub/__init__.py", "sub/etl.py", "filetypes.py")
+                 "sub/__init__.py", "sub/etl.py",
+                 "branches.py", "gates.py", "overrides.py", "imperative.py", "filetypes.py")
 #: where a flytekit user imports the names flytekit does not offer at its top level (the others: ``from flytekit``)
 FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras.accelerators",
                   "Identity": "flytekit.models.security", "RawOutputDataConfig": "flytekit.models.common",
                   "FlyteError": "flytekit.types.error", "Interface": "flytekit.core.interface",
+                  "JSON": "flytekit.types.iterator",
+                  "create_node": "flytekit.core.node_creation", "Echo": "flytekit.core.task",
                   **{n: "flytekit.types.file" for n in (
                       "CSVFile", "HDF5EncodedFile", "HTMLPage", "JoblibSerializedFile", "JPEGImageFile", "JSONLFile",
                       "ONNXFile", "PDFFile", "PNGImageFile", "PythonNotebook", "PythonPickledFile", "SVGImageFile",

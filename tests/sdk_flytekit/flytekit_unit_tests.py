@@ -8,7 +8,8 @@ they exercise in the suite). Default test files: the seed classes' (tests/flytek
 test_python_auto_container.py, test_resources.py, test_python_function_task.py, image_spec/test_image_spec.py) and
 their neighbours (``DEFAULT``). The face runs leniently: a name autoc does not implement fails the test that uses
 it, not the whole file. The environment needs flytekit's test dependencies that autoc's tests do not have
-(``pip install joblib``). README.md ("flytekit's own unit tests through the face") lists the results per file and
+(``pip install joblib dataclasses_json==0.5.9 marshmallow_enum marshmallow_jsonschema orjson``). README.md
+("flytekit's own unit tests through the face") lists the results per file and
 why each failure fails.
 """
 
@@ -25,7 +26,7 @@ DEFAULT = [CORE + f for f in (
     "image_spec/test_image_spec.py", "image_spec/test_noop_builder.py", "test_task.py", "test_interface.py",
     "test_docstring.py", "test_resolver.py", "test_cache.py", "test_pod_template_hash.py", "test_workflows.py",
     "test_composition.py", "test_launch_plan.py", "test_schedule.py", "test_notifications.py",
-    "test_serialization.py")]
+    "test_serialization.py", "test_type_engine.py")]
 
 
 class _Fixtures:

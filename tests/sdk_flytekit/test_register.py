@@ -101,7 +101,7 @@ def test_both_tools_register_the_same_entities_and_rerun_unchanged(tmp_path, pro
             theirs = ours
         assert f"Computed version is {result['version']}" in out
         kinds = [k for k, _, _ in theirs]
-        assert (kinds.count("task"), kinds.count("workflow"), kinds.count("launch_plan")) == (61, 13, 18)
+        assert (kinds.count("task"), kinds.count("workflow"), kinds.count("launch_plan")) == (75, 24, 31)
         assert {v for _, _, v in theirs} == {result["version"]}
         add = next(s for (_, n, _), s in theirs.items() if n == "app.basic.add")
         args = list(add.template.container.args)

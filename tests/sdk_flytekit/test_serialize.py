@@ -25,8 +25,10 @@ def parse(name: str, data: bytes):
     node's upstream_node_ids in set order (it changes from run to run), so workflows compare them as sets."""
     message = KINDS[name[-4]].FromString(data)
     if isinstance(message, workflow_pb2.WorkflowSpec):
+        from tests.golden import all_nodes
+
         for wf in [message.template, *message.sub_workflows]:
-            for node in wf.nodes:
+            for node in all_nodes(wf.nodes):  # the nodes of a conditional's cases too
                 ids = sorted(node.upstream_node_ids)
                 del node.upstream_node_ids[:]
                 node.upstream_node_ids.extend(ids)

@@ -203,9 +203,10 @@ def test_every_example_task_round_trips_through_its_resolver():
     from tests.conftest import EXAMPLES
 
     tasks = discover([str(EXAMPLES / "workflows")]).tasks
-    # 33 tasks + the 8 of typed.py, the 8 of pipelines.py, the 2 of handlers.py, the 3 of launchplans.py and the 5
-    # of filetypes.py
-    assert len(tasks) == 59
+    # 33 tasks + the 8 of typed.py, the 8 of pipelines.py, the 2 of handlers.py and the 3 of launchplans.py
+    # ... + the 6 of branches.py, the 2 of gates.py, the 2 of overrides.py and the 4 of imperative.py
+    # ... + the 5 of filetypes.py
+    assert len(tasks) == 73
     for t in tasks:
         args = t.task_resolver.loader_args(SETTINGS, t)
         assert t.task_resolver.load_task(args) is t, t.name

@@ -78,15 +78,8 @@ def test_files_and_order_of_tasks_and_workflows(unique_pkg, tmp_path):
 
 
 UNSUPPORTED = {
-    "conditional": ("from autoc import conditional", "    return conditional('c').if_(x == 1).then(double(x=x))"
-                    ".else_().then(double(x=2))", "conditional() (branch nodes) is not supported"),
     "map_task": ("from autoc import map_task", "    return map_task(double)(x=[x])[0]", "map_task (array nodes)"),
     "array_node": ("from autoc import array_node", "    return array_node(double)", "array_node is not"),
-    "with_overrides": ("", "    return double(x=x).with_overrides(retries=3)", "with_overrides is not supported"),
-    "gate": ("from autoc import wait_for_input", "    return wait_for_input('n', timeout=1, expected_type=int)",
-             "wait_for_input() (gate nodes)"),
-    "approve": ("from autoc import approve", "    return approve(double(x=x), 'ok', timeout=1)", "approve()"),
-    "sleep": ("from autoc import sleep", "    sleep(1)\n    return double(x=x)", "sleep() (gate nodes)"),
 }
 
 
@@ -107,9 +100,6 @@ def test_unsupported_construct_in_a_body_is_refused_with_file_line_and_exit_1(un
     ("from autoc import dynamic\n\n@dynamic(cache=True)\ndef d(x: int) -> int:\n    return x\n",
      "m.py:14:\nerror: @dynamic"),
     ("from autoc import eager\n\n@eager\nasync def e(x: int) -> int:\n    return x\n", "m.py:14:\nerror: @eager"),
-    ("from autoc import Workflow\n\nwf = Workflow(name='imperative')\n", "m.py:14:\nerror: ImperativeWorkflow"),
-    ("from autoc import ImperativeWorkflow\n\nwf = ImperativeWorkflow(name='imperative')\n",
-     "m.py:14:\nerror: ImperativeWorkflow"),
     ("from autoc import reference_task\n\n@reference_task(project='p', domain='d', name='n', version='v')\n"
      "def r(x: int) -> int:\n    ...\n", "m.py:14:\nerror: reference_task"),
 ])

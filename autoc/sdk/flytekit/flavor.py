@@ -7,7 +7,7 @@ import os
 import sys
 
 from autoc.image.runtime import ImageRuntime
-from autoc.sdk.flavor import OutputFlavor
+from autoc.sdk.flavor import PYFLYTE_QUIRKS, OutputFlavor
 from autoc.sdk.flytekit.names import RESOLVER_LOCATIONS
 
 
@@ -18,7 +18,7 @@ def flytekit_flavor(version: str) -> OutputFlavor:
     return OutputFlavor(sdk="flytekit", version=version, execute=("pyflyte-execute",),
                         fast_execute=("pyflyte-fast-execute",), resolver_locations=RESOLVER_LOCATIONS,
                         image_spec=as_pyflyte_sees_it, default_image=default_image(version),
-                        image_runtime=image_runtime(version))
+                        image_runtime=image_runtime(version), quirks=PYFLYTE_QUIRKS)
 
 
 def image_runtime(version: str) -> ImageRuntime:

@@ -77,6 +77,19 @@ class Missing:
             raise AttributeError(attr)
         return Missing(f"{self._name}.{attr}")
 
+    def __getitem__(self, item):
+        """``FlyteSchema[kwtypes(...)]`` at module level, even as a field of a mashumaro dataclass there: a class
+        that fails where it is used."""
+        from mashumaro.types import SerializableType
+
+        name = f"{self._name}[...]"
+
+        def fail(*args, **kwargs):
+            raise unsupported(name)
+
+        return type(name, (SerializableType,), {"__init__": fail, "_serialize": fail,
+                                                "_deserialize": classmethod(fail)})
+
     def __mro_entries__(self, bases):
         raise unsupported(self._name)
 

@@ -35,3 +35,8 @@ from flytekit.types.file import (CSVFile, HDF5EncodedFile, HTMLPage, JoblibSeria
                                  JSONLFile, ONNXFile, PDFFile, PNGImageFile, PythonNotebook, PythonPickledFile,
                                  SVGImageFile, TFRecordFile)
 from flytekit.types.schema import FlyteSchema  # noqa: E402,F401
+# control flow (issue 18): conditionals and gate nodes
+from flytekit import approve, conditional, sleep, wait_for_input  # noqa: E402,F401
+from flytekit.core.node_creation import create_node  # noqa: E402,F401
+from flytekit import Workflow  # noqa: E402,F401
+from flytekit.core.task import Echo  # noqa: E402,F401

@@ -160,3 +160,24 @@ def test_resolve_untagged_whole_image_error(cfg):
 def test_resolve_unsupported_attribute_error(cfg):
     with pytest.raises(ImageConfigError, match="foo is not supported"):
         resolve_image_template("{{.image.n.foo}}", cfg)
+
+
+def test_create_from_refuses_a_string_default_image_as_flytekit_does():
+    """``ImageConfig.create_from("repo:tag")``: a ValueError with flytekit's message, in both faces."""
+    from autoc.sdk.flytekit.imports import flytekit_imports
+    from tests.conftest import run_oracle
+
+    theirs = run_oracle("from flytekit.configuration import ImageConfig\n"
+                        "try:\n    ImageConfig.create_from('ghcr.io/a/b:1')\n"
+                        "except ValueError as e:\n    print('ValueError', e)\n", cwd=".")
+    with pytest.raises(ValueError) as own:
+        ImageConfig.create_from("ghcr.io/a/b:1")
+    assert isinstance(own.value, ImageConfigError) and "from_images" in own.value.hint
+    with flytekit_imports("1.16.31"):
+        from flytekit.configuration import ImageConfig as FaceImageConfig
+
+        with pytest.raises(ValueError) as face:
+            FaceImageConfig.create_from("ghcr.io/a/b:1")
+    assert theirs == f"ValueError {own.value.message}" == f"ValueError {face.value.message}"
+    image = Image.look_up_image_info("default", "ghcr.io/a/b:1")
+    assert ImageConfig.create_from(image).default_image is image

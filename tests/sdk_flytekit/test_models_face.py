@@ -1,0 +1,110 @@
+"""flytekit's value models and type engine through the face (``--sdk flytekit`` and flytekit's own unit tests):
+``flytekit.models.literals`` / ``flytekit.models.types`` / ``flytekit.models.annotation`` objects built with flytekit's
+constructors give the messages flytekit's give, read back with flytekit's conventions, and ``TypeEngine`` takes and
+gives them; plus the other import paths of objects autoc has."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from autoc.sdk.flytekit.imports import flytekit_imports
+from tests.conftest import run_oracle
+
+#: the same code in both: models built with flytekit's constructors, and the type engine's results
+SCRIPT = """
+import datetime, typing
+from typing_extensions import Annotated
+from flytekit.core.annotation import FlyteAnnotation
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.annotation import TypeAnnotation
+from flytekit.models.core.types import BlobType
+from flytekit.models.literals import (Binary, Blob, BlobMetadata, Literal, LiteralCollection, LiteralMap,
+                                      LiteralOffloadedMetadata, Primitive, Scalar, Union, Void)
+from flytekit.models.types import LiteralType, SimpleType, TypeStructure, UnionType
+
+ctx = FlyteContextManager.current_context()
+utc = datetime.timezone.utc
+i = Literal(scalar=Scalar(primitive=Primitive(integer=1)))
+built = {
+    "int": i,
+    "dt": Literal(scalar=Scalar(primitive=Primitive(datetime=datetime.datetime(2024, 1, 2, tzinfo=utc)))),
+    "coll": Literal(collection=LiteralCollection(literals=[i, i])),
+    "map": Literal(map=LiteralMap(literals={"a": i}), metadata={"k": "v"}),
+    "blob": Literal(scalar=Scalar(blob=Blob(metadata=BlobMetadata(type=BlobType(
+        format="csv", dimensionality=BlobType.BlobDimensionality.MULTIPART)), uri="s3://b/k"))),
+    "binary": Literal(scalar=Scalar(binary=Binary(value=b"x", tag="msgpack"))),
+    "none": Literal(scalar=Scalar(none_type=Void())),
+    "union": Literal(scalar=Scalar(union=Union(value=i, stored_type=LiteralType(
+        simple=SimpleType.INTEGER, structure=TypeStructure(tag="int"))))),
+    "off": Literal(offloaded_metadata=LiteralOffloadedMetadata(uri="s3://b/o", size_bytes=3,
+                                                                inferred_type=LiteralType(simple=SimpleType.STRING))),
+    "lt": LiteralType(simple=SimpleType.STRUCT, metadata={"a": 1}, annotation=TypeAnnotation({"x": {"y": "z"}})),
+    "ut": LiteralType(union_type=UnionType(variants=[LiteralType(simple=SimpleType.INTEGER),
+                                                     LiteralType(simple=SimpleType.NONE)])),
+    "engine_lt": TypeEngine.to_literal_type(Annotated[typing.Optional[typing.List[int]], FlyteAnnotation({"a": "b"})]),
+    "engine_lit": TypeEngine.to_literal(ctx, {"a": [1, 2]}, typing.Dict[str, typing.List[int]],
+                                        TypeEngine.to_literal_type(typing.Dict[str, typing.List[int]])),
+}
+reads = [built["int"].value.value.value, built["dt"].scalar.primitive.value.isoformat(), built["int"].hash,
+         built["map"].metadata, built["lt"].metadata, built["lt"].annotation.annotations, built["lt"].blob,
+         built["union"].scalar.union.stored_type.structure.tag, built["engine_lt"].union_type is None,
+         [v.simple for v in built["ut"].union_type.variants], isinstance(built["int"], Literal),
+         isinstance(built["int"], Scalar), built["blob"].scalar.blob.metadata.type.dimensionality,
+         TypeEngine.to_python_value(ctx, built["coll"], typing.List[int])]
+print(__import__("json").dumps({"messages": {k: v.to_flyte_idl().SerializeToString(deterministic=True).hex()
+                                             for k, v in built.items()}, "reads": reads}, default=str))
+"""
+
+
+def test_models_and_type_engine_give_and_read_what_flytekits_do(tmp_path):
+    theirs = json.loads(run_oracle(SCRIPT, cwd=tmp_path))
+    with flytekit_imports("1.16.31"):
+        import contextlib
+        import io
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(SCRIPT, "<face>", "exec"), {})
+    ours = json.loads(out.getvalue())
+    assert ours["messages"] == theirs["messages"]
+    assert ours["reads"] == theirs["reads"]
+    assert len(ours["messages"]) == 13 and ours["reads"][0] == 1
+
+
+def test_import_paths_of_objects_autoc_has():
+    from autoc import FlyteAnnotation, HashMethod, JSON, StructuredDataset
+    from autoc.serialize.settings import SERIALIZED_CONTEXT_ENV_VAR
+
+    with flytekit_imports("1.16.31"):
+        from flytekit.configuration import SERIALIZED_CONTEXT_ENV_VAR as env_var
+        from flytekit.core.annotation import FlyteAnnotation as annotation
+        from flytekit.core.hash import HashMethod as hash_method
+        from flytekit.core.type_engine import TypeTransformerFailedError, get_underlying_type, is_annotated
+        from flytekit.types.iterator import JSON as json_type
+        from flytekit.types.structured.structured_dataset import StructuredDataset as sd
+
+        from flytekit.core.constants import MESSAGEPACK
+        from flytekit.core.promise import Promise, VoidPromise
+        from flytekit.core.tracker import extract_task_module
+        from flytekit.models.core.identifier import Identifier, ResourceType
+        from flytekit.tools.translator import Options
+
+        assert is_annotated(get_underlying_type.__annotations__.get("t", int)) is False
+        ident = Identifier(ResourceType.TASK, "p", "d", "n", "v")
+        assert (ident.name, ident.resource_type, MESSAGEPACK) == ("n", 1, "msgpack") and callable(extract_task_module)
+        assert Promise.__module__ == VoidPromise.__module__ == "autoc.core.promise" and Options.__name__ == "Options"
+    assert (env_var, annotation, hash_method, json_type, sd) == (
+        SERIALIZED_CONTEXT_ENV_VAR, FlyteAnnotation, HashMethod, JSON, StructuredDataset) and env_var == "_F_SS_C"
+    assert issubclass(TypeTransformerFailedError, (TypeError,)) and issubclass(TypeTransformerFailedError, ValueError)
+
+
+def test_a_model_is_read_only():
+    with flytekit_imports("1.16.31"):
+        from flytekit.models.literals import Primitive
+
+        p = Primitive(integer=3)
+    with pytest.raises(AttributeError, match="read-only"):
+        p.integer = 4

@@ -1,0 +1,260 @@
+"""Conditionals and gate nodes beyond the bundled examples: pyflyte's quirks (reproduced under --sdk flytekit,
+fixed in autoc's flavor), the errors a body can make with them (file:line), and local runs against flytekit's."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHIM, oracle_venv, run_autoc, run_oracle
+from tests.golden import diff, load_dir
+from tests.sdk_flytekit.corpus import as_flytekit
+
+QUIRKS = '''
+import datetime
+import enum
+
+from autoc import T4, Cache, Echo, conditional, sleep, task, workflow
+
+
+@task
+def inc(x: int) -> int:
+    return x + 1
+
+
+@workflow
+def sub(x: int) -> int:
+    return inc(x=x)
+
+
+@workflow
+def deep(x: int, y: int) -> int:
+    return (conditional("outer").if_(x > 0)
+            .then(conditional("inner").if_(y > 0).then(sub(x=x)).else_().then(inc(x=y)))
+            .else_().then(inc(x=x)))
+
+
+@workflow
+def napping(x: int) -> int:
+    s = sleep(datetime.timedelta(minutes=5))
+    i = inc(x=x)
+    s >> i
+    return i
+
+
+class Color(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+@task
+def paint(c: Color) -> int:
+    return len(c.value)
+
+
+@workflow
+def colored(c: Color) -> int:  # an enum member in a condition is compared as its string value
+    return conditional("color").if_(c == Color.RED).then(paint(c=c)).else_().then(paint(c=Color.GREEN))
+
+
+echo = Echo(name="echo", inputs={"x": int})
+
+
+@workflow
+def echoed(x: int) -> int:  # an Echo task (no container: Flyte's echo plugin passes the input through) in a case
+    return conditional("small").if_(x < 10).then(echo(x=x)).else_().then(inc(x=x))
+
+
+@workflow
+def overridden_gate_and_branch(x: int) -> int:  # with_overrides on a gate and on a conditional: node metadata
+    s = sleep(datetime.timedelta(minutes=1)).with_overrides(name="nap", timeout=120)
+    v = (conditional("c").if_(x > 1).then(inc(x=x)).else_().then(inc(x=2))
+         .with_overrides(retries=2, name="cond", node_name="my_cond"))
+    s >> v
+    return v
+
+
+@workflow
+def overridden(x: int) -> int:
+    a = inc(x=x).with_overrides(container_image="{{.image.gpu.fqn}}:{{.image.gpu.version}}")
+    return inc(x=a).with_overrides(accelerator=T4, cache=Cache(version="v1")).with_overrides(retries=2)
+'''
+IMAGES = ["--image", "a/b:1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
+
+
+def _project(root: Path, source: str) -> Path:
+    (root / "qpkg").mkdir(parents=True)
+    (root / "qpkg" / "__init__.py").write_text("")
+    (root / "qpkg" / "quirks.py").write_text(source)
+    (root / "requirements.txt").write_text("flytekit==1.16.31\n")
+    return root
+
+
+def _pyflyte(cwd: Path, out: Path, shim: bool) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FORCE_PUSH_IMAGE_SPEC")}
+    if shim:
+        env["PYTHONPATH"] = str(SHIM)
+    out.mkdir()
+    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "--pkgs", "qpkg", "serialize", *IMAGES,
+                        "workflows", "-f", str(out)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def quirk_outputs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("quirks")
+    own = _project(base / "own", QUIRKS)
+    face = _project(base / "face", as_flytekit(QUIRKS))
+    _pyflyte(face, base / "pyflyte", shim=False)
+    run_autoc("serialize", "qpkg", "-o", base / "autoc", *IMAGES, cwd=own)
+    run_autoc("serialize", "--sdk", "flytekit", "qpkg", "-o", base / "face-out", *IMAGES, cwd=face)
+    return {k: {re.sub(r"^\d+_", "", n): m for n, m in load_dir(base / k).items()}
+            for k in ("pyflyte", "autoc", "face-out")}
+
+
+def test_sdk_flytekit_reproduces_pyflytes_quirks_exactly(quirk_outputs):
+    theirs, ours = quirk_outputs["pyflyte"], quirk_outputs["face-out"]
+    assert sorted(theirs) == sorted(ours)
+    assert not {k: diff(v, ours[k]) for k, v in theirs.items() if diff(v, ours[k])}
+    deep = ours["qpkg.quirks.deep_2.pb"]
+    assert [t.id.name for t in deep.sub_workflows] == []  # pyflyte leaves out a nested branch's subworkflow
+    sleep_node = ours["qpkg.quirks.napping_2.pb"].template.nodes[0]
+    assert sleep_node.metadata.timeout.seconds == 3600 and sleep_node.gate_node.sleep.duration.seconds == 300
+    echo = ours["echo_1.pb"].template
+    assert echo.type == "echo" and not echo.HasField("container") and list(echo.interface.outputs.variables) == ["o0"]
+    nap, cond = ours["qpkg.quirks.overridden_gate_and_branch_2.pb"].template.nodes
+    assert (nap.metadata.name, nap.metadata.timeout.seconds) == ("nap", 120)
+    assert (cond.id, cond.metadata.name, cond.metadata.retries.retries) == ("my-cond", "cond", 2)
+    color = ours["qpkg.quirks.colored_2.pb"].template.nodes[0].branch_node.if_else.case.condition.comparison
+    assert color.right_value.primitive.string_value == "red" and color.left_value.var == ".c"
+    first, second = ours["qpkg.quirks.overridden_2.pb"].template.nodes
+    assert first.task_node.overrides.container_image == "{{.image.gpu.fqn}}:{{.image.gpu.version}}"
+    assert not second.task_node.overrides.HasField("extended_resources")  # dropped by the second with_overrides
+    assert not second.metadata.HasField("cacheable") and second.metadata.cache_version == "v1"
+
+
+def test_autoc_flavor_fixes_them_and_nothing_else(quirk_outputs):
+    theirs, ours = quirk_outputs["pyflyte"], quirk_outputs["autoc"]
+    assert sorted(theirs) == sorted(ours)
+    deep, napping = ours["qpkg.quirks.deep_2.pb"], ours["qpkg.quirks.napping_2.pb"]
+    assert [t.id.name for t in deep.sub_workflows] == ["qpkg.quirks.sub"]
+    assert not napping.template.nodes[0].metadata.HasField("timeout")
+    inner = deep.template.nodes[0].branch_node.if_else.case.then_node
+    assert inner.id == "n0" and inner.branch_node.if_else.case.then_node.workflow_node.sub_workflow_ref.name == \
+        "qpkg.quirks.sub"
+    overridden = ours["qpkg.quirks.overridden_2.pb"]
+    first, second = overridden.template.nodes
+    assert first.task_node.overrides.container_image == "ghcr.io/acme/gpu:v3"
+    assert second.task_node.overrides.extended_resources.gpu_accelerator.device == "nvidia-tesla-t4"
+    assert second.metadata.cacheable and second.metadata.retries.retries == 2
+    fixed = {"qpkg.quirks.deep_2.pb", "qpkg.quirks.napping_2.pb", "qpkg.quirks.overridden_2.pb"}
+    assert not {k: diff(v, ours[k]) for k, v in theirs.items() if k not in fixed and diff(v, ours[k])}
+    # with the fixes undone, the three workflows are pyflyte's too
+    del deep.sub_workflows[:]
+    napping.template.nodes[0].metadata.timeout.FromSeconds(3600)
+    first.task_node.overrides.container_image = "{{.image.gpu.fqn}}:{{.image.gpu.version}}"
+    second.task_node.overrides.ClearField("extended_resources")
+    second.metadata.ClearField("cacheable")
+    assert not [k for k in fixed if diff(theirs[k], ours[k])]
+
+
+HEAD = "import datetime\nimport typing\nfrom autoc import task, workflow, conditional, approve, sleep, " \
+       "wait_for_input, create_node\n\n@task\ndef double(x: int) -> int:\n    return 2 * x\n\n" \
+       "@task\ndef nothing():\n    pass\n\n"
+
+
+@pytest.mark.parametrize("body, line, text", [
+    ("    y = double(x=x)\n    if y == 1:\n        return y\n    return x\n", 16, "testing the truth of"),
+    ("    if x > 2 and x < 5:\n        return x\n    return double(x=x)\n", 15, "testing the truth of"),
+    ("    return conditional('c').if_(x == 1).then(double(x=x))\n", 15, "conditional 'c' is not finished"),
+    ("    return conditional('c').if_(x).then(double(x=x)).else_().then(double(x=x))\n", 15, "a bare promise"),
+    ("    return conditional('c').if_(x == 1).then(x).else_().then(double(x=x))\n", 15,
+     "needs the result of a call"),
+    ("    return conditional('c').if_(x == [1]).then(double(x=x)).else_().then(double(x=x))\n", 15,
+     "constants of a primitive type"),
+    ("    return conditional('c').if_(x == 1).fail('no')\n", 15, "only else_() can fail()"),
+    ("    return conditional('c').if_(double(x=x) == 2).then(double(x=x)).else_().then(double(x=3))\n", 15,
+     "called inside the conditional"),
+    ("    return conditional('c').if_(x == 1).then(double(x=double(x=x))).else_().then(double(x=3))\n", 15,
+     "called inside the conditional"),
+    ("    a = None\n    return conditional('c').if_(x == 1).then(a := double(x=x)).else_().then(double(x=a))\n",
+     16, "called inside the conditional"),
+    ("    return approve(x, 'ok', timeout=datetime.timedelta(minutes=1))\n", 15,
+     "workflow inputs cannot be passed to approval nodes"),
+    ("    approve(nothing(), 'ok', timeout=datetime.timedelta(minutes=1))\n    return x\n", 15,
+     "needs one output of a call"),
+    ("    sleep(5)\n    return x\n", 15, "sleep(duration) must be a datetime.timedelta"),
+    ("    return (x > 1) & x\n", 15, "& and | join comparisons"),
+    ("    return double(x=x).with_overrides(retries=x)\n", 15, "with_overrides(retries=...) cannot take a promise"),
+    ("    return double(x=x).with_overrides(retry=3)\n", 15, "unknown keyword(s): retry"),
+    ("    return double(x=x).with_overrides(cache=True)\n", 15, "must specify the cache version"),
+    ("    return double(x=x).with_overrides(requests={'cpu': '1'})\n", 15, "takes a Resources"),
+    ("    return double(x=x).with_overrides(timeout='1h')\n", 15, "datetime.timedelta or int seconds"),
+    ("    return double(x=x).with_overrides(pod_template=1)\n", 15, "pod_template=...) is not supported"),
+    ("    n = create_node(double, x)\n    return n.o0\n", 15, "only keyword arguments pass inputs"),
+    ("    n = create_node(print, x=x)\n    return n.o0\n", 15, "needs a task, workflow or launch plan"),
+])
+def test_mistakes_with_conditions_and_gates_name_their_line(unique_pkg, tmp_path, body, line, text):
+    pkg = unique_pkg({"m.py": HEAD + "@workflow\ndef wf(x: int) -> int:\n" + body})
+    p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
+    assert p.returncode == 1 and f"m.py:{line}:\nerror: " in p.stderr and text in p.stderr, p.stderr
+    assert "Traceback" not in p.stderr and not (tmp_path / "out").exists()
+
+
+def test_conditional_outside_a_workflow_is_refused_at_its_line(unique_pkg, tmp_path):
+    pkg = unique_pkg({"m.py": HEAD + "c = conditional('top')\n"})
+    p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
+    assert p.returncode == 1 and "m.py:13:\nerror: conditional('top') can only be used inside a workflow body" \
+        in p.stderr, p.stderr
+
+
+LOCAL = '''
+import json
+from workflows.branches import fractions, nested, odd_or_sub, say
+from workflows.overrides import created, tuned
+from workflows.imperative import wb
+out = [wb(in1="hi"), tuned(n=1), created(n=5), fractions(x=0.5), fractions(x=2.0), fractions(x=-1.0),
+       nested(x=0.3, n=2), nested(x=0.7, n=2), nested(x=3.0, n=3), odd_or_sub(x=3.0, n=3), odd_or_sub(x=3.0, n=7), odd_or_sub(x=3.0, n=2), say(n=0),
+       say(n=1, word="x")]
+try:
+    fractions(x=0.0)
+except Exception as e:
+    out.append(f"{type(e).__name__}: {e}")
+print(json.dumps(out))
+'''
+
+
+def test_local_runs_of_conditionals_overrides_and_imperative_workflows_give_flytekits_results(tmp_path):
+    """The same calls of examples/workflows/branches.py, overrides.py and imperative.py, run locally by flytekit
+    (the oracle) and by autoc."""
+    import sys
+
+    from tests.conftest import EXAMPLES
+
+    script = tmp_path / "local.py"
+    script.write_text(f"import sys\nsys.path[:0] = [{str(SHIM)!r}, {str(EXAMPLES)!r}]\n" + LOCAL)
+    theirs = run_oracle(script, cwd=tmp_path)
+    p = subprocess.run([sys.executable, "-c", f"import sys\nsys.path.insert(0, {str(EXAMPLES)!r})\n" + LOCAL],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    ours = p.stdout.strip().splitlines()[-1]
+    assert ours == theirs
+    assert '"result: 0.6"' in ours and "ValueError: x must be in" in ours and '["HI!", 2, ["HI!", "HI!!"]]' in ours
+
+
+@pytest.mark.parametrize("code, line, text", [
+    ("wb = Workflow(name='w')\nwb.add_workflow_input('a', int)\nwb.add_workflow_input('a', int)\n", 15,
+     "Input a has already been specified"),
+    ("wb = Workflow(name='w')\nn = wb.add_entity(double, x=1)\nwb.add_workflow_output('o', [n.outputs['o0']])\n", 15,
+     "you must specify the python_type"),
+    ("wb = Workflow(name='w')\nwb.add_workflow_input('a', str)\nwb.add_entity(double, x=wb.inputs['a'])\n", 15,
+     "expects int but gets workflow input 'a' of type str"),
+])
+def test_imperative_mistakes_name_their_line(unique_pkg, tmp_path, code, line, text):
+    pkg = unique_pkg({"m.py": HEAD.replace("create_node", "create_node, Workflow") + code})
+    p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
+    assert p.returncode == 1 and f"m.py:{line}:\nerror: " in p.stderr and text in p.stderr, p.stderr
