@@ -102,14 +102,3 @@ def test_bad_columns_are_errors():
         FlyteSchema[["a"]]
     assert FlyteSchema[{}] is FlyteSchema and FlyteSchema[kwtypes(n=int)].column_names() == ["n"]
 
-
-def test_iterator_outputs_are_lists_on_the_wire():
-    """flytekit's ``Iterator[T]``: the collection LiteralType; a generator's items are written, an iterator read."""
-    import typing
-
-    assert engine.to_literal_type(typing.Iterator[int]) == engine.to_literal_type(typing.List[int])
-    lit = engine.to_literal((i * i for i in range(3)), typing.Iterator[int])
-    back = engine.to_python(lit, typing.Iterator[int])
-    assert not isinstance(back, list) and list(back) == [0, 1, 4]
-    with pytest.raises(TypeEngineError):
-        engine.to_literal("abc", typing.Iterator[str])

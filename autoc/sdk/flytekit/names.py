@@ -63,7 +63,8 @@ MODULES: Dict[str, Dict[str, str]] = {
                                       "is_annotated", "get_underlying_type")},
                                   **{n: f"autoc.types.engine:{n}" for n in (
                                       "SimpleTransformer", "ListTransformer", "DictTransformer", "UnionTransformer",
-                                      "EnumTransformer", "DataclassTransformer")}},
+                                      "EnumTransformer", "DataclassTransformer")},
+                                  **_public("BatchSize")},
     "flytekit.core.hash": _public("HashMethod"),
     "flytekit.core.promise": {n: f"autoc.core.promise:{n}" for n in ("Promise", "VoidPromise")},
     "flytekit.core.constants": {n: f"autoc.types.engine:{n}" for n in ("MESSAGEPACK", "CACHE_KEY_METADATA",
