@@ -123,6 +123,13 @@ _EXPORTS = {
     "ArrayNodeMapTask": "autoc.core.array_node_map_task",
     "DynamicTask": "autoc.core.dynamic_workflow_task",
     "EagerTask": "autoc.core.eager",
+    "IgnoreOutputs": "autoc.runtime.errors",
+    "FlyteRecoverableException": "autoc.runtime.errors",
+    "BatchSize": "autoc.types.annotation",
+    "FlyteSchema": "autoc.types.schema",
+    "SchemaFormat": "autoc.types.schema",
+    "SchemaOpenMode": "autoc.types.schema",
+    "SecretsManager": "autoc.runtime.secrets",
     "JSON": "autoc.types.iterators",
     "JSONIterator": "autoc.types.iterators",
     "create_node": "autoc.core.overrides",
@@ -141,6 +148,10 @@ _EXPORTS = {
 for _name in ("A10G", "L4", "L4_VWS", "L40S", "K80", "M60", "P4", "P100", "T4", "V100", "H100", "H200",
               "RTX_PRO_6000", "A100", "A100_80GB", "V5E", "V5P", "V6E"):
     _EXPORTS[_name] = "autoc.core.accelerators"
+for _name in ("CSVFile", "HDF5EncodedFile", "HTMLPage", "JoblibSerializedFile", "JPEGImageFile", "JSONLFile", "PDFFile",
+              "PNGImageFile", "PythonNotebook", "PythonPickledFile", "SVGImageFile", "TFRecordFile", "ONNXFile",
+              "TensorboardLogs", "TFRecordsDirectory"):
+    _EXPORTS[_name] = "autoc.types.files"
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 

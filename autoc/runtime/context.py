@@ -87,6 +87,13 @@ class ExecutionParameters:
     def checkpoint(self) -> Checkpoint:
         return Checkpoint(self.checkpoint_dest, self.checkpoint_src, self.working_directory)
 
+    @property
+    def secrets(self):
+        """The task's secrets (``secrets.get(group, key)``), looked up as flytekit looks them up."""
+        from autoc.runtime.secrets import SecretsManager
+
+        return SecretsManager()
+
     @classmethod
     def from_env(cls, working_directory: str, raw_output_prefix: str, **kw) -> "ExecutionParameters":
         ex = identifier_pb2.WorkflowExecutionIdentifier(

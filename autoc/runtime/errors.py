@@ -20,6 +20,15 @@ class RecoverableException(Exception):
     error_code = "USER:Recoverable"
 
 
+#: flytekit's name (``flytekit.exceptions.user.FlyteRecoverableException``)
+FlyteRecoverableException = RecoverableException
+
+
+class IgnoreOutputs(Exception):
+    """Raise from a task whose outputs are to be dropped (as flytekit's ``IgnoreOutputs``: e.g. the workers of a
+    distributed job other than the one that reports): the task succeeds and writes neither outputs.pb nor error.pb."""
+
+
 class PhaseError(Exception):
     """A failure in one phase of ``autoc execute``; carries what goes into the error document."""
 

@@ -19,7 +19,7 @@ from flyteidl.core import literals_pb2
 from autoc.core.timeit import TIMELINE, timeit
 from autoc.runtime import storage
 from autoc.runtime.context import _env
-from autoc.runtime.errors import PhaseError, describe, error_document, system_error, user_code_error
+from autoc.runtime.errors import IgnoreOutputs, PhaseError, describe, error_document, system_error, user_code_error
 
 logger = logging.getLogger("autoc")
 
@@ -152,7 +152,13 @@ def _run_task(args: ExecuteArgs, fa: storage.FileAccess) -> Outcome:
 
         return run_dynamic(task, values, args)
     with timeit("Execute user level code"):
-        rval = call_task(task, values)
+        try:
+            rval = call_task(task, values)
+        except PhaseError as err:
+            if not isinstance(err.cause, IgnoreOutputs):
+                raise
+            logger.warning("the task raised IgnoreOutputs (%s): no outputs are written", err.cause)
+            return Outcome(None)
     with timeit("Translate the output to literals"):
         out = outputs_to_literals(task, rval)
     try:

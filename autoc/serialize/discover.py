@@ -161,6 +161,18 @@ def _user_frame(exc: BaseException, root: Path) -> Optional[str]:
     return where
 
 
+def _hidden_cause(exc: BaseException) -> Optional[AutocError]:
+    """An import the face does not answer (an ImportError) that user code caught and then failed in handling:
+    the real cause of ``exc``, which would otherwise hide behind the handler's own error."""
+    seen, e = set(), exc.__context__
+    while e is not None and id(e) not in seen:
+        if isinstance(e, AutocError) and isinstance(e, ImportError):
+            return e
+        seen.add(id(e))
+        e = e.__context__
+    return None
+
+
 def import_module(name: str, root: Path, sdk=None) -> None:
     """Import one module; any failure becomes a DiscoveryError naming the file:line and the original error."""
     expected = root.joinpath(*name.split("."))
@@ -172,6 +184,11 @@ def import_module(name: str, root: Path, sdk=None) -> None:
     except BaseException as e:  # noqa: B902 - user code may raise anything, SystemExit included
         if isinstance(e, KeyboardInterrupt):
             raise
+        hidden = _hidden_cause(e)
+        if hidden is not None:  # ``try: <unsupported import> except ImportError: <fallback that fails>``
+            hidden.where = hidden.where or _user_frame(hidden, root)
+            hidden.message += f" (the fallback import after `except ImportError` failed too: {type(e).__name__}: {e})"
+            raise hidden from e
         hint = "fix the error above; run `python -c 'import " + name + "'` from the source root to reproduce it"
         if isinstance(e, ModuleNotFoundError) and (e.name or "").split(".")[0] == "flytekit" \
                 and (sdk is None or sdk.is_default):

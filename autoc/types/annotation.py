@@ -28,3 +28,15 @@ class FlyteAnnotation:
     @property
     def data(self) -> Dict[str, Any]:
         return self._data
+
+
+class BatchSize:
+    """``Annotated[Directory, BatchSize(10)]``: flytekit moves a directory's files in batches of ``val``; the type
+    and its literal type are those of the annotated type (autoc moves a directory's files as one transfer)."""
+
+    def __init__(self, val: int):
+        self._val = val
+
+    @property
+    def val(self) -> int:
+        return self._val

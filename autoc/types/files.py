@@ -225,6 +225,23 @@ base.BEFORE_ENCODE.append(paths_as_files)
 #: flytekit's names for the same classes
 FlyteFile, FlyteDirectory = File, Directory
 
+# flytekit's typed aliases (flytekit.types.file / flytekit.types.directory): the blob format each one writes
+HDF5EncodedFile = File["hdf5"]
+HTMLPage = File["html"]
+JoblibSerializedFile = File["joblib"]
+JPEGImageFile = File["jpeg"]
+PDFFile = File["pdf"]
+PNGImageFile = File["png"]
+PythonPickledFile = File["python_pickle"]
+PythonNotebook = File["ipynb"]
+SVGImageFile = File["svg"]
+CSVFile = File["csv"]
+ONNXFile = File["onnx"]
+TFRecordFile = File["tfrecord"]
+JSONLFile = File["jsonl"]
+TensorboardLogs = Directory["tensorboard"]
+TFRecordsDirectory = Directory["tfrecords_dir"]
+
 FILE = _BlobTransformer("FlyteFilePath", File, types_pb2.BlobType.SINGLE)
 DIRECTORY = _BlobTransformer("FlyteDirectory", Directory, types_pb2.BlobType.MULTIPART)
 

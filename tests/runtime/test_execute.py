@@ -90,6 +90,18 @@ def test_recoverable_user_error(tmp_path):
     assert (e.code, e.kind, e.origin) == ("USER:Recoverable", RECOVERABLE, USER)
 
 
+def test_ignore_outputs_succeeds_without_writing_outputs(tmp_path):
+    """flytekit's IgnoreOutputs (a distributed job's non-reporting workers): exit 0, neither outputs.pb nor error.pb."""
+    write_inputs(tmp_path / "inputs.pb", {"rank": 1}, {"rank": int})
+    p, out = execute(tmp_path, "worker", None, "--fail-on-error")
+    assert p.returncode == 0, p.stderr
+    assert not (out / "outputs.pb").exists() and not (out / "error.pb").exists()
+    assert "IgnoreOutputs (worker 1 does not report)" in p.stderr
+    write_inputs(tmp_path / "inputs.pb", {"rank": 0}, {"rank": int})
+    p, out = execute(tmp_path, "worker")
+    assert engine.to_python(outputs(out).literals["o0"], int) == 42
+
+
 def test_fail_on_error_flag_and_env(tmp_path):
     write_inputs(tmp_path / "inputs.pb", {"x": 1}, {"x": int})
     p, out = execute(tmp_path, "boom", None, "--fail-on-error")

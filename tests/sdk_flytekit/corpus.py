@@ -19,7 +19,7 @@ PACKAGE = "app"
 FROM_EXAMPLES = ("basic.py", "options.py", "pipelines.py", "launchplans.py", "handlers.py", "pods.py", "objects.py",
                  "sub/__init__.py", "sub/etl.py",
                  "branches.py", "gates.py", "overrides.py", "imperative.py",
-                 "maps.py", "dynamic.py", "eager.py")
+                 "maps.py", "dynamic.py", "eager.py", "filetypes.py")
 #: where a flytekit user imports the names flytekit does not offer at its top level (the others: ``from flytekit``)
 FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras.accelerators",
                   "Identity": "flytekit.models.security", "RawOutputDataConfig": "flytekit.models.common",
@@ -32,7 +32,17 @@ FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras
                   "SQLite3Task": "flytekit.extras.sqlite3.task", "SQLite3Config": "flytekit.extras.sqlite3.task",
                   "FileSensor": "flytekit.sensor",
                   "TypeEngine": "flytekit.extend", "TypeTransformer": "flytekit.extend",
-                  "PythonTask": "flytekit.extend"}
+                  "PythonTask": "flytekit.extend",
+                  **{n: "flytekit.types.file" for n in (
+                      "CSVFile", "HDF5EncodedFile", "HTMLPage", "JoblibSerializedFile", "JPEGImageFile", "JSONLFile",
+                      "ONNXFile", "PDFFile", "PNGImageFile", "PythonNotebook", "PythonPickledFile", "SVGImageFile",
+                      "TFRecordFile")},
+                  "TensorboardLogs": "flytekit.types.directory", "TFRecordsDirectory": "flytekit.types.directory",
+                  "FlyteSchema": "flytekit.types.schema",
+                  "IgnoreOutputs": "flytekit.core.base_task", "BatchSize": "flytekit.core.type_engine",
+                  "FlyteRecoverableException": "flytekit.exceptions.user"}
+#: autoc modules other than ``autoc`` itself, and flytekit's module for them
+FLYTEKIT_MODULES = {"autoc.testing": "flytekit.testing"}
 
 
 def as_flytekit(source: str, package: str = PACKAGE) -> str:
@@ -48,6 +58,9 @@ def as_flytekit(source: str, package: str = PACKAGE) -> str:
                 name = a.name if a.asname is None else f"{a.name} as {a.asname}"
                 by_module.setdefault(FLYTEKIT_PATHS.get(a.name, "flytekit"), []).append(name)
             new = "".join(f"from {m} import {', '.join(names)}\n" for m, names in sorted(by_module.items()))
+        elif node.module in FLYTEKIT_MODULES:
+            new = f"from {FLYTEKIT_MODULES[node.module]} import " \
+                  f"{', '.join(a.name if a.asname is None else f'{a.name} as {a.asname}' for a in node.names)}\n"
         elif node.module.split(".")[0] == "workflows":
             new = f"from {package}{node.module[len('workflows'):]} import " \
                   f"{', '.join(a.name if a.asname is None else f'{a.name} as {a.asname}' for a in node.names)}\n"
@@ -55,7 +68,8 @@ def as_flytekit(source: str, package: str = PACKAGE) -> str:
             continue
         lines[node.lineno - 1:node.end_lineno] = [new]
     out = "".join(lines)
-    if "autoc" in {n.module for n in ast.walk(ast.parse(out)) if isinstance(n, ast.ImportFrom)}:
+    if {n.module.split(".")[0] for n in ast.walk(ast.parse(out)) if isinstance(n, ast.ImportFrom) and n.module} \
+            & {"autoc"}:
         raise ValueError("examples/workflows imports autoc in a form as_flytekit does not rewrite")
     return out
 

@@ -64,6 +64,23 @@ def test_try_except_importerror_in_user_code_still_works(tmp_path):
     assert [p.name for p in (tmp_path / "out").glob("*.pb")] == ["0_wf.a.t_1.pb"]
 
 
+def test_an_unsupported_import_is_not_hidden_behind_a_failing_fallback(tmp_path):
+    """flytesnacks' ``try: from .helper import fit  except ImportError: from helper import fit``: when helper.py
+    imports what the face does not answer, the error names that import and its line, not the fallback's
+    ``No module named 'helper'``."""
+    root = project(tmp_path, {
+        "wf/helper.py": "from flytekit import task\nfrom flytekitplugins.spark import Spark\n",
+        "wf/main.py": "try:\n    from .helper import task\nexcept ImportError:\n    from helper import task\n"})
+    p = run_autoc("serialize", "--sdk", "flytekit==1.16.31", root / "wf" / "main.py", "-o", tmp_path / "out",
+                  check=False)
+    assert p.returncode == 1
+    first = p.stderr.strip().splitlines()[:2]
+    assert first[0] == f"{root / 'wf' / 'helper.py'}:2:", p.stderr
+    assert first[1].startswith("error: import flytekitplugins: autoc does not implement this part of flytekit")
+    assert "the fallback import after `except ImportError` failed too: ModuleNotFoundError: No module named " \
+           "'helper'" in first[1]
+
+
 def test_without_sdk_the_hint_says_to_pass_it(tmp_path):
     root = project(tmp_path, {"wf/a.py": TASK})
     p = run_autoc("serialize", root / "wf", "-o", tmp_path / "out", check=False)
@@ -114,15 +131,13 @@ print(json.dumps({{"untouched": untouched, "version": str(found.sdk), "task": ty
                   "real_restored": sys.modules["flytekit"] is real, "real_task": flytekit.task.__module__}}))
 """
     got = json.loads(run_oracle(script, cwd=tmp_path))
-    assert got == {"untouched": True, "version": "flytekit==1.16.31", "task": "autoc.core.task", "n": 83,
+    assert got.pop("n") >= 75  # every task of the corpus (it grows)
+    assert got == {"untouched": True, "version": "flytekit==1.16.31", "task": "autoc.core.task",
                    "user_module_got": "autoc.core.task", "real_restored": True,
                    "real_task": "flytekit.core.task"}
 
 
-NOT_IN_AUTOC_YET = {"StructuredDataset", "StructuredDatasetType", "HashMethod", "IgnoreOutputs", "CSVFile",
-                    "HDF5EncodedFile", "HTMLPage", "JoblibSerializedFile", "JPEGImageFile", "JSONFile", "PDFFile",
-                    "PNGImageFile", "PythonNotebook", "PythonPickledFile", "SVGImageFile", "TFRecordFile", "ONNXFile",
-                    "TensorboardLogs", "TFRecordsDirectory"}
+NOT_IN_AUTOC_YET = {"StructuredDataset", "StructuredDatasetType", "HashMethod"}
 
 
 def test_every_documented_import_is_answered_with_autocs_object(tmp_path):

@@ -31,6 +31,15 @@ from flytekit import map_task  # noqa: E402,F401
 from flytekit.core.array_node_map_task import ArrayNodeMapTask, array_node_map_task  # noqa: E402,F401
 from flytekit import dynamic  # noqa: E402,F401
 from flytekit import eager  # noqa: E402,F401
+# typed file aliases, FlyteSchema, BatchSize and the task-ending exceptions (issues 17/18)
+from flytekit.core.base_task import IgnoreOutputs  # noqa: E402,F401
+from flytekit.core.type_engine import BatchSize  # noqa: E402,F401
+from flytekit.exceptions.user import FlyteRecoverableException  # noqa: E402,F401
+from flytekit.types.directory import TensorboardLogs, TFRecordsDirectory  # noqa: E402,F401
+from flytekit.types.file import (CSVFile, HDF5EncodedFile, HTMLPage, JoblibSerializedFile, JPEGImageFile,  # noqa
+                                 JSONLFile, ONNXFile, PDFFile, PNGImageFile, PythonNotebook, PythonPickledFile,
+                                 SVGImageFile, TFRecordFile)
+from flytekit.types.schema import FlyteSchema  # noqa: E402,F401
 # control flow (issue 18): conditionals and gate nodes
 from flytekit import approve, conditional, sleep, wait_for_input  # noqa: E402,F401
 from flytekit.core.node_creation import create_node  # noqa: E402,F401

@@ -1,7 +1,7 @@
 import os
 import typing
 
-from autoc import Directory, File, RecoverableException, current_context, task
+from autoc import Directory, File, IgnoreOutputs, RecoverableException, current_context, task
 
 from tests.types.cases import Shape
 
@@ -19,6 +19,13 @@ def boom(x: int) -> int:
 @task
 def flaky() -> None:
     raise RecoverableException("try again later")
+
+
+@task
+def worker(rank: int) -> int:
+    if rank:
+        raise IgnoreOutputs(f"worker {rank} does not report")
+    return 42
 
 
 @task
