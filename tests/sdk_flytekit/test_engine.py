@@ -121,15 +121,15 @@ def test_auto_meets_what_the_face_does_not_build_and_writes_pyflytes_files(proj,
     p = serialize(proj, "eng", tmp_path / "autoc", "--python", oracle)
     result = json.loads(p.stdout)
     assert result["ok"] and result["engine"] == f"flytekit 1.16.31 ({oracle})"
-    # the first construct the face met, where: ContainerTask in the import at constructs.py:7
-    assert result["engine_reason"] == f"{proj}/eng/constructs.py:7: flytekit.ContainerTask"
+    # the first construct the face met, where: the flytekit.remote import at constructs.py:11
+    assert result["engine_reason"] == f"{proj}/eng/constructs.py:11: import flytekit.remote"
     lines = [line for line in p.stderr.splitlines() if line.startswith("autoc: ")]
-    assert lines == [f"autoc: {proj}/eng/constructs.py:7: flytekit.ContainerTask: the face does not cover this yet, "
+    assert lines == [f"autoc: {proj}/eng/constructs.py:11: import flytekit.remote: the face does not cover this yet, "
                      f"so the whole run was made by flytekit 1.16.31 ({oracle})"]
     theirs, ours = load_dir(tmp_path / "py"), load_dir(tmp_path / "autoc")
     assert_same(theirs, ours)
     where = {f["task"]: f["where"] for f in result["tasks"] if f["kind"] == "task"}
-    assert where["eng.constructs.square"] == f"{proj}/eng/constructs.py:14"  # the (decorated) function behind each
+    assert where["eng.constructs.square"] == f"{proj}/eng/constructs.py:15"  # the (decorated) function behind each
     kinds = {n.WhichOneof("target") for m in ours.values() if isinstance(m, workflow_pb2.WorkflowSpec)
              for n in m.template.nodes}
     assert {"array_node", "branch_node", "gate_node", "task_node", "workflow_node"} <= kinds
@@ -154,7 +154,7 @@ def test_an_import_caught_by_except_importerror_sends_the_run_to_flytekit(proj, 
     (tmp_path / "py").mkdir()
     pyflyte(oracle_venv(), "--pkgs", "eng.fallback", "serialize", "workflows", "-f", str(tmp_path / "py"), cwd=proj)
     result = json.loads(serialize(proj, "eng/fallback.py", tmp_path / "autoc", "--python", oracle).stdout)
-    assert result["engine_reason"] == (f"{proj}/eng/fallback.py:6: import flytekit.extras.sqlite3 (caught by the "
+    assert result["engine_reason"] == (f"{proj}/eng/fallback.py:6: import flytekit.remote (caught by the "
                                        "module's `except ImportError`)")
     assert_same(load_dir(tmp_path / "py"), load_dir(tmp_path / "autoc"))
     assert any(name.endswith("eng.fallback.tables_1.pb") for name in os.listdir(tmp_path / "autoc"))
@@ -164,7 +164,7 @@ def test_the_face_alone_refuses_and_says_where(proj, oracle, tmp_path):
     p = run_autoc("serialize", "--sdk", "flytekit", "eng", "-o", tmp_path / "out", "--engine", "face", "--python",
                   oracle, cwd=proj, check=False)
     assert p.returncode == 1 and not (tmp_path / "out").exists()
-    assert f"{proj}/eng/constructs.py:7:\nerror: flytekit.ContainerTask: autoc does not implement" in p.stderr
+    assert f"{proj}/eng/constructs.py:11:\nerror: import flytekit.remote: autoc does not implement" in p.stderr
 
 
 def test_without_a_usable_flytekit_the_refusal_names_the_plugin_to_install(plugins, tmp_path):
@@ -267,7 +267,7 @@ def test_register_array_branch_gate_dynamic_eager_and_reference_entities(proj, o
         assert set(base["summary"]) == {"created"}
         n_base = len(stored(admin))
         result = register(admin, proj, "eng", oracle)
-        assert result["engine_reason"] == f"{proj}/eng/constructs.py:7: flytekit.ContainerTask"
+        assert result["engine_reason"] == f"{proj}/eng/constructs.py:11: import flytekit.remote"
         assert result["summary"] == {"created": 30}, [e for e in result["entities"] if e["status"] != "created"]
         assert len(stored(admin)) == n_base + 30
         stored_wf = admin.workflow(P, D, "eng.refs.uses_references", result["version"])
@@ -298,6 +298,6 @@ def test_a_caught_import_without_flytekit_keeps_the_faces_answer_and_says_so(pro
     p = run_autoc("serialize", "--sdk", "flytekit", "eng/fallback.py", "-o", tmp_path / "out", "--python",
                   no_flytekit, cwd=proj)
     assert [f.name for f in sorted((tmp_path / "out").glob("*.pb"))] == ["0_eng.fallback.count_1.pb"]
-    assert (f"warning: {proj}/eng/fallback.py:6: import flytekit.extras.sqlite3 (caught by the module's `except "
+    assert (f"warning: {proj}/eng/fallback.py:6: import flytekit.remote (caught by the module's `except "
             "ImportError`): the face answered the fallback, pyflyte may not;") in p.stderr
     assert f"`{no_flytekit} -m pip install flytekit`" in p.stderr

@@ -1,5 +1,5 @@
-"""What the face does not build yet: array, branch and gate nodes, dynamic workflows, imperative workflows,
-container and shell tasks, overrides, a failure node."""
+"""Node and task kinds beyond a straight line of calls (array, branch and gate nodes, dynamic workflows, imperative
+workflows, container and shell tasks, overrides, a failure node), with an import the face does not answer."""
 
 from datetime import timedelta
 from typing import List
@@ -8,6 +8,7 @@ from flytekit import (ContainerTask, Resources, WorkflowFailurePolicy, approve, 
                       map_task, sleep, task, wait_for_input, workflow)
 from flytekit.core.workflow import ImperativeWorkflow
 from flytekit.extras.tasks.shell import OutputLocation, ShellTask
+from flytekit.remote import FlyteRemote  # noqa: F401 - the face does not answer flytekit.remote
 from flytekit.types.file import FlyteFile
 
 

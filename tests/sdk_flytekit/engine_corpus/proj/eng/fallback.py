@@ -3,6 +3,7 @@
 from flytekit import task, workflow
 
 try:
+    from flytekit.remote import FlyteRemote  # noqa: F401 - the face does not answer flytekit.remote
     from flytekit.extras.sqlite3.task import SQLite3Config, SQLite3Task
     HAVE_SQLITE = True
 except ImportError:
