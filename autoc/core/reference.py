@@ -25,7 +25,7 @@ import typing
 from typing import Any, Callable, Dict, Type, Union
 
 from autoc.core.interface import Interface, transform_function_to_interface
-from autoc.core.node import user_site
+from autoc.core.node import NODE_ENTITY_TYPES, user_site
 from autoc.core.seams import above
 from autoc.errors import WorkflowDefinitionError
 
@@ -146,6 +146,9 @@ class ReferenceEntity:
     def __repr__(self) -> str:
         r = self._reference
         return f"{type(self).__name__}({r.project}/{r.domain}/{r.name}@{r.version})"
+
+
+NODE_ENTITY_TYPES.append(ReferenceEntity)
 
 
 class ReferenceTask(ReferenceEntity):
