@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional, Set
 
 from autoc.core.interface import Interface
 from autoc.core.node import user_site
+from autoc.core.seams import above
 from autoc.core.task import PythonFunctionTask, PythonInstanceTask, PythonTask
 from autoc.errors import TaskDefinitionError
 
@@ -163,9 +164,7 @@ class ArrayNodeMapTask(PythonTask):
 
     # --- serialization: the mapped task's container, with the map command ----------------------------------------
     def get_command(self, settings) -> List[str]:
-        from autoc.resolvers.map_task import ArrayNodeMapTaskResolver
-
-        resolver = ArrayNodeMapTaskResolver()
+        resolver = above("map_task_resolver").ArrayNodeMapTaskResolver()
         return settings.flavor.command(resolver, resolver.loader_args(settings, self), settings,
                                        execute=settings.flavor.map_execute)
 
@@ -237,7 +236,7 @@ class ArrayNodeMapTask(PythonTask):
         from flyteidl.core import literals_pb2
 
         from autoc.errors import TypeEngineError
-        from autoc.runtime.errors import system_error
+        system_error = above("runtime_errors").system_error
 
         index = array_index()
         one = literals_pb2.LiteralMap()

@@ -15,6 +15,7 @@ from autoc.core.metadata import TaskMetadata
 from autoc.core.node import user_site
 from autoc.core.resources import Resources, build_resource_spec
 from autoc.core.security import Secret, SecurityContext
+from autoc.core.seams import above
 from autoc.core.task import PythonTask
 from autoc.errors import TaskDefinitionError
 
@@ -98,9 +99,7 @@ class ContainerTask(PythonTask):
         return self._args
 
     def get_image(self, settings) -> str:
-        from autoc.serialize.translate import resolve_image
-
-        return resolve_image(self._image, settings, task_name=self.name)
+        return above("translate").resolve_image(self._image, settings, task_name=self.name)
 
     def get_command(self, settings) -> List[str]:
         """The container's args (its command is ``command``)."""
@@ -118,9 +117,7 @@ class ContainerTask(PythonTask):
             return None
         from google.protobuf import json_format
 
-        from autoc.serialize.translate import k8s_pod
-
-        pod = k8s_pod(self, settings)
+        pod = above("translate").k8s_pod(self, settings)
         spec = json_format.MessageToDict(pod.pod_spec)
         for c in spec.get("containers") or []:
             if c.get("name") == self.pod_template.primary_container_name:
@@ -138,7 +135,7 @@ class ContainerTask(PythonTask):
     def _container(self, settings):
         from flyteidl.core import tasks_pb2
 
-        from autoc.serialize.translate import convert_resources_to_resource_model
+        convert_resources_to_resource_model = above("translate").convert_resources_to_resource_model
 
         c = tasks_pb2.Container(image=self.get_image(settings), command=self._cmd, args=self._args or [])
         c.resources.CopyFrom(convert_resources_to_resource_model(self._resources.requests, self._resources.limits))

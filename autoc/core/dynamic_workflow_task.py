@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, Optional
 
+from autoc.core.seams import above
 from autoc.core.task import PythonFunctionTask
 from autoc.core.workflow import PythonFunctionWorkflow
 
@@ -44,11 +45,9 @@ class DynamicTask(PythonFunctionTask):
     def dynamic_job(self, values: Dict[str, Any], settings):
         """The DynamicJobSpec of the workflow the body builds on ``values``, or a LiteralMap of the outputs when
         it calls nothing (flytekit's ``compile_into_workflow``)."""
-        from autoc.serialize.translate_dynamic import dynamic_job_spec
-
         wf = _DynamicWorkflow(self, values)
         wf.compile()
-        return dynamic_job_spec(wf, self, settings)
+        return above("translate_dynamic").dynamic_job_spec(wf, self, settings)
 
 
 def with_image_specs(settings):
@@ -57,7 +56,7 @@ def with_image_specs(settings):
     import dataclasses
 
     from autoc.core.task import ENTITIES, PythonAutoContainerTask
-    from autoc.image.config import Image, ImageConfig
+    Image, ImageConfig = above("image_config").Image, above("image_config").ImageConfig
 
     specs = [t for t in ENTITIES if isinstance(t, PythonAutoContainerTask) and t.container_image is not None
              and not isinstance(t.container_image, str)]
@@ -111,10 +110,11 @@ def runtime_settings(additional_distribution: Optional[str] = None, dest_dir: Op
     (flytekit's ``setup_execution``)."""
     import dataclasses
 
-    from autoc.image.config import ImageConfig
-    from autoc.runtime.context import _env
-    from autoc.serialize.settings import SERIALIZED_CONTEXT_ENV_VAR, FastSerializationSettings, \
-        SerializationSettings
+    ImageConfig = above("image_config").ImageConfig
+    _env = above("runtime_context")._env
+    ser = above("settings")
+    SERIALIZED_CONTEXT_ENV_VAR, FastSerializationSettings, SerializationSettings = \
+        ser.SERIALIZED_CONTEXT_ENV_VAR, ser.FastSerializationSettings, ser.SerializationSettings
 
     packed = os.environ.get(SERIALIZED_CONTEXT_ENV_VAR, "")
     ss = SerializationSettings.from_transport(packed) if packed else \

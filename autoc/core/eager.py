@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from autoc.core.interface import Interface
+from autoc.core.seams import above
 from autoc.core.task import PythonAutoContainerTask, PythonFunctionTask
 from autoc.core.workflow import WorkflowBase
 from autoc.errors import TaskDefinitionError
@@ -96,11 +97,9 @@ class EagerFailureHandlerTask(PythonAutoContainerTask):
     ignores_inputs = True
 
     def __init__(self, name: str, container_image=None, inputs=None, **kwargs):
-        from autoc.resolvers.eager import eager_failure_task_resolver
-
         super().__init__(name=name, task_type=FAILURE_HANDLER_TASK_TYPE, container_image=container_image,
                          interface=Interface(inputs=dict(inputs or {}), outputs={}),
-                         task_resolver=eager_failure_task_resolver, **kwargs)
+                         task_resolver=above("eager_resolver").eager_failure_task_resolver, **kwargs)
 
     def execute(self, **kwargs):
         import logging

@@ -11,6 +11,11 @@ from typing import Any, Dict, List, Optional
 
 from autoc.errors import WorkflowDefinitionError
 
+#: entity types a workflow body may call with ``create_node`` besides tasks, workflows and launch plans, added by
+#: the modules defining them (``autoc.core.reference``: ReferenceEntity), so that ``autoc.core.overrides`` checks
+#: them without importing those modules back
+NODE_ENTITY_TYPES: List[type] = []
+
 _AUTOC_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

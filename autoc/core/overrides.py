@@ -12,7 +12,7 @@ import datetime
 import re
 from typing import Any, Dict
 
-from autoc.core.node import Node, user_site
+from autoc.core.node import NODE_ENTITY_TYPES, Node, user_site
 from autoc.errors import WorkflowDefinitionError
 
 #: what a with_overrides call may name (flytekit's keywords); unknown keywords are an error
@@ -126,17 +126,12 @@ def _override_task_config(node: Node, task_config, where) -> None:
     Flyte's node overrides have no field for it and pyflyte writes the task before the workflow's body changes its
     config, so it changes nothing in the specs: ``--sdk flytekit`` writes them so, autoc's own flavor refuses it at
     translation (``autoc.serialize.translate_overrides``)."""
-    from autoc.core.task import PythonTask
-
     task = node.entity
-    if not isinstance(task, PythonTask):
+    check = getattr(task, "_check_task_config_override", None)  # a PythonTask's
+    if check is None:
         raise WorkflowDefinitionError(f"with_overrides(task_config=...) needs a task call, not "
                                       f"{getattr(task, 'name', task)!r}", where=where)
-    if not isinstance(task_config, type(task.task_config)):
-        raise WorkflowDefinitionError(f"with_overrides(task_config=...): can't change the type of the task config of "
-                                      f"{task.name} ({type(task.task_config).__name__}, not "
-                                      f"{type(task_config).__name__})", where=where,
-                                      hint="pass a config of the task's own config type")
+    check(task_config, where)
 
 
 def node_of(value, where) -> Node:
@@ -159,10 +154,9 @@ def create_node(entity, *args, **kwargs) -> Node:
         raise WorkflowDefinitionError(f"create_node({getattr(entity, 'name', entity)}, ...): only keyword "
                                       f"arguments pass inputs ({len(args)} positional given)", where=where,
                                       hint="create_node(t, x=1)")
-    from autoc.core.reference import ReferenceEntity
     from autoc.core.seams import above
 
-    if above("order").kind_of(entity) is None and not isinstance(entity, ReferenceEntity):
+    if above("order").kind_of(entity) is None and not isinstance(entity, tuple(NODE_ENTITY_TYPES)):
         raise WorkflowDefinitionError(f"create_node() needs a task, workflow or launch plan, got {entity!r:.80}",
                                       where=where)
     state = compilation_state()

@@ -25,7 +25,8 @@ import typing
 from typing import Any, Callable, Dict, Type, Union
 
 from autoc.core.interface import Interface, transform_function_to_interface
-from autoc.core.node import user_site
+from autoc.core.node import NODE_ENTITY_TYPES, user_site
+from autoc.core.seams import above
 from autoc.errors import WorkflowDefinitionError
 
 # flyteidl ResourceType values (flytekit.models.core.identifier.ResourceType)
@@ -115,9 +116,7 @@ class ReferenceEntity:
     @property
     def interface(self):
         """The typed interface (flyteidl ``TypedInterface``)."""
-        from autoc.serialize.translate import interface_message
-
-        return interface_message(self._python_interface)
+        return above("translate").interface_message(self._python_interface)
 
     def construct_node_metadata(self):
         from flyteidl.core import workflow_pb2
@@ -147,6 +146,9 @@ class ReferenceEntity:
     def __repr__(self) -> str:
         r = self._reference
         return f"{type(self).__name__}({r.project}/{r.domain}/{r.name}@{r.version})"
+
+
+NODE_ENTITY_TYPES.append(ReferenceEntity)
 
 
 class ReferenceTask(ReferenceEntity):

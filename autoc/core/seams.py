@@ -22,6 +22,14 @@ ABOVE: Dict[str, str] = {
     "dispatch": "autoc.runtime.dispatch",
     "local_workflow": "autoc.runtime.local_workflow",
     "resolvers": "autoc.resolvers",
+    "map_task_resolver": "autoc.resolvers.map_task",
+    "eager_resolver": "autoc.resolvers.eager",
+    "translate_dynamic": "autoc.serialize.translate_dynamic",
+    "settings": "autoc.serialize.settings",
+    "runtime_context": "autoc.runtime.context",
+    "runtime_errors": "autoc.runtime.errors",
+    "image_config": "autoc.image.config",
+    "flytekit_flavor": "autoc.sdk.flytekit.flavor",
 }
 _LOADED: Dict[str, ModuleType] = {}
 

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Type
 
 from autoc.core.interface import Interface
 from autoc.core.node import user_site
+from autoc.core.seams import above
 from autoc.core.task import PythonInstanceTask, T
 from autoc.errors import TaskDefinitionError
 
@@ -61,9 +62,8 @@ class _Formatter(string.Formatter):
 def interpolate(template: str, inputs: Optional[Dict[str, Any]] = None,
                 outputs: Optional[Dict[str, Any]] = None) -> str:
     """``template`` with ``{inputs.x}``, ``{outputs.y}`` and ``{ctx.working_directory}`` filled in."""
-    from autoc.runtime.context import current_context
-
-    args = {"inputs": AttrDict(inputs or {}), "outputs": AttrDict(outputs or {}), "ctx": current_context()}
+    args = {"inputs": AttrDict(inputs or {}), "outputs": AttrDict(outputs or {}),
+            "ctx": above("runtime_context").current_context()}
     try:
         return _Formatter().format(template, **args)
     except (KeyError, AttributeError) as e:
@@ -163,7 +163,7 @@ class ShellTask(PythonInstanceTask[T]):
     def execute(self, **kwargs) -> Any:
         """Fill in the script, run it, and return the output locations as files/directories; a non-zero exit
         raises RecoverableException (Flyte retries it, as flytekit's)."""
-        from autoc.runtime.errors import RecoverableException
+        RecoverableException = above("runtime_errors").RecoverableException
 
         if self._script_file:
             with open(self._script_file) as f:

@@ -12,6 +12,7 @@ from autoc.core.interface import Interface
 from autoc.core.metadata import TaskMetadata
 from autoc.core.node import user_site
 from autoc.core.resources import Resources, build_resource_spec
+from autoc.core.seams import above
 from autoc.core.task import PythonTask, T
 from autoc.errors import TaskDefinitionError
 
@@ -121,15 +122,14 @@ class SQLite3Task(SQLTask[SQLite3Config]):
                 "compressed": self.task_config.compressed}
 
     def get_image(self, settings) -> str:
-        from autoc.serialize.translate import resolve_image
-        from autoc.sdk.flytekit.flavor import prebuilt_image
-
-        return resolve_image(self._container_image or prebuilt_image(settings.flavor), settings, task_name=self.name)
+        prebuilt_image = above("flytekit_flavor").prebuilt_image
+        return above("translate").resolve_image(self._container_image or prebuilt_image(settings.flavor), settings,
+                                                task_name=self.name)
 
     def get_container(self, settings):
         from flyteidl.core import tasks_pb2
 
-        from autoc.serialize.translate import convert_resources_to_resource_model
+        convert_resources_to_resource_model = above("translate").convert_resources_to_resource_model
 
         args = ["pyflyte-execute", "--inputs", "{{.input}}", "--output-prefix", "{{.outputPrefix}}",
                 "--raw-output-data-prefix", "{{.rawOutputDataPrefix}}", "--resolver", TEMPLATE_RESOLVER, "--",

@@ -20,7 +20,7 @@ from autoc.core.seams import above
 from autoc.core.security import Secret, SecurityContext
 from autoc.core.tracker import (FlyteTrackedABC, TrackedInstance, check_importable_module, find_variable,
                                 nesting_problem, spec_module_name)
-from autoc.errors import AutocError, TaskDefinitionError, ValidationError, location_of
+from autoc.errors import AutocError, TaskDefinitionError, ValidationError, WorkflowDefinitionError, location_of
 
 T = TypeVar("T")
 
@@ -75,6 +75,15 @@ class PythonTask(TrackedInstance, Generic[T], metaclass=FlyteTrackedABC):
     @property
     def task_config(self):
         return self._task_config
+
+    def _check_task_config_override(self, task_config, where) -> None:
+        """``with_overrides(task_config=...)`` on a node calling this task (``autoc.core.overrides`` asks the task,
+        so that it need not import this module): a config of this task's config type, as flytekit checks it."""
+        if not isinstance(task_config, type(self.task_config)):
+            raise WorkflowDefinitionError(f"with_overrides(task_config=...): can't change the type of the task config "
+                                          f"of {self.name} ({type(self.task_config).__name__}, not "
+                                          f"{type(task_config).__name__})", where=where,
+                                          hint="pass a config of the task's own config type")
 
     @property
     def python_interface(self) -> Interface:

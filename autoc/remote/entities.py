@@ -15,7 +15,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 from flyteidl.core import identifier_pb2
 
 from autoc.errors import UserInputError
-from autoc.serialize import Entity
+from autoc.serialize.entity import Entity
 from autoc.serialize.order import LAUNCH_PLAN, TASK, WORKFLOW
 
 KINDS = (TASK, WORKFLOW, LAUNCH_PLAN)

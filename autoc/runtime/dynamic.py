@@ -9,14 +9,13 @@ from flyteidl.core import dynamic_job_pb2
 
 from autoc.core.timeit import timeit
 from autoc.runtime import storage
-from autoc.runtime.errors import PhaseError, system_error, user_code_error
+from autoc.runtime.errors import Outcome, PhaseError, system_error, user_code_error
 
 FUTURES_FILE_NAME = "futures.pb"
 
 
 def run_dynamic(task, values: Dict[str, Any], args):
     from autoc.core.dynamic_workflow_task import runtime_settings
-    from autoc.runtime.execute import Outcome
 
     try:
         settings = runtime_settings(args.additional_distribution, args.dest_dir)

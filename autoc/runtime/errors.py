@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import textwrap
 import time
@@ -86,3 +87,9 @@ def system_error(code: str, exc: BaseException, recoverable: bool = False) -> Ph
 
 def describe(err: Optional[PhaseError]) -> str:
     return "" if err is None else f"{err.code}: {type(err.cause).__name__}: {err.cause}"
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What one ``autoc execute`` came to (here, below ``execute`` and ``dynamic``, which both return it)."""
+    error: Optional[PhaseError]  # None: the task succeeded and outputs.pb was written

@@ -19,7 +19,8 @@ from flyteidl.core import literals_pb2
 from autoc.core.timeit import TIMELINE, timeit
 from autoc.runtime import storage
 from autoc.runtime.context import _env
-from autoc.runtime.errors import IgnoreOutputs, PhaseError, describe, error_document, system_error, user_code_error
+from autoc.runtime.errors import (IgnoreOutputs, Outcome, PhaseError, describe, error_document, system_error,
+                                  user_code_error)
 
 logger = logging.getLogger("autoc")
 
@@ -41,11 +42,6 @@ class ExecuteArgs:
     prev_checkpoint: Optional[str] = None
     additional_distribution: Optional[str] = None
     dest_dir: Optional[str] = None
-
-
-@dataclasses.dataclass
-class Outcome:
-    error: Optional[PhaseError]  # None: the task succeeded and outputs.pb was written
 
 
 def safe_extract(archive: str, dest: str) -> None:

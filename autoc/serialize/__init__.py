@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, List, Optional, Sequence
 
 from autoc.errors import AutocError, TaskDefinitionError
 from autoc.serialize.discover import Discovery, ModuleFailure, discover
+from autoc.serialize.entity import Entity
 from autoc.serialize.settings import FastSerializationSettings, SerializationSettings
 
 if TYPE_CHECKING:
@@ -16,18 +17,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SerializationSettings", "FastSerializationSettings", "SerializeResult", "serialize", "to_specs",
            "Entity", "to_entities"]
-
-
-@dataclasses.dataclass(frozen=True)
-class Entity:
-    """One translated entity: ``kind`` is ``task`` (admin TaskSpec), ``workflow`` (admin WorkflowSpec) or
-    ``launch_plan`` (admin LaunchPlan)."""
-
-    kind: str
-    name: str
-    message: object
-    #: file:line of the Python object that made it, where the engine knows it
-    where: Optional[str] = None
 
 
 @dataclasses.dataclass
@@ -250,7 +239,7 @@ def _serialize(paths, settings, out_dir, archive, source_root, keep_going, sdk, 
     from autoc.serialize.engines import make_entities
 
     mode = "package" if archive and not out_dir else "serialize"
-    made = make_entities(paths, settings, source_root, keep_going, sdk, engine, python, mode)
+    made = make_entities(paths, settings, source_root, keep_going, sdk, engine, python, mode, face=face_entities)
     entities, errors = made.entities, made.errors
     if not entities and not errors and not made.failures:  # an empty set never replaces an earlier one
         errors.append(AutocError("no tasks were found", hint="tasks are module-level @task functions or task "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 from autoc.errors import AutocError, UserInputError
 
@@ -37,16 +37,15 @@ def choose(sdk, engine: Optional[str]) -> str:
 
 
 def make_entities(paths, settings, source_root, keep_going: bool, sdk, engine: Optional[str],
-                  python: Optional[str], mode: str = "serialize") -> Made:
+                  python: Optional[str], mode: str = "serialize", *, face: Callable[..., Made]) -> Made:
     """The entities of ``paths`` by the engine ``engine`` picks (see :func:`choose`); ``mode`` is the pyflyte
-    command the flytekit engine's settings follow (``serialize`` or ``package``)."""
-    from autoc.serialize import face_entities
-
+    command the flytekit engine's settings follow (``serialize`` or ``package``). ``face`` is the face's hand-over
+    (``autoc.serialize.face_entities``, passed in by the serialize pipeline that calls this)."""
     picked = choose(sdk, engine)
     if picked == FLYTEKIT:
         return flytekit_entities(paths, settings, source_root, keep_going, python, mode)  # (cached, else started)
     if picked == FACE:
-        return face_entities(paths, settings, source_root, keep_going, sdk)
+        return face(paths, settings, source_root, keep_going, sdk)
     gap = plugin_import(paths, source_root)
     if gap is not None:  # the face would stop there: no need to run it first
         made = flytekit_entities(paths, settings, source_root, keep_going, python, mode, gap, None)
@@ -59,7 +58,7 @@ def make_entities(paths, settings, source_root, keep_going: bool, sdk, engine: O
         if made is not None:
             return made
     try:
-        made = face_entities(paths, settings, source_root, keep_going, sdk)
+        made = face(paths, settings, source_root, keep_going, sdk)
     except AutocError as e:
         gap = face_gap_of([e])
         if gap is None and isinstance(e, UserInputError) and "which flytekit version" in e.message:

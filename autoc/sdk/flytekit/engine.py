@@ -126,7 +126,7 @@ def probe(python: Optional[str]) -> Optional[FlytekitEngine]:
 def entities_of(reply: dict) -> list:
     """The program's entities as ``autoc.serialize.Entity`` objects (messages parsed with autoc's flyteidl)."""
     from autoc.remote.entities import message_class
-    from autoc.serialize import Entity
+    from autoc.serialize.entity import Entity
 
     out = []
     for item in reply.get("entities", []):
