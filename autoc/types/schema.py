@@ -10,6 +10,7 @@ import os
 from typing import Any, Dict, List, Optional, Type
 
 from flyteidl.core import literals_pb2, types_pb2
+from mashumaro.types import SerializableType
 
 from autoc.errors import TypeEngineError
 from autoc.types import base
@@ -33,8 +34,9 @@ class SchemaOpenMode(enum.Enum):
     WRITE = "w"
 
 
-class FlyteSchema:
-    """A folder of parquet files; ``open()`` gives a reader (``all()``) or writer (``write(df)``) of DataFrames."""
+class FlyteSchema(SerializableType):
+    """A folder of parquet files; ``open()`` gives a reader (``all()``) or writer (``write(df)``) of DataFrames. As a
+    field of a mashumaro dataclass it is ``{"remote_path": uri}`` (uploaded first), as flytekit writes it."""
 
     _columns: Dict[str, type] = {}
     _format = SchemaFormat.PARQUET
@@ -74,6 +76,19 @@ class FlyteSchema:
         self.remote_path = remote_path
         self.supported_mode = supported_mode
         self._downloaded = supported_mode == SchemaOpenMode.WRITE
+
+    def _serialize(self) -> Dict[str, Optional[str]]:
+        lit = _SchemaTransformer().to_literal(self, type(self))
+        return {"remote_path": lit.scalar.schema.uri}
+
+    @classmethod
+    def _deserialize(cls, value: Dict[str, Optional[str]]) -> "FlyteSchema":
+        uri = (value or {}).get("remote_path")
+        if uri is None:
+            raise ValueError("FlyteSchema's path should not be None")
+        schema = literals_pb2.Schema(uri=uri, type=schema_type(cls))
+        lit = literals_pb2.Literal(scalar=literals_pb2.Scalar(schema=schema))
+        return _SchemaTransformer().to_python(lit, cls)
 
     def open(self, dataframe_fmt: Optional[type] = None, override_mode: Optional[SchemaOpenMode] = None):
         """A reader (mode READ: ``all()``, iteration over the files' DataFrames) or a writer (``write(df, ...)``)."""

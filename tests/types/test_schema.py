@@ -102,3 +102,21 @@ def test_bad_columns_are_errors():
         FlyteSchema[["a"]]
     assert FlyteSchema[{}] is FlyteSchema and FlyteSchema[kwtypes(n=int)].column_names() == ["n"]
 
+
+
+def test_a_flyteschema_field_of_a_mashumaro_dataclass_is_its_remote_path():
+    """flytekit's FlyteSchema is a mashumaro SerializableType: a dataclass holding one can be declared, and its
+    field reads ``{"remote_path": uri}`` (flytekit's test_type_engine declares one at import)."""
+    from dataclasses import dataclass
+
+    import pytest
+    from mashumaro.mixins.json import DataClassJSONMixin
+
+    from autoc import FlyteSchema, kwtypes
+
+    @dataclass
+    class Result(DataClassJSONMixin):
+        schema: FlyteSchema[kwtypes(some_str=str)]
+
+    with pytest.raises(ValueError, match="path should not be None"):
+        Result.from_dict({"schema": {"remote_path": None}})
