@@ -63,8 +63,11 @@ class FlyteSchema(SerializableType):
             raise TypeEngineError(f"FlyteSchema format {fmt!r} is not a SchemaFormat")
         for name, t in columns.items():
             _column_type(t, name)
+        # readable name; the qualified name is the one flytekit's local _TypedSchema has (mashumaro's generated
+        # code names a SerializableType field's class by it)
         return type("FlyteSchema[" + ", ".join(f"{k}: {getattr(v, '__name__', v)}" for k, v in columns.items()) + "]",
-                    (FlyteSchema,), {"_columns": dict(columns), "_format": fmt, "__module__": __name__})
+                    (FlyteSchema,), {"_columns": dict(columns), "_format": fmt, "__module__": __name__,
+                                     "__qualname__": "FlyteSchema.__class_getitem__.<locals>._TypedSchema"})
 
     def __init__(self, local_path: Optional[str] = None, remote_path: Optional[str] = None,
                  supported_mode: SchemaOpenMode = SchemaOpenMode.WRITE, downloader=None):
