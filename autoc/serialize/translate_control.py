@@ -28,6 +28,7 @@ def control_node(node, settings, node_message: Callable) -> workflow_pb2.Node:
 
 
 def promise_binding(p: Promise) -> literals_pb2.BindingData:
+    """A binding to a promise: its node (``""`` for a workflow input), output and attribute path."""
     b = literals_pb2.BindingData()
     b.promise.var = p.var
     b.promise.node_id = p.ref_node.id if p.ref_node is not None else ""

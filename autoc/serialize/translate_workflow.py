@@ -126,15 +126,9 @@ def _promise_binding(p: Promise, expected: LiteralType, expected_py: Any, site: 
             raise site.error(f"expects {_type_name(expected_py)} but gets {src}{_path(p)} of type {_type_name(t)}",
                              hint="pass a value of the declared type, or change the annotation of one side; "
                                   "flyteadmin refuses this binding at registration")
-    b = literals_pb2.BindingData()
-    b.promise.var = p.var
-    b.promise.node_id = p.ref_node.id if p.ref_node is not None else ""
-    for a in p.attr_path:
-        if isinstance(a, int):
-            b.promise.attr_path.add(int_value=a)
-        else:
-            b.promise.attr_path.add(string_value=a)
-    return b
+    from autoc.serialize.translate_control import promise_binding
+
+    return promise_binding(p)
 
 
 def _path(p: Promise) -> str:
