@@ -10,6 +10,7 @@ from flyteidl.core import condition_pb2, literals_pb2, workflow_pb2
 from autoc.core.condition import BranchNode, ComparisonExpression, branch_var
 from autoc.core.promise import Promise
 from autoc.errors import WorkflowDefinitionError
+from autoc.serialize.binding import promise_binding
 
 
 def is_control(entity: Any) -> bool:
@@ -25,19 +26,6 @@ def control_node(node, settings, node_message: Callable) -> workflow_pb2.Node:
     from autoc.serialize.translate_gate import gate_node
 
     return gate_node(node, settings)
-
-
-def promise_binding(p: Promise) -> literals_pb2.BindingData:
-    """A binding to a promise: its node (``""`` for a workflow input), output and attribute path."""
-    b = literals_pb2.BindingData()
-    b.promise.var = p.var
-    b.promise.node_id = p.ref_node.id if p.ref_node is not None else ""
-    for a in p.attr_path:
-        if isinstance(a, int):
-            b.promise.attr_path.add(int_value=a)
-        else:
-            b.promise.attr_path.add(string_value=a)
-    return b
 
 
 # --- branch nodes -----------------------------------------------------------------------------------------------

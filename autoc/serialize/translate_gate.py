@@ -6,7 +6,7 @@ from __future__ import annotations
 from flyteidl.core import workflow_pb2
 
 from autoc.core.gate import DEFAULT_TIMEOUT, Gate
-from autoc.serialize.translate_control import promise_binding
+from autoc.serialize.binding import promise_binding
 
 
 def gate_node(node, settings) -> workflow_pb2.Node:

@@ -17,6 +17,7 @@ from flyteidl.core import identifier_pb2, literals_pb2, types_pb2, workflow_pb2
 
 from autoc.core.promise import Promise
 from autoc.errors import AutocError, WorkflowDefinitionError
+from autoc.serialize.binding import promise_binding
 from autoc.serialize.translate import description, identifier, typed_interface
 from autoc.types.engine import _is_union, to_literal, to_literal_type
 
@@ -126,8 +127,6 @@ def _promise_binding(p: Promise, expected: LiteralType, expected_py: Any, site: 
             raise site.error(f"expects {_type_name(expected_py)} but gets {src}{_path(p)} of type {_type_name(t)}",
                              hint="pass a value of the declared type, or change the annotation of one side; "
                                   "flyteadmin refuses this binding at registration")
-    from autoc.serialize.translate_control import promise_binding
-
     return promise_binding(p)
 
 
