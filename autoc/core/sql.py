@@ -93,15 +93,9 @@ class SQLite3Task(SQLTask[SQLite3Config]):
         if task_config is None or task_config.uri is None:
             raise TaskDefinitionError(f"SQLite3Task {name}: the database uri is required", where=where,
                                       hint='task_config=SQLite3Config(uri="https://.../db.zip", compressed=True)')
-        if output_schema_type is None:
-            try:
-                from autoc.types.schema import FlyteSchema  # noqa: F401 - when autoc has the schema type
-            except ImportError:
-                err = TaskDefinitionError(f"SQLite3Task {name}: without output_schema_type the output is a "
-                                          f"FlyteSchema, which autoc does not implement yet", where=where,
-                                          hint="pass output_schema_type=StructuredDataset (a dataframe)")
-                err.face_gap = True  # under --sdk flytekit --engine auto, the flytekit engine answers it
-                raise err from None
+        if output_schema_type is None:  # flytekit's default: a FlyteSchema
+            from autoc.types.schema import FlyteSchema
+
             output_schema_type = FlyteSchema
         self._container_image = container_image
         super().__init__(name=name, query_template=query_template, task_config=task_config,
