@@ -25,8 +25,6 @@ class ContainerTask(PythonTask):
     input_data_dir="/var/inputs", output_data_dir="/var/outputs", arguments=, metadata_format=, io_strategy=,
     requests=, limits=, resources=, secret_requests=, environment=, metadata=TaskMetadata(...))``."""
 
-    _serialized_alone = True
-
     class MetadataFormat(enum.Enum):
         JSON = 0
         YAML = 1

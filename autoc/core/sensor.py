@@ -20,7 +20,6 @@ from autoc.errors import TaskDefinitionError
 class BaseSensor(PythonTask):
     """Subclass it and define ``async def poke(self, **inputs) -> bool`` (the inputs are the task's inputs)."""
 
-    _serialized_alone = True
     #: (module, class) the connector imports; None: this class's own
     _SENSOR_CLASS: Optional[typing.Tuple[str, str]] = None
 

@@ -21,7 +21,6 @@ class SQLTask(PythonTask[T]):
     """``SQLTask(name, query_template="... {{ .inputs.x }} ...", inputs=kwtypes(...), outputs=kwtypes(...),
     task_type="sql_task", metadata=TaskMetadata(...))``: the query's whitespace is folded to single spaces."""
 
-    _serialized_alone = True
     _INPUT_REGEX = re.compile(r"({{\s*.inputs.(\w+)\s*}})", re.IGNORECASE)
 
     def __init__(self, name: str, query_template: str, task_config: Optional[T] = None, task_type="sql_task",

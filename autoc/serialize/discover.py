@@ -230,7 +230,7 @@ def discover(paths: Sequence[str], source_root: Optional[str] = None, keep_going
 
 
 def _discover(root: Path, modules: List[str], keep_going: bool, sdk) -> Discovery:
-    from autoc.core.task import ENTITIES, PythonAutoContainerTask
+    from autoc.core.task import ENTITIES, PythonAutoContainerTask, PythonTask
     from autoc.serialize.order import TASK, kind_of
 
     if str(root) not in sys.path:
@@ -256,10 +256,9 @@ def _discover(root: Path, modules: List[str], keep_going: bool, sdk) -> Discover
     wanted = set(modules)
     made = [t for t in ENTITIES[:first_new] if t.instantiated_in in wanted]
     made += ENTITIES[first_new:]
-    entities = [e for e in dict.fromkeys(made)
-                if isinstance(e, PythonAutoContainerTask) or kind_of(e) not in (None, TASK)
-                or getattr(e, "is_array_node_map_task", False)
-                or getattr(e, "_serialized_alone", False)]  # task types without user code in a container
+    # every task object in the order it was made, as pyflyte (flytekit's FlyteEntities): task types without user
+    # code in a container, Echo and users' own PythonTask subclasses too, used by a workflow or not
+    entities = [e for e in dict.fromkeys(made) if isinstance(e, PythonTask) or kind_of(e) not in (None, TASK)]
     tasks = [t for t in entities if isinstance(t, PythonAutoContainerTask)]
     return Discovery(root, modules, tasks, failures, entities)
 
