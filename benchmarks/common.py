@@ -123,3 +123,21 @@ def execute_command(tool: str, inputs, out, raw, module: str, task_name: str) ->
     return [*exe, "--inputs", str(inputs), "--output-prefix", str(out), "--raw-output-data-prefix", str(raw),
             "--checkpoint-path", "{{.checkpointOutputPrefix}}", "--prev-checkpoint", "{{.prevCheckpointPrefix}}",
             "--resolver", RESOLVERS[tool], "--", "task-module", module, "task-name", task_name]
+
+
+def register_ratios(runs: dict, label: str, targets: dict) -> dict:
+    """Medians and pyflyte/autoc ratios of ``runs`` ({tool: [{"first": s, "unchanged": s, "version": v}, ...]}) per
+    phase in ``targets`` ({phase: target ratio}), printed; both tools must have computed one version."""
+    import statistics
+
+    versions = {r["version"] for rs in runs.values() for r in rs}
+    if len(versions) != 1:
+        raise Failed(f"the tools computed different versions: {versions}")
+    result = {}
+    for phase, target in targets.items():
+        med = {t: statistics.median(r[phase] for r in rs) for t, rs in runs.items()}
+        result[phase] = {"median_s": med, "ratio": med["pyflyte"] / med["autoc"]}
+        print(f"register {label} {phase}: autoc {med['autoc']:.3f}s  pyflyte {med['pyflyte']:.3f}s  "
+              f"ratio {result[phase]['ratio']:.2f}x (target >= {target}x)", flush=True)
+    result["version"] = next(iter(versions))
+    return result

@@ -36,7 +36,7 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from common import AUTOC, Failed, compile_autoc, in_root, require, run_once  # noqa: E402
+from common import AUTOC, Failed, compile_autoc, in_root, register_ratios, require, run_once  # noqa: E402
 from register import PYTHON, Server  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -212,17 +212,7 @@ def bench_register(a, root: pathlib.Path, tree: pathlib.Path, env: dict, n: int)
     for k in range(a.repeat):
         for tool in runs:
             runs[tool].append(register_once(tool, tree, root / f"reg-{k}-{tool}", env, n))
-    versions = {r["version"] for rs in runs.values() for r in rs}
-    if len(versions) != 1:
-        raise Failed(f"the tools computed different versions: {versions}")
-    result = {}
-    for phase, target in (("first", 2), ("unchanged", 10)):
-        med = {t: statistics.median(r[phase] for r in rs) for t, rs in runs.items()}
-        result[phase] = {"median_s": med, "ratio": med["pyflyte"] / med["autoc"]}
-        print(f"register {n} entities {phase}: autoc {med['autoc']:.3f}s  pyflyte {med['pyflyte']:.3f}s  "
-              f"ratio {result[phase]['ratio']:.2f}x (target >= {target}x)", flush=True)
-    result["version"] = next(iter(versions))
-    return result
+    return register_ratios(runs, f"{n} entities", {"first": 2, "unchanged": 10})
 
 
 def main() -> int:

@@ -31,7 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from common import AUTOC, Failed, compile_autoc, in_root, require, run_once  # noqa: E402
+from common import AUTOC, Failed, compile_autoc, in_root, register_ratios, require, run_once  # noqa: E402
 from generate import generate  # noqa: E402
 from register import PYTHON, Server  # noqa: E402
 
@@ -126,17 +126,7 @@ def bench_register(a, root: pathlib.Path, env: dict) -> dict:
     for k in range(a.repeat):
         for tool in runs:
             runs[tool].append(register_once(tool, tree, root / f"reg-{k}-{tool}", env, a.register_tasks))
-    versions = {r["version"] for rs in runs.values() for r in rs}
-    if len(versions) != 1:
-        raise Failed(f"the tools computed different versions: {versions}")
-    result = {}
-    for phase in ("first", "unchanged"):
-        med = {t: statistics.median(r[phase] for r in rs) for t, rs in runs.items()}
-        result[phase] = {"median_s": med, "ratio": med["pyflyte"] / med["autoc"]}
-        print(f"register {a.register_tasks} {phase}: autoc {med['autoc']:.3f}s  pyflyte {med['pyflyte']:.3f}s  "
-              f"ratio {result[phase]['ratio']:.2f}x (target >= 5x)", flush=True)
-    result["version"] = next(iter(versions))
-    return result
+    return register_ratios(runs, str(a.register_tasks), {"first": 5, "unchanged": 5})
 
 
 def main() -> int:
