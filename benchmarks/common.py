@@ -141,3 +141,33 @@ def register_ratios(runs: dict, label: str, targets: dict) -> dict:
               f"ratio {result[phase]['ratio']:.2f}x (target >= {target}x)", flush=True)
     result["version"] = next(iter(versions))
     return result
+
+
+def register_twice(tool: str, argv: list, root: pathlib.Path, env: dict, db: pathlib.Path, n: int,
+                   tables=("tasks",), note: Callable[[], str] = lambda: "") -> dict:
+    """Run a register command (autoc's with ``--output json`` or pyflyte's) twice in ``root``: the first run and the
+    unchanged re-run, timed; each must leave the loopback test server (its SQLite ``db``) holding ``n`` entities of
+    ``tables`` at the version the tool computed. Returns {"first": s, "unchanged": s, "version": v}."""
+    import json
+    import re
+    import sqlite3
+
+    out = {}
+    for phase in ("first", "unchanged"):
+        t0 = time.perf_counter()
+        p = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True)
+        out[phase] = time.perf_counter() - t0
+        if p.returncode != 0:
+            raise Failed(f"{tool} register {phase} exited {p.returncode}:\n{(p.stdout + p.stderr)[-3000:]}")
+        if tool == "autoc":
+            version = json.loads(p.stdout)["version"]
+        else:
+            version = re.search(r"Computed version is (\S+)", p.stdout).group(1)
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            held = sum(conn.execute(f"SELECT count(*) FROM {t} WHERE version = ?", (version,)).fetchone()[0]
+                       for t in tables)
+        if held != n:
+            raise Failed(f"{tool} {phase}: the server holds {held} entities at {version}, expected {n}")
+        out["version"] = version
+        print(f"  {tool:<8} register {phase:<10} {out[phase]:8.3f}s  version {version}{note()}", flush=True)
+    return out

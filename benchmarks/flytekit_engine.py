@@ -28,15 +28,14 @@ import argparse
 import json
 import os
 import pathlib
-import re
 import shutil
 import statistics
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from common import AUTOC, Failed, compile_autoc, in_root, register_ratios, require, run_once  # noqa: E402
+from common import (AUTOC, Failed, compile_autoc, in_root, register_ratios, register_twice, require,  # noqa: E402
+                    run_once)
 from register import PYTHON, Server  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -181,28 +180,8 @@ def register_once(tool: str, root: pathlib.Path, work: pathlib.Path, env: dict, 
             (work / "config.yaml").write_text(f"admin:\n  endpoint: dns:///{server.address}\n  insecure: true\n")
             argv = [str(PYFLYTE), "-c", str(work / "config.yaml"), "register", "--project", PROJECT, "--domain",
                     DOMAIN, "--image", IMAGE, PACKAGE]
-        out = {}
-        for phase in ("first", "unchanged"):
-            t0 = time.perf_counter()
-            p = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True)
-            out[phase] = time.perf_counter() - t0
-            if p.returncode != 0:
-                raise Failed(f"{tool} register {phase} exited {p.returncode}:\n{(p.stdout + p.stderr)[-3000:]}")
-            if tool == "autoc":
-                version = json.loads(p.stdout)["version"]
-            else:
-                version = re.search(r"Computed version is (\S+)", p.stdout).group(1)
-            import sqlite3
-
-            with sqlite3.connect(f"file:{server.db}?mode=ro", uri=True) as db:
-                held = sum(db.execute(f"SELECT count(*) FROM {t} WHERE version = ?", (version,)).fetchone()[0]
-                           for t in ("tasks", "workflows", "launch_plans"))
-            if held != n:
-                raise Failed(f"{tool} {phase}: the server holds {held} entities at {version}, expected {n}")
-            out["version"] = version
-            print(f"  {tool:<8} register {phase:<10} {out[phase]:8.3f}s  version {version}  load {load()}",
-                  flush=True)
-        return out
+        return register_twice(tool, argv, root, env, server.db, n, ("tasks", "workflows", "launch_plans"),
+                              note=lambda: f"  load {load()}")
     finally:
         server.stop()
 
