@@ -119,16 +119,9 @@ def test_the_graph_sees_imports_at_module_and_function_level():
     assert cycles({"a": {"b": ""}, "b": {}}) == []
 
 
-#: Cycles that came into main with the control-flow work while the four of issue 19 were being broken; their
-#: modules' owners break them (a cycle among other modules, or one that grows, fails the test).
-KNOWN_CYCLES = [
-    {"autoc.core.condition", "autoc.core.node", "autoc.core.overrides", "autoc.core.promise"},
-]
-
-
 def test_no_import_cycles_among_autoc_modules():
     graph = import_graph()
-    found = [c for c in cycles(graph) if not any(set(c) <= known for known in KNOWN_CYCLES)]
+    found = cycles(graph)
     assert not found, "import cycles (break them through a registry or a seam such as autoc.core.seams):\n" + \
         "\n".join(_describe(graph, c) for c in found)
 

@@ -12,92 +12,13 @@ them; an expression is never a Python bool, so ``if p == 1:`` in a body stays an
 
 from __future__ import annotations
 
-import datetime
-import enum
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, List, Optional
 
 from autoc.core.node import Node, user_site
+# the expressions promises' comparisons make live with the promises (flytekit's ``flytekit.core.promise``)
+from autoc.core.promise import (COMPARISON_OPS, CONJUNCTION_OPS, ComparisonExpression,  # noqa: F401
+                                ConjunctionExpression, Expression, _Expression)
 from autoc.errors import WorkflowDefinitionError
-
-#: flyteidl ``ComparisonExpression.Operator`` by Python operator
-COMPARISON_OPS = {"==": 0, "!=": 1, ">": 2, ">=": 3, "<": 4, "<=": 5}
-#: flyteidl ``ConjunctionExpression.LogicalOperator``
-CONJUNCTION_OPS = {"&": 0, "|": 1}
-
-_CONSTANTS = (bool, int, float, str, datetime.datetime, datetime.timedelta, enum.Enum, type(None))
-
-
-class _Expression:
-    def __and__(self, other):
-        return ConjunctionExpression(self, "&", other)
-
-    def __or__(self, other):
-        return ConjunctionExpression(self, "|", other)
-
-    def __bool__(self):
-        from autoc.core.node import not_supported
-
-        raise not_supported(f"testing the truth of {self!r} in the workflow body", where=user_site(),
-                            hint="a comparison of promises is a condition: use it in conditional(name).if_(...); "
-                                 "join conditions with & and |, not `and`/`or`/`not`")
-
-
-class ComparisonExpression(_Expression):
-    """``lhs op rhs``: each side a promise or a constant (bool, int, float, str, datetime, timedelta, an enum member
-    (compared as its string value) or None)."""
-
-    def __init__(self, lhs: Any, op: str, rhs: Any):
-        from autoc.core.promise import Promise
-
-        for side in (lhs, rhs):
-            if not isinstance(side, Promise) and not isinstance(side, _CONSTANTS):
-                raise WorkflowDefinitionError(
-                    f"a condition can compare promises with constants of a primitive type, not {side!r:.80}",
-                    where=user_site(), hint="compare with a bool, int, float, str, datetime, timedelta or None")
-        self.lhs, self.op, self.rhs = lhs, op, rhs
-
-    def promises(self) -> List[Any]:
-        from autoc.core.promise import Promise
-
-        return [p for p in (self.lhs, self.rhs) if isinstance(p, Promise)]
-
-    def eval(self, value_of) -> bool:
-        from autoc.core.promise import Promise
-
-        lhs, rhs = [value_of(v) if isinstance(v, Promise) else v for v in (self.lhs, self.rhs)]
-        return {"==": lambda: lhs == rhs, "!=": lambda: lhs != rhs, ">": lambda: lhs > rhs,
-                ">=": lambda: lhs >= rhs, "<": lambda: lhs < rhs, "<=": lambda: lhs <= rhs}[self.op]()
-
-    def __repr__(self) -> str:
-        return f"({self.lhs!r} {self.op} {self.rhs!r})"
-
-
-class ConjunctionExpression(_Expression):
-    """``lhs & rhs`` or ``lhs | rhs`` of two expressions."""
-
-    def __init__(self, lhs: Any, op: str, rhs: Any):
-        for side in (lhs, rhs):
-            if not isinstance(side, _Expression):
-                raise WorkflowDefinitionError(
-                    f"& and | join comparisons of promises, not {side!r:.80}", where=user_site(),
-                    hint="write (p > 1) & (p < 5), with the parentheses")
-        self.lhs, self.op, self.rhs = lhs, op, rhs
-
-    def promises(self) -> List[Any]:
-        return self.lhs.promises() + self.rhs.promises()
-
-    def eval(self, value_of) -> bool:
-        left = self.lhs.eval(value_of)
-        if self.op == "&":
-            return left and self.rhs.eval(value_of)
-        return left or self.rhs.eval(value_of)
-
-    def __repr__(self) -> str:
-        return f"({self.lhs!r} {self.op} {self.rhs!r})"
-
-
-Expression = Union[ComparisonExpression, ConjunctionExpression]
-
 
 class Case:
     """One ``if_``/``elif_``/``else_`` of a section: its condition (None for ``else_``) and what ``then`` got."""

@@ -13,9 +13,11 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import datetime
+import enum
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
-from autoc.core.node import Node, not_supported, user_site
+from autoc.core.node import PROMISE_TYPES, Node, not_supported, user_site
 from autoc.errors import WorkflowDefinitionError
 
 
@@ -61,8 +63,6 @@ class _Ordered:
 
     def with_overrides(self, *args, **kwargs):
         """Override settings of the node this value comes from (``Node.with_overrides``); returns this value."""
-        from autoc.core.overrides import node_of
-
         where = user_site()
         node_of(self, where).with_overrides(*args, **kwargs)
         return self
@@ -126,8 +126,6 @@ class Promise(_Ordered):
 
     # comparisons make conditions for conditional() (autoc.core.condition), as in flytekit
     def _compare(self, op: str, other):
-        from autoc.core.condition import ComparisonExpression
-
         return ComparisonExpression(self, op, other)
 
     def __eq__(self, other):
@@ -175,6 +173,9 @@ class Promise(_Ordered):
         return f"Promise({src}{path})"
 
 
+PROMISE_TYPES.append(Promise)
+
+
 class VoidPromise(_Ordered):
     """What calling an entity without outputs returns in a workflow body: it can only be ordered (``>>``)."""
 
@@ -195,6 +196,14 @@ def _node_of(x) -> Optional[Node]:
     if len(nodes) == 1:  # all outputs of one node
         return next(iter(nodes.values()))
     return None
+
+
+def node_of(value, where) -> Node:
+    node = _node_of(value)
+    if node is None:
+        raise WorkflowDefinitionError(f"with_overrides() needs the result of a call in this workflow body, got "
+                                      f"{value!r:.80}", where=where)
+    return node
 
 
 def runs_before(a, b) -> None:
@@ -223,6 +232,78 @@ def _output_tuple_class(name: str, fields: Tuple[str, ...]) -> type:
         })
         _OUTPUT_TUPLES[(name, fields)] = cls
     return cls
+
+
+#: flyteidl ``ComparisonExpression.Operator`` by Python operator
+COMPARISON_OPS = {"==": 0, "!=": 1, ">": 2, ">=": 3, "<": 4, "<=": 5}
+#: flyteidl ``ConjunctionExpression.LogicalOperator``
+CONJUNCTION_OPS = {"&": 0, "|": 1}
+
+_CONSTANTS = (bool, int, float, str, datetime.datetime, datetime.timedelta, enum.Enum, type(None))
+
+
+class _Expression:
+    def __and__(self, other):
+        return ConjunctionExpression(self, "&", other)
+
+    def __or__(self, other):
+        return ConjunctionExpression(self, "|", other)
+
+    def __bool__(self):
+        raise not_supported(f"testing the truth of {self!r} in the workflow body", where=user_site(),
+                            hint="a comparison of promises is a condition: use it in conditional(name).if_(...); "
+                                 "join conditions with & and |, not `and`/`or`/`not`")
+
+
+class ComparisonExpression(_Expression):
+    """``lhs op rhs``: each side a promise or a constant (bool, int, float, str, datetime, timedelta, an enum member
+    (compared as its string value) or None)."""
+
+    def __init__(self, lhs: Any, op: str, rhs: Any):
+        for side in (lhs, rhs):
+            if not isinstance(side, Promise) and not isinstance(side, _CONSTANTS):
+                raise WorkflowDefinitionError(
+                    f"a condition can compare promises with constants of a primitive type, not {side!r:.80}",
+                    where=user_site(), hint="compare with a bool, int, float, str, datetime, timedelta or None")
+        self.lhs, self.op, self.rhs = lhs, op, rhs
+
+    def promises(self) -> List[Any]:
+        return [p for p in (self.lhs, self.rhs) if isinstance(p, Promise)]
+
+    def eval(self, value_of) -> bool:
+        lhs, rhs = [value_of(v) if isinstance(v, Promise) else v for v in (self.lhs, self.rhs)]
+        return {"==": lambda: lhs == rhs, "!=": lambda: lhs != rhs, ">": lambda: lhs > rhs,
+                ">=": lambda: lhs >= rhs, "<": lambda: lhs < rhs, "<=": lambda: lhs <= rhs}[self.op]()
+
+    def __repr__(self) -> str:
+        return f"({self.lhs!r} {self.op} {self.rhs!r})"
+
+
+class ConjunctionExpression(_Expression):
+    """``lhs & rhs`` or ``lhs | rhs`` of two expressions."""
+
+    def __init__(self, lhs: Any, op: str, rhs: Any):
+        for side in (lhs, rhs):
+            if not isinstance(side, _Expression):
+                raise WorkflowDefinitionError(
+                    f"& and | join comparisons of promises, not {side!r:.80}", where=user_site(),
+                    hint="write (p > 1) & (p < 5), with the parentheses")
+        self.lhs, self.op, self.rhs = lhs, op, rhs
+
+    def promises(self) -> List[Any]:
+        return self.lhs.promises() + self.rhs.promises()
+
+    def eval(self, value_of) -> bool:
+        left = self.lhs.eval(value_of)
+        if self.op == "&":
+            return left and self.rhs.eval(value_of)
+        return left or self.rhs.eval(value_of)
+
+    def __repr__(self) -> str:
+        return f"({self.lhs!r} {self.op} {self.rhs!r})"
+
+
+Expression = Union[ComparisonExpression, ConjunctionExpression]
 
 
 def bind_arguments(entity, args: tuple, kwargs: Dict[str, Any], where: Optional[str]) -> Dict[str, Any]:
