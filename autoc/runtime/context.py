@@ -35,7 +35,7 @@ class Checkpoint:
 
     def restore(self, path: Optional[str] = None) -> Optional[str]:
         """Download the previous checkpoint into a local directory (returned), or None if there is none."""
-        from autoc.runtime import storage
+        from autoc import storage
 
         self._require()
         if not self._src:
@@ -46,7 +46,7 @@ class Checkpoint:
 
     def save(self, cp: str) -> None:
         """Upload a file (as ``<dest>/<name>``) or a directory's contents."""
-        from autoc.runtime import storage
+        from autoc import storage
 
         self._require()
         if os.path.isdir(cp):
@@ -55,7 +55,7 @@ class Checkpoint:
             storage.upload(cp, storage.join(self._dest, os.path.basename(cp)))
 
     def read(self) -> Optional[bytes]:
-        from autoc.runtime import storage
+        from autoc import storage
 
         self._require()
         if not self._src:
@@ -64,7 +64,7 @@ class Checkpoint:
         return storage.read_bytes(path) if storage.exists(path) else None
 
     def write(self, b: bytes) -> None:
-        from autoc.runtime import storage
+        from autoc import storage
 
         self._require()
         storage.write_bytes(storage.join(self._dest, "_dst_cp"), b)
@@ -124,7 +124,7 @@ def current_context() -> ExecutionParameters:
     if p is None:
         p = _LOCAL.get()
     if p is None:
-        from autoc.runtime.storage import current_file_access
+        from autoc.storage import current_file_access
 
         fa = current_file_access()
         p = ExecutionParameters.from_env(fa.local_sandbox, fa.raw_output_prefix)

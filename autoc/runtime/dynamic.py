@@ -8,7 +8,7 @@ from typing import Any, Dict
 from flyteidl.core import dynamic_job_pb2
 
 from autoc.core.timeit import timeit
-from autoc.runtime import storage
+from autoc import storage
 from autoc.runtime.errors import Outcome, PhaseError, system_error, user_code_error
 
 FUTURES_FILE_NAME = "futures.pb"

@@ -17,7 +17,7 @@ from typing import List, Optional
 from flyteidl.core import literals_pb2
 
 from autoc.core.timeit import TIMELINE, timeit
-from autoc.runtime import storage
+from autoc import storage
 from autoc.runtime.context import _env
 from autoc.runtime.errors import (IgnoreOutputs, Outcome, PhaseError, describe, error_document, system_error,
                                   user_code_error)

@@ -94,7 +94,7 @@ def archive_bytes(entries: Sequence[Tuple], mtime: int = 0, compresslevel: int =
 
 
 def write_archive(path: str, entries: Sequence[Tuple[str, bytes]], force: bool = True) -> int:
-    from autoc.runtime.storage import write_bytes
+    from autoc.storage import write_bytes
 
     target = Path(path)
     if target.exists() and not force:

@@ -53,7 +53,7 @@ class NumpyArrayTransformer(base.Transformer):
     def to_literal(self, v, t):
         import numpy as np
 
-        from autoc.runtime.storage import current_file_access, write_bytes
+        from autoc.storage import current_file_access, write_bytes
 
         _, options = _options(t)
         if not isinstance(v, np.ndarray):
@@ -71,7 +71,7 @@ class NumpyArrayTransformer(base.Transformer):
     def to_python(self, lit, t):
         import numpy as np
 
-        from autoc.runtime import storage
+        from autoc import storage
 
         _, options = _options(t)
         uri = base.expect_blob(lit, t, "a NumpyArray blob").uri

@@ -20,7 +20,7 @@ from autoc.types.structured import (CSV, PARQUET, StructuredDataset, StructuredD
 
 def _target(ctx, sd: StructuredDataset) -> str:
     """The folder a value is written to (created when local)."""
-    from autoc.runtime import storage
+    from autoc import storage
 
     uri = sd.uri or ctx.file_access.get_random_remote_directory()
     if not storage.is_remote(uri):
@@ -32,7 +32,7 @@ def _target(ctx, sd: StructuredDataset) -> str:
 
 def _fs_and_path(path: str):
     """(fsspec filesystem or None for local paths, the path that filesystem takes)."""
-    from autoc.runtime import storage
+    from autoc import storage
 
     if not storage.is_remote(path):
         return None, storage._local(path)
@@ -56,7 +56,7 @@ def _written(uri: str, sdt: types_pb2.StructuredDatasetType, fmt: str) -> litera
 def _write_arrow(table, uri: str, **options) -> None:
     import pyarrow.parquet as pq
 
-    from autoc.runtime import storage
+    from autoc import storage
 
     fs, path = _fs_and_path(storage.join(uri, f"{0:05}"))
     if fs is None:
@@ -122,7 +122,7 @@ class PandasToCSVEncodingHandler(StructuredDatasetEncoder):
         super().__init__(pd.DataFrame, None, CSV)
 
     def encode(self, ctx, structured_dataset, structured_dataset_type):
-        from autoc.runtime import storage
+        from autoc import storage
 
         uri = _target(ctx, structured_dataset)
         fs, path = _fs_and_path(storage.join(uri, ".csv"))
@@ -143,7 +143,7 @@ class CSVToPandasDecodingHandler(StructuredDatasetDecoder):
     def decode(self, ctx, flyte_value, current_task_metadata):
         import pandas as pd
 
-        from autoc.runtime import storage
+        from autoc import storage
 
         fs, path = _fs_and_path(storage.join(flyte_value.uri, ".csv"))
         columns = _columns(current_task_metadata)

@@ -432,7 +432,7 @@ class PickleTransformer(Transformer):
     def to_literal(self, v, t):
         import cloudpickle
 
-        from autoc.runtime.storage import current_file_access, write_bytes
+        from autoc.storage import current_file_access, write_bytes
 
         if v is None:
             raise TypeEngineError("Cannot pickle None Value.", hint="use Optional[...] for values that may be None")
@@ -443,7 +443,7 @@ class PickleTransformer(Transformer):
     def to_python(self, lit, t):
         import cloudpickle
 
-        from autoc.runtime.storage import read_bytes
+        from autoc.storage import read_bytes
 
         return cloudpickle.loads(read_bytes(expect_blob(lit, t, "a pickle blob").uri))
 
@@ -660,7 +660,7 @@ def to_python(lit: Literal, t: Any) -> Any:
 
 def _offloaded(meta: literals_pb2.LiteralOffloadedMetadata, t: Any) -> Literal:
     """The literal Flyte offloaded to ``meta.uri`` (a serialized Literal), as flytekit reads it."""
-    from autoc.runtime.storage import read_bytes
+    from autoc.storage import read_bytes
 
     if not meta.uri:
         raise TypeEngineError(f"an offloaded literal for {_type_name(t)} has no uri",

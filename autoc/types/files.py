@@ -56,7 +56,7 @@ class File(os.PathLike):
 
     def download(self) -> str:
         if not self._downloaded:
-            from autoc.runtime import storage
+            from autoc import storage
 
             storage.download(self.remote_source, self.path, recursive=self._recursive)
             self._downloaded = True
@@ -113,7 +113,7 @@ class _BlobTransformer(base.Transformer):
                                                              dimensionality=self.dimensionality))
 
     def to_literal(self, v: Any, t):
-        from autoc.runtime import storage
+        from autoc import storage
 
         if isinstance(v, File) and v.remote_source is not None:
             uri = v.remote_source
@@ -134,7 +134,7 @@ class _BlobTransformer(base.Transformer):
         return base.blob_literal(uri, self._format(t), self.dimensionality)
 
     def to_python(self, lit, t):
-        from autoc.runtime import storage
+        from autoc import storage
 
         blob = base.expect_blob(lit, t)
         uri = blob.uri

@@ -24,7 +24,7 @@ class PILImageTransformer(base.Transformer):
     def to_literal(self, v, t):
         import PIL.Image
 
-        from autoc.runtime.storage import current_file_access, write_bytes
+        from autoc.storage import current_file_access, write_bytes
 
         if not isinstance(v, PIL.Image.Image):
             raise base.wrong_value(v, t)
@@ -37,7 +37,7 @@ class PILImageTransformer(base.Transformer):
     def to_python(self, lit, t):
         import PIL.Image
 
-        from autoc.runtime import storage
+        from autoc import storage
 
         uri = base.expect_blob(lit, t, "a PIL.Image blob").uri
         return PIL.Image.open(storage.download(uri, storage.current_file_access().new_local_path("image.png")))

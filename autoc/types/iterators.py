@@ -93,7 +93,7 @@ class JSONIteratorTransformer(base.Transformer):
         return lt
 
     def to_literal(self, v, t):
-        from autoc.runtime.storage import current_file_access, write_bytes
+        from autoc.storage import current_file_access, write_bytes
 
         lines = [json.dumps(x) for x in v]
         if not lines:
@@ -105,7 +105,7 @@ class JSONIteratorTransformer(base.Transformer):
     def to_python(self, lit, t):
         import io
 
-        from autoc.runtime.storage import read_bytes
+        from autoc.storage import read_bytes
 
         return JSONIterator(io.StringIO(read_bytes(base.expect_blob(lit, t).uri).decode()))
 

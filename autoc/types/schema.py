@@ -71,7 +71,7 @@ class FlyteSchema(SerializableType):
 
     def __init__(self, local_path: Optional[str] = None, remote_path: Optional[str] = None,
                  supported_mode: SchemaOpenMode = SchemaOpenMode.WRITE, downloader=None):
-        from autoc.runtime import storage
+        from autoc import storage
 
         if supported_mode == SchemaOpenMode.READ and remote_path is None:
             raise ValueError("a FlyteSchema to read needs its remote_path")
@@ -98,7 +98,7 @@ class FlyteSchema(SerializableType):
         mode = override_mode or self.supported_mode
         if mode == SchemaOpenMode.READ:
             if not self._downloaded and self.remote_path:
-                from autoc.runtime import storage
+                from autoc import storage
 
                 storage.download(self.remote_path, self.local_path, recursive=True)
                 self._downloaded = True
@@ -161,7 +161,7 @@ class _SchemaTransformer(base.Transformer):
         return types_pb2.LiteralType(schema=schema_type(t))
 
     def to_literal(self, v: Any, t):
-        from autoc.runtime import storage
+        from autoc import storage
 
         fa = storage.current_file_access()
         if isinstance(v, FlyteSchema):

@@ -26,7 +26,7 @@ class _StreamTransformer(base.Transformer):
                               hint="write the data to a file and return File (FlyteFile) instead")
 
     def to_python(self, lit, t):
-        from autoc.runtime import storage
+        from autoc import storage
 
         uri = base.expect_blob(lit, t).uri
         local = storage.download(uri, storage.current_file_access().new_local_path("stream"))

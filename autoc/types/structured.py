@@ -50,7 +50,7 @@ class HandlerContext:
 
 
 def _context() -> HandlerContext:
-    from autoc.runtime.storage import current_file_access
+    from autoc.storage import current_file_access
 
     return HandlerContext(current_file_access())
 
@@ -443,7 +443,7 @@ class StructuredDatasetTransformerEngine(base.Transformer):
 
     def _reference(self, v: StructuredDataset, sdt) -> base.Literal:
         """``StructuredDataset(uri=...)``: a remote uri as it is, a local file or folder uploaded first."""
-        from autoc.runtime import storage
+        from autoc import storage
 
         uri = v.uri
         if not uri:
@@ -463,7 +463,7 @@ class StructuredDatasetTransformerEngine(base.Transformer):
     def _protocol(self, df_type: type, uri: Optional[str] = None) -> str:
         if df_type in self.DEFAULT_PROTOCOLS:
             return self.DEFAULT_PROTOCOLS[df_type]
-        from autoc.runtime.storage import current_file_access
+        from autoc.storage import current_file_access
 
         return get_protocol(uri or current_file_access().raw_output_prefix)
 
