@@ -16,16 +16,19 @@ from autoc.errors import TypeEngineError
 from autoc.types import base
 
 T = TypeVar("T")
+#: the FlyteContext a user's transformer reads is core's (above the type engine): named here, imported on first use
+#: (``base.lazy_function``), as ``autoc.core.seams`` names what core delegates upward
+CONTEXT_MANAGER = "autoc.core.context:FlyteContextManager"
 
 
 def _model(msg):
-    from autoc.sdk.flytekit.models import Model
+    from autoc.types.models import Model
 
     return Model(msg)
 
 
 def _message(value, what: str, expected_type):
-    from autoc.sdk.flytekit.models import unwrap
+    from autoc.types.models import unwrap
 
     msg = unwrap(value)
     if not isinstance(msg, expected_type):
@@ -39,14 +42,12 @@ class TransformerContext:
     storage) and the rest of the current FlyteContext."""
 
     def __init__(self):
-        from autoc.runtime.storage import current_file_access
+        from autoc.storage import current_file_access
 
         self.file_access = current_file_access()
 
     def __getattr__(self, name: str):
-        from autoc.core.context import FlyteContextManager
-
-        return getattr(FlyteContextManager.current_context(), name)
+        return getattr(base.lazy_function(CONTEXT_MANAGER).current_context(), name)
 
 
 class TypeTransformer(Generic[T]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from autoc.sdk.flytekit.models import Model
+from autoc.types.models import Model
 
 
 def transform_variable_map(variable_map: Dict[str, Any], descriptions: Optional[Dict[str, str]] = None

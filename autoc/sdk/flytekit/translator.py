@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from autoc.sdk.flytekit.models import Model
+from autoc.types.models import Model
 
 
 def get_serializable(entity_mapping: Dict[Any, Any], settings, entity, options: Optional[Any] = None) -> Model:

@@ -1,5 +1,5 @@
 """``flytekit.core.type_engine.TypeEngine`` as flytekit code sees it: autoc's type engine, with flytekit's models
-(``autoc.sdk.flytekit.models``, read-only views over the same flyteidl messages) going in and coming out."""
+(``autoc.types.models``, read-only views over the same flyteidl messages) going in and coming out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 
 from flyteidl.core import interface_pb2, literals_pb2
 
-from autoc.sdk.flytekit.models import Model, unwrap
+from autoc.types.models import Model, unwrap
 from autoc.types import engine
 
 
