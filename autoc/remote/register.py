@@ -107,6 +107,14 @@ class RegisterOptions:
     python: Optional[str] = None
 
 
+def _flytekit(service: str):
+    """A module of the flytekit face (``autoc.sdk.flytekit``: its engine, its registration): the face sits above
+    registration, which asks for it by name (``autoc.sdk.face``)."""
+    from autoc.sdk import face
+
+    return face("flytekit", service)
+
+
 class _PyflyteRegistration:
     """``--sdk flytekit``: the code bundle and default version ``pyflyte register`` makes (autoc.sdk.flytekit)."""
 
@@ -114,7 +122,7 @@ class _PyflyteRegistration:
         self.found, self.opts = found, opts
 
     def bundle(self) -> Optional[bundles.Bundle]:
-        from autoc.sdk.flytekit.registration import fast_package
+        fast_package = _flytekit("registration").fast_package
 
         if self.opts.copy == "none":
             return None
@@ -124,7 +132,7 @@ class _PyflyteRegistration:
         return b
 
     def version(self, settings, bundle, distribution) -> str:
-        from autoc.sdk.flytekit.registration import version
+        version = _flytekit("registration").version
         from autoc.serialize.settings import DEFAULT_IN_CONTAINER_SRC_PATH, FastSerializationSettings
 
         if bundle is None:
@@ -141,7 +149,8 @@ class _EngineRegistration:
     and request the engine's earlier answer is used and no flytekit starts (``AnswerCache``)."""
 
     def __init__(self, start: Callable, paths: Sequence[str], opts: RegisterOptions, reason: Optional[str] = None):
-        from autoc.sdk.flytekit.engine import AnswerCache, python_for
+        fk = _flytekit("engine")
+        AnswerCache, python_for = fk.AnswerCache, fk.python_for
         from autoc.serialize.discover import list_modules
 
         self.start, self.opts, self.reason = start, opts, reason
@@ -161,7 +170,7 @@ class _EngineRegistration:
         self._version: Optional[str] = None
 
     def _load(self) -> None:
-        from autoc.sdk.flytekit.engine import load
+        load = _flytekit("engine").load
 
         if self.engine is None:
             self.engine = self.start()
@@ -179,7 +188,7 @@ class _EngineRegistration:
             self.engine.close()
 
     def bundle(self) -> Optional[bundles.Bundle]:
-        from autoc.sdk.flytekit.registration import fast_package
+        fast_package = _flytekit("registration").fast_package
 
         if self.opts.copy == "none":
             return None
@@ -203,7 +212,8 @@ class _EngineRegistration:
                           missing_hint="run `autoc build-image --sdk flytekit` first")
 
     def _run(self, bundle, distribution: Optional[str]) -> None:
-        from autoc.sdk.flytekit.engine import entities_of, error_of
+        fk = _flytekit("engine")
+        entities_of, error_of = fk.entities_of, fk.error_of
 
         md5 = bundle.md5.hex() if bundle is not None else None
         where = distribution if bundle is not None else None
@@ -274,7 +284,7 @@ def _engine_for_sources(paths: Sequence[str], opts: RegisterOptions):
 
 
 def _started(python: Optional[str]):
-    from autoc.sdk.flytekit.engine import FlytekitEngine
+    FlytekitEngine = _flytekit("engine").FlytekitEngine
 
     engine = FlytekitEngine(python)
     if not engine.usable:
@@ -286,7 +296,8 @@ def _started(python: Optional[str]):
 def _fall_back(gap: str, paths, opts: RegisterOptions, refusal):
     """The engine's registration (its cached answer, else a usable flytekit), else the face's refusal with what to
     install (None when the face's answer stands: only a caught import was missing)."""
-    from autoc.sdk.flytekit.engine import install_hint, probe
+    fk = _flytekit("engine")
+    install_hint, probe = fk.install_hint, fk.probe
 
     def start():
         engine = probe(opts.python)
@@ -717,7 +728,7 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
             domain=opts.domain, source_root=str(found.source_root)), found)
         if pyflyte is not None:  # what pyflyte register's settings also hold (dynamic and eager tasks carry them)
             from autoc.core.resources import Resources, ResourceSpec
-            from autoc.sdk.flytekit.registration import git_repo
+            git_repo = _flytekit("registration").git_repo
 
             settings = dataclasses.replace(settings, git_repo=git_repo(found.source_root),
                                            default_resources=ResourceSpec(Resources(), Resources()))

@@ -8,13 +8,25 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import re
 from pathlib import Path
-from typing import Optional
+from types import ModuleType
+from typing import Dict, Optional
 
 from autoc.errors import UserInputError
 
 SDKS = ("autoc", "flytekit")
+#: What each SDK face besides autoc's own names provides -> the module providing it. A face (``autoc.sdk.flytekit``)
+#: sits above serialization and registration, which ask it for these services by name through ``face()`` (imported
+#: the first time a run needs one, plugin-style, as ``autoc.core.seams`` does for core and ``autoc.sdk.flavor.FLAVORS``
+#: for the output flavor), so nothing below the faces imports them.
+FACES: Dict[str, Dict[str, str]] = {"flytekit": {
+    "imports": "autoc.sdk.flytekit.imports",  # its import paths, answered while user modules are imported
+    "quirks": "autoc.sdk.flytekit.quirks",  # its serializer's task names and loaders, kept where autoc's differ
+    "engine": "autoc.sdk.flytekit.engine",  # the project's own flytekit, run in the project's interpreter
+    "registration": "autoc.sdk.flytekit.registration",  # its register command's code bundle, version, git repo
+}}
 _SPEC = re.compile(r"^\s*(?P<name>[A-Za-z_][\w-]*)\s*(?:==\s*(?P<version>[\w.+!-]+))?\s*$")
 
 
@@ -58,18 +70,14 @@ class Sdk:
         """A context manager answering this SDK's import paths while user modules are imported."""
         if self.is_default:
             return contextlib.nullcontext()
-        from autoc.sdk.flytekit.imports import flytekit_imports
-
-        return flytekit_imports(self.for_project(source_root).version)
+        return face(self.name, "imports").flytekit_imports(self.for_project(source_root).version)
 
     def keep_pyflyte_output(self, tasks) -> list:
         """After discovery: where autoc would name or load a task differently from this SDK's serializer, keep
         the SDK's way (identity with what is registered already matters more); one warning per task kept."""
         if self.is_default:
             return []
-        from autoc.sdk.flytekit.quirks import keep_pyflyte_names
-
-        return keep_pyflyte_names(tasks)
+        return face(self.name, "quirks").keep_pyflyte_names(tasks)
 
     @property
     def flavor(self):
@@ -80,6 +88,11 @@ class Sdk:
 
     def __str__(self) -> str:
         return f"{self.name}=={self.version}" if self.version else self.name
+
+
+def face(sdk: str, service: str) -> ModuleType:
+    """The module providing ``service`` of the SDK face ``sdk`` (``FACES``), imported on first use."""
+    return importlib.import_module(FACES[sdk][service])
 
 
 def no_flytekit_hint() -> str:

@@ -1,6 +1,7 @@
 """Which engine makes the messages of a run: the face (autoc's own model) or the project's flytekit
-(``autoc.sdk.flytekit.engine``). Both end here, in a :class:`Made`: the ordered entity messages and what went
-wrong; everything after (writing, JSON, registering) never asks which one it was."""
+(``autoc.sdk.flytekit.engine``, above this package: reached through ``autoc.sdk.face``). Both end here, in a
+:class:`Made`: the ordered entity messages and what went wrong; everything after (writing, JSON, registering) never
+asks which one it was."""
 
 from __future__ import annotations
 
@@ -23,6 +24,14 @@ class Made:
     warnings: List[str]
     engine: str = FACE  # "face", or "flytekit X in PYTHON"
     reason: Optional[str] = None  # under auto: the construct (file:line) that sent the run to flytekit
+
+
+def flytekit_engine():
+    """The flytekit face's engine (``autoc.sdk.flytekit.engine``): the face sits above serialization, which asks for
+    it by name (``autoc.sdk.face``)."""
+    from autoc.sdk import face
+
+    return face(FLYTEKIT, "engine")
 
 
 def choose(sdk, engine: Optional[str]) -> str:
@@ -50,9 +59,7 @@ def make_entities(paths, settings, source_root, keep_going: bool, sdk, engine: O
     if gap is not None:  # the face would stop there: no need to run it first
         made = flytekit_entities(paths, settings, source_root, keep_going, python, mode, gap, None)
         if made is None:
-            from autoc.sdk.flytekit.engine import probe
-
-            engine = probe(python)
+            engine = flytekit_engine().probe(python)
             if engine is not None:
                 made = flytekit_entities(paths, settings, source_root, keep_going, python, mode, gap, engine)
         if made is not None:
@@ -109,8 +116,7 @@ def plugin_import(paths, source_root) -> Optional[str]:
 def face_gap_of(errors, caught: bool = False) -> Optional[str]:
     """The first construct the face did not answer among ``errors`` (and, with ``caught``, among the unsupported
     imports user code caught with ``except ImportError``: their outcome would differ from pyflyte's)."""
-    from autoc.sdk.flytekit.engine import face_gap
-
+    face_gap = flytekit_engine().face_gap
     for e in errors:
         gap = face_gap(e)
         if gap is not None:
@@ -129,15 +135,13 @@ def fall_back(gap: str, python: Optional[str], run, refusal: Optional[AutocError
     """Redo the run with the flytekit engine (its cached answer, else a usable flytekit); else the face's refusal
     stands, its hint naming what to install (a face result whose only gap was a caught import stands, with a
     warning)."""
-    from autoc.sdk.flytekit.engine import install_hint, probe
-
     cached = run(None)
     if cached is not None:
         return cached
-    engine = probe(python)
+    engine = flytekit_engine().probe(python)
     if engine is not None:
         return run(engine)
-    hint = install_hint(gap, python)
+    hint = flytekit_engine().install_hint(gap, python)
     for e in [refusal, *(refusals or [])]:
         if e is not None and face_gap_of([e]) is not None:
             e.hint = hint
@@ -153,8 +157,9 @@ def flytekit_entities(paths, settings, source_root, keep_going: bool, python: Op
     """The flytekit engine's hand-over: what the project's flytekit made of the modules (its cached answer for an
     unchanged tree, interpreter and request). ``engine``: a started engine, None for the cached answer only (None
     when there is none), False to start one when needed."""
-    from autoc.sdk.flytekit.engine import (AnswerCache, FlytekitEngine, entities_of, error_of, failures_of,
-                                           python_for, settings_request)
+    fk = flytekit_engine()
+    AnswerCache, FlytekitEngine, entities_of, error_of = fk.AnswerCache, fk.FlytekitEngine, fk.entities_of, fk.error_of
+    failures_of, python_for, settings_request = fk.failures_of, fk.python_for, fk.settings_request
     from autoc.serialize.discover import list_modules
 
     skipped: List[str] = []
