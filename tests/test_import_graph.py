@@ -1,6 +1,9 @@
-"""autoc's import graph: no module imports itself back (directly or through others), and core imports nothing
-above it (ARCHITECTURE.md's layers). Every ``import`` statement counts, at module level or inside a function (a
-function-level import still ties the two modules together); those under ``if TYPE_CHECKING:`` do not."""
+"""autoc's import graph: no module imports itself back (directly or through others), and each package imports only
+the packages below it in ``LAYERS`` (README's "Layout"). Every ``import`` statement counts, at module level or inside
+a function (a function-level import still ties the two modules together); those under ``if TYPE_CHECKING:`` do not.
+Where a lower layer needs a service only a higher one provides, it names that module in one registry and imports it
+on first use: ``autoc.core.seams.ABOVE`` (core), ``autoc.sdk.FACES`` / ``autoc.sdk.flavor.FLAVORS`` (the SDK faces),
+``autoc.types.user.CONTEXT_MANAGER`` (the FlyteContext a user's type transformer reads)."""
 
 from __future__ import annotations
 
@@ -119,6 +122,62 @@ def test_the_graph_sees_imports_at_module_and_function_level():
     assert cycles({"a": {"b": ""}, "b": {}}) == []
 
 
+#: autoc's packages, lowest first: each imports only those before it (a module belongs to the longest name that
+#: prefixes it). ``autoc`` is the package's ``__init__`` alone (the version; the public names are re-exported from
+#: their modules lazily, by name, so it imports nothing).
+LAYERS = [
+    "autoc",  # __version__; public names by name (lazy)
+    "autoc.errors",  # the errors users can cause
+    "autoc.storage",  # local paths and fsspec URLs, the current FileAccess
+    "autoc.types",  # the type engine: python type <-> LiteralType / Literal, flytekit's literal models as views
+    "autoc.core",  # the authoring model: tasks, workflows, launch plans, context; upward only through core.seams
+    "autoc.image",  # ImageSpec, ImageConfig, ImageBuildEngine and builders
+    "autoc.runtime",  # what runs a task: autoc execute, local workflow runs, the runtime context
+    "autoc.resolvers",  # how a container finds its task again
+    "autoc.sdk",  # --sdk: which face, its version, its output flavor (the faces themselves are named in sdk.FACES)
+    "autoc.serialize",  # discovery, translation to flyteidl, the entity order, writing
+    "autoc.remote",  # registration: config, gRPC client, code bundle
+    "autoc.sdk.flytekit",  # the flytekit face: import paths, its flavor, its engine (the project's own flytekit)
+    "autoc.testing",  # helpers for users' tests
+    "autoc.cli",  # one module per command
+]
+
+
+def layer_of(module: str) -> str:
+    return max((p for p in LAYERS if module == p or module.startswith(p + ".")), key=len, default="?")
+
+
+def test_every_module_belongs_to_a_layer():
+    assert [m for m in import_graph() if layer_of(m) == "?"] == []
+    assert layer_of("autoc.sdk.flytekit.engine") == "autoc.sdk.flytekit" and layer_of("autoc.sdk.flavor") == "autoc.sdk"
+    assert layer_of("autoc") == "autoc" and layer_of("autoc.core.task") == "autoc.core"
+
+
+def upward_imports(graph: Dict[str, Dict[str, str]]) -> List[str]:
+    """``site: module (layer) imports target (layer)`` for every import of a package above the importer's."""
+    rank = {p: i for i, p in enumerate(LAYERS)}
+    return sorted(f"{site}: {module} ({layer_of(module)}) imports {target} ({layer_of(target)})"
+                  for module, targets in graph.items() for target, site in targets.items()
+                  if rank[layer_of(target)] > rank[layer_of(module)])
+
+
+def test_each_package_imports_only_packages_below_it():
+    bad = upward_imports(import_graph())
+    assert not bad, "imports of a higher layer (move the code down, or name the service in a registry):\n" + \
+        "\n".join(bad)
+
+
+def test_the_layer_check_sees_an_upward_import():
+    graph = {"autoc.types.files": {"autoc.runtime.storage": "autoc/types/files.py:9"},
+             "autoc.serialize.engines": {"autoc.sdk.flytekit.engine": "autoc/serialize/engines.py:5",
+                                         "autoc.sdk.flavor": "autoc/serialize/engines.py:6"},
+             "autoc.sdk.flytekit.engine": {"autoc.remote.entities": "autoc/sdk/flytekit/engine.py:1"}}
+    assert upward_imports(graph) == [
+        "autoc/serialize/engines.py:5: autoc.serialize.engines (autoc.serialize) imports autoc.sdk.flytekit.engine "
+        "(autoc.sdk.flytekit)",
+        "autoc/types/files.py:9: autoc.types.files (autoc.types) imports autoc.runtime.storage (autoc.runtime)"]
+
+
 def test_no_import_cycles_among_autoc_modules():
     graph = import_graph()
     found = cycles(graph)
@@ -148,7 +207,14 @@ def test_core_imports_nothing_above_it():
 
 def test_the_seams_name_modules_that_exist():
     from autoc.core.seams import ABOVE, above
+    from autoc.sdk import FACES, face
+    from autoc.sdk.flavor import FLAVORS
+    from autoc.types.user import CONTEXT_MANAGER
 
     modules = _modules()
     assert all(target in modules for target in ABOVE.values())
     assert above("translate").container.__module__ == "autoc.serialize.translate"
+    assert all(target in modules for services in FACES.values() for target in services.values())
+    assert face("flytekit", "engine").FlytekitEngine.__module__ == "autoc.sdk.flytekit.engine"
+    assert all(target.partition(":")[0] in modules for target in FLAVORS.values())
+    assert CONTEXT_MANAGER.partition(":")[0] in modules
