@@ -234,6 +234,9 @@ def _output_tuple_class(name: str, fields: Tuple[str, ...]) -> type:
     return cls
 
 
+# Comparisons of promises (``p == 1``, ``p < q``, ``is_true()`` ...) make expressions for ``conditional()``
+# (``autoc.core.condition``, which uses them), as in flytekit's ``flytekit.core.promise``.
+
 #: flyteidl ``ComparisonExpression.Operator`` by Python operator
 COMPARISON_OPS = {"==": 0, "!=": 1, ">": 2, ">=": 3, "<": 4, "<=": 5}
 #: flyteidl ``ConjunctionExpression.LogicalOperator``
