@@ -163,7 +163,9 @@ def upward_imports(graph: Dict[str, Dict[str, str]]) -> List[str]:
 
 def test_each_package_imports_only_packages_below_it():
     bad = upward_imports(import_graph())
-    assert not bad, "imports of a higher layer (move the code down, or name the service in a registry):\n" + \
+    assert not bad, "imports of a higher layer (move the code down, or name the service in a registry; moved: " \
+        "autoc.runtime.storage is autoc.storage, autoc.sdk.flytekit.models is autoc.types.models; serialize and " \
+        "remote reach the flytekit face through autoc.sdk.face('flytekit', 'engine' | 'registration' | ...)):\n" + \
         "\n".join(bad)
 
 
