@@ -209,3 +209,61 @@ def test_they_register_into_the_loopback_admin(outputs, tmp_path):
         wf = admin.workflow("flytesnacks", "development", "xpkg.ext.sensed", "v1").closure.compiled_workflow
         assert [t.template.type for t in wf.tasks] == ["my-sensor"]
         assert wf.tasks[0].template.custom["poll"] == 5
+
+
+SEEN = '''
+import typing
+
+from autoc import FlyteContext, Literal, LiteralType, Scalar, TypeEngine, TypeTransformer, task, workflow
+from flyteidl.core import literals_pb2, types_pb2
+
+
+class Seen:
+    def __init__(self, what: str = ""):
+        self.what = what
+
+
+class SeenTransformer(TypeTransformer[Seen]):
+    """Writes the execution mode the context it is handed says, while it converts."""
+
+    def __init__(self):
+        super().__init__(name="seen", t=Seen)
+
+    def get_literal_type(self, t: typing.Type[Seen]) -> LiteralType:
+        return LiteralType(simple=types_pb2.STRING)
+
+    def to_literal(self, ctx: FlyteContext, python_val: Seen, python_type, expected: LiteralType) -> Literal:
+        mode = ctx.execution_state.mode
+        return Literal(scalar=Scalar(primitive=literals_pb2.Primitive(string_value=str(mode and mode.name))))
+
+    def to_python_value(self, ctx: FlyteContext, lv: Literal, expected_python_type) -> Seen:
+        return Seen(lv.scalar.primitive.string_value)
+
+
+TypeEngine.register(SeenTransformer())
+
+
+@task
+def make() -> Seen:
+    return Seen()
+
+
+@workflow
+def wf() -> Seen:
+    return make()
+'''
+
+
+def test_a_users_transformer_reads_the_current_flytecontext_as_in_flytekit(tmp_path):
+    """The ``ctx`` a user's transformer gets is the current FlyteContext beyond ``file_access`` (autoc.types.user
+    reaches core's context manager above the type engine by name): its execution mode as flytekit's local runs say."""
+    run = "from spkg.m import make, wf\nprint(make().what, wf().what)\n"
+    for name, source in (("own", SEEN), ("face", as_flytekit(SEEN))):
+        (tmp_path / name / "spkg").mkdir(parents=True)
+        (tmp_path / name / "spkg" / "__init__.py").write_text("")
+        (tmp_path / name / "spkg" / "m.py").write_text(source)
+        (tmp_path / name / "run.py").write_text(run)
+    theirs = run_oracle(tmp_path / "face" / "run.py", cwd=tmp_path / "face")
+    p = subprocess.run([sys.executable, "run.py"], capture_output=True, text=True, cwd=tmp_path / "own")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == theirs == "LOCAL_TASK_EXECUTION LOCAL_WORKFLOW_EXECUTION"
