@@ -1,6 +1,6 @@
 """The one seam between the authoring model and the layers above it.
 
-``core`` imports nothing above it (ARCHITECTURE.md; ``tests/unit/test_import_graph.py`` checks it). A few methods
+``core`` imports nothing above it (ARCHITECTURE.md; ``tests/test_import_graph.py`` checks it). A few methods
 that flytekit's API puts on core's objects do their work above core: a task's ``get_container`` / ``get_k8s_pod``
 (and the command, image and extended resources around them) and a launch plan's ``parameters`` are translation's,
 running a task or a workflow locally is the runtime's, the default resolver is a resolver. They delegate through
