@@ -17,8 +17,9 @@ from tests.sdk_flytekit.corpus import as_flytekit
 QUIRKS = '''
 import datetime
 import enum
+import typing
 
-from autoc import T4, Cache, Echo, conditional, sleep, task, workflow
+from autoc import T4, Cache, Echo, Resources, conditional, map_task, sleep, task, workflow
 
 
 @task
@@ -82,6 +83,21 @@ def overridden_gate_and_branch(x: int) -> int:  # with_overrides on a gate and o
 def overridden(x: int) -> int:
     a = inc(x=x).with_overrides(container_image="{{.image.gpu.fqn}}:{{.image.gpu.version}}")
     return inc(x=a).with_overrides(accelerator=T4, cache=Cache(version="v1")).with_overrides(retries=2)
+
+
+@task
+def shout(s: str) -> str:
+    return s.upper()
+
+
+@workflow
+def mapped_overridden(xs: typing.List[str], x: int) -> typing.List[str]:
+    # on a map task: node metadata and task overrides into the mapped sub-node; resources in flytekit's order
+    ys = map_task(shout)(s=xs).with_overrides(
+        requests=Resources(mem="100Mi", ephemeral_storage="500Mi", cpu="1"), limits=Resources(cpu="2"),
+        timeout=60, retries=3, name="mapped", interruptible=True)
+    inc(x=x).with_overrides(resources=Resources(ephemeral_storage="1Gi", gpu="1", mem=("1Gi", "2Gi"), cpu="1"))
+    return ys
 '''
 IMAGES = ["--image", "a/b:1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
 
@@ -135,6 +151,13 @@ def test_sdk_flytekit_reproduces_pyflytes_quirks_exactly(quirk_outputs):
     assert first.task_node.overrides.container_image == "{{.image.gpu.fqn}}:{{.image.gpu.version}}"
     assert not second.task_node.overrides.HasField("extended_resources")  # dropped by the second with_overrides
     assert not second.metadata.HasField("cacheable") and second.metadata.cache_version == "v1"
+    mapped, plain = ours["qpkg.quirks.mapped_overridden_2.pb"].template.nodes
+    sub = mapped.array_node.node
+    assert not mapped.metadata.HasField("timeout") and mapped.metadata.name.endswith("-arraynode")
+    assert (sub.metadata.name, sub.metadata.timeout.seconds, sub.metadata.retries.retries) == ("mapped", 60, 3)
+    assert [(e.name, e.value) for e in sub.task_node.overrides.resources.requests] == [(1, "1"), (3, "100Mi"),
+                                                                                       (5, "500Mi")]
+    assert [e.name for e in plain.task_node.overrides.resources.requests] == [1, 3, 2, 5]  # cpu mem gpu storage
 
 
 def test_autoc_flavor_fixes_them_and_nothing_else(quirk_outputs):

@@ -61,7 +61,7 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core.python_function_task": _public("PythonFunctionTask", "PythonInstanceTask"),
     "flytekit.core.resources": {
         **_public("Resources", "ResourceSpec"),
-        "convert_resources_to_resource_model": "autoc.serialize.translate:convert_resources_to_resource_model",
+        "convert_resources_to_resource_model": "autoc.serialize.translate_overrides:override_resource_model",
         "construct_extended_resources": "autoc.serialize.translate:extended_resources",
         "pod_spec_from_resources": "autoc.core.pod:pod_spec_from_resources"},
     "flytekit.core.type_engine": {"TypeEngine": "autoc.sdk.flytekit.type_engine:TypeEngine",
