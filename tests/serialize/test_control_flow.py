@@ -281,3 +281,80 @@ def test_imperative_mistakes_name_their_line(unique_pkg, tmp_path, code, line, t
     pkg = unique_pkg({"m.py": HEAD.replace("create_node", "create_node, Workflow") + code})
     p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
     assert p.returncode == 1 and f"m.py:{line}:\nerror: " in p.stderr and text in p.stderr, p.stderr
+
+
+GATES = '''
+import datetime
+import io
+import json
+import sys
+import typing
+
+from autoc import approve, dynamic, sleep, task, wait_for_input, workflow
+
+
+@task
+def double(x: int) -> int:
+    return 2 * x
+
+
+@workflow
+def gated(x: int) -> typing.Tuple[int, int, bool, typing.List[int]]:
+    nap = sleep(datetime.timedelta(minutes=5))
+    d = double(x=x)
+    nap >> d
+    n = wait_for_input("n", timeout=datetime.timedelta(hours=1), expected_type=int)
+    ok = wait_for_input("ok", timeout=datetime.timedelta(hours=1), expected_type=bool)
+    xs = wait_for_input("xs", timeout=datetime.timedelta(hours=1), expected_type=typing.List[int])
+    return double(x=approve(d, "approve-d", timeout=datetime.timedelta(hours=1))), double(x=n), ok, xs
+
+
+@dynamic
+def dyn(x: int) -> int:
+    n = wait_for_input("n", timeout=datetime.timedelta(hours=1), expected_type=int)
+    return double(x=approve(double(x=n), "approve", timeout=datetime.timedelta(hours=1)))
+
+
+@workflow
+def dyn_wf(x: int) -> int:
+    return dyn(x=x)
+
+
+out = []
+for stdin, call in [("3\\nno\\n[1, 2]\\ny\\n", lambda: gated(x=5)), ("x\\n4\\nyes\\n[]\\n\\n", lambda: gated(x=1)),
+                    ("2\\ny\\n", lambda: dyn_wf(x=1)), ("3\\nn\\n", lambda: dyn_wf(x=1))]:
+    sys.stdin, real = io.StringIO(stdin), sys.stdout
+    sys.stdout = io.StringIO()
+    try:
+        result = call()
+    except Exception as e:
+        result = [ln[ln.index("User did not"):] for ln in str(e).splitlines() if "did not approve" in ln]
+    shown, sys.stdout = sys.stdout.getvalue(), real
+    out.append([result, sys.stdin.read(), shown])
+print(json.dumps(out))
+'''
+
+
+def test_gates_in_local_runs_read_stdin_as_flytekits(tmp_path):
+    """A local run announces a sleep, reads a signal's value from stdin (again after a bad value) and asks for an
+    approval (Enter approves; a refusal fails the run), in workflows and in a @dynamic body run locally: the same
+    prompts, results and input consumed as flytekit's local run (the oracle)."""
+    import sys
+
+    script = tmp_path / "gates.py"
+    script.write_text(f"import sys\nsys.path.insert(0, {str(SHIM)!r})\n" + GATES)
+    theirs = run_oracle(script, cwd=tmp_path)
+    p = subprocess.run([sys.executable, "-c", GATES], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    ours = p.stdout.strip().splitlines()[-1]
+    assert ours == theirs
+    face = ("from autoc.sdk.flytekit.imports import flytekit_imports\nwith flytekit_imports('1.16.31'):\n    exec("
+            f"{as_flytekit(GATES)!r})\n")  # the same module written for flytekit, through the face
+    p = subprocess.run([sys.executable, "-c", face], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == theirs
+    import json
+
+    results = [r[0] for r in json.loads(ours)]
+    assert results[:3] == [[20, 6, False, [1, 2]], [4, 8, True, []], 8]
+    assert results[3] == ["User did not approve the transaction for gate node approve"]
