@@ -9,6 +9,7 @@ object was made inside a function, kept in a list, or created by ``python file.p
 from __future__ import annotations
 
 import abc
+import contextvars
 import inspect
 import os
 import sys
@@ -134,6 +135,13 @@ def find_variable(module_name: str, obj: Any) -> Optional[str]:
         if v is obj:
             return k
     return None
+
+
+#: set while flytekit's ``get_serializable`` runs through the face (``autoc.sdk.flytekit.translator``): a task
+#: defined inside a test function of a test module (flytekit's ``istestfunction``) is then written as flytekit writes
+#: it (its module and function name), for unit tests written for flytekit; ``autoc serialize`` and ``register``
+#: refuse it still (no container can import it)
+TEST_FUNCTION_TASKS: contextvars.ContextVar = contextvars.ContextVar("autoc_test_function_tasks", default=False)
 
 
 def nesting_problem(fn) -> Optional[str]:

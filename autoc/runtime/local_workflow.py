@@ -178,6 +178,7 @@ def run_workflow(wf, kwargs: Dict[str, Any]) -> Any:
     """Run ``wf`` with Python inputs; returns its outputs as a call of the workflow function would."""
     from autoc.core.context import ExecutionMode, execution_mode
 
+    wf.compile()  # a mistake in the body first, as flytekit (which compiles at the decorator) reports it
     iface = wf.python_interface
     owner = f"workflow {wf.name}"
     inputs: Dict[str, Any] = {}
@@ -189,7 +190,6 @@ def run_workflow(wf, kwargs: Dict[str, Any]) -> Any:
         else:
             raise TypeEngineError(f"{owner}: required input '{name}' is not given",
                                   hint="its inputs are: " + ", ".join(iface.inputs))
-    wf.compile()
     results: Dict[Any, Dict[str, Any]] = {}
     with execution_mode(ExecutionMode.LOCAL_WORKFLOW_EXECUTION):
         node = None

@@ -214,6 +214,7 @@ HEAD = "import datetime\nimport typing\nfrom autoc import task, workflow, condit
     ("    return (x > 1) & x\n", 15, "& and | join comparisons"),
     ("    return double(x=x).with_overrides(retries=x)\n", 15, "with_overrides(retries=...) cannot take a promise"),
     ("    return double(x=x).with_overrides(retry=3)\n", 15, "unknown keyword(s): retry"),
+    ("    return double(x=x).with_overrides(node_name='efn')\n", 15, "Node efn is reserved for the failure node"),
     ("    return double(x=x).with_overrides(cache=True)\n", 15, "must specify the cache version"),
     ("    return double(x=x).with_overrides(requests={'cpu': '1'})\n", 15, "takes a Resources"),
     ("    return double(x=x).with_overrides(timeout='1h')\n", 15, "datetime.timedelta or int seconds"),
@@ -358,3 +359,21 @@ def test_gates_in_local_runs_read_stdin_as_flytekits(tmp_path):
     results = [r[0] for r in json.loads(ours)]
     assert results[:3] == [[20, 6, False, [1, 2]], [4, 8, True, []], 8]
     assert results[3] == ["User did not approve the transaction for gate node approve"]
+
+
+def test_a_local_run_reports_a_mistake_in_the_body_before_a_missing_input():
+    """flytekit compiles a workflow at its decorator, so a bad with_overrides is what a call without its inputs
+    reports (flytekit's ValueError says "... either a datetime.timedelta or int seconds"); autoc compiles at the
+    first use and now does so before it checks the inputs."""
+    from autoc import task, workflow
+
+    @task
+    def t1(a: str) -> str:
+        return a
+
+    with pytest.raises(ValueError, match="datetime.timedelta or int seconds"):
+        @workflow
+        def my_wf(a: str) -> str:
+            return t1(a=a).with_overrides(timeout="foo")
+
+        my_wf()

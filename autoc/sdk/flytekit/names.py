@@ -137,7 +137,7 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core.schedule": _public("CronSchedule", "FixedRate"),
     "flytekit.core.notification": _public("Email", "Slack", "PagerDuty"),
     "flytekit.models": {},
-    "flytekit.models.task": {"Resources": "flyteidl.core.tasks_pb2:Resources"},
+    "flytekit.models.task": {"Resources": "autoc.sdk.flytekit.models:Resources"},
     "flytekit.models.literals": {n: f"autoc.sdk.flytekit.models:{n}" for n in (
         "RetryStrategy", "Void", "Primitive", "Binary", "BlobMetadata", "Blob", "Schema", "Union",
         "StructuredDatasetMetadata", "StructuredDataset", "Scalar", "LiteralOffloadedMetadata", "LiteralCollection",
@@ -149,6 +149,10 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.models.documentation": _public("Documentation", "Description", "SourceCode"),
     "flytekit.models.core": {},
     "flytekit.models.core.execution": _public("WorkflowExecutionPhase"),
+    "flytekit.models.core.workflow": {n: f"autoc.sdk.flytekit.models:{n}" for n in (
+        "Alias", "NodeMetadata", "TaskNodeOverrides", "TaskNode", "WorkflowNode", "IfBlock", "IfElseBlock",
+        "BranchNode", "SignalCondition", "ApproveCondition", "SleepCondition", "GateNode", "ArrayNode", "Node", "WorkflowMetadata",
+        "WorkflowMetadataDefaults", "WorkflowTemplate")},
     "flytekit.models.core.types": {n: f"autoc.sdk.flytekit.models:{n}" for n in ("BlobType", "EnumType")},
     "flytekit.models.core.identifier": {n: f"autoc.sdk.flytekit.models:{n}" for n in (
         "Identifier", "ResourceType", "WorkflowExecutionIdentifier", "NodeExecutionIdentifier",
