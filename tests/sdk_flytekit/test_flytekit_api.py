@@ -518,3 +518,24 @@ def test_get_serializable_of_a_task_inside_a_test_function_is_flytekits(tmp_path
     p = run_autoc("serialize", "--sdk", "flytekit==1.16.31", "tpkg", "-o", tmp_path / "out", "-i", "a:1", cwd=tmp_path,
                   check=False)
     assert p.returncode == 1 and "t2 is defined inside function top()" in p.stderr, p.stderr
+
+
+def test_a_nodes_overridden_image_and_pod_template_read_by_flytekits_names(load):
+    m = load("fk_node_ov", """
+        from flytekit import PodTemplate, task, workflow
+
+        @task
+        def bar():
+            print("hello")
+
+        @workflow
+        def wf() -> str:
+            bar().with_overrides(container_image="hello/world")
+            bar().with_overrides(pod_template=PodTemplate(primary_container_name="p1", labels={"a": "b"}))
+            bar().with_overrides(container_image="x/y").with_overrides(retries=2)
+            return "hi"
+    """)
+    first, second, third = m.wf.nodes
+    assert (first._container_image, first._pod_template) == ("hello/world", None)
+    assert second._pod_template.primary_container_name == "p1" and second._pod_template.labels == {"a": "b"}
+    assert third._container_image == "x/y"  # a later call without it keeps it
