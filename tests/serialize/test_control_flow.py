@@ -195,6 +195,8 @@ HEAD = "import datetime\nimport typing\nfrom autoc import task, workflow, condit
     ("    if x > 2 and x < 5:\n        return x\n    return double(x=x)\n", 15, "testing the truth of"),
     ("    return conditional('c').if_(x == 1).then(double(x=x))\n", 15, "conditional 'c' is not finished"),
     ("    return conditional('c').if_(x).then(double(x=x)).else_().then(double(x=x))\n", 15, "a bare promise"),
+    ("    return conditional('c').if_(None).then(double(x=x)).else_().then(double(x=x))\n", 15,
+     "Required an expression received None for condition:c.if_(...)"),
     ("    return conditional('c').if_(x == 1).then(x).else_().then(double(x=x))\n", 15,
      "needs the result of a call"),
     ("    return conditional('c').if_(x == [1]).then(double(x=x)).else_().then(double(x=x))\n", 15,
@@ -377,3 +379,21 @@ def test_a_local_run_reports_a_mistake_in_the_body_before_a_missing_input():
             return t1(a=a).with_overrides(timeout="foo")
 
         my_wf()
+
+
+def test_a_condition_that_is_not_one_is_also_an_assertion_error_as_in_flytekit():
+    from autoc import conditional, task, workflow
+    from autoc.errors import WorkflowDefinitionError
+
+    @task
+    def yes() -> bool:
+        return True
+
+    for cond in (lambda: yes(), lambda: None, lambda: True):
+        @workflow
+        def wf() -> bool:
+            return conditional("c").if_(cond()).then(yes()).else_().then(yes())
+
+        with pytest.raises(AssertionError) as e:
+            wf()
+        assert isinstance(e.value, WorkflowDefinitionError) and "test_control_flow.py:" in e.value.where
