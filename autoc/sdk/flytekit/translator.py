@@ -11,7 +11,7 @@ from autoc.sdk.flytekit.models import Model
 def get_serializable(entity_mapping: Dict[Any, Any], settings, entity, options: Optional[Any] = None) -> Model:
     """The TaskSpec, WorkflowSpec or LaunchPlan of ``entity``; ``entity_mapping`` gets it and, first, what it
     references (a workflow's tasks, subworkflows and launch plans), as flytekit fills it. A task defined inside a test
-    function is written as flytekit writes it here (``autoc.core.tracker.TEST_FUNCTION_TASKS``)."""
+    function is written as flytekit writes it (``autoc.core.tracker.STRICT_LOADER_PATHS``)."""
     from autoc.errors import AutocError
     from autoc.serialize import _translate
     from autoc.serialize.order import kind_of, pyflyte_order
@@ -24,15 +24,9 @@ def get_serializable(entity_mapping: Dict[Any, Any], settings, entity, options: 
     if kind_of(entity) is None:
         raise AutocError(f"{entity!r} is not a task, workflow or launch plan autoc can serialize",
                          hint="pass an object made by @task, @workflow or LaunchPlan.get_or_create")
-    from autoc.core.tracker import TEST_FUNCTION_TASKS
-
-    token = TEST_FUNCTION_TASKS.set(True)  # tasks inside test functions, as flytekit writes them here
-    try:
-        for e in pyflyte_order([entity], default_lp=lambda wf: None):
-            if e not in entity_mapping:
-                entity_mapping[e] = Model(_translate(kind_of(e), e, settings))
-    finally:
-        TEST_FUNCTION_TASKS.reset(token)
+    for e in pyflyte_order([entity], default_lp=lambda wf: None):
+        if e not in entity_mapping:
+            entity_mapping[e] = Model(_translate(kind_of(e), e, settings))
     return entity_mapping[entity]
 
 
