@@ -539,3 +539,19 @@ def test_a_nodes_overridden_image_and_pod_template_read_by_flytekits_names(load)
     assert (first._container_image, first._pod_template) == ("hello/world", None)
     assert second._pod_template.primary_container_name == "p1" and second._pod_template.labels == {"a": "b"}
     assert third._container_image == "x/y"  # a later call without it keeps it
+
+
+def test_a_task_inside_a_test_function_reads_its_container_as_flytekits(face):
+    """In a test module, a task defined inside a function is named by module and function name (flytekit's rule
+    for test functions), for a unit test that reads its container in memory."""
+    from flytekit import task
+    from flytekit.configuration import Image, ImageConfig, SerializationSettings
+
+    @task
+    def inner(a: int) -> int:
+        return a
+
+    s = SerializationSettings(project="p", domain="d", version="v",
+                              image_config=ImageConfig(default_image=Image(name="default", fqn="i", tag="t")))
+    assert inner.get_container(s).args[-4:] == ["task-module", __name__, "task-name", "inner"]
+    assert inner(a=3) == 3
