@@ -555,3 +555,31 @@ def test_a_task_inside_a_test_function_reads_its_container_as_flytekits(face):
                               image_config=ImageConfig(default_image=Image(name="default", fqn="i", tag="t")))
     assert inner.get_container(s).args[-4:] == ["task-module", __name__, "task-name", "inner"]
     assert inner(a=3) == 3
+
+
+def test_create_node_mistakes_are_flytekits_assertion(load):
+    from flytekit.exceptions.user import FlyteAssertion
+
+    m = load("fk_cn", """
+        import typing
+        from flytekit import task, workflow
+        from flytekit.core.node_creation import create_node
+
+        nt = typing.NamedTuple("OneOutput", outputs=str)
+
+        @task
+        def t1(a: int) -> nt:
+            return nt(str(a))
+
+        @workflow
+        def positional(a: int) -> str:
+            return create_node(t1, a).outputs
+
+        @workflow
+        def reserved(a: int) -> str:
+            return create_node(t1, a=a).outputs
+    """)
+    for wf, text in ((m.positional, "only keyword arguments"), (m.reserved, "already has an attribute 'outputs'")):
+        with pytest.raises(FlyteAssertion, match=text) as e:
+            wf(a=1)
+        assert e.value.where.startswith(str(m.__file__))

@@ -198,6 +198,8 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.types.error.error": _public("FlyteError"),
     "flytekit.exceptions": {},
     "flytekit.exceptions.user": {"FlyteValidationException": "autoc.errors:ValidationError",
+                                 "FlyteAssertion": "builtins:AssertionError",  # what autoc's ConditionError and
+                                 # NodeCreationError are too, where flytekit raises its FlyteAssertion
                                  "FlyteRecoverableException": "autoc:FlyteRecoverableException"},
     "flytekit.exceptions.eager": {"EagerException": "autoc.core.eager:EagerException"},
     "flytekit.tools": {},
