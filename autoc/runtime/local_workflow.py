@@ -218,5 +218,18 @@ def run_workflow(wf, kwargs: Dict[str, Any]) -> Any:
         return next(iter(out.values()))
     if iface.output_tuple is not None:
         return iface.output_tuple(**out)
-    return tuple(out.values())
+    return _default_named_tuple(tuple(out))(**out)  # flytekit's: outputs read by name too (r.o0, r.total)
+
+
+def _default_named_tuple(names):
+    """flytekit's ``DefaultNamedTupleOutput`` for these output names (one class per set of names)."""
+    import collections
+
+    cls = _NAMED_TUPLES.get(names)
+    if cls is None:
+        cls = _NAMED_TUPLES[names] = collections.namedtuple("DefaultNamedTupleOutput", names)
+    return cls
+
+
+_NAMED_TUPLES: Dict[tuple, type] = {}
 

@@ -397,3 +397,47 @@ def test_a_condition_that_is_not_one_is_also_an_assertion_error_as_in_flytekit()
         with pytest.raises(AssertionError) as e:
             wf()
         assert isinstance(e.value, WorkflowDefinitionError) and "test_control_flow.py:" in e.value.where
+
+
+OUTPUTS = '''
+import json
+import typing
+
+from autoc import Workflow, task, workflow
+
+
+@task
+def two(a: int) -> typing.Tuple[int, str]:
+    return a + 1, str(a)
+
+
+@workflow
+def plain(a: int) -> typing.Tuple[int, str]:
+    return two(a=a)
+
+
+wb = Workflow(name="imperative")
+wb.add_workflow_input("a", int)
+n = wb.add_entity(two, a=wb.inputs["a"])
+wb.add_workflow_output("total", n.outputs["o0"])
+wb.add_workflow_output("text", n.outputs["o1"])
+
+out = []
+for r in (plain(a=1), wb(a=2)):
+    out.append([type(r).__name__, list(r._fields), list(r), r[0], getattr(r, r._fields[1])])
+print(json.dumps(out))
+'''
+
+
+def test_a_local_run_of_a_workflow_with_several_outputs_gives_flytekits_named_tuple(tmp_path):
+    """flytekit's local run returns a workflow's outputs as a DefaultNamedTupleOutput named by the outputs (an
+    imperative workflow's r.total); autoc's did a plain tuple."""
+    import sys
+
+    script = tmp_path / "outputs.py"
+    script.write_text(f"import sys\nsys.path.insert(0, {str(SHIM)!r})\n" + OUTPUTS)
+    theirs = run_oracle(script, cwd=tmp_path)
+    p = subprocess.run([sys.executable, "-c", OUTPUTS], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == theirs
+    assert '["DefaultNamedTupleOutput", ["total", "text"], [3, "2"], 3, "2"]' in theirs

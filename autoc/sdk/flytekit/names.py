@@ -58,7 +58,8 @@ MODULES: Dict[str, Dict[str, str]] = {
                   "PickledEntityMetadata"),
         "get_registerable_container_image": "autoc.image.config:get_registerable_container_image",
         "update_image_spec_copy_handling": "autoc.sdk.flytekit.image:update_image_spec_copy_handling"},
-    "flytekit.core.python_function_task": _public("PythonFunctionTask", "PythonInstanceTask"),
+    "flytekit.core.python_function_task": {**_public("PythonFunctionTask", "PythonInstanceTask"),
+                                           "EagerFailureHandlerTask": "autoc.core.eager:EagerFailureHandlerTask"},
     "flytekit.core.resources": {
         **_public("Resources", "ResourceSpec"),
         "convert_resources_to_resource_model": "autoc.serialize.translate_overrides:override_resource_model",
