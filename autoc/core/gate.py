@@ -63,8 +63,7 @@ def _add(gate: Gate, where: Optional[str], **inputs):
     if state is None and _in_local_run():  # a @dynamic body run locally: the gate runs now, as in flytekit
         from autoc.core.seams import above
 
-        out = above("local_workflow").run_gate(gate, inputs)
-        return out.get("o0", out.get(next(iter(inputs), ""))) if out else None
+        return above("local_workflow").run_gate(gate, inputs).get("o0")  # a sleep gives nothing
     if state is None:
         raise WorkflowDefinitionError(f"{gate.kind} gate '{gate.name}' can only be used inside a workflow body",
                                       where=where, hint="call it in the body of an @workflow function")
@@ -102,16 +101,13 @@ def wait_for_input(name: str, timeout: datetime.timedelta, expected_type: Any):
 
 def approve(upstream_item, name: str, timeout: datetime.timedelta):
     """A gate that passes ``upstream_item`` (one output of an earlier call) on once someone approves it."""
-    from autoc.core.promise import Promise
+    from autoc.core.promise import Promise, compilation_state
 
     where = user_site()
-    from autoc.core.promise import compilation_state
+    if compilation_state() is None and _in_local_run() and upstream_item is not None:  # a local @dynamic body:
+        from autoc.core.seams import above  # the value itself, asked about now
 
-    if compilation_state() is None and _in_local_run() and upstream_item is not None:  # a local @dynamic body
-        from autoc.core.seams import above
-
-        gate = Gate(name, sleep_duration=None, timeout=timeout, input_type=None, upstream_item=None,
-                    _local=True)
+        gate = Gate(name, timeout=timeout, _local=True)
         return above("local_workflow").run_gate(gate, {"o0": upstream_item})["o0"]
     if not isinstance(upstream_item, Promise):
         raise WorkflowDefinitionError(f"approve(..., '{name}') needs one output of a call, got {upstream_item!r:.80}",
