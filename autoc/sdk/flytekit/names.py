@@ -152,8 +152,8 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.models.core.execution": _public("WorkflowExecutionPhase"),
     "flytekit.models.core.workflow": {n: f"autoc.sdk.flytekit.models:{n}" for n in (
         "Alias", "NodeMetadata", "TaskNodeOverrides", "TaskNode", "WorkflowNode", "IfBlock", "IfElseBlock",
-        "BranchNode", "SignalCondition", "ApproveCondition", "SleepCondition", "GateNode", "ArrayNode", "Node", "WorkflowMetadata",
-        "WorkflowMetadataDefaults", "WorkflowTemplate")},
+        "BranchNode", "SignalCondition", "ApproveCondition", "SleepCondition", "GateNode", "ArrayNode", "Node",
+        "WorkflowMetadata", "WorkflowMetadataDefaults", "WorkflowTemplate")},
     "flytekit.models.core.types": {n: f"autoc.sdk.flytekit.models:{n}" for n in ("BlobType", "EnumType")},
     "flytekit.models.core.identifier": {n: f"autoc.sdk.flytekit.models:{n}" for n in (
         "Identifier", "ResourceType", "WorkflowExecutionIdentifier", "NodeExecutionIdentifier",
