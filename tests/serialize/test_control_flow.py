@@ -441,3 +441,50 @@ def test_a_local_run_of_a_workflow_with_several_outputs_gives_flytekits_named_tu
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip().splitlines()[-1] == theirs
     assert '["DefaultNamedTupleOutput", ["total", "text"], [3, "2"], 3, "2"]' in theirs
+
+
+REGISTERED = '''
+import datetime
+import typing
+
+from autoc import Resources, approve, map_task, sleep, task, wait_for_input, workflow
+
+
+@task
+def shout(s: str) -> str:
+    return s.upper()
+
+
+@task
+def inc(x: int) -> int:
+    return x + 1
+
+
+@workflow
+def mapped_and_gated(xs: typing.List[str], x: int) -> typing.List[str]:
+    ys = map_task(shout)(s=xs).with_overrides(requests=Resources(mem="100Mi", ephemeral_storage="500Mi", cpu="1"),
+                                              timeout=60, retries=3, name="mapped")
+    nap = sleep(datetime.timedelta(minutes=1))
+    n = wait_for_input("n", timeout=datetime.timedelta(hours=1), expected_type=int)
+    a = inc(x=approve(inc(x=n), "ok", timeout=datetime.timedelta(hours=1))).with_overrides(
+        resources=Resources(ephemeral_storage="1Gi", gpu="1", mem=("1Gi", "2Gi"), cpu="1"))
+    nap >> a
+    return ys
+'''
+
+
+@pytest.mark.parametrize("face", ["own", "face"])
+def test_overridden_map_and_gate_nodes_register_into_the_test_flyteadmin(tmp_path, face):
+    """The test server compiles workflows as flyteadmin does: a map task's node with its overrides in the sub-node,
+    gate nodes and resource overrides register in both faces."""
+    import json
+
+    from tests.admin_server import AdminServer
+
+    root = _project(tmp_path, REGISTERED if face == "own" else as_flytekit(REGISTERED))
+    args = ["register", "qpkg", "--project", "flytesnacks", "--domain", "development", "--assume-images-exist",
+            "--output", "json", "-i", "a/b:1"] + (["--sdk", "flytekit"] if face == "face" else [])
+    with AdminServer() as admin:
+        p = run_autoc(*args, "--endpoint", admin.address, "--insecure", cwd=root)
+        assert json.loads(p.stdout)["workflows"][0]["status"] == "created"
+        assert {w.name for w in admin.workflows()} == {"qpkg.quirks.mapped_and_gated"}
