@@ -107,11 +107,14 @@ def _pod_override(node, pod_template, settings):
     from autoc.serialize.translate import k8s_pod
 
     task = node.entity
-    if not isinstance(task, PythonAutoContainerTask):
+    if not isinstance(task, PythonAutoContainerTask) and not getattr(task, "is_array_node_map_task", False):
         raise WorkflowDefinitionError(f"with_overrides(pod_template=...) on {task.name} ({node.id}): only tasks that "
                                       f"run in autoc's or flytekit's container can take a pod template",
                                       where=node.where, hint="drop the pod_template override for this call")
-    pod = k8s_pod(task, settings, pod_template)
+    if getattr(task, "is_array_node_map_task", False):  # the mapped task's container, with the map command
+        pod = task._with_map_command(lambda s: k8s_pod(task._run_task, s, pod_template), settings)
+    else:
+        pod = k8s_pod(task, settings, pod_template)
     pod.primary_container_name = pod_template.primary_container_name
     return pod
 

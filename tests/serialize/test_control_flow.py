@@ -19,7 +19,9 @@ import datetime
 import enum
 import typing
 
-from autoc import T4, Cache, Echo, Resources, conditional, map_task, sleep, task, workflow
+from kubernetes.client import V1Container, V1PodSpec
+
+from autoc import T4, Cache, Echo, PodTemplate, Resources, conditional, map_task, sleep, task, workflow
 
 
 @task
@@ -98,6 +100,12 @@ def mapped_overridden(xs: typing.List[str], x: int) -> typing.List[str]:
         timeout=60, retries=3, name="mapped", interruptible=True)
     inc(x=x).with_overrides(resources=Resources(ephemeral_storage="1Gi", gpu="1", mem=("1Gi", "2Gi"), cpu="1"))
     return ys
+
+
+@workflow
+def mapped_pod(xs: typing.List[str]) -> typing.List[str]:  # a pod template on a map task: its map command merged
+    return map_task(shout)(s=xs).with_overrides(pod_template=PodTemplate(
+        pod_spec=V1PodSpec(containers=[V1Container(name="primary")]), labels={"team": "ml"}))
 '''
 IMAGES = ["--image", "a/b:1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
 
@@ -158,6 +166,26 @@ def test_sdk_flytekit_reproduces_pyflytes_quirks_exactly(quirk_outputs):
     assert [(e.name, e.value) for e in sub.task_node.overrides.resources.requests] == [(1, "1"), (3, "100Mi"),
                                                                                        (5, "500Mi")]
     assert [e.name for e in plain.task_node.overrides.resources.requests] == [1, 3, 2, 5]  # cpu mem gpu storage
+    pod = ours["qpkg.quirks.mapped_pod_2.pb"].template.nodes[0].array_node.node.task_node.overrides.pod_template
+    assert pod.metadata.labels["team"] == "ml" and pod.primary_container_name == "primary"
+    assert pod.pod_spec["containers"][0]["args"][0] == "pyflyte-map-execute"
+
+
+def _map_pod_entrypoint_normalized(spec):
+    """A map node's override pod: its primary container's args as tests/golden normalizes a task's."""
+    from google.protobuf import json_format
+
+    from tests.golden import normalize_args
+
+    for n in spec.template.nodes:
+        pod = n.array_node.node.task_node.overrides.pod_template
+        if pod.HasField("pod_spec"):
+            d = json_format.MessageToDict(pod.pod_spec)
+            for c in d.get("containers", []):
+                c["args"] = normalize_args(c.get("args", []))
+            pod.pod_spec.Clear()
+            pod.pod_spec.update(d)
+    return spec
 
 
 def test_autoc_flavor_fixes_them_and_nothing_else(quirk_outputs):
@@ -175,7 +203,10 @@ def test_autoc_flavor_fixes_them_and_nothing_else(quirk_outputs):
     assert second.task_node.overrides.extended_resources.gpu_accelerator.device == "nvidia-tesla-t4"
     assert second.metadata.cacheable and second.metadata.retries.retries == 2
     fixed = {"qpkg.quirks.deep_2.pb", "qpkg.quirks.napping_2.pb", "qpkg.quirks.overridden_2.pb"}
-    assert not {k: diff(v, ours[k]) for k, v in theirs.items() if k not in fixed and diff(v, ours[k])}
+    pods = {"qpkg.quirks.mapped_pod_2.pb"}  # the map command in the override pod: autoc's own entrypoint
+    assert not {k: diff(v, ours[k]) for k, v in theirs.items() if k not in fixed | pods and diff(v, ours[k])}
+    for k in pods:
+        assert not diff(_map_pod_entrypoint_normalized(theirs[k]), _map_pod_entrypoint_normalized(ours[k]))
     # with the fixes undone, the three workflows are pyflyte's too
     del deep.sub_workflows[:]
     napping.template.nodes[0].metadata.timeout.FromSeconds(3600)
