@@ -277,6 +277,25 @@ def test_register_array_branch_gate_dynamic_eager_and_reference_entities(proj, o
         assert len(stored(admin)) == n_base + 30
 
 
+def test_register_a_module_that_fails_to_import_is_the_error_not_the_server_asked_meanwhile(plugins, tmp_path):
+    """The modules load while autoc makes the bundle and asks the server where it goes: a module that failed to
+    import is the run's error, at once, even when the server cannot be reached; nothing is written."""
+    root = tmp_path / "broken"
+    shutil.copytree(plugins, root, ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "plug" / "zz_broken.py").write_text("from flytekitplugins.dask import Dask\n\nraise RuntimeError('on purpose')\n")
+    python = str(plugins_venv() / "bin" / "python")
+    args = ("register", "--sdk", "flytekit", "plug", "--insecure", "-p", P, "-d", D, "--python", python)
+    p = run_autoc(*args, "--endpoint", "127.0.0.1:1", cwd=root, check=False)
+    assert p.returncode == 1, p.stderr
+    assert f"{root}/plug/zz_broken.py:3" in p.stderr
+    assert "error: module plug.zz_broken failed to import: RuntimeError: on purpose" in p.stderr
+    assert "cannot reach FlyteAdmin" not in p.stderr  # (no retries of the upload location asked meanwhile)
+    with AdminServer() as admin:
+        p = run_autoc(*args, "--endpoint", admin.address, cwd=root, check=False)
+        assert p.returncode == 1 and "plug.zz_broken failed to import" in p.stderr
+        assert admin.writes == 0 and stored(admin) == []
+
+
 # --- build-image ---------------------------------------------------------------------------------------------------
 
 def test_build_image_plans_the_image_flytekits_specs_name(plugins, tmp_path):

@@ -72,16 +72,32 @@ class FlytekitEngine:
         return json.loads(line)
 
     def call(self, op: str, **request) -> dict:
+        self.send(op, **request)
+        return self.receive(op)
+
+    def send(self, op: str, **request) -> None:
+        """Ask without waiting: the program works on it while autoc goes on (:meth:`receive` gives the answer)."""
         if not self.usable:
             raise self.unusable_error()
         self._proc.stdin.write(json.dumps(dict(request, op=op)) + "\n")
         self._proc.stdin.flush()
+
+    def receive(self, op: str) -> dict:
+        """The answer to the request ``op`` sent last."""
         reply = self._read(op)
         if "error" in reply and op == "load":  # the program itself broke, not the user's module
             err = reply["error"]
             raise EngineError(f"the flytekit engine failed: {err['message']}", where=err.get("where"),
                               hint=err.get("traceback"))
         return reply
+
+    def release(self) -> None:
+        """Nothing more to ask: the program exits while autoc goes on (:meth:`close` then finds it gone)."""
+        if self._proc.poll() is None and not self._proc.stdin.closed:
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
 
     def unusable_error(self) -> EngineError:
         why = self.hello.get("error") or f"it speaks protocol {self.hello.get('protocol')}, not {PROTOCOL}"
@@ -165,8 +181,19 @@ def failures_of(reported: list, root: Path) -> list:
 
 def load(engine: FlytekitEngine, root: Path, modules: List[str], settings: dict, mode: str,
          keep_going: bool) -> Load:
-    reply = engine.call("load", source_root=str(root), modules=modules, settings=settings, mode=mode,
-                        keep_going=keep_going)
+    send_load(engine, root, modules, settings, mode, keep_going)
+    return loaded(engine, root, keep_going)
+
+
+def send_load(engine: FlytekitEngine, root: Path, modules: List[str], settings: dict, mode: str,
+              keep_going: bool) -> None:
+    """Start loading the modules (:func:`loaded` waits for it)."""
+    engine.send("load", source_root=str(root), modules=modules, settings=settings, mode=mode, keep_going=keep_going)
+
+
+def loaded(engine: FlytekitEngine, root: Path, keep_going: bool) -> Load:
+    """The answer of :func:`send_load`: the first module that failed raises, unless ``keep_going``."""
+    reply = engine.receive("load")
     failures = failures_of(reply["failures"], root)
     if failures and not keep_going:
         raise failures[0].error
