@@ -165,16 +165,15 @@ class _EngineRegistration:
     and request the engine's earlier answer is used and no flytekit starts (``AnswerCache``)."""
 
     def __init__(self, start: Callable, paths: Sequence[str], opts: RegisterOptions, reason: Optional[str] = None):
-        from autoc.sdk.flytekit.engine import AnswerCache, python_for
+        from autoc.sdk.flytekit.engine import python_for
         from autoc.serialize.discover import list_modules
+        from autoc.serialize.engines import register_cache
 
         self.start, self.opts, self.reason = start, opts, reason
         self.source_root, self.modules = list_modules(paths, opts.source_root)
-        self.spec = {"images": list(opts.images), "project": opts.project, "domain": opts.domain,
-                     "version": opts.version}
         self.python = python_for(opts.python)
-        self.cache = AnswerCache(self.source_root, self.python, {"op": "register", "modules": self.modules,
-                                                                 "settings": self.spec, "copy": opts.copy})
+        self.cache, self.spec = register_cache(self.source_root, self.modules, self.python, opts.images,
+                                               opts.project, opts.domain, opts.version, opts.copy)
         self.cached = self.cache.get()
         self.engine = None
         self.loaded = None

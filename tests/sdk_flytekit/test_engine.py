@@ -296,6 +296,43 @@ def test_register_a_module_that_fails_to_import_is_the_error_not_the_server_aske
         assert admin.writes == 0 and stored(admin) == []
 
 
+def test_a_prestarted_engine_is_taken_over_once_and_one_nobody_took_is_stopped(oracle):
+    from autoc.sdk.flytekit import engine as fk
+
+    fk.prestart(oracle)
+    started = fk._PRESTARTED[oracle]
+    with fk.FlytekitEngine(oracle) as engine:  # takes the running program over: no second one
+        assert engine._proc is started and engine.usable and engine.flytekit_version == "1.16.31"
+        assert oracle not in fk._PRESTARTED
+        with fk.FlytekitEngine(oracle) as other:
+            assert other._proc is not started and other.usable
+    assert started.poll() == 0  # closed, it exited by itself
+    fk.prestart(oracle)
+    left = fk._PRESTARTED[oracle]
+    fk._stop_prestarted()  # (at exit) the one nobody took
+    assert left.poll() is not None and not fk._PRESTARTED
+
+
+def test_register_starts_no_flytekit_for_an_unchanged_tree(plugins, tmp_path, monkeypatch):
+    """register starts the engine before it imports the rest of itself, but not when the engine's answer for the
+    unchanged tree is there (the re-run needs no flytekit)."""
+    from autoc.serialize.engines import prestart_register
+    from autoc.sdk import Sdk
+    from autoc.sdk.flytekit import engine as fk
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    python = str(plugins_venv() / "bin" / "python")
+    with AdminServer() as admin:
+        register(admin, plugins, "plug", python)
+    monkeypatch.chdir(plugins)
+    args = (["plug"], None, Sdk.parse("flytekit"), None, python, (), P, D, None, "all")
+    prestart_register(*args)  # the answer above, for the same request
+    assert python not in fk._PRESTARTED
+    prestart_register(*args[:6], "another-project", *args[7:])  # another request: the engine will be asked
+    assert python in fk._PRESTARTED
+    fk._stop_prestarted()
+
+
 # --- build-image ---------------------------------------------------------------------------------------------------
 
 def test_build_image_plans_the_image_flytekits_specs_name(plugins, tmp_path):

@@ -44,8 +44,9 @@ class FlytekitEngine:
         if not (os.path.isfile(self.python) and os.access(self.python, os.X_OK)):
             raise UserInputError(f"--python {self.python}: no such interpreter",
                                  hint="pass the project's interpreter, e.g. --python .venv/bin/python")
-        self._proc = subprocess.Popen([self.python, str(PROGRAM)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      text=True, bufsize=1)
+        started = _PRESTARTED.pop(self.python, None)
+        self._proc = started or subprocess.Popen([self.python, str(PROGRAM)], stdin=subprocess.PIPE,
+                                                 stdout=subprocess.PIPE, text=True, bufsize=1)
         self._hello: Optional[dict] = None
 
     @property
@@ -123,6 +124,36 @@ class FlytekitEngine:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_PRESTARTED: dict = {}  # interpreter -> the program's process, started before autoc knew it needs it
+
+
+def prestart(python: Optional[str]) -> None:
+    """Start the engine program in ``python`` now, before autoc imports its own modules (flytekit takes seconds to
+    import): the next :class:`FlytekitEngine` of that interpreter takes it over; one nobody took is stopped when
+    autoc exits. Called only where the run is known to need flytekit (see ``autoc.serialize.engines``)."""
+    import atexit
+
+    python = python_for(python)
+    if python in _PRESTARTED or not (os.path.isfile(python) and os.access(python, os.X_OK)):
+        return  # (a missing interpreter is reported where the engine is asked for)
+    try:
+        _PRESTARTED[python] = subprocess.Popen([python, str(PROGRAM)], stdin=subprocess.PIPE,
+                                               stdout=subprocess.PIPE, text=True, bufsize=1)
+    except OSError:
+        return
+    if len(_PRESTARTED) == 1:
+        atexit.register(_stop_prestarted)
+
+
+def _stop_prestarted() -> None:
+    while _PRESTARTED:
+        _, proc = _PRESTARTED.popitem()
+        proc.kill()
+        proc.wait()
+        proc.stdin.close()
+        proc.stdout.close()
 
 
 def probe(python: Optional[str]) -> Optional[FlytekitEngine]:
