@@ -333,6 +333,19 @@ def test_register_starts_no_flytekit_for_an_unchanged_tree(plugins, tmp_path, mo
     fk._stop_prestarted()
 
 
+def test_a_python_that_does_not_exist_is_said_not_a_traceback(plugins, tmp_path):
+    missing = str(tmp_path / "no" / "bin" / "python")
+    reg = ("register", "--sdk", "flytekit", "plug", "--endpoint", "127.0.0.1:1", "--insecure", "-p", P, "-d", D,
+           "--python", missing)
+    for args, code, said in [
+            (reg, 1, f"`{missing} -m pip install flytekit flytekitplugins-dask`"),  # auto: the face's refusal
+            ((*reg, "--engine", "flytekit"), 2, f"error: --python {missing}: no such interpreter"),
+            (("serialize", "--sdk", "flytekit", "plug", "-o", tmp_path / "out", "--python", missing), 1,
+             f"`{missing} -m pip install flytekit flytekitplugins-dask`")]:
+        p = run_autoc(*args, cwd=plugins, check=False)
+        assert p.returncode == code and said in p.stderr and "Traceback" not in p.stderr, p.stderr
+
+
 # --- build-image ---------------------------------------------------------------------------------------------------
 
 def test_build_image_plans_the_image_flytekits_specs_name(plugins, tmp_path):

@@ -363,7 +363,10 @@ class AnswerCache:
         h.update(os.path.realpath(python).encode())
         venv = Path(python).parent.parent
         for sp in sorted(venv.glob("lib/python*/site-packages")) + [Path(os.path.realpath(python))]:
-            h.update(f"{sp}:{os.stat(sp).st_mtime_ns}".encode())
+            try:
+                h.update(f"{sp}:{os.stat(sp).st_mtime_ns}".encode())
+            except OSError:
+                return  # no such interpreter: no cache (the engine says so, or auto keeps the face's refusal)
         h.update(json.dumps(sorted((k, v) for k, v in os.environ.items() if k.startswith("FLYTE"))).encode())
         base = Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "autoc" / "engine"
         for d, dirs, files in os.walk(root):
