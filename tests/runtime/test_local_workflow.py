@@ -22,11 +22,13 @@ show(nested(day="d"))
 show(backfill())
 show(guarded(day="g"))
 show(documented(day="z"))
-from workflows.maps import sum_of_squares, doubled, tolerant
+from workflows.maps import sum_of_squares, doubled, tolerant, cubes_on_the_array_plugin, offset_cubes
 from workflows.dynamic import uses_dynamic, nested, constant
 show(sum_of_squares(xs=[1, 2, 3]))
 show(doubled(xs=[1, 2]))
 show(tolerant(xs=[1, -1, 2], factors=[1.0, 3.0, 0.5], labels=["a", "b", "c"]))
+show(cubes_on_the_array_plugin(xs=[1, 2, 3], offsets=[0, 1, 2]))
+show(offset_cubes(xs=[2, 3]))
 show(uses_dynamic(n=3))
 show(nested(n=2))
 show(constant(n=4))
@@ -42,8 +44,9 @@ def test_examples_run_locally_with_flytekit_s_results():
     theirs = run_oracle(f"import subprocess, sys\np = subprocess.run([sys.executable, '-c', {script!r}], "
                         "capture_output=True, text=True)\nprint(repr(p.stdout))", cwd=EXAMPLES)
     expected = [line for line in eval(theirs).splitlines() if line.startswith("R:")]  # noqa: S307 - our output
-    assert expected[-1] == "R: END" and len(expected) == 15
+    assert expected[-1] == "R: END" and len(expected) == 17
     assert "R: [1.0, None, 1.0]" in expected  # a failed map element is None within min_success_ratio
+    assert "R: [1, 9, 29]" in expected and "R: [9, 28]" in expected  # the legacy map task's
     assert [line for line in ours.stdout.splitlines() if line.startswith("R:")] == expected
     assert "R: Scores(accuracy=0.952" in ours.stdout and "R: (3, '3')" in ours.stdout
 

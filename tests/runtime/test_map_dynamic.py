@@ -75,24 +75,33 @@ def _named(specs, prefix: str):
     ("workflows.maps.map_square_", {"x": [3, 4, 5, 6]}, {"x": list[int]}, 2),
     ("workflows.maps.map_scale_", {"x": [1, 2, 7], "factor": 2.0, "label": "double"},
      {"x": list[int], "factor": float, "label": str}, 1),
+    # flytekit's legacy (container_array) map task, the partial binding offset
+    ("workflows.maps.map_cube_7a86", {"x": [1, 2, 3], "offset": 1}, {"x": list[int], "offset": int}, 2),
 ])
 def test_a_map_element_runs_like_flytekit_s(specs, tmp_path, task, inputs, types, index):
     ours, theirs = _named(specs, task)
     assert ours.template.container.args[:2] == ["autoc", "execute"]
     assert theirs.template.container.args[0] == "pyflyte-map-execute"
     args = list(ours.template.container.args)
-    assert args[args.index("--resolver") + 1] == "autoc.resolvers.map_task.ArrayNodeMapTaskResolver"
+    legacy = "cube" in task
+    assert args[args.index("--resolver") + 1] == ("autoc.resolvers.map_task.MapTaskResolver" if legacy else
+                                                  "autoc.resolvers.map_task.ArrayNodeMapTaskResolver")
+    assert (ours.template.type == "container_array") == legacy
     infile = _inputs(tmp_path / "inputs.pb", inputs, types)
     # the index: the variable BATCH_JOB_ARRAY_INDEX_VAR_NAME names, plus BATCH_JOB_ARRAY_INDEX_OFFSET
     env = {"BATCH_JOB_ARRAY_INDEX_VAR_NAME": "AWS_BATCH_JOB_ARRAY_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX": "1",
            "BATCH_JOB_ARRAY_INDEX_OFFSET": str(index - 1)}
     a = _run(ours, infile, tmp_path / "a", oracle=False, extra_env=env)
     b = _run(theirs, infile, tmp_path / "b", oracle=True, extra_env=env)
+    if legacy:  # the array plugin reads each element's outputs under <prefix>/<index>/
+        assert os.listdir(a) == os.listdir(b) == [str(index)]
+        a, b = a / str(index), b / str(index)
     assert (a / "outputs.pb").read_bytes() and sorted(os.listdir(a)) == ["outputs.pb"]
     mine = literals_pb2.LiteralMap.FromString((a / "outputs.pb").read_bytes())
     assert mine == literals_pb2.LiteralMap.FromString((b / "outputs.pb").read_bytes())
     element = {k: v[index] if k == "x" else v for k, v in inputs.items()}
-    expected = element["x"] ** 2 if "square" in task else element["x"] * element["factor"]
+    expected = element["x"] ** 2 if "square" in task else element["x"] ** 3 + element["offset"] if legacy else \
+        element["x"] * element["factor"]
     assert engine.to_python(mine.literals["o0"], type(expected)) == expected
 
 

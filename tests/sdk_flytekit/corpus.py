@@ -42,7 +42,8 @@ FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras
                   "IgnoreOutputs": "flytekit.core.base_task", "BatchSize": "flytekit.core.type_engine",
                   "FlyteRecoverableException": "flytekit.exceptions.user"}
 #: autoc modules other than ``autoc`` itself, and flytekit's module for them
-FLYTEKIT_MODULES = {"autoc.testing": "flytekit.testing"}
+FLYTEKIT_MODULES = {"autoc.testing": "flytekit.testing",
+                    "autoc.core.legacy_map_task": "flytekit.core.legacy_map_task"}
 
 
 def as_flytekit(source: str, package: str = PACKAGE) -> str:

@@ -132,6 +132,11 @@ def test_autoc_face_writes_a_repeated_map_task_once_and_equal_to_pyflyte_s(tmp_p
      "map_task needs a task"),
     ("from autoc import LaunchPlan\n\n@workflow\ndef w(x: int) -> float:\n    return scale(x=x)\n\n"
      "m = map_task(LaunchPlan.get_or_create(w))\n", "map_task over a launch plan"),
+    # flytekit's legacy map task (a ValueError in flytekit too)
+    ("from autoc.core import legacy_map_task\n\nm = legacy_map_task.map_task(functools.partial(scale, factor=[1.0]))\n",
+     "the partial binds input 'factor' to a list"),
+    ("from autoc.core import legacy_map_task\n\n@workflow\ndef w(x: int) -> float:\n    return scale(x=x)\n\n"
+     "m = legacy_map_task.map_task(w)\n", "map_task needs a task"),
 ])
 def test_what_cannot_be_mapped_is_refused_at_its_line(unique_pkg, tmp_path, body, text):
     head = "import functools\nimport typing\nfrom autoc import task, workflow, map_task\n\n@task\n" \
