@@ -272,14 +272,16 @@ def array_index() -> int:
 def map_task(target, concurrency: Optional[int] = None, min_successes: Optional[int] = None,
              min_success_ratio: float = 1.0, run_all_sub_nodes: bool = False, **kwargs) -> ArrayNodeMapTask:
     """Map a task over its list inputs: ``map_task(t, concurrency=4, min_success_ratio=0.9)(x=[...])``; a
-    ``functools.partial`` binds inputs for every element."""
+    ``functools.partial`` binds inputs for every element. A launch plan or a reference task is mapped by an
+    ``array_node`` (``autoc.core.array_node``)."""
     from autoc.core.launch_plan import LaunchPlan
+    from autoc.core.reference import ReferenceLaunchPlan, ReferenceTask
 
-    if isinstance(target, LaunchPlan):
-        from autoc.core.node import not_supported
+    if isinstance(target, (LaunchPlan, ReferenceLaunchPlan, ReferenceTask)):  # an ArrayNode over it (flytekit's rule)
+        from autoc.core.array_node import ArrayNode
 
-        raise not_supported("map_task over a launch plan (array_node)", where=user_site(),
-                            hint="map a task, or keep this workflow in pyflyte for now")
+        return ArrayNode(target, concurrency=concurrency, min_successes=min_successes,
+                         min_success_ratio=min_success_ratio, run_all_sub_nodes=run_all_sub_nodes, where=user_site())
     return ArrayNodeMapTask(target, concurrency=concurrency, min_successes=min_successes,
                             min_success_ratio=min_success_ratio, run_all_sub_nodes=run_all_sub_nodes,
                             where=kwargs.pop("where", None) or user_site(), **kwargs)

@@ -76,6 +76,8 @@ class Model(metaclass=_ModelClass):
         msg = object.__getattribute__(self, "_msg")
         desc = msg.DESCRIPTOR
         fd = desc.fields_by_name.get(_ALIASES.get(desc.full_name, {}).get(name, name))
+        if fd is None and name[:1] == "_" and name[1:2] != "_":  # flytekit's model keeps each field as ``_<field>``
+            fd = desc.fields_by_name.get(_ALIASES.get(desc.full_name, {}).get(name[1:], name[1:]))
         if fd is None and name in desc.oneofs_by_name:  # flytekit's ``value`` of Literal, Scalar, Primitive, ...
             which = msg.WhichOneof(name)
             return None if which is None else _value(desc.fields_by_name[which], getattr(msg, which), msg)

@@ -47,6 +47,7 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core.array_node_map_task": {**_public("map_task", "array_node_map_task", "ArrayNodeMapTask"),
                                           "ArrayNodeMapTaskResolver":
                                               "autoc.sdk.flytekit.map_task:ArrayNodeMapTaskResolver"},
+    "flytekit.core.array_node": {n: f"autoc.core.array_node:{n}" for n in ("array_node", "ArrayNode")},
     "flytekit.core.legacy_map_task": {**{n: f"autoc.core.legacy_map_task:{n}" for n in ("map_task", "MapPythonTask")},
                                       "MapTaskResolver": "autoc.sdk.flytekit.map_task:MapTaskResolver"},
     "flytekit.core.task": {**_TASKS, "TaskResolverMixin": "autoc:TaskResolverMixin",
