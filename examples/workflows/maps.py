@@ -3,7 +3,7 @@
 import functools
 import typing
 
-from autoc import Resources, array_node_map_task, map_task, task, workflow
+from autoc import LaunchPlan, Resources, array_node, array_node_map_task, map_task, task, workflow
 from autoc.core.legacy_map_task import map_task as legacy_map_task
 
 
@@ -89,6 +89,27 @@ def cubes_on_the_array_plugin(xs: typing.List[int], offsets: typing.List[int]) -
 @workflow
 def offset_cubes(xs: typing.List[int]) -> typing.List[int]:
     return legacy_map_task(functools.partial(cube, offset=1))(x=xs)
+
+
+@workflow
+def scaled(x: int, factor: float = 1.0) -> float:
+    return scale(x=x, factor=factor)
+
+
+tripled = LaunchPlan.get_or_create(scaled, name="scaled_times_three", fixed_inputs={"factor": 3.0})
+
+
+@workflow
+def fan_out(xs: typing.List[int]) -> typing.List[float]:
+    """A launch plan run once per element (an ArrayNode over it: each element is an execution of its own)."""
+    return array_node(tripled, concurrency=2, min_success_ratio=0.5)(x=xs)
+
+
+@workflow
+def fan_out_twice(xs: typing.List[int], factors: typing.List[float]) -> typing.List[float]:
+    """map_task over a launch plan makes the same ArrayNode; its overrides apply to the node inside too."""
+    once = map_task(LaunchPlan.get_or_create(scaled))(x=xs, factor=factors).with_overrides(retries=2)
+    return array_node(LaunchPlan.get_or_create(scaled), min_successes=1, run_all_sub_nodes=True)(x=xs, factor=once)
 
 
 if __name__ == "__main__":

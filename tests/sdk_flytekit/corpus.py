@@ -28,6 +28,7 @@ FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras
                   "create_node": "flytekit.core.node_creation", "Echo": "flytekit.core.task",
                   "array_node_map_task": "flytekit.core.array_node_map_task",
                   "ArrayNodeMapTask": "flytekit.core.array_node_map_task",
+                  "array_node": "flytekit.core.array_node", "ArrayNode": "flytekit.core.array_node",
                   "ShellTask": "flytekit.extras.tasks.shell", "OutputLocation": "flytekit.extras.tasks.shell",
                   "SQLite3Task": "flytekit.extras.sqlite3.task", "SQLite3Config": "flytekit.extras.sqlite3.task",
                   "FileSensor": "flytekit.sensor",

@@ -130,8 +130,9 @@ def test_autoc_face_writes_a_repeated_map_task_once_and_equal_to_pyflyte_s(tmp_p
     ("m = map_task(functools.partial(scale, nope=2))\n", "binds unknown input(s) nope"),
     ("from autoc import dynamic\n\n@dynamic\ndef d(x: int) -> int:\n    return x\n\nm = map_task(d)\n",
      "map_task needs a task"),
-    ("from autoc import LaunchPlan\n\n@workflow\ndef w(x: int) -> float:\n    return scale(x=x)\n\n"
-     "m = map_task(LaunchPlan.get_or_create(w))\n", "map_task over a launch plan"),
+    ("from autoc import LaunchPlan\n\n@workflow\ndef w(x: int, y: int) -> typing.Tuple[float, float]:\n"
+     "    return scale(x=x), scale(x=y)\n\nm = map_task(LaunchPlan.get_or_create(w))\n",
+     "m.w): Only tasks with a single output"),  # a launch plan is mapped by an ArrayNode
     # flytekit's legacy map task (a ValueError in flytekit too)
     ("from autoc.core import legacy_map_task\n\nm = legacy_map_task.map_task(functools.partial(scale, factor=[1.0]))\n",
      "the partial binds input 'factor' to a list"),
