@@ -189,3 +189,69 @@ def test_an_eager_task_is_refused_in_autoc_s_container_and_locally(specs, tmp_pa
             add_twice(x=1)
     finally:
         sys.path.remove(str(EXAMPLES))
+
+
+
+DISPATCH = '''
+import json, os, tempfile, typing
+from flytekit import map_task, task
+from flytekit.core import context_manager
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.literals import Literal, LiteralMap, LiteralOffloadedMetadata
+
+
+@task
+def say_hello(name: str) -> str:
+    return f"hello {name}!"
+
+
+def run():
+    out = []
+    ctx = context_manager.FlyteContextManager.current_context()
+    with context_manager.FlyteContextManager.with_context(ctx.with_execution_state(
+            ctx.execution_state.with_params(mode=context_manager.ExecutionState.Mode.TASK_EXECUTION))) as ctx:
+        lt = TypeEngine.to_literal_type(typing.List[str])
+        names = TypeEngine.to_literal(ctx, ["a", "b", "c"], typing.List[str], lt)
+        path = os.path.join(tempfile.mkdtemp(), "literal.pb")
+        with open(path, "wb") as f:
+            f.write(names.to_flyte_idl().SerializeToString())
+        offloaded = Literal(offloaded_metadata=LiteralOffloadedMetadata(uri=path, inferred_type=lt))
+        os.environ["BATCH_JOB_ARRAY_INDEX_VAR_NAME"] = "IDX"
+        for index in ("0", "2"):
+            os.environ["IDX"] = index
+            for lm in (LiteralMap({"name": names}), LiteralMap({"name": offloaded})):
+                res = map_task(say_hello).dispatch_execute(ctx, lm)
+                out.append([sorted(res.literals), res.literals["o0"].scalar.primitive.string_value])
+    return out
+'''
+
+RUN = '''
+import importlib, json, sys
+sys.path.insert(0, {root!r})
+if {face!r}:
+    from autoc.sdk.flytekit.imports import flytekit_imports
+    with flytekit_imports("1.16.31"):
+        m = importlib.import_module("dispatched")
+else:
+    m = importlib.import_module("dispatched")
+print(json.dumps(m.run()))
+'''
+
+
+def test_a_map_task_dispatched_in_a_container_runs_one_element_like_flytekit_s(tmp_path):
+    """``dispatch_execute`` of a map task in TASK_EXECUTION (what a container does with it): the element at the
+    array index, its own output, also when Flyte offloaded the list (flytekit's tests; the same module through the
+    face and in flytekit)."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import run_oracle
+
+    (tmp_path / "dispatched.py").write_text(DISPATCH)
+    ours = subprocess.run([sys.executable, "-c", RUN.format(root=str(tmp_path), face=True)], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert ours.returncode == 0, ours.stderr
+    theirs = run_oracle(RUN.format(root=str(tmp_path), face=False), cwd=tmp_path)
+    assert json.loads(ours.stdout.strip().splitlines()[-1]) == json.loads(theirs) == \
+        [[["o0"], "hello a!"]] * 2 + [[["o0"], "hello c!"]] * 2

@@ -11,6 +11,8 @@ from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 
 #: string fields flytekit's model reads as None when empty, by message
 _EMPTY_IS_NONE = {"flyteidl.core.Literal": {"hash"}}
+#: repeated fields flytekit's model holds as a set, by message
+_SETS = {"flyteidl.core.ArrayNode": {"bound_inputs"}}
 #: flytekit model attributes named otherwise than their flyteidl field, by message
 _ALIASES = {"flyteidl.core.TaskMetadata": {"k8s_object_metadata": "metadata"},
             "flyteidl.core.Union": {"stored_type": "type"}}
@@ -86,6 +88,8 @@ class Model(metaclass=_ModelClass):
         value = getattr(msg, fd.name)
         if value == "" and fd.name in _EMPTY_IS_NONE.get(desc.full_name, ()):
             return None
+        if fd.name in _SETS.get(desc.full_name, ()):
+            return set(value)
         return _value(fd, value, msg)
 
     def __setattr__(self, name, value):
