@@ -194,7 +194,8 @@ def test_an_eager_task_is_refused_in_autoc_s_container_and_locally(specs, tmp_pa
 
 DISPATCH = '''
 import json, os, tempfile, typing
-from flytekit import map_task, task
+from flytekit import dynamic, map_task, task
+from flytekit.configuration import ImageConfig, SerializationSettings
 from flytekit.core import context_manager
 from flytekit.core.type_engine import TypeEngine
 from flytekit.models.literals import Literal, LiteralMap, LiteralOffloadedMetadata
@@ -203,6 +204,11 @@ from flytekit.models.literals import Literal, LiteralMap, LiteralOffloadedMetada
 @task
 def say_hello(name: str) -> str:
     return f"hello {name}!"
+
+
+@dynamic
+def greet_all(names: typing.List[str]) -> typing.List[str]:
+    return [say_hello(name=n) for n in names]
 
 
 def run():
@@ -222,6 +228,11 @@ def run():
             for lm in (LiteralMap({"name": names}), LiteralMap({"name": offloaded})):
                 res = map_task(say_hello).dispatch_execute(ctx, lm)
                 out.append([sorted(res.literals), res.literals["o0"].scalar.primitive.string_value])
+        settings = SerializationSettings(project="p", domain="d", version="v",
+                                         image_config=ImageConfig.auto(img_name="ghcr.io/a/b:1"))
+        with context_manager.FlyteContextManager.with_context(ctx.with_serialization_settings(settings)) as ctx:
+            spec = greet_all.dispatch_execute(ctx, LiteralMap({"names": names}))  # the DynamicJobSpec
+            out.append([[n.id for n in spec.nodes], [t.id.name for t in spec.tasks], len(spec.outputs)])
     return out
 '''
 
@@ -240,8 +251,8 @@ print(json.dumps(m.run()))
 
 def test_a_map_task_dispatched_in_a_container_runs_one_element_like_flytekit_s(tmp_path):
     """``dispatch_execute`` of a map task in TASK_EXECUTION (what a container does with it): the element at the
-    array index, its own output, also when Flyte offloaded the list (flytekit's tests; the same module through the
-    face and in flytekit)."""
+    array index, its own output, also when Flyte offloaded the list; of a dynamic task: its DynamicJobSpec
+    (flytekit's tests; the same module through the face and in flytekit)."""
     import json
     import subprocess
     import sys
@@ -254,4 +265,4 @@ def test_a_map_task_dispatched_in_a_container_runs_one_element_like_flytekit_s(t
     assert ours.returncode == 0, ours.stderr
     theirs = run_oracle(RUN.format(root=str(tmp_path), face=False), cwd=tmp_path)
     assert json.loads(ours.stdout.strip().splitlines()[-1]) == json.loads(theirs) == \
-        [[["o0"], "hello a!"]] * 2 + [[["o0"], "hello c!"]] * 2
+        [[["o0"], "hello a!"]] * 2 + [[["o0"], "hello c!"]] * 2 + [[["dn0", "dn1", "dn2"], ["dispatched.say_hello"], 1]]
