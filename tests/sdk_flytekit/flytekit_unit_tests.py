@@ -27,6 +27,9 @@ DEFAULT = [CORE + f for f in (
     "test_docstring.py", "test_resolver.py", "test_cache.py", "test_pod_template_hash.py", "test_workflows.py",
     "test_composition.py", "test_launch_plan.py", "test_schedule.py", "test_notifications.py",
     "test_serialization.py", "test_type_engine.py")]
+#: map tasks (both kinds), array nodes, dynamic and references
+DEFAULT += [CORE + f for f in (
+    "test_map_task.py", "test_array_node_map_task.py", "test_array_node.py", "test_dynamic.py", "test_references.py")]
 
 
 class _Fixtures:
