@@ -74,7 +74,7 @@ _EXPORTS = {
     "WorkflowBase": "autoc.core.workflow",
     "conditional": "autoc.core.condition",
     "map_task": "autoc.core.array_node_map_task",
-    "array_node": "autoc.core.unsupported",
+    "array_node": "autoc.core.array_node",
     "dynamic": "autoc.core.dynamic_workflow_task",
     "eager": "autoc.core.eager",
     "wait_for_input": "autoc.core.gate",

@@ -15,6 +15,8 @@ from flyteidl.core import identifier_pb2, literals_pb2, tasks_pb2, types_pb2, wo
 
 #: string fields flytekit's model reads as None when empty, by message
 _EMPTY_IS_NONE = {"flyteidl.core.Literal": {"hash"}}
+#: repeated fields flytekit's model holds as a set, by message
+_SETS = {"flyteidl.core.ArrayNode": {"bound_inputs"}}
 #: flytekit model attributes named otherwise than their flyteidl field, by message
 _ALIASES = {"flyteidl.core.TaskMetadata": {"k8s_object_metadata": "metadata"},
             "flyteidl.core.Union": {"stored_type": "type"}}
@@ -82,6 +84,8 @@ class Model(metaclass=_ModelClass):
         msg = object.__getattribute__(self, "_msg")
         desc = msg.DESCRIPTOR
         fd = desc.fields_by_name.get(_ALIASES.get(desc.full_name, {}).get(name, name))
+        if fd is None and name[:1] == "_" and name[1:2] != "_":  # flytekit's model keeps each field as ``_<field>``
+            fd = desc.fields_by_name.get(_ALIASES.get(desc.full_name, {}).get(name[1:], name[1:]))
         if fd is None and name in desc.oneofs_by_name:  # flytekit's ``value`` of Literal, Scalar, Primitive, ...
             which = msg.WhichOneof(name)
             return None if which is None else _value(desc.fields_by_name[which], getattr(msg, which), msg)
@@ -90,6 +94,8 @@ class Model(metaclass=_ModelClass):
         value = getattr(msg, fd.name)
         if value == "" and fd.name in _EMPTY_IS_NONE.get(desc.full_name, ()):
             return None
+        if fd.name in _SETS.get(desc.full_name, ()):
+            return set(value)
         return _value(fd, value, msg)
 
     def __setattr__(self, name, value):

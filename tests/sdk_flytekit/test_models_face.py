@@ -108,3 +108,23 @@ def test_a_model_is_read_only():
         p = Primitive(integer=3)
     with pytest.raises(AttributeError, match="read-only"):
         p.integer = 4
+
+
+def test_a_model_reads_its_private_fields_and_array_node_bound_inputs_as_flytekit_s_model():
+    """flytekit's models keep each field as ``_<field>`` (flytekit's tests read ``array_node._min_successes``) and
+    an ArrayNode's ``bound_inputs`` as a set; the same values as flytekit's ArrayNode model gives."""
+    from flyteidl.core import workflow_pb2
+
+    from autoc.sdk.flytekit.models import Model
+
+    msg = workflow_pb2.ArrayNode(parallelism=10, min_successes=2, bound_inputs=["b", "a"], run_all_sub_nodes=True)
+    m = Model(msg)
+    ours = [m._parallelism, m._min_successes, m._bound_inputs == {"a", "b"}, m._run_all_sub_nodes]
+    theirs = run_oracle("from flytekit.models.core.workflow import ArrayNode\n"
+                        "m = ArrayNode(node=None, parallelism=10, min_successes=2, bound_inputs={'b', 'a'}, "
+                        "run_all_sub_nodes=True)  # as flytekit's translator makes it\n"
+                        "print([m._parallelism, m._min_successes, m._bound_inputs == {'a', 'b'}, "
+                        "m._run_all_sub_nodes])", cwd=".")
+    assert repr(ours) == theirs == "[10, 2, True, True]"
+    with pytest.raises(AttributeError):
+        m._nope

@@ -46,7 +46,10 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core": {},
     "flytekit.core.array_node_map_task": {**_public("map_task", "array_node_map_task", "ArrayNodeMapTask"),
                                           "ArrayNodeMapTaskResolver":
-                                              "autoc.resolvers.map_task:ArrayNodeMapTaskResolver"},
+                                              "autoc.sdk.flytekit.map_task:ArrayNodeMapTaskResolver"},
+    "flytekit.core.array_node": {n: f"autoc.core.array_node:{n}" for n in ("array_node", "ArrayNode")},
+    "flytekit.core.legacy_map_task": {**{n: f"autoc.core.legacy_map_task:{n}" for n in ("map_task", "MapPythonTask")},
+                                      "MapTaskResolver": "autoc.sdk.flytekit.map_task:MapTaskResolver"},
     "flytekit.core.task": {**_TASKS, "TaskResolverMixin": "autoc:TaskResolverMixin",
                            "Echo": "autoc:Echo", "eager": "autoc.sdk.flytekit.eager:eager"},
     "flytekit.core.base_task": {
@@ -250,5 +253,6 @@ RESOLVER_LOCATIONS = {
     "autoc.resolvers.default_notebook_task_resolver":
         "flytekit.core.python_auto_container.default_notebook_task_resolver",
     "autoc.resolvers.map_task.ArrayNodeMapTaskResolver": "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver",
+    "autoc.resolvers.map_task.MapTaskResolver": "flytekit.core.legacy_map_task.MapTaskResolver",
     "autoc.resolvers.eager.eager_failure_task_resolver": "flytekit.core.python_function_task.eager_failure_task_resolver",
 }
