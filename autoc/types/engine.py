@@ -488,7 +488,9 @@ def get_transformer(t: Any) -> Transformer:
         t = type(None)
     origin = typing.get_origin(t)
     if origin is typing.Annotated:
-        return get_transformer(typing.get_args(t)[0])
+        inner, *extras = typing.get_args(t)
+        given = next((x for x in extras if _is_transformer(x)), None)  # ``Annotated[T, SomeTransformer()]``
+        return get_transformer(inner) if given is None else _given_transformer(given)
     if _hashable(t) and t in REGISTRY:
         return REGISTRY[t]
     if isinstance(t, type) and issubclass(t, enum.Enum):
@@ -527,6 +529,29 @@ def get_transformer(t: Any) -> Transformer:
         raise TypeEngineError(f"{_type_name(t)} cannot be converted to a Flyte type",
                               hint="annotate with a concrete type such as int, list[str], a dataclass or a class")
     raise TypeEngineError(f"{t!r} is not a type", hint="annotate parameters and the return value with types")
+
+
+def _is_transformer(x: Any) -> bool:
+    if isinstance(x, Transformer):
+        return True
+    from autoc.types.user import TypeTransformer
+
+    return isinstance(x, TypeTransformer)
+
+
+def _given_transformer(x: Any) -> Transformer:
+    """The transformer an ``Annotated[T, transformer]`` names, as flytekit takes it: it receives the whole
+    ``Annotated`` type (a flytekit-style one through autoc's adapter, made once per object)."""
+    if isinstance(x, Transformer):
+        return x
+    adapted = x.__dict__.get("_autoc_adapter")
+    if adapted is None:
+        from autoc.types.user import UserTransformer
+
+        adapted = UserTransformer(x)
+        adapted.wants_annotations = True
+        x.__dict__["_autoc_adapter"] = adapted
+    return adapted
 
 
 _CACHE: Dict[Any, LiteralType] = {}
@@ -592,7 +617,7 @@ def _flyte_annotation(extras: tuple, t: Any) -> Optional[dict]:
 def uses_pickle(t: Any) -> bool:
     """True when ``t`` (or something inside it) travels as a pickle."""
     tr = get_transformer(t)
-    if tr is _PICKLE:
+    if isinstance(tr, PickleTransformer):  # (also one given in Annotated[T, ...])
         return True
     if tr in (_LIST, _DICT, _UNION):
         return any(uses_pickle(a) for a in typing.get_args(t))

@@ -209,3 +209,91 @@ def test_they_register_into_the_loopback_admin(outputs, tmp_path):
         wf = admin.workflow("flytesnacks", "development", "xpkg.ext.sensed", "v1").closure.compiled_workflow
         assert [t.template.type for t in wf.tasks] == ["my-sensor"]
         assert wf.tasks[0].template.custom["poll"] == 5
+
+
+#: ``Annotated[T, SomeTransformer()]``: the transformer in the annotation converts that one parameter (flytekit looks
+#: there before its registry), for the interface, the literal and the value read back, also in a local run
+ANNOTATED = '''
+import json, typing
+from typing_extensions import Annotated
+from flytekit import task, workflow
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine, TypeTransformer
+from flytekit.models.annotation import TypeAnnotation
+from flytekit.models.literals import Literal, Primitive, Scalar
+from flytekit.models.types import LiteralType, SimpleType
+
+
+class AsJson(TypeTransformer[dict]):
+    def get_literal_type(self, t):
+        return LiteralType(simple=SimpleType.STRING, annotation=TypeAnnotation(annotations={"protocol": "json"}))
+
+    def to_literal(self, ctx, python_val, python_type, expected):
+        return Literal(scalar=Scalar(primitive=Primitive(string_value=json.dumps(python_val, sort_keys=True))))
+
+    def to_python_value(self, ctx, lv, expected_python_type):
+        return json.loads(lv.scalar.primitive.string_value)
+
+
+JsonDict = Annotated[typing.Dict[str, int], AsJson(name="json", t=typing.Dict[str, int])]
+
+
+@task
+def bump(d: JsonDict) -> JsonDict:
+    return {k: v + 1 for k, v in d.items()}
+
+
+@workflow
+def twice(d: JsonDict) -> JsonDict:
+    return bump(d=bump(d=d))
+
+
+ctx = FlyteContextManager.current_context()
+lt = TypeEngine.to_literal_type(JsonDict)
+lit = TypeEngine.to_literal(ctx, {"b": 2, "a": 1}, JsonDict, lt)
+print(json.dumps([lt.to_flyte_idl().SerializeToString(deterministic=True).hex(),
+                  lit.to_flyte_idl().SerializeToString(deterministic=True).hex(),
+                  TypeEngine.to_python_value(ctx, lit, JsonDict), twice(d={"a": 1}),
+                  type(TypeEngine.get_transformer(JsonDict)).__name__,
+                  TypeEngine.to_literal_type(typing.List[JsonDict]).to_flyte_idl().SerializeToString().hex()]))
+'''
+
+
+def test_a_transformer_in_annotated_converts_that_type_as_in_flytekit(tmp_path):
+    import contextlib
+    import io
+
+    from autoc.sdk.flytekit.imports import flytekit_imports
+
+    import runpy
+
+    script = tmp_path / "annotated_json.py"  # (tasks need a source file)
+    script.write_text(ANNOTATED)
+    theirs = json.loads(run_oracle(script, cwd=tmp_path))
+    out = io.StringIO()
+    with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+        runpy.run_path(str(script), run_name="annotated_json")
+    ours = json.loads(out.getvalue())
+    assert ours == theirs
+    assert ours[2] == {"a": 1, "b": 2} and ours[3] == {"a": 3} and ours[4] == "AsJson"
+
+
+def test_autoc_transformer_objects_in_annotated():
+    import typing
+
+    from flyteidl.core import types_pb2
+
+    from autoc import TypeEngine, TypeTransformer
+    from autoc.types.engine import PickleTransformer, get_transformer, to_literal_type, uses_pickle
+
+    class Upper(TypeTransformer[str]):
+        def get_literal_type(self, t):
+            return types_pb2.LiteralType(simple=types_pb2.SimpleType.STRING, metadata={"upper": True})
+
+    upper = Upper(name="upper", t=str)
+    t = typing.Annotated[str, upper]
+    assert to_literal_type(t).metadata["upper"] is True and not to_literal_type(str).metadata
+    assert TypeEngine.get_transformer(t).user is upper  # (autoc's own TypeEngine gives its adapter)
+    pickled = typing.Annotated[int, PickleTransformer()]
+    assert isinstance(get_transformer(pickled), PickleTransformer) and uses_pickle(pickled)
+    assert to_literal_type(pickled).blob.format == "PythonPickle"
