@@ -228,13 +228,21 @@ class UnionTransformer(Transformer):
             variants=[_variant_type(arg, get_transformer(arg)) for arg in typing.get_args(t)]))
 
     def to_literal(self, v, t):
-        matches, errors = [], []
+        matches, errors, accepted = [], [], False
         for arg in typing.get_args(t):
             tr = get_transformer(arg)
+            variant = getattr(tr, "variant_to_literal", None)  # a user's transformer: called as flytekit's union does
             try:
-                matches.append((arg, tr, to_literal(v, arg)))
+                matches.append((arg, tr, to_literal(v, arg) if variant is None else variant(v, arg)))
+                accepted = accepted or variant is None
             except (TypeEngineError, TypeError, ValueError) as e:
                 errors.append((arg, e))
+            # as flytekit, the value must pass one variant's type check (a user transformer's assert_type) before
+            # the variants' conversions, which do not check, choose
+            accepted = accepted or arg is typing.Any or variant is not None and tr.accepts(v, arg)
+        if matches and not accepted:
+            errors += [(a, TypeEngineError(f"{v!r:.80} is not a {_type_name(a)}")) for a, _, _ in matches]
+            matches = []
         if matches and dataclasses.is_dataclass(v):  # flytekit encodes a dataclass into any dataclass variant whose
             matches += [(a, None, None) for a, _ in errors if _same_fields(type(v), a)]  # fields it has
         name = _union_name(t)

@@ -297,3 +297,73 @@ def test_autoc_transformer_objects_in_annotated():
     pickled = typing.Annotated[int, PickleTransformer()]
     assert isinstance(get_transformer(pickled), PickleTransformer) and uses_pickle(pickled)
     assert to_literal_type(pickled).blob.format == "PythonPickle"
+
+
+#: a Union with a variant of the user's transformer: flytekit checks the value against the variants' assert_type once,
+#: then converts with each variant unchecked (two that convert it are ambiguous; any error means "not this one")
+UNION_USER = '''
+import json, typing
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine, TypeTransformer
+from flytekit.models.literals import Literal, Primitive, Scalar
+from flytekit.models.types import LiteralType, SimpleType
+
+
+class UnsignedInt:
+    def __init__(self, x):
+        self.val = x
+
+
+class UnsignedIntTransformer(TypeTransformer[UnsignedInt]):
+    def __init__(self):
+        super().__init__("UnsignedInt", UnsignedInt)
+
+    def get_literal_type(self, t):
+        return LiteralType(simple=SimpleType.INTEGER)
+
+    def to_literal(self, ctx, python_val, python_type, expected):
+        if type(python_val) != int:
+            raise KeyError("Expected an integer")  # (not a TypeError: any error means "not this variant")
+        if python_val < 0:
+            raise ValueError("Expected a non-negative integer")
+        return Literal(scalar=Scalar(primitive=Primitive(integer=python_val)))
+
+    def to_python_value(self, ctx, lv, expected_python_type):
+        return UnsignedInt(lv.scalar.primitive.integer)
+
+
+TypeEngine.register(UnsignedIntTransformer())
+ctx = FlyteContextManager.current_context()
+out = []
+for t, v in [(typing.Union[int, UnsignedInt], 3), (typing.Union[int, UnsignedInt], -3),
+             (typing.Union[str, UnsignedInt], 3), (typing.Union[str, UnsignedInt], "x")]:
+    try:
+        lit = TypeEngine.to_literal(ctx, v, t, TypeEngine.to_literal_type(t))
+        out.append(lit.scalar.union.stored_type.structure.tag)
+    except TypeError as e:
+        out.append("Ambiguous" if "Ambiguous choice of variant" in str(e) else "TypeError")
+print(json.dumps(out))
+'''
+
+
+def test_a_union_with_a_users_transformer_chooses_as_flytekit(tmp_path):
+    import contextlib
+    import io
+    import runpy
+
+    from autoc.sdk.flytekit.imports import flytekit_imports
+    from autoc.types import base
+
+    script = tmp_path / "union_user.py"
+    script.write_text(UNION_USER)
+    theirs = json.loads(run_oracle(script, cwd=tmp_path))
+    out, saved = io.StringIO(), dict(base.REGISTRY)
+    try:
+        with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+            runpy.run_path(str(script), run_name="union_user")
+    finally:  # (the registration is the script's own)
+        base.REGISTRY.clear()
+        base.REGISTRY.update(saved)
+        for fn in base.ON_CHANGE:
+            fn()
+    assert json.loads(out.getvalue()) == theirs == ["Ambiguous", "int", "TypeError", "str"]
