@@ -47,6 +47,14 @@ _INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
 class SimpleTransformer(Transformer):
+    def __new__(cls, name: str, python_type: type, simple: Any, to_literal_transformer: Any = None,
+                from_literal_transformer: Any = None):
+        """flytekit's ``SimpleTransformer(name, t, lt, to_literal_fn, from_literal_fn)`` (a user's simple type,
+        converted by two functions) is a ``_ConvertingTransformer``."""
+        if to_literal_transformer is not None or from_literal_transformer is not None:
+            cls = _ConvertingTransformer
+        return super().__new__(cls)
+
     def __init__(self, name: str, python_type: type, simple: int):
         self.name, self.python_type, self.simple = name, python_type, simple
 
@@ -218,6 +226,41 @@ def _decode_struct(lit: Literal, t) -> Any:
     except Exception as e:
         raise TypeEngineError(f"cannot decode {_type_name(t)} from the literal: {e}") from e
     raise TypeEngineError(f"expected a binary or generic literal for {_type_name(t)}, got {_describe(lit)}")
+
+
+class _ConvertingTransformer(SimpleTransformer):
+    """A type converted by two functions, as flytekit's ``SimpleTransformer`` with converters: the value must be
+    of exactly that type, ``to_literal_transformer(v)`` gives the Literal and ``from_literal_transformer(lit)`` the
+    value back (a Literal read with flytekit's model conventions)."""
+
+    def __init__(self, name: str, python_type: type, lt: Any, to_literal_transformer: Any,
+                 from_literal_transformer: Any):
+        from autoc.types.user import _message
+
+        self.name, self.python_type = name, python_type
+        self._lt = _message(lt, f"SimpleTransformer {name!r}: its literal type", LiteralType)
+        self._to, self._from = to_literal_transformer, from_literal_transformer
+
+    def literal_type(self, t):
+        return self._lt
+
+    def to_literal(self, v, t):
+        from autoc.types.user import _message
+
+        if type(v) is not self.python_type:
+            raise TypeEngineError(f"Expected value of type {self.python_type} but got '{v!r:.80}' of type {type(v)}")
+        return _message(self._to(v), f"SimpleTransformer {self.name!r}: to_literal_transformer", Literal)
+
+    def to_python(self, lit, t):
+        from autoc.types.user import _model
+
+        if lit.WhichOneof("value") == "scalar" and lit.scalar.WhichOneof("value") == "union":
+            lit = lit.scalar.union.value
+        v = self._from(_model(lit))
+        if type(v) is not self.python_type:
+            raise TypeEngineError(f"Cannot convert literal {_describe(lit)} to {self.python_type}: "
+                                  f"from_literal_transformer gave {type(v)}")
+        return v
 
 
 class UnionTransformer(Transformer):

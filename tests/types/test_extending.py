@@ -367,3 +367,97 @@ def test_a_union_with_a_users_transformer_chooses_as_flytekit(tmp_path):
         for fn in base.ON_CHANGE:
             fn()
     assert json.loads(out.getvalue()) == theirs == ["Ambiguous", "int", "TypeError", "str"]
+
+
+#: flytekit's SimpleTransformer with two converter functions: a user's simple type (in a Union, a list, a local run)
+SIMPLE_USER = '''
+import json, typing
+from flytekit import task, workflow
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import SimpleTransformer, TypeEngine
+from flytekit.models.literals import Literal, Primitive, Scalar
+from flytekit.models.types import LiteralType, SimpleType
+
+
+class MyInt:
+    def __init__(self, x):
+        self.val = x
+
+    def __eq__(self, other):
+        return isinstance(other, MyInt) and other.val == self.val
+
+
+TypeEngine.register(SimpleTransformer("MyInt", MyInt, LiteralType(simple=SimpleType.INTEGER),
+                                      lambda x: Literal(scalar=Scalar(primitive=Primitive(integer=x.val))),
+                                      lambda x: MyInt(x.scalar.primitive.integer)))
+
+
+@task
+def double(x: MyInt) -> typing.List[MyInt]:
+    return [x, MyInt(x.val * 2)]
+
+
+@workflow
+def wf(x: MyInt) -> typing.List[MyInt]:
+    return double(x=x)
+
+
+ctx = FlyteContextManager.current_context()
+hexed = lambda m: m.to_flyte_idl().SerializeToString(deterministic=True).hex()
+pt = typing.Union[int, MyInt]
+lt = TypeEngine.to_literal_type(pt)
+out = [hexed(lt), hexed(TypeEngine.to_literal_type(typing.List[MyInt]))]
+for v in (3, MyInt(10)):
+    lit = TypeEngine.to_literal(ctx, v, pt, lt)
+    back = TypeEngine.to_python_value(ctx, lit, pt)
+    out.append([hexed(lit), back if isinstance(back, int) else ["MyInt", back.val]])
+out.append([x.val for x in wf(x=MyInt(4))])
+try:
+    TypeEngine.to_literal(ctx, 3, MyInt, TypeEngine.to_literal_type(MyInt))
+    out.append("accepted")
+except (TypeError, ValueError, AssertionError) as e:
+    out.append(type(e).__mro__[1].__name__ if False else "refused")
+print(json.dumps(out))
+'''
+
+
+def test_a_simple_transformer_with_converters_as_flytekit(tmp_path):
+    import contextlib
+    import io
+    import runpy
+
+    from autoc.sdk.flytekit.imports import flytekit_imports
+    from autoc.types import base
+
+    script = tmp_path / "simple_user.py"
+    script.write_text(SIMPLE_USER)
+    theirs = json.loads(run_oracle(script, cwd=tmp_path))
+    out, saved = io.StringIO(), dict(base.REGISTRY)
+    try:
+        with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+            runpy.run_path(str(script), run_name="simple_user")
+    finally:
+        base.REGISTRY.clear()
+        base.REGISTRY.update(saved)
+        for fn in base.ON_CHANGE:
+            fn()
+    ours = json.loads(out.getvalue())
+    assert ours == theirs
+    assert ours[3][1] == ["MyInt", 10] and ours[4] == [4, 8] and ours[5] == "refused"
+
+
+def test_autoc_simple_transformer_takes_converters():
+    from flyteidl.core import literals_pb2, types_pb2
+
+    from autoc.types.engine import SimpleTransformer, get_transformer, to_literal, to_python
+
+    class Celsius(float):
+        pass
+
+    tr = SimpleTransformer("Celsius", Celsius, types_pb2.LiteralType(simple=types_pb2.SimpleType.FLOAT),
+                           lambda c: literals_pb2.Literal(scalar=literals_pb2.Scalar(
+                               primitive=literals_pb2.Primitive(float_value=float(c)))),
+                           lambda lit: Celsius(lit.scalar.primitive.float_value))
+    assert type(get_transformer(int)) is SimpleTransformer and isinstance(tr, SimpleTransformer)
+    assert to_python(tr.to_literal(Celsius(1.5), Celsius), Celsius) == 1.5
+    assert to_literal(2, int).scalar.primitive.integer == 2  # (the built-in ones unchanged)
