@@ -147,10 +147,22 @@ class ListTransformer(Transformer):
         return [tr.to_python(x, inner) for x in lit.collection.literals]
 
 
+def _allows_pickle(t: Any) -> typing.Tuple[Any, bool]:
+    """``(T, allow_pickle)`` of ``Annotated[T, kwtypes(allow_pickle=True)]`` (flytekit reads the first ordered dict
+    in the annotation), ``(t, False)`` for anything else."""
+    if typing.get_origin(t) is not typing.Annotated:
+        return t, False
+    inner, *extras = typing.get_args(t)
+    options = next((x for x in extras if isinstance(x, collections.OrderedDict)), {})
+    return inner, bool(options.get("allow_pickle", False))
+
+
 class DictTransformer(Transformer):
     name = "Typed Dict"
+    wants_annotations = True  # (``Annotated[dict, kwtypes(allow_pickle=True)]``)
 
     def literal_type(self, t):
+        t, _ = _allows_pickle(t)
         args = typing.get_args(t)
         if args and args[0] is str:
             return LiteralType(map_value_type=to_literal_type(args[1]))
@@ -159,6 +171,7 @@ class DictTransformer(Transformer):
         return lt
 
     def to_literal(self, v, t):
+        t, allow_pickle = _allows_pickle(t)
         if not isinstance(v, dict):
             raise _wrong_value(v, t)
         args = typing.get_args(t)
@@ -167,9 +180,34 @@ class DictTransformer(Transformer):
                 raise TypeEngineError(f"{_type_name(t)} needs string keys, got {v!r:.80}")
             convert = _item_to_literal(args[1])
             return Literal(map=literals_pb2.LiteralMap(literals={k: convert(x) for k, x in v.items()}))
-        return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
+        try:
+            return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
+        except TypeEngineError:
+            if not allow_pickle:
+                raise
+        # as flytekit: a pickle file under the raw output prefix, named by a Struct {"pickle_file": uri}
+        import cloudpickle
+        from google.protobuf import struct_pb2
+
+        from autoc.runtime.storage import current_file_access, write_bytes
+
+        uri = current_file_access().new_remote_path()
+        write_bytes(uri, cloudpickle.dumps(v))
+        generic = struct_pb2.Struct()
+        generic.update({"pickle_file": uri})
+        lit = _scalar(generic=generic)
+        lit.metadata["format"] = "pickle"
+        return lit
 
     def to_python(self, lit, t):
+        t, _ = _allows_pickle(t)
+        if lit.metadata.get("format") == "pickle" and lit.WhichOneof("value") == "scalar" \
+                and lit.scalar.WhichOneof("value") == "generic":  # a dict flytekit or autoc pickled
+            import cloudpickle
+
+            from autoc.runtime.storage import read_bytes
+
+            return cloudpickle.loads(read_bytes(lit.scalar.generic.fields["pickle_file"].string_value))
         args = typing.get_args(t)
         if args and args[0] is str:
             if lit.WhichOneof("value") != "map":
@@ -439,6 +477,8 @@ class DataclassTransformer(Transformer):
         return lt
 
     def to_literal(self, v, t):
+        if isinstance(v, dict) and isinstance(t, type) and dataclasses.is_dataclass(t):
+            return _dict_as_dataclass(v, t)
         if not dataclasses.is_dataclass(v) or not isinstance(v, t):
             raise _wrong_value(v, t)
         if _json_mixin(t):  # its own to_json (a subclass keeps its fields), as flytekit writes it
@@ -461,6 +501,54 @@ class DataclassTransformer(Transformer):
             except Exception as e:
                 raise TypeEngineError(f"cannot decode {_type_name(t)} from the literal: {e}") from e
         return _decode_struct(lit, t)
+
+
+def _dict_as_dataclass(v: dict, t: type) -> Literal:
+    """A dict given for a dataclass, as flytekit takes it: its keys are the fields (an Optional one may be left
+    out), each value of exactly the field's type (a nested dict for a dataclass field checked the same way), and
+    the dict itself is written (msgpack), to be read back as the dataclass."""
+    _check_dict_fields(v, t)
+    import msgpack
+
+    try:
+        packed = msgpack.packb(v)
+    except (TypeError, ValueError) as e:
+        raise TypeEngineError(f"cannot write the dict given for {_type_name(t)}: {e}",
+                              hint=f"pass a {_type_name(t)} instance") from e
+    return _scalar(binary=literals_pb2.Binary(value=packed, tag=MESSAGEPACK))
+
+
+def _check_dict_fields(v: dict, t: type) -> None:
+    try:
+        hints = typing.get_type_hints(t)
+    except Exception:  # (unresolvable annotations: the declared ones)
+        hints = {}
+    fields = {f.name: hints.get(f.name, f.type) for f in dataclasses.fields(t)}
+
+    def optional(ft) -> bool:
+        return _is_union(ft) and type(None) in typing.get_args(ft)
+
+    skip = {k for k, ft in fields.items() if optional(ft)}
+    missing, extra = sorted(set(fields) - skip - set(v)), sorted(set(v) - skip - set(fields))
+    if missing or extra:
+        said = "; ".join(x for x in (missing and f"missing {missing}", extra and f"not fields {extra}") if x)
+        raise TypeEngineError(f"the dict given for {_type_name(t)} does not match its fields: {said}",
+                              hint=f"give exactly the fields of {_type_name(t)} (Optional ones may be left out)")
+    for k, x in v.items():
+        ft = fields.get(k)
+        if ft is None:
+            continue
+        if isinstance(x, dict):
+            if isinstance(ft, type) and dataclasses.is_dataclass(ft):
+                _check_dict_fields(x, ft)
+            elif ft is not dict:  # (flytekit fails on a dict for any other field type)
+                raise TypeEngineError(f"field {k!r} of {_type_name(t)}: a dict cannot be checked against "
+                                      f"{_type_name(ft)}", hint=f"pass a {_type_name(t)} instance")
+            continue
+        want = [a for a in typing.get_args(ft) if a is not type(None)][0] if optional(ft) else ft
+        if type(x) is not want:
+            raise TypeEngineError(f"field {k!r} of {_type_name(t)}: expected {_type_name(want)}, got "
+                                  f"{type(x).__name__} {x!r:.60}", hint=f"pass a {_type_name(t)} instance")
 
 
 def _json_mixin(t) -> bool:
@@ -668,6 +756,8 @@ def _flyte_annotation(extras: tuple, t: Any) -> Optional[dict]:
 def uses_pickle(t: Any) -> bool:
     """True when ``t`` (or something inside it) travels as a pickle."""
     tr = get_transformer(t)
+    if typing.get_origin(t) is typing.Annotated and not isinstance(tr, PickleTransformer):
+        t = typing.get_args(t)[0]
     if isinstance(tr, PickleTransformer):  # (also one given in Annotated[T, ...])
         return True
     if tr in (_LIST, _DICT, _UNION):

@@ -193,6 +193,8 @@ class _BlobTransformer(base.Transformer):
     def to_literal(self, v: Any, t):
         from autoc.runtime import storage
 
+        if isinstance(v, File) and isinstance(v, Directory) != (self.dimensionality == types_pb2.BlobType.MULTIPART):
+            raise base.wrong_value(v, t)  # a Directory is no File and a File no Directory (flytekit's do not mix)
         upload_to = v._upload_to if isinstance(v, File) else None
         if isinstance(v, File) and v.remote_source is not None:
             uri = v.remote_source

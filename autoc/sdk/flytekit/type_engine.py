@@ -16,6 +16,10 @@ class TypeEngine(engine.TypeEngine):
     #: flytekit's cache of converted values, which its tests clear; autoc caches LiteralTypes only (clearing them
     #: is harmless)
     _LITERAL_CACHE = engine._CACHE
+    #: the registry itself (flytekit code unregisters with ``del TypeEngine._REGISTRY[T]``; a user's transformer is
+    #: held through autoc's adapter) and the dataclass transformer the engine falls back to
+    _REGISTRY = engine.REGISTRY
+    _DATACLASS_TRANSFORMER = engine._DATACLASS
 
     @classmethod
     def lazy_import_transformers(cls) -> None:
