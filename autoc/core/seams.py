@@ -30,6 +30,7 @@ ABOVE: Dict[str, str] = {
     "runtime_errors": "autoc.runtime.errors",
     "image_config": "autoc.image.config",
     "flytekit_flavor": "autoc.sdk.flytekit.flavor",
+    "storage": "autoc.runtime.storage",
 }
 _LOADED: Dict[str, ModuleType] = {}
 

@@ -108,3 +108,68 @@ def test_a_model_is_read_only():
         p = Primitive(integer=3)
     with pytest.raises(AttributeError, match="read-only"):
         p.integer = 4
+
+
+#: code written against flytekit that calls the context's file access and a transformer directly, and the import
+#: paths flytekit's test_type_engine.py uses for objects autoc has
+DIRECT = """
+import json, os, typing
+from flytekit import FlyteFile, task
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import DictTransformer, ListTransformer, TypeEngine
+from flytekit.types.file import FileExt
+from flytekit.types.file.file import noop
+
+
+@task
+def write(text: str) -> FlyteFile:
+    fa = FlyteContextManager.current_context().file_access
+    path = fa.get_random_local_path("/some/dir/out.txt")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    return FlyteFile(path)
+
+
+ctx = FlyteContextManager.current_context()
+fa = ctx.file_access
+local = fa.get_random_local_path(file_path_or_file_name="/a/b/c.txt")
+lt = TypeEngine.to_literal_type(typing.List[int])
+direct = ListTransformer().to_literal(ctx, [1, 2], typing.List[int], lt)
+got = TypeEngine.get_transformer(typing.Dict[str, int]).to_literal(ctx, {"a": 1}, typing.Dict[str, int],
+                                                                     TypeEngine.to_literal_type(typing.Dict[str, int]))
+print(json.dumps([fa.is_remote("s3://b/k"), fa.is_remote(local), os.path.basename(local),
+                  local.startswith(str(fa.local_sandbox_dir)), open(write(text="hi")).read(),
+                  direct.to_flyte_idl().SerializeToString(deterministic=True).hex(),
+                  got.to_flyte_idl().SerializeToString(deterministic=True).hex(), got.map.literals["a"].hash,
+                  str(FileExt("tar.gz")), noop() is None,
+                  TypeEngine.get_transformer(typing.List[int]).get_literal_type(typing.List[int]).map_value_type]))
+"""
+
+
+def test_context_file_access_and_direct_transformer_calls_as_flytekit(tmp_path):
+    import contextlib
+    import io
+    import runpy
+
+    script = tmp_path / "direct.py"
+    script.write_text(DIRECT)
+    theirs = json.loads(run_oracle(script, cwd=tmp_path))
+    out = io.StringIO()
+    with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+        runpy.run_path(str(script), run_name="direct")
+    ours = json.loads(out.getvalue())
+    assert ours == theirs
+    assert ours[:5] == [True, False, "c.txt", True, "hi"] and ours[-1] is None
+
+
+def test_the_registry_as_flytekit_names_it():
+    import typing
+
+    from autoc.types import base, engine
+
+    with flytekit_imports("1.16.31"):
+        from flytekit.core.type_engine import TypeEngine
+
+    assert TypeEngine._REGISTRY is base.REGISTRY and TypeEngine._DATACLASS_TRANSFORMER is engine._DATACLASS
+    assert TypeEngine.get_transformer(typing.List[int]) is engine._LIST
