@@ -173,3 +173,43 @@ def test_the_registry_as_flytekit_names_it():
 
     assert TypeEngine._REGISTRY is base.REGISTRY and TypeEngine._DATACLASS_TRANSFORMER is engine._DATACLASS
     assert TypeEngine.get_transformer(typing.List[int]) is engine._LIST
+
+
+#: the import paths flytekit's tests/flytekit/unit/core/test_type_engine.py uses for objects autoc has
+TYPE_ENGINE_TEST_IMPORTS = {
+    "flytekit": ["dynamic", "kwtypes", "task", "workflow"],
+    "flytekit.core.annotation": ["FlyteAnnotation"],
+    "flytekit.core.context_manager": ["FlyteContext", "FlyteContextManager"],
+    "flytekit.core.hash": ["HashMethod"],
+    "flytekit.core.type_engine": ["IntTransformer", "FloatTransformer", "BoolTransformer", "StrTransformer",
+                                  "DataclassTransformer", "DictTransformer", "EnumTransformer", "ListTransformer",
+                                  "SimpleTransformer", "TypeEngine", "TypeTransformer", "TypeTransformerFailedError",
+                                  "UnionTransformer", "get_underlying_type", "is_annotated"],
+    "flytekit.models.annotation": ["TypeAnnotation"],
+    "flytekit.models.core.types": ["BlobType"],
+    "flytekit.models.literals": ["Blob", "BlobMetadata", "Literal", "LiteralCollection", "LiteralMap",
+                                 "LiteralOffloadedMetadata", "Primitive", "Scalar", "Void", "Binary"],
+    "flytekit.models.types": ["LiteralType", "SimpleType", "TypeStructure", "UnionType"],
+    "flytekit.types.directory": ["TensorboardLogs"],
+    "flytekit.types.directory.types": ["FlyteDirectory", "FlyteDirToMultipartBlobTransformer"],
+    "flytekit.types.file": ["FileExt", "JPEGImageFile"],
+    "flytekit.types.file.file": ["FlyteFile", "FlyteFilePathTransformer", "noop"],
+    "flytekit.types.iterator.iterator": ["IteratorTransformer"],
+    "flytekit.types.iterator.json_iterator": ["JSONIterator", "JSONIteratorTransformer", "JSON"],
+    "flytekit.types.pickle.pickle": ["FlytePickleTransformer"],
+    "flytekit.types.schema": ["FlyteSchema"],
+    "flytekit.types.structured.structured_dataset": ["StructuredDataset", "StructuredDatasetTransformerEngine",
+                                                     "PARQUET"],
+    "flytekit.configuration": ["SERIALIZED_CONTEXT_ENV_VAR"],
+}
+
+
+def test_the_type_engine_tests_import_paths_resolve():
+    import importlib
+
+    with flytekit_imports("1.16.31"):  # (strict: an import autoc does not answer raises)
+        got = {(m, n): getattr(importlib.import_module(m), n) for m, names in TYPE_ENGINE_TEST_IMPORTS.items()
+               for n in names}
+        from flytekit.exceptions import user  # noqa: F401 (the module)
+    assert len(got) == 57 and all(v is not None for v in got.values())
+    assert got[("flytekit.core.hash", "HashMethod")].__module__.startswith("autoc.")
