@@ -213,3 +213,29 @@ def test_the_type_engine_tests_import_paths_resolve():
         from flytekit.exceptions import user  # noqa: F401 (the module)
     assert len(got) == 57 and all(v is not None for v in got.values())
     assert got[("flytekit.core.hash", "HashMethod")].__module__.startswith("autoc.")
+
+
+KWARGS_ERROR = """
+import json
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine, TypeTransformerFailedError
+from flytekit.models.literals import Literal, LiteralMap, Primitive, Scalar
+
+lm = LiteralMap(literals={"bad_input": Literal(scalar=Scalar(primitive=Primitive(string_value="x")))})
+try:
+    TypeEngine.literal_map_to_kwargs(FlyteContextManager.current_context(), lm, {"bad_input": int})
+except TypeTransformerFailedError as e:
+    print(json.dumps([part in str(e) for part in ("Error converting input 'bad_input'", "Literal value:",
+                                                  "Expected Python type: <class 'int'>", "string_value")]))
+"""
+
+
+def test_a_literal_that_does_not_convert_names_its_input_as_flytekit(tmp_path):
+    import contextlib
+    import io
+
+    theirs = json.loads(run_oracle(KWARGS_ERROR, cwd=tmp_path))
+    out = io.StringIO()
+    with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+        exec(compile(KWARGS_ERROR, "<face>", "exec"), {})
+    assert json.loads(out.getvalue()) == theirs == [True, True, True, True]

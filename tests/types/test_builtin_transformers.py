@@ -494,7 +494,8 @@ out["pickled"] = [pickled.scalar.to_flyte_idl().WhichOneof("value"), dict(pickle
                   str(TypeEngine.to_python_value(ctx, pickled, AP))]
 out["not_pickled"] = hexed({"x": 1}, AP)
 attempt("plain_dict_datetime", lambda: hexed({"x": when}, dict))
-out["dict_for_dataclass"] = [hexed({"x": 3, "y": "a", "inner": {"n": 1}}, Args), hexed({"x": 3, "inner": {"n": 1}}, Args)]
+out["dict_for_dataclass"] = [hexed({"x": 3, "y": "a", "inner": {"n": 1}}, Args),
+                             hexed({"x": 3, "inner": {"n": 1}}, Args)]
 attempt("missing_field", lambda: hexed({"y": "a"}, Args))
 attempt("extra_field", lambda: hexed({"x": 3, "z": 1}, Args))
 attempt("wrong_field_type", lambda: hexed({"x": "3"}, Args))
@@ -557,7 +558,8 @@ def test_values_flytekit_takes_for_a_type_as_flytekit(tmp_path):
 
     theirs_lit = literals_pb2.Literal.FromString((tmp_path / "theirs.pb").read_bytes())
     ap = typing.Annotated[dict, kwtypes(allow_pickle=True)]
-    assert engine.to_python(theirs_lit, ap) == engine.to_python(theirs_lit, dict) == {"x": datetime.datetime(2024, 5, 5)}
+    when = {"x": datetime.datetime(2024, 5, 5)}
+    assert engine.to_python(theirs_lit, ap) == engine.to_python(theirs_lit, dict) == when
     read_back = run_oracle(
         "import sys; from flytekit.core.type_engine import TypeEngine; from flytekit.models.literals import Literal;"
         "from flyteidl.core import literals_pb2; from flytekit.core.context_manager import FlyteContextManager as M;"

@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional
 
 from flyteidl.core import interface_pb2, literals_pb2
 
+from autoc.errors import TypeEngineError
 from autoc.sdk.flytekit.models import Model, unwrap
 from autoc.types import engine
 
@@ -65,7 +66,15 @@ class TypeEngine(engine.TypeEngine):
         missing = [k for k in literals if k not in types]
         if missing:
             raise ValueError(f"no python type for the literal(s) {', '.join(missing)}")
-        return {k: engine.to_python(literals[k], types[k]) for k in literals}
+        out = {}
+        for k in literals:
+            try:
+                out[k] = engine.to_python(literals[k], types[k])
+            except TypeError as e:  # (TypeEngineError too) named as flytekit names it
+                raise TypeEngineError(
+                    f"Error converting input '{k}':\nLiteral value: {literals[k]!r:.300}\nExpected Python type: "
+                    f"{types[k]!r}\nException: {getattr(e, 'message', e)}", hint=getattr(e, "hint", None)) from e
+        return out
 
 
 #: flytekit's transformer instances for the simple types
