@@ -533,7 +533,7 @@ def _check_dict_fields(v: dict, t: type) -> None:
     if missing or extra:
         said = "; ".join(x for x in (missing and f"missing {missing}", extra and f"not fields {extra}") if x)
         raise TypeEngineError(f"the dict given for {_type_name(t)} does not match its fields: {said}",
-                              hint=f"give exactly the fields of {_type_name(t)} (Optional ones may be left out)")
+                              hint=f"give exactly the fields of {_type_name(t)}, or a {_type_name(t)} instance")
     for k, x in v.items():
         ft = fields.get(k)
         if ft is None:
