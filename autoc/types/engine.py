@@ -364,7 +364,10 @@ class UnionTransformer(Transformer):
                 return to_python(inner, a)
             except (TypeEngineError, TypeError, ValueError) as e:
                 errors.append(f"{_type_name(a)}: {e}")
-        raise TypeEngineError(f"the literal matches no variant of {_type_name(t)} ({'; '.join(errors)})")
+        tag = lit.scalar.union.type.structure.tag if lit.WhichOneof("value") == "scalar" \
+            and lit.scalar.WhichOneof("value") == "union" else None
+        raise TypeEngineError(f"Cannot convert from {_describe(lit)} to {_type_name(t)} (using tag {tag}): no variant "
+                              f"reads it ({'; '.join(errors)})")  # (flytekit's opening words)
 
 
 def _variant_type(arg, tr: Transformer) -> LiteralType:

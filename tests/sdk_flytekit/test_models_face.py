@@ -239,3 +239,28 @@ def test_a_literal_that_does_not_convert_names_its_input_as_flytekit(tmp_path):
     with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
         exec(compile(KWARGS_ERROR, "<face>", "exec"), {})
     assert json.loads(out.getvalue()) == theirs == [True, True, True, True]
+
+
+UNION_ERROR = """
+import json, typing
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.literals import Literal, LiteralMap, Primitive, Scalar
+
+lit = Literal(map=LiteralMap(literals={"k": Literal(scalar=Scalar(primitive=Primitive(integer=42)))}))
+try:
+    TypeEngine.to_python_value(FlyteContextManager.current_context(), lit, typing.Union[int, str])
+except TypeError as e:
+    print(json.dumps([part in str(e) for part in ("Cannot convert from", "using tag None")]))
+"""
+
+
+def test_a_literal_no_union_variant_reads_opens_as_flytekits_message(tmp_path):
+    import contextlib
+    import io
+
+    theirs = json.loads(run_oracle(UNION_ERROR, cwd=tmp_path))
+    out = io.StringIO()
+    with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+        exec(compile(UNION_ERROR, "<face>", "exec"), {})
+    assert json.loads(out.getvalue()) == theirs == [True, True]
