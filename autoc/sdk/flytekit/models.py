@@ -43,7 +43,7 @@ def _value(fd, value, msg) -> Any:
     name = mt.full_name
     if name == "flyteidl.core.VariableMap":  # flytekit's TypedInterface holds dicts of variables
         return {k: Model(v) for k, v in value.variables.items()}
-    if name == "google.protobuf.Struct":
+    if name == "google.protobuf.Struct" and fd.full_name != "flyteidl.core.Scalar.generic":  # (a Struct there)
         from google.protobuf.json_format import MessageToDict
 
         return MessageToDict(value)
