@@ -284,3 +284,49 @@ def test_a_literal_no_union_variant_reads_opens_as_flytekits_message(tmp_path):
     with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
         exec(compile(UNION_ERROR, "<face>", "exec"), {})
     assert json.loads(out.getvalue()) == theirs == [True, True]
+
+
+#: a workflow's named outputs and a task's inputs in an order no map iteration gives by chance
+DECLARED_ORDER = """
+import typing
+from collections import OrderedDict
+from flytekit import task, workflow
+from flytekit.configuration import Image, ImageConfig, SerializationSettings
+from flytekit.tools.translator import get_serializable
+
+NAMES = ["e", "b", "h", "a", "g", "c", "f", "d"]
+
+@task
+def t(e: int, b: int, h: int, a: int, g: int, c: int, f: int, d: int) -> int:
+    return a
+
+@workflow
+def wf() -> typing.NamedTuple("OP", **{n: int for n in NAMES}):
+    x = t(**{n: 1 for n in NAMES})
+    return tuple(x for _ in NAMES)
+
+settings = SerializationSettings(image_config=ImageConfig(default_image=Image(name="d", fqn="img", tag="1")))
+mapping = OrderedDict()
+spec = get_serializable(mapping, settings, wf)
+print([list(spec.template.interface.outputs), list(mapping[t].template.interface.inputs)])
+"""
+
+
+def test_an_interface_reads_its_variables_in_declared_order_as_flytekits_model(tmp_path, monkeypatch):
+    """A protobuf map keeps no order (its iteration order changes per process); flytekit's model keeps the order
+    the function declares, and so does the face's ``get_serializable``."""
+    import contextlib
+    import importlib
+    import io
+    import sys
+
+    script = tmp_path / "declared_order.py"  # (a file: flytekit reads a workflow's source)
+    script.write_text(DECLARED_ORDER)
+    theirs = run_oracle(script, cwd=tmp_path)
+    out = io.StringIO()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "declared_order", raising=False)
+    with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+        importlib.import_module("declared_order")
+    names = ["e", "b", "h", "a", "g", "c", "f", "d"]
+    assert out.getvalue().strip() == theirs.strip() == repr([names, names])
