@@ -152,6 +152,7 @@ for _name in ("CSVFile", "HDF5EncodedFile", "HTMLPage", "JoblibSerializedFile", 
               "PNGImageFile", "PythonNotebook", "PythonPickledFile", "SVGImageFile", "TFRecordFile", "ONNXFile",
               "TensorboardLogs", "TFRecordsDirectory"):
     _EXPORTS[_name] = "autoc.types.files"
+_EXPORTS["FileExt"] = "autoc.types.files"
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 

@@ -31,6 +31,7 @@ ABOVE: Dict[str, str] = {
     "storage": "autoc.runtime.storage",
     "image_config": "autoc.image.config",
     "flytekit_flavor": "autoc.sdk.flytekit.flavor",
+    "storage": "autoc.runtime.storage",
 }
 _LOADED: Dict[str, ModuleType] = {}
 

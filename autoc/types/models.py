@@ -27,7 +27,7 @@ def _repeated(fd) -> bool:
     return rep if rep is not None else fd.label == fd.LABEL_REPEATED
 
 
-def _value(fd, value, msg) -> Any:
+def _value(fd, value, msg, order=None) -> Any:
     """A field as flytekit's model gives it: an unset message is None, a key-value list or a map is a dict, a
     Struct a dict, a Duration a timedelta, a wrapped scalar its value, and messages are models again."""
     mt = fd.message_type
@@ -45,9 +45,12 @@ def _value(fd, value, msg) -> Any:
     if not msg.HasField(fd.name):
         return None
     name = mt.full_name
-    if name == "flyteidl.core.VariableMap":  # flytekit's TypedInterface holds dicts of variables
+    if name == "flyteidl.core.VariableMap":  # flytekit's TypedInterface holds dicts of variables, in the order
+        names = (order or {}).get(fd.name)  # the function declares them (a protobuf map has no order of its own)
+        if names is not None and set(names) == set(value.variables):
+            return {k: Model(value.variables[k]) for k in names}
         return {k: Model(v) for k, v in value.variables.items()}
-    if name == "google.protobuf.Struct":
+    if name == "google.protobuf.Struct" and fd.full_name != "flyteidl.core.Scalar.generic":  # (a Struct there)
         from google.protobuf.json_format import MessageToDict
 
         return MessageToDict(value)
@@ -59,7 +62,7 @@ def _value(fd, value, msg) -> Any:
         return value.ToDatetime(tzinfo=datetime.timezone.utc)
     if name.startswith("google.protobuf.") and name.endswith("Value") and "value" in mt.fields_by_name:
         return value.value
-    return Model(value)
+    return Model(value, order)
 
 
 class _ModelClass(type):
@@ -75,10 +78,13 @@ class _ModelClass(type):
 class Model(metaclass=_ModelClass):
     """A flyteidl message read as flytekit's model of it (``to_flyte_idl()`` gives the message back)."""
 
-    __slots__ = ("_msg",)
+    __slots__ = ("_msg", "_order")
 
-    def __init__(self, msg):
+    def __init__(self, msg, order=None):
+        """``order``: the declared order of an entity's interface (``{"inputs": [...], "outputs": [...]}``), which
+        its ``template.interface`` gives its variables in, as flytekit's model keeps them."""
         object.__setattr__(self, "_msg", msg)
+        object.__setattr__(self, "_order", order)
 
     def __getattr__(self, name: str):
         msg = object.__getattribute__(self, "_msg")
@@ -88,7 +94,8 @@ class Model(metaclass=_ModelClass):
             fd = desc.fields_by_name.get(_ALIASES.get(desc.full_name, {}).get(name[1:], name[1:]))
         if fd is None and name in desc.oneofs_by_name:  # flytekit's ``value`` of Literal, Scalar, Primitive, ...
             which = msg.WhichOneof(name)
-            return None if which is None else _value(desc.fields_by_name[which], getattr(msg, which), msg)
+            return None if which is None else _value(desc.fields_by_name[which], getattr(msg, which), msg,
+                                                     object.__getattribute__(self, "_order"))
         if fd is None:
             return getattr(msg, name)
         value = getattr(msg, fd.name)
@@ -96,7 +103,7 @@ class Model(metaclass=_ModelClass):
             return None
         if fd.name in _SETS.get(desc.full_name, ()):
             return set(value)
-        return _value(fd, value, msg)
+        return _value(fd, value, msg, object.__getattribute__(self, "_order"))
 
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self._msg).__name__} read through flytekit's model is read-only")
