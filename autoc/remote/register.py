@@ -145,7 +145,7 @@ class _EngineRegistration:
         from autoc.serialize.discover import list_modules
 
         self.start, self.opts, self.reason = start, opts, reason
-        self.source_root, self.modules = list_modules(paths, opts.source_root)
+        self.source_root, self.modules = list_modules(paths, opts.source_root, pkgutil_names=True)
         self.spec = {"images": list(opts.images), "project": opts.project, "domain": opts.domain,
                      "version": opts.version}
         self.python = python_for(opts.python)
