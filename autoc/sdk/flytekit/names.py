@@ -46,7 +46,10 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core": {},
     "flytekit.core.array_node_map_task": {**_public("map_task", "array_node_map_task", "ArrayNodeMapTask"),
                                           "ArrayNodeMapTaskResolver":
-                                              "autoc.resolvers.map_task:ArrayNodeMapTaskResolver"},
+                                              "autoc.sdk.flytekit.map_task:ArrayNodeMapTaskResolver"},
+    "flytekit.core.array_node": {n: f"autoc.core.array_node:{n}" for n in ("array_node", "ArrayNode")},
+    "flytekit.core.legacy_map_task": {**{n: f"autoc.core.legacy_map_task:{n}" for n in ("map_task", "MapPythonTask")},
+                                      "MapTaskResolver": "autoc.sdk.flytekit.map_task:MapTaskResolver"},
     "flytekit.core.task": {**_TASKS, "TaskResolverMixin": "autoc:TaskResolverMixin",
                            "Echo": "autoc:Echo", "eager": "autoc.sdk.flytekit.eager:eager"},
     "flytekit.core.base_task": {
@@ -58,10 +61,11 @@ MODULES: Dict[str, Dict[str, str]] = {
                   "PickledEntityMetadata"),
         "get_registerable_container_image": "autoc.image.config:get_registerable_container_image",
         "update_image_spec_copy_handling": "autoc.sdk.flytekit.image:update_image_spec_copy_handling"},
-    "flytekit.core.python_function_task": _public("PythonFunctionTask", "PythonInstanceTask"),
+    "flytekit.core.python_function_task": {**_public("PythonFunctionTask", "PythonInstanceTask"),
+                                           "EagerFailureHandlerTask": "autoc.core.eager:EagerFailureHandlerTask"},
     "flytekit.core.resources": {
         **_public("Resources", "ResourceSpec"),
-        "convert_resources_to_resource_model": "autoc.serialize.translate:convert_resources_to_resource_model",
+        "convert_resources_to_resource_model": "autoc.serialize.translate_overrides:override_resource_model",
         "construct_extended_resources": "autoc.serialize.translate:extended_resources",
         "pod_spec_from_resources": "autoc.core.pod:pod_spec_from_resources"},
     "flytekit.core.type_engine": {"TypeEngine": "autoc.sdk.flytekit.type_engine:TypeEngine",
@@ -79,7 +83,8 @@ MODULES: Dict[str, Dict[str, str]] = {
                                                                       "SERIALIZATION_FORMAT")},
     "flytekit.core.annotation": {"FlyteAnnotation": "autoc.types.annotation:FlyteAnnotation"},
     "flytekit.types.file.file": {"FlyteFile": "autoc:File",
-                                 "FlyteFilePathTransformer": "autoc.types.files:_BlobTransformer"},
+                                 "FlyteFilePathTransformer": "autoc.types.files:_BlobTransformer",
+                                 "noop": "autoc.types.files:noop"},
     "flytekit.types.directory.types": {"FlyteDirectory": "autoc:Directory",
                                        "FlyteDirToMultipartBlobTransformer": "autoc.types.files:_BlobTransformer"},
     "flytekit.types.structured.structured_dataset": {
@@ -137,7 +142,7 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core.schedule": _public("CronSchedule", "FixedRate"),
     "flytekit.core.notification": _public("Email", "Slack", "PagerDuty"),
     "flytekit.models": {},
-    "flytekit.models.task": {"Resources": "flyteidl.core.tasks_pb2:Resources"},
+    "flytekit.models.task": {"Resources": "autoc.sdk.flytekit.models:Resources"},
     "flytekit.models.literals": {n: f"autoc.sdk.flytekit.models:{n}" for n in (
         "RetryStrategy", "Void", "Primitive", "Binary", "BlobMetadata", "Blob", "Schema", "Union",
         "StructuredDatasetMetadata", "StructuredDataset", "Scalar", "LiteralOffloadedMetadata", "LiteralCollection",
@@ -149,6 +154,10 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.models.documentation": _public("Documentation", "Description", "SourceCode"),
     "flytekit.models.core": {},
     "flytekit.models.core.execution": _public("WorkflowExecutionPhase"),
+    "flytekit.models.core.workflow": {n: f"autoc.sdk.flytekit.models:{n}" for n in (
+        "Alias", "NodeMetadata", "TaskNodeOverrides", "TaskNode", "WorkflowNode", "IfBlock", "IfElseBlock",
+        "BranchNode", "SignalCondition", "ApproveCondition", "SleepCondition", "GateNode", "ArrayNode", "Node",
+        "WorkflowMetadata", "WorkflowMetadataDefaults", "WorkflowTemplate")},
     "flytekit.models.core.types": {n: f"autoc.sdk.flytekit.models:{n}" for n in ("BlobType", "EnumType")},
     "flytekit.models.core.identifier": {n: f"autoc.sdk.flytekit.models:{n}" for n in (
         "Identifier", "ResourceType", "WorkflowExecutionIdentifier", "NodeExecutionIdentifier",
@@ -185,7 +194,8 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.types.file": {"FlyteFile": "autoc:File",
                             **_public("CSVFile", "HDF5EncodedFile", "HTMLPage", "JoblibSerializedFile",
                                       "JPEGImageFile", "JSONLFile", "PDFFile", "PNGImageFile", "PythonNotebook",
-                                      "PythonPickledFile", "SVGImageFile", "TFRecordFile", "ONNXFile")},
+                                      "PythonPickledFile", "SVGImageFile", "TFRecordFile", "ONNXFile"),
+                            "FileExt": "autoc.types.files:FileExt"},
     "flytekit.types.directory": {"FlyteDirectory": "autoc:Directory",
                                  **_public("TensorboardLogs", "TFRecordsDirectory")},
     "flytekit.types.structured": _public("StructuredDataset", "StructuredDatasetType"),
@@ -194,6 +204,8 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.types.error.error": _public("FlyteError"),
     "flytekit.exceptions": {},
     "flytekit.exceptions.user": {"FlyteValidationException": "autoc.errors:ValidationError",
+                                 "FlyteAssertion": "builtins:AssertionError",  # what autoc's ConditionError and
+                                 # NodeCreationError are too, where flytekit raises its FlyteAssertion
                                  "FlyteRecoverableException": "autoc:FlyteRecoverableException"},
     "flytekit.exceptions.eager": {"EagerException": "autoc.core.eager:EagerException"},
     "flytekit.tools": {},
@@ -243,5 +255,6 @@ RESOLVER_LOCATIONS = {
     "autoc.resolvers.default_notebook_task_resolver":
         "flytekit.core.python_auto_container.default_notebook_task_resolver",
     "autoc.resolvers.map_task.ArrayNodeMapTaskResolver": "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver",
+    "autoc.resolvers.map_task.MapTaskResolver": "flytekit.core.legacy_map_task.MapTaskResolver",
     "autoc.resolvers.eager.eager_failure_task_resolver": "flytekit.core.python_function_task.eager_failure_task_resolver",
 }
