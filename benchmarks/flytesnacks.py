@@ -486,6 +486,8 @@ def main(argv=None) -> int:
                     help="an extra argument for `autoc serialize` (repeat; e.g. --autoc-arg=--engine=flytekit)")
     rn.add_argument("--only", action="append", default=[], metavar="PROJECT", help="just these projects (repeat)")
     rn.add_argument("--modules-only", action="store_true", help="skip the projects as a whole")
+    rn.add_argument("--projects-first", action="store_true",
+                    help="the projects as a whole before the modules (a run that may not finish covers them first)")
     rn.add_argument("-j", "--jobs", type=int, default=2)
     rn.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "flytesnacks-pyflyte-cache"),
                     help="pyflyte's outputs, reused while pyflyte and the target's sources are the same")
@@ -502,6 +504,8 @@ def main(argv=None) -> int:
     f = Field(args)
     modules, projects = targets(f.checkout, args.only)
     todo = modules + ([] if args.modules_only else projects)
+    if args.projects_first and not args.modules_only:
+        todo = projects + modules
     t0 = time.perf_counter()
     results: List[Result] = []
     pool = concurrent.futures.ThreadPoolExecutor(max(1, args.jobs))

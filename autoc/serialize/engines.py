@@ -96,7 +96,7 @@ def prestart_register(paths, source_root, sdk, engine: Optional[str], python: Op
     from autoc.serialize.discover import list_modules
 
     try:
-        root, modules = list_modules(paths, source_root)
+        root, modules = list_modules(paths, source_root, pkgutil_names=True)  # as _EngineRegistration lists them
     except AutocError:
         return  # (.pb files, an archive, bad paths: said where the run reads them)
     if modules and register_cache(root, modules, python_for(python), images, project, domain, version,
@@ -118,7 +118,7 @@ def plugin_import(paths, source_root) -> Optional[str]:
     if _PLUGIN_IMPORT is None:
         _PLUGIN_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+(flytekitplugins(?:\.\w+)?)", re.M)
     try:
-        root, modules = list_modules(paths, source_root)
+        root, modules = list_modules(paths, source_root, pkgutil_names=True)
     except AutocError:
         return None
     for name in modules:
@@ -187,7 +187,7 @@ def flytekit_entities(paths, settings, source_root, keep_going: bool, python: Op
     from autoc.serialize.discover import list_modules
 
     skipped: List[str] = []
-    root, modules = list_modules(paths, source_root, skipped)
+    root, modules = list_modules(paths, source_root, skipped, pkgutil_names=True)
     interpreter = engine.python if engine else python_for(python)
     request = {"modules": modules, "settings": settings_request(settings), "mode": mode, "keep_going": keep_going}
     cache = AnswerCache(root, interpreter, dict(request, op="serialize"))
