@@ -99,12 +99,20 @@ class ConjunctionExpression(_Expression):
 Expression = Union[ComparisonExpression, ConjunctionExpression]
 
 
+class ConditionError(WorkflowDefinitionError, AssertionError):
+    """A condition that is not one (a bare promise, None, a bool, another value): autoc's error, and an
+    AssertionError as flytekit's (code written for flytekit may catch that)."""
+
+
 class Case:
     """One ``if_``/``elif_``/``else_`` of a section: its condition (None for ``else_``) and what ``then`` got."""
 
     def __init__(self, section: "ConditionalSection", expr: Optional[Expression], stmt: str):
         from autoc.core.promise import Promise
 
+        if expr is None and stmt != "else_":
+            raise ConditionError(f"Required an expression received None for condition:{section.name}.{stmt}(...)",
+                                 where=user_site(), hint="for example .if_((x > 1) & (x < 10))")
         if expr is not None and not isinstance(expr, _Expression):
             if isinstance(expr, bool):
                 what = f"an evaluated expression ({expr}); `and`/`or`/`not`/`is` cannot build conditions"
@@ -112,9 +120,9 @@ class Case:
                 what = f"a bare promise {expr!r}; write {stmt}(p.is_true()) or compare it"
             else:
                 what = f"{expr!r:.80}"
-            raise WorkflowDefinitionError(f"conditional '{section.name}'.{stmt}(...) needs a comparison of promises "
-                                          f"(<, <=, >, >=, ==, !=) or a conjunction of them (&, |), got {what}",
-                                          where=user_site(), hint="for example .if_((x > 1) & (x < 10))")
+            raise ConditionError(f"conditional '{section.name}'.{stmt}(...) needs a comparison of promises "
+                                 f"(<, <=, >, >=, ==, !=) or a conjunction of them (&, |), got {what}",
+                                 where=user_site(), hint="for example .if_((x > 1) & (x < 10))")
         self.section, self.expr, self.stmt = section, expr, stmt
         self.output: Any = None
         self.node: Optional[Node] = None

@@ -53,7 +53,7 @@ class ContainerTask(PythonTask):
         if image is None or not (isinstance(image, str) or hasattr(image, "image_name")):
             raise TaskDefinitionError(f"ContainerTask {name}: image must be an image reference or an ImageSpec, "
                                       f"got {image!r}", where=where)
-        if not isinstance(command, (list, tuple)) or not all(isinstance(c, str) for c in command):
+        if not isinstance(command, (str, list, tuple)) or not all(isinstance(c, str) for c in command):
             raise TaskDefinitionError(f"ContainerTask {name}: command must be a list of strings", where=where,
                                       hint='command=["./run.sh", "{{.inputs.x}}", "/var/outputs"]')
         sec_ctx = None
@@ -68,7 +68,8 @@ class ContainerTask(PythonTask):
         super().__init__(task_type="raw-container", name=name, interface=Interface(inputs, outputs),
                          metadata=metadata, task_config=None, security_ctx=sec_ctx, **kwargs)
         self._image = image
-        self._cmd = list(command)
+        self._cmd = command if isinstance(command, str) else list(command)  # a str: refused when used (_command)
+        self._where = where
         self._args = list(arguments) if arguments is not None else None
         self._input_data_dir = input_data_dir
         self._output_data_dir = output_data_dir
@@ -90,7 +91,20 @@ class ContainerTask(PythonTask):
 
     @property
     def command(self) -> List[str]:
+        return self._command()
+
+    def _command(self) -> List[str]:
+        """The command, refused where it is used (serialized or run) when it is one string: flytekit accepts it
+        and pyflyte writes one argument per character (``command="echo"`` becomes ``e c h o``)."""
+        if isinstance(self._cmd, str):
+            raise TaskDefinitionError(f"ContainerTask {self.name}: command must be a list of strings, got the "
+                                      f"string {self._cmd!r} (pyflyte would write one argument per character)",
+                                      where=self._where, hint=f"command={self._cmd.split()!r}")
         return list(self._cmd)
+
+    def _string_to_timedelta(self, s: str) -> datetime.timedelta:
+        """A ``str(timedelta)`` a container wrote as an output (flytekit's name for it)."""
+        return _timedelta(s, "")
 
     @property
     def arguments(self) -> Optional[List[str]]:
@@ -119,7 +133,7 @@ class ContainerTask(PythonTask):
         spec = json_format.MessageToDict(pod.pod_spec)
         for c in spec.get("containers") or []:
             if c.get("name") == self.pod_template.primary_container_name:
-                c["command"] = list(self._cmd)
+                c["command"] = self._command()
         pod.pod_spec.Clear()
         pod.pod_spec.update(spec)
         pod.data_config.CopyFrom(self._container(settings).data_config)
@@ -135,7 +149,7 @@ class ContainerTask(PythonTask):
 
         convert_resources_to_resource_model = above("translate").convert_resources_to_resource_model
 
-        c = tasks_pb2.Container(image=self.get_image(settings), command=self._cmd, args=self._args or [])
+        c = tasks_pb2.Container(image=self.get_image(settings), command=self._command(), args=self._args or [])
         c.resources.CopyFrom(convert_resources_to_resource_model(self._resources.requests, self._resources.limits))
         for k, v in {**(settings.env or {}), **self.environment}.items():
             c.env.add(key=k, value=v)
@@ -166,7 +180,7 @@ class ContainerTask(PythonTask):
         local_out = tempfile.mkdtemp(prefix="autoc-raw-container-")
         volumes = {local_out: {"bind": out_dir or "/var/outputs", "mode": "rw"}}
         commands = []
-        for arg in self._cmd + (self._args or []):
+        for arg in self._command() + (self._args or []):
             key = arg[len(in_dir) + 1:] if in_dir and arg.startswith(in_dir + "/") else None
             if key in kwargs and isinstance(kwargs[key], File):
                 volumes[os.path.abspath(kwargs[key].download())] = {"bind": f"{in_dir}/{key}", "mode": "rw"}
@@ -235,12 +249,18 @@ def _read_output(path: str, t: Type) -> Any:
     if t is datetime.datetime:
         return datetime.datetime.fromisoformat(text.strip())
     if t is datetime.timedelta:
-        m = re.match(r"(?:(\d+) days?, )?(?:(\d+):)?(\d+):(\d+)(?:\.(\d+))?", text.strip())
-        if not m:
-            raise UserInputError(f"output {os.path.basename(path)}: {text!r} is not a timedelta")
-        d, h, mi, s, us = (int(g) if g else 0 for g in m.groups())
-        return datetime.timedelta(days=d, hours=h, minutes=mi, seconds=s, microseconds=us)
+        return _timedelta(text, os.path.basename(path))
     return t(text)
+
+
+def _timedelta(text: str, output: str) -> datetime.timedelta:
+    from autoc.errors import UserInputError
+
+    m = re.match(r"(?:(\d+) days?, )?(?:(\d+):)?(\d+):(\d+)(?:\.(\d+))?", text.strip())
+    if not m:
+        raise UserInputError(f"output {output}: {text!r} is not a timedelta")
+    d, h, mi, s, us = (int(g) if g else 0 for g in m.groups())
+    return datetime.timedelta(days=d, hours=h, minutes=mi, seconds=s, microseconds=us)
 
 
 __all__ = ["ContainerTask"]

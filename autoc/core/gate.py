@@ -20,7 +20,7 @@ class Gate:
 
     def __init__(self, name: str, input_type: Any = None, upstream_item: Any = None,
                  sleep_duration: Optional[datetime.timedelta] = None,
-                 timeout: Optional[datetime.timedelta] = None):
+                 timeout: Optional[datetime.timedelta] = None, _local: bool = False):
         self.name = name
         self.input_type = input_type
         self.upstream_item = upstream_item
@@ -30,6 +30,8 @@ class Gate:
             self.python_interface = Interface()
         elif input_type is not None:
             self.python_interface = Interface(outputs={"o0": input_type})
+        elif _local:  # an approval run at once in a local @dynamic body: no node, no interface
+            self.python_interface = None
         else:
             var, t = upstream_item.var, _output_type(upstream_item)
             self.python_interface = Interface(inputs={var: t}, outputs={var: t})
@@ -58,10 +60,21 @@ def _add(gate: Gate, where: Optional[str], **inputs):
     from autoc.core.promise import CompilationState, compilation_state, create_and_link_node
 
     state: Optional[CompilationState] = compilation_state()
+    if state is None and _in_local_run():  # a @dynamic body run locally: the gate runs now, as in flytekit
+        from autoc.core.seams import above
+
+        return above("local_workflow").run_gate(gate, inputs).get("o0")  # a sleep gives nothing
     if state is None:
         raise WorkflowDefinitionError(f"{gate.kind} gate '{gate.name}' can only be used inside a workflow body",
                                       where=where, hint="call it in the body of an @workflow function")
     return create_and_link_node(gate, (), inputs, state=state, where=where)
+
+
+def _in_local_run() -> bool:
+    from autoc.core.context import FlyteContextManager
+
+    state = FlyteContextManager.current_context().execution_state
+    return state is not None and state.mode is not None and state.is_local_execution()
 
 
 def sleep(duration: datetime.timedelta):
@@ -88,9 +101,14 @@ def wait_for_input(name: str, timeout: datetime.timedelta, expected_type: Any):
 
 def approve(upstream_item, name: str, timeout: datetime.timedelta):
     """A gate that passes ``upstream_item`` (one output of an earlier call) on once someone approves it."""
-    from autoc.core.promise import Promise
+    from autoc.core.promise import Promise, compilation_state
 
     where = user_site()
+    if compilation_state() is None and _in_local_run() and upstream_item is not None:  # a local @dynamic body:
+        from autoc.core.seams import above  # the value itself, asked about now
+
+        gate = Gate(name, timeout=timeout, _local=True)
+        return above("local_workflow").run_gate(gate, {"o0": upstream_item})["o0"]
     if not isinstance(upstream_item, Promise):
         raise WorkflowDefinitionError(f"approve(..., '{name}') needs one output of a call, got {upstream_item!r:.80}",
                                       where=where, hint="approval works on a value: pass t(...) or one of its "

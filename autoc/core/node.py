@@ -66,6 +66,20 @@ class Node:
         self.runs_before(other)
         return other
 
+    def _last_override(self, key: str) -> Any:
+        return next((r[key] for r in reversed(getattr(self, "overrides", None) or []) if r.get(key) is not None),
+                    None)
+
+    @property
+    def _container_image(self) -> Optional[str]:
+        """The image a ``with_overrides(container_image=...)`` gave this call (flytekit's attribute name)."""
+        return self._last_override("container_image")
+
+    @property
+    def _pod_template(self) -> Any:
+        """The pod template a ``with_overrides(pod_template=...)`` gave this call (flytekit's attribute name)."""
+        return self._last_override("pod_template")
+
     def with_overrides(self, *args, **kwargs):
         """Node-level settings (``autoc.core.overrides``): node_name, name, retries, timeout, interruptible, cache,
         requests, limits, resources, accelerator, shared_memory, container_image, aliases."""

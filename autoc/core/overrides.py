@@ -144,6 +144,11 @@ def node_of(value, where) -> Node:
     return node
 
 
+class NodeCreationError(WorkflowDefinitionError, AssertionError):
+    """A ``create_node`` call flytekit refuses with its ``FlyteAssertion`` (an AssertionError): autoc's error, and
+    an AssertionError too, which ``FlyteAssertion`` names through the face."""
+
+
 def create_node(entity, *args, **kwargs) -> Node:
     """Call ``entity`` in the workflow body and return its node: order it with ``>>``, read outputs as
     ``node.o0`` (or ``node.outputs['o0']``), override it with ``.with_overrides(...)``."""
@@ -151,7 +156,7 @@ def create_node(entity, *args, **kwargs) -> Node:
 
     where = user_site()
     if args:
-        raise WorkflowDefinitionError(f"create_node({getattr(entity, 'name', entity)}, ...): only keyword "
+        raise NodeCreationError(f"create_node({getattr(entity, 'name', entity)}, ...): only keyword "
                                       f"arguments pass inputs ({len(args)} positional given)", where=where,
                                       hint="create_node(t, x=1)")
     from autoc.core.seams import above
@@ -172,8 +177,8 @@ def create_node(entity, *args, **kwargs) -> Node:
     values = [getattr(outputs, n) for n in names] if isinstance(outputs, tuple) else [outputs]
     for name, value in zip(names, values):
         if name in vars(node) or hasattr(type(node), name):
-            raise WorkflowDefinitionError(f"create_node({entity.name}): the node already has an attribute "
-                                          f"'{name}'; rename that output", where=where)
+            raise NodeCreationError(f"create_node({entity.name}): the node already has an attribute "
+                                    f"'{name}'; rename that output", where=where)
         setattr(node, name, value)
         node.outputs[name] = value
     return node

@@ -19,7 +19,7 @@ from autoc.core.resources import Resources, ResourceSpec, build_resource_spec
 from autoc.core.seams import above
 from autoc.core.security import Secret, SecurityContext
 from autoc.core.tracker import (FlyteTrackedABC, TrackedInstance, check_importable_module, find_variable,
-                                nesting_problem, spec_module_name)
+                                nesting_problem, spec_module_name, STRICT_LOADER_PATHS, istestfunction)
 from autoc.errors import AutocError, TaskDefinitionError, ValidationError, WorkflowDefinitionError, location_of
 
 T = TypeVar("T")
@@ -384,6 +384,8 @@ class PythonFunctionTask(PythonAutoContainerTask[T], metaclass=FlyteTrackedABC):
         check_importable_module(module, self, where)
         if problem is None and getattr(sys.modules.get(module), fn.__name__, None) is self:
             return spec_module_name(module), fn.__name__
+        if problem and "<locals>" in fn.__qualname__ and not STRICT_LOADER_PATHS.get() and istestfunction(fn):
+            return spec_module_name(module), fn.__name__  # in a unit test (in memory), as flytekit names it
         if self._lhs is None and self.instantiated_in and self.instantiated_in != "__main__":
             var = find_variable(self.instantiated_in, self)
             if var is not None:

@@ -9,6 +9,7 @@ object was made inside a function, kept in a list, or created by ``python file.p
 from __future__ import annotations
 
 import abc
+import contextvars
 import inspect
 import os
 import sys
@@ -134,6 +135,28 @@ def find_variable(module_name: str, obj: Any) -> Optional[str]:
         if v is obj:
             return k
     return None
+
+
+#: set while autoc writes specs for a project (``autoc serialize``, ``register``: ``autoc.serialize.to_entities``):
+#: a task defined inside a function is then refused. Otherwise one defined inside a test function of a test module
+#: (flytekit's ``istestfunction``, which flytekit accepts there) is named by its module and function name, as
+#: flytekit names it, for unit tests that serialize it in memory (``get_serializable``, ``get_container``)
+STRICT_LOADER_PATHS: contextvars.ContextVar = contextvars.ContextVar("autoc_strict_loader_paths", default=False)
+
+
+def strict_loader_paths(fn):
+    """``fn`` with STRICT_LOADER_PATHS set while it runs."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        token = STRICT_LOADER_PATHS.set(True)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            STRICT_LOADER_PATHS.reset(token)
+
+    return wrapper
 
 
 def nesting_problem(fn) -> Optional[str]:

@@ -100,15 +100,64 @@ def _execute(node, inputs: Dict[str, Any], results: Dict[Any, Dict[str, Any]]) -
         results[node] = _run_branch(entity, inputs, results)
         return
     args = {k: _resolve(v, inputs, results) for k, v in node.inputs.items()}
-    if isinstance(entity, Gate):  # nothing to wait for locally: a sleep is skipped, an approval passes its value on
-        if entity.kind == "signal":
-            raise WorkflowDefinitionError(
-                f"wait_for_input('{entity.name}') cannot run in a local workflow run: nobody can send the signal",
-                where=node.where, hint="run the workflow on Flyte, or call the tasks after the gate directly")
-        results[node] = dict(args)
+    if isinstance(entity, Gate):
+        results[node] = run_gate(entity, args)
         return
     args = {k: _read_as(v, args[k], node, k) for k, v in node.inputs.items()}
     results[node] = _outputs_as_dict(entity, _run_node(entity, args))
+
+
+def run_gate(gate, args: Dict[str, Any]) -> Dict[str, Any]:
+    """A gate in a local run, as flytekit runs it: a sleep is only announced; a signal is read from stdin (asked
+    for again until it parses as its type); an approval asks on stdin (Enter approves) and passes its value on, or
+    fails the run. Returns the gate's outputs."""
+    import click
+
+    if gate.kind == "sleep":
+        click.echo(f'{click.style("[Sleep Gate]", fg="yellow")} '
+                   f'{click.style(f"Simulating Sleep for {gate.sleep_duration}", fg="cyan")}')
+        return {}
+    if gate.kind == "signal":
+        msg = click.style("[Input Gate] ", fg="yellow") + click.style(
+            f"Waiting for input @{gate.name} of type {gate.input_type}", fg="cyan")
+        value = click.prompt(msg, type=_click_type(gate.input_type))
+        return {"o0": _round_trip(f"gate {gate.name}", "input", "o0", value, gate.input_type)}
+    (var, value), = args.items()
+    msg = click.style("[Approval Gate] ", fg="yellow") + click.style(
+        f"@{gate.name} Approve {click.style(str(value), fg='green')}?", fg="cyan")
+    if not click.confirm(msg, default=True):
+        from autoc.errors import UserInputError
+
+        raise UserInputError(f"User did not approve the transaction for gate node {gate.name}",
+                             hint="answer y (or press Enter) to approve")
+    return {var: value}
+
+
+def _click_type(t: Any):
+    """How a signal's value is typed in: click's own types for bool, int, float, str and datetime (as flytekit's
+    prompt reads them), JSON for the rest (lists, dicts, dataclasses), checked against the type."""
+    import datetime
+    import json
+
+    import click
+
+    simple = {bool: click.BOOL, int: click.INT, float: click.FLOAT, str: click.STRING}
+    if t in simple:
+        return simple[t]
+    if t is datetime.datetime:
+        return click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f"])
+
+    class _Json(click.ParamType):
+        name = "json"
+
+        def convert(self, value, param, ctx):
+            try:
+                v = json.loads(value) if isinstance(value, str) else value
+                return engine.to_python(engine.to_literal(v, t), t)
+            except (ValueError, AutocError) as e:
+                self.fail(f"{value!r} is not a {t}: {e}", param, ctx)
+
+    return _Json()
 
 
 def _run_branch(entity, inputs: Dict[str, Any], results: Dict[Any, Dict[str, Any]]) -> Dict[str, Any]:
@@ -129,6 +178,7 @@ def run_workflow(wf, kwargs: Dict[str, Any]) -> Any:
     """Run ``wf`` with Python inputs; returns its outputs as a call of the workflow function would."""
     from autoc.core.context import ExecutionMode, execution_mode
 
+    wf.compile()  # a mistake in the body first, as flytekit (which compiles at the decorator) reports it
     iface = wf.python_interface
     owner = f"workflow {wf.name}"
     inputs: Dict[str, Any] = {}
@@ -140,7 +190,6 @@ def run_workflow(wf, kwargs: Dict[str, Any]) -> Any:
         else:
             raise TypeEngineError(f"{owner}: required input '{name}' is not given",
                                   hint="its inputs are: " + ", ".join(iface.inputs))
-    wf.compile()
     results: Dict[Any, Dict[str, Any]] = {}
     with execution_mode(ExecutionMode.LOCAL_WORKFLOW_EXECUTION):
         node = None
@@ -169,5 +218,18 @@ def run_workflow(wf, kwargs: Dict[str, Any]) -> Any:
         return next(iter(out.values()))
     if iface.output_tuple is not None:
         return iface.output_tuple(**out)
-    return tuple(out.values())
+    return _default_named_tuple(tuple(out))(**out)  # flytekit's: outputs read by name too (r.o0, r.total)
+
+
+def _default_named_tuple(names):
+    """flytekit's ``DefaultNamedTupleOutput`` for these output names (one class per set of names)."""
+    import collections
+
+    cls = _NAMED_TUPLES.get(names)
+    if cls is None:
+        cls = _NAMED_TUPLES[names] = collections.namedtuple("DefaultNamedTupleOutput", names)
+    return cls
+
+
+_NAMED_TUPLES: Dict[tuple, type] = {}
 

@@ -11,6 +11,7 @@ from autoc.errors import AutocError, TaskDefinitionError
 from autoc.serialize.discover import Discovery, ModuleFailure, discover
 from autoc.serialize.entity import Entity
 from autoc.serialize.settings import FastSerializationSettings, SerializationSettings
+from autoc.core.tracker import strict_loader_paths
 
 if TYPE_CHECKING:
     from autoc.serialize.write import WrittenFile
@@ -100,6 +101,7 @@ def settle_name(t) -> None:
         t.loader_location()
 
 
+@strict_loader_paths
 def to_specs(tasks, settings: SerializationSettings, keep_going: bool = False):
     """(task names, TaskSpecs, errors) for ``tasks``; the first error is raised unless ``keep_going``."""
     from autoc.serialize.translate import task_spec
@@ -166,6 +168,7 @@ def _translate(kind: str, e, settings):
     return launch_plan_message(e, settings)
 
 
+@strict_loader_paths
 def to_entities(found: Discovery, settings: SerializationSettings, keep_going: bool = False):
     """(entities in pyflyte's order, errors): every task, workflow and launch plan found, and what they
     reference, translated. The first error is raised unless ``keep_going``."""

@@ -1,7 +1,12 @@
 """``with_overrides`` records written into a node as pyflyte writes them: node metadata (name, timeout, retries,
 interruptible, cache) for every node; resources, extended resources, container image and output aliases for task
 nodes. Under ``--sdk flytekit`` pyflyte's bugs are reproduced (``settings.flavor.quirks``): an image template
-written unexpanded, and a later call without ``accelerator``/``cache`` dropping an earlier call's."""
+written unexpanded, and a later call without ``accelerator``/``cache`` dropping an earlier call's.
+
+On a map task's node (an ArrayNode) the records go where flytekit puts them: node metadata and task overrides into
+the mapped sub-node, the ArrayNode's own metadata untouched, output aliases dropped. (flytekit writes the metadata
+into the map task object, so a map task object called twice carries one call's overrides into the other; autoc
+keeps them per call, which is the same as long as each ``map_task(...)`` is called once, the usual form.)"""
 
 from __future__ import annotations
 
@@ -14,10 +19,11 @@ def apply_overrides(m: workflow_pb2.Node, node, kind: str, settings) -> None:
     records = getattr(node, "overrides", None)
     if not records:
         return
-    from autoc.serialize.translate import convert_resources_to_resource_model, extended_resources, resolve_image
+    from autoc.serialize.translate import extended_resources, resolve_image
 
     quirks = settings.flavor.quirks
-    md = m.metadata
+    array = m.HasField("array_node")
+    md = m.array_node.node.metadata if array else m.metadata
     resources = image = ext = aliases = pod_template = None
     for r in records:
         if r.get("task_config") is not None and "override_task_config_ignored" not in quirks:
@@ -40,7 +46,7 @@ def apply_overrides(m: workflow_pb2.Node, node, kind: str, settings) -> None:
             spec = ResourceSpec.from_multiple_resource(r["resources"])
             requests, limits = spec.requests, spec.limits
         if requests is not None or limits is not None:
-            resources = convert_resources_to_resource_model(requests, limits)
+            resources = override_resource_model(requests, limits)
         if r.get("container_image") is not None:
             image = r["container_image"]
             if "override_image_unexpanded" not in quirks:
@@ -51,17 +57,45 @@ def apply_overrides(m: workflow_pb2.Node, node, kind: str, settings) -> None:
         _metadata(md, r, quirks)
     if kind != "task":
         return
-    o = m.task_node.overrides
+    o = m.array_node.node.task_node.overrides if array else m.task_node.overrides
     if resources is not None:
         o.resources.CopyFrom(resources)
     if ext is not None:
         o.extended_resources.CopyFrom(ext)
     if image is not None:
         o.container_image = image
-    if aliases:
+    if aliases and not array:
         m.output_aliases.extend(aliases)
     if pod_template is not None:
         o.pod_template.CopyFrom(_pod_override(node, pod_template, settings))
+
+
+#: the order flytekit writes resource overrides in (``flytekit.core.resources.convert_resources_to_resource_model``;
+#: a container's own resources come in another order, ``autoc.serialize.translate.convert_resources_to_resource_model``)
+_OVERRIDE_ORDER = ("cpu", "mem", "gpu", "ephemeral_storage")
+
+
+def override_resource_model(requests=None, limits=None):
+    """Requests and limits of a ``with_overrides`` call as flytekit writes them: cpu, mem, gpu, ephemeral storage,
+    every value that is set (``0`` too), each checked and normalised as a task's own."""
+    from flyteidl.core import tasks_pb2
+
+    from autoc.core.resources import normalize_quantity
+    from autoc.errors import ResourceError
+    from autoc.serialize.translate import _RESOURCE_NAMES
+
+    r = tasks_pb2.Resources()
+    for res, entries in ((requests, r.requests), (limits, r.limits)):
+        for field in _OVERRIDE_ORDER if res is not None else ():
+            v = getattr(res, field)
+            if v is None:
+                continue
+            if isinstance(v, (list, tuple)):
+                raise ResourceError(f"{field}={v!r} can not be a list or tuple: a (request, limit) pair is only "
+                                    f"accepted by resources=...",
+                                    hint="use requests=Resources(...) and limits=Resources(...), or resources=")
+            entries.add(name=_RESOURCE_NAMES[field], value=normalize_quantity(field, v))
+    return r
 
 
 def _pod_override(node, pod_template, settings):
@@ -73,11 +107,14 @@ def _pod_override(node, pod_template, settings):
     from autoc.serialize.translate import k8s_pod
 
     task = node.entity
-    if not isinstance(task, PythonAutoContainerTask):
+    if not isinstance(task, PythonAutoContainerTask) and not getattr(task, "is_array_node_map_task", False):
         raise WorkflowDefinitionError(f"with_overrides(pod_template=...) on {task.name} ({node.id}): only tasks that "
                                       f"run in autoc's or flytekit's container can take a pod template",
                                       where=node.where, hint="drop the pod_template override for this call")
-    pod = k8s_pod(task, settings, pod_template)
+    if getattr(task, "is_array_node_map_task", False):  # the mapped task's container, with the map command
+        pod = task._with_map_command(lambda s: k8s_pod(task._run_task, s, pod_template), settings)
+    else:
+        pod = k8s_pod(task, settings, pod_template)
     pod.primary_container_name = pod_template.primary_container_name
     return pod
 

@@ -304,6 +304,9 @@ def workflow_template(wf, settings) -> workflow_pb2.WorkflowTemplate:
     t.metadata_defaults.MergeFrom(wf.workflow_metadata_defaults.to_flyte_idl())
     t.interface.CopyFrom(typed_interface(wf))
     for n in wf.nodes:
+        if n.id == "efn":  # flytekit's DEFAULT_FAILURE_NODE_ID, as pyflyte refuses it
+            raise WorkflowDefinitionError(f"Node {n.id} is reserved for the failure node", where=n.where,
+                                          hint="give the node another node_name")
         t.nodes.add().CopyFrom(node_message(n, settings))
     t.outputs.extend(_bindings(wf.output_bindings, wf.python_interface.outputs, f"workflow {wf.name}", "output",
                                wf.definition_site, declared=True))

@@ -26,7 +26,9 @@ DEFAULT = [CORE + f for f in (
     "image_spec/test_image_spec.py", "image_spec/test_noop_builder.py", "test_task.py", "test_interface.py",
     "test_docstring.py", "test_resolver.py", "test_cache.py", "test_pod_template_hash.py", "test_workflows.py",
     "test_composition.py", "test_launch_plan.py", "test_schedule.py", "test_notifications.py",
-    "test_serialization.py", "test_type_engine.py")]
+    "test_serialization.py", "test_type_engine.py",
+    "test_conditions.py", "test_node_creation.py", "test_container_task.py", "test_gate.py",
+    "test_imperative.py")]
 
 
 class _Fixtures:

@@ -442,3 +442,144 @@ def test_a_tasks_docs_is_its_documentation(load):
     assert m.t1.docs.short_description == "Set the temperature value."
     assert m.t1.docs.long_description.value == "The value of the temp parameter."
     assert (m.t2.docs.short_description, m.t2.docs.long_description.value) == ("given", "kept")
+
+
+NESTED = '''
+import json
+import typing
+from collections import OrderedDict
+
+from flytekit import Resources, map_task, task, workflow
+from flytekit.configuration import Image, ImageConfig, SerializationSettings
+from flytekit.models.core.workflow import Node
+from flytekit.models.task import Resources as R
+from flytekit.tools.translator import get_serializable
+
+
+def test_x():
+    @task
+    def t1(a: int) -> int:
+        return a + 1
+
+    @workflow
+    def wf(a: int, xs: typing.List[int]) -> typing.List[int]:
+        t1(a=a).with_overrides(requests=Resources(cpu="1", mem="100"), interruptible=True)
+        t1(a=a)
+        return map_task(t1)(a=xs).with_overrides(limits=Resources(mem="1Gi", cpu="2"))
+
+    s = SerializationSettings(project="p", domain="d", version="v",
+                              image_config=ImageConfig(default_image=Image(name="default", fqn="test", tag="tag")))
+    m = OrderedDict()
+    spec = get_serializable(m, s, wf)
+    n0, n1, n2 = spec.template.nodes
+    out = [isinstance(n0, Node), n0.metadata.interruptible, n1.metadata.interruptible,
+           n0.task_node.overrides.resources.requests == [R.ResourceEntry(R.ResourceName.CPU, "1"),
+                                                         R.ResourceEntry(R.ResourceName.MEMORY, "100")],
+           n2.array_node.node.task_node.overrides.resources.limits == [R.ResourceEntry(R.ResourceName.CPU, "2"),
+                                                                       R.ResourceEntry(R.ResourceName.MEMORY, "1Gi")]]
+    for k, v in m.items():
+        template = getattr(v, "template", None)
+        if template is not None and getattr(template, "container", None) is not None:
+            out.append(list(template.container.args))
+    return out
+
+
+print(json.dumps(test_x()))
+'''
+
+
+def test_get_serializable_of_a_task_inside_a_test_function_is_flytekits(tmp_path):
+    """flytekit's get_serializable accepts a task defined inside a test function (of a test_* module) and names
+    it by its module and function name; so does the face's (for unit tests written for flytekit), with its models
+    read as flytekit's (Node, Resources.ResourceEntry, an unset interruptible as None). autoc serialize refuses
+    the same task (no container could import it)."""
+    import json
+    import subprocess
+
+    from tests.conftest import run_autoc, run_oracle
+
+    pkg = tmp_path / "tpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "test_nested.py").write_text(NESTED)
+    theirs = run_oracle("import tpkg.test_nested", cwd=tmp_path)
+    face = "from autoc.sdk.flytekit.imports import flytekit_imports\nwith flytekit_imports('1.16.31'):\n" \
+           "    import tpkg.test_nested\n"
+    p = subprocess.run([sys.executable, "-c", face], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    ours = p.stdout.strip().splitlines()[-1]
+    assert ours == theirs
+    facts = json.loads(ours)
+    assert facts[:5] == [True, True, None, True, True]
+    assert facts[5][-4:] == ["task-module", "tpkg.test_nested", "task-name", "t1"]
+    (pkg / "test_nested.py").write_text(NESTED.replace("print(json.dumps(test_x()))", "") +
+                                        "\n@workflow\ndef top(a: int) -> int:\n    @task\n    def t2(a: int) -> int:\n"
+                                        "        return a\n    return t2(a=a)\n")
+    p = run_autoc("serialize", "--sdk", "flytekit==1.16.31", "tpkg", "-o", tmp_path / "out", "-i", "a:1", cwd=tmp_path,
+                  check=False)
+    assert p.returncode == 1 and "t2 is defined inside function top()" in p.stderr, p.stderr
+
+
+def test_a_nodes_overridden_image_and_pod_template_read_by_flytekits_names(load):
+    m = load("fk_node_ov", """
+        from flytekit import PodTemplate, task, workflow
+
+        @task
+        def bar():
+            print("hello")
+
+        @workflow
+        def wf() -> str:
+            bar().with_overrides(container_image="hello/world")
+            bar().with_overrides(pod_template=PodTemplate(primary_container_name="p1", labels={"a": "b"}))
+            bar().with_overrides(container_image="x/y").with_overrides(retries=2)
+            return "hi"
+    """)
+    first, second, third = m.wf.nodes
+    assert (first._container_image, first._pod_template) == ("hello/world", None)
+    assert second._pod_template.primary_container_name == "p1" and second._pod_template.labels == {"a": "b"}
+    assert third._container_image == "x/y"  # a later call without it keeps it
+
+
+def test_a_task_inside_a_test_function_reads_its_container_as_flytekits(face):
+    """In a test module, a task defined inside a function is named by module and function name (flytekit's rule
+    for test functions), for a unit test that reads its container in memory."""
+    from flytekit import task
+    from flytekit.configuration import Image, ImageConfig, SerializationSettings
+
+    @task
+    def inner(a: int) -> int:
+        return a
+
+    s = SerializationSettings(project="p", domain="d", version="v",
+                              image_config=ImageConfig(default_image=Image(name="default", fqn="i", tag="t")))
+    assert inner.get_container(s).args[-4:] == ["task-module", __name__, "task-name", "inner"]
+    assert inner(a=3) == 3
+
+
+def test_create_node_mistakes_are_flytekits_assertion(load):
+    from flytekit.exceptions.user import FlyteAssertion
+
+    m = load("fk_cn", """
+        import typing
+        from flytekit import task, workflow
+        from flytekit.core.node_creation import create_node
+
+        nt = typing.NamedTuple("OneOutput", outputs=str)
+
+        @task
+        def t1(a: int) -> nt:
+            return nt(str(a))
+
+        @workflow
+        def positional(a: int) -> str:
+            return create_node(t1, a).outputs
+
+        @workflow
+        def reserved(a: int) -> str:
+            return create_node(t1, a=a).outputs
+    """)
+    for wf, text in ((m.positional, "only keyword arguments"), (m.reserved, "already has an attribute 'outputs'")):
+        with pytest.raises(FlyteAssertion, match=text) as e:
+            wf(a=1)
+        assert e.value.where.startswith(str(m.__file__))

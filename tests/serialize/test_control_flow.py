@@ -17,8 +17,11 @@ from tests.sdk_flytekit.corpus import as_flytekit
 QUIRKS = '''
 import datetime
 import enum
+import typing
 
-from autoc import T4, Cache, Echo, conditional, sleep, task, workflow
+from kubernetes.client import V1Container, V1PodSpec
+
+from autoc import T4, Cache, Echo, PodTemplate, Resources, conditional, map_task, sleep, task, workflow
 
 
 @task
@@ -82,6 +85,27 @@ def overridden_gate_and_branch(x: int) -> int:  # with_overrides on a gate and o
 def overridden(x: int) -> int:
     a = inc(x=x).with_overrides(container_image="{{.image.gpu.fqn}}:{{.image.gpu.version}}")
     return inc(x=a).with_overrides(accelerator=T4, cache=Cache(version="v1")).with_overrides(retries=2)
+
+
+@task
+def shout(s: str) -> str:
+    return s.upper()
+
+
+@workflow
+def mapped_overridden(xs: typing.List[str], x: int) -> typing.List[str]:
+    # on a map task: node metadata and task overrides into the mapped sub-node; resources in flytekit's order
+    ys = map_task(shout)(s=xs).with_overrides(
+        requests=Resources(mem="100Mi", ephemeral_storage="500Mi", cpu="1"), limits=Resources(cpu="2"),
+        timeout=60, retries=3, name="mapped", interruptible=True)
+    inc(x=x).with_overrides(resources=Resources(ephemeral_storage="1Gi", gpu="1", mem=("1Gi", "2Gi"), cpu="1"))
+    return ys
+
+
+@workflow
+def mapped_pod(xs: typing.List[str]) -> typing.List[str]:  # a pod template on a map task: its map command merged
+    return map_task(shout)(s=xs).with_overrides(pod_template=PodTemplate(
+        pod_spec=V1PodSpec(containers=[V1Container(name="primary")]), labels={"team": "ml"}))
 '''
 IMAGES = ["--image", "a/b:1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
 
@@ -135,6 +159,33 @@ def test_sdk_flytekit_reproduces_pyflytes_quirks_exactly(quirk_outputs):
     assert first.task_node.overrides.container_image == "{{.image.gpu.fqn}}:{{.image.gpu.version}}"
     assert not second.task_node.overrides.HasField("extended_resources")  # dropped by the second with_overrides
     assert not second.metadata.HasField("cacheable") and second.metadata.cache_version == "v1"
+    mapped, plain = ours["qpkg.quirks.mapped_overridden_2.pb"].template.nodes
+    sub = mapped.array_node.node
+    assert not mapped.metadata.HasField("timeout") and mapped.metadata.name.endswith("-arraynode")
+    assert (sub.metadata.name, sub.metadata.timeout.seconds, sub.metadata.retries.retries) == ("mapped", 60, 3)
+    assert [(e.name, e.value) for e in sub.task_node.overrides.resources.requests] == [(1, "1"), (3, "100Mi"),
+                                                                                       (5, "500Mi")]
+    assert [e.name for e in plain.task_node.overrides.resources.requests] == [1, 3, 2, 5]  # cpu mem gpu storage
+    pod = ours["qpkg.quirks.mapped_pod_2.pb"].template.nodes[0].array_node.node.task_node.overrides.pod_template
+    assert pod.metadata.labels["team"] == "ml" and pod.primary_container_name == "primary"
+    assert pod.pod_spec["containers"][0]["args"][0] == "pyflyte-map-execute"
+
+
+def _map_pod_entrypoint_normalized(spec):
+    """A map node's override pod: its primary container's args as tests/golden normalizes a task's."""
+    from google.protobuf import json_format
+
+    from tests.golden import normalize_args
+
+    for n in spec.template.nodes:
+        pod = n.array_node.node.task_node.overrides.pod_template
+        if pod.HasField("pod_spec"):
+            d = json_format.MessageToDict(pod.pod_spec)
+            for c in d.get("containers", []):
+                c["args"] = normalize_args(c.get("args", []))
+            pod.pod_spec.Clear()
+            pod.pod_spec.update(d)
+    return spec
 
 
 def test_autoc_flavor_fixes_them_and_nothing_else(quirk_outputs):
@@ -152,7 +203,10 @@ def test_autoc_flavor_fixes_them_and_nothing_else(quirk_outputs):
     assert second.task_node.overrides.extended_resources.gpu_accelerator.device == "nvidia-tesla-t4"
     assert second.metadata.cacheable and second.metadata.retries.retries == 2
     fixed = {"qpkg.quirks.deep_2.pb", "qpkg.quirks.napping_2.pb", "qpkg.quirks.overridden_2.pb"}
-    assert not {k: diff(v, ours[k]) for k, v in theirs.items() if k not in fixed and diff(v, ours[k])}
+    pods = {"qpkg.quirks.mapped_pod_2.pb"}  # the map command in the override pod: autoc's own entrypoint
+    assert not {k: diff(v, ours[k]) for k, v in theirs.items() if k not in fixed | pods and diff(v, ours[k])}
+    for k in pods:
+        assert not diff(_map_pod_entrypoint_normalized(theirs[k]), _map_pod_entrypoint_normalized(ours[k]))
     # with the fixes undone, the three workflows are pyflyte's too
     del deep.sub_workflows[:]
     napping.template.nodes[0].metadata.timeout.FromSeconds(3600)
@@ -172,6 +226,8 @@ HEAD = "import datetime\nimport typing\nfrom autoc import task, workflow, condit
     ("    if x > 2 and x < 5:\n        return x\n    return double(x=x)\n", 15, "testing the truth of"),
     ("    return conditional('c').if_(x == 1).then(double(x=x))\n", 15, "conditional 'c' is not finished"),
     ("    return conditional('c').if_(x).then(double(x=x)).else_().then(double(x=x))\n", 15, "a bare promise"),
+    ("    return conditional('c').if_(None).then(double(x=x)).else_().then(double(x=x))\n", 15,
+     "Required an expression received None for condition:c.if_(...)"),
     ("    return conditional('c').if_(x == 1).then(x).else_().then(double(x=x))\n", 15,
      "needs the result of a call"),
     ("    return conditional('c').if_(x == [1]).then(double(x=x)).else_().then(double(x=x))\n", 15,
@@ -191,6 +247,7 @@ HEAD = "import datetime\nimport typing\nfrom autoc import task, workflow, condit
     ("    return (x > 1) & x\n", 15, "& and | join comparisons"),
     ("    return double(x=x).with_overrides(retries=x)\n", 15, "with_overrides(retries=...) cannot take a promise"),
     ("    return double(x=x).with_overrides(retry=3)\n", 15, "unknown keyword(s): retry"),
+    ("    return double(x=x).with_overrides(node_name='efn')\n", 15, "Node efn is reserved for the failure node"),
     ("    return double(x=x).with_overrides(cache=True)\n", 15, "must specify the cache version"),
     ("    return double(x=x).with_overrides(requests={'cpu': '1'})\n", 15, "takes a Resources"),
     ("    return double(x=x).with_overrides(timeout='1h')\n", 15, "datetime.timedelta or int seconds"),
@@ -258,3 +315,207 @@ def test_imperative_mistakes_name_their_line(unique_pkg, tmp_path, code, line, t
     pkg = unique_pkg({"m.py": HEAD.replace("create_node", "create_node, Workflow") + code})
     p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
     assert p.returncode == 1 and f"m.py:{line}:\nerror: " in p.stderr and text in p.stderr, p.stderr
+
+
+GATES = '''
+import datetime
+import io
+import json
+import sys
+import typing
+
+from autoc import approve, dynamic, sleep, task, wait_for_input, workflow
+
+
+@task
+def double(x: int) -> int:
+    return 2 * x
+
+
+@workflow
+def gated(x: int) -> typing.Tuple[int, int, bool, typing.List[int]]:
+    nap = sleep(datetime.timedelta(minutes=5))
+    d = double(x=x)
+    nap >> d
+    n = wait_for_input("n", timeout=datetime.timedelta(hours=1), expected_type=int)
+    ok = wait_for_input("ok", timeout=datetime.timedelta(hours=1), expected_type=bool)
+    xs = wait_for_input("xs", timeout=datetime.timedelta(hours=1), expected_type=typing.List[int])
+    return double(x=approve(d, "approve-d", timeout=datetime.timedelta(hours=1))), double(x=n), ok, xs
+
+
+@dynamic
+def dyn(x: int) -> int:
+    n = wait_for_input("n", timeout=datetime.timedelta(hours=1), expected_type=int)
+    return double(x=approve(double(x=n), "approve", timeout=datetime.timedelta(hours=1)))
+
+
+@workflow
+def dyn_wf(x: int) -> int:
+    return dyn(x=x)
+
+
+out = []
+for stdin, call in [("3\\nno\\n[1, 2]\\ny\\n", lambda: gated(x=5)), ("x\\n4\\nyes\\n[]\\n\\n", lambda: gated(x=1)),
+                    ("2\\ny\\n", lambda: dyn_wf(x=1)), ("3\\nn\\n", lambda: dyn_wf(x=1))]:
+    sys.stdin, real = io.StringIO(stdin), sys.stdout
+    sys.stdout = io.StringIO()
+    try:
+        result = call()
+    except Exception as e:
+        result = [ln[ln.index("User did not"):] for ln in str(e).splitlines() if "did not approve" in ln]
+    shown, sys.stdout = sys.stdout.getvalue(), real
+    out.append([result, sys.stdin.read(), shown])
+print(json.dumps(out))
+'''
+
+
+def test_gates_in_local_runs_read_stdin_as_flytekits(tmp_path):
+    """A local run announces a sleep, reads a signal's value from stdin (again after a bad value) and asks for an
+    approval (Enter approves; a refusal fails the run), in workflows and in a @dynamic body run locally: the same
+    prompts, results and input consumed as flytekit's local run (the oracle)."""
+    import sys
+
+    script = tmp_path / "gates.py"
+    script.write_text(f"import sys\nsys.path.insert(0, {str(SHIM)!r})\n" + GATES)
+    theirs = run_oracle(script, cwd=tmp_path)
+    p = subprocess.run([sys.executable, "-c", GATES], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    ours = p.stdout.strip().splitlines()[-1]
+    assert ours == theirs
+    face = ("from autoc.sdk.flytekit.imports import flytekit_imports\nwith flytekit_imports('1.16.31'):\n    exec("
+            f"{as_flytekit(GATES)!r})\n")  # the same module written for flytekit, through the face
+    p = subprocess.run([sys.executable, "-c", face], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == theirs
+    import json
+
+    results = [r[0] for r in json.loads(ours)]
+    assert results[:3] == [[20, 6, False, [1, 2]], [4, 8, True, []], 8]
+    assert results[3] == ["User did not approve the transaction for gate node approve"]
+
+
+def test_a_local_run_reports_a_mistake_in_the_body_before_a_missing_input():
+    """flytekit compiles a workflow at its decorator, so a bad with_overrides is what a call without its inputs
+    reports (flytekit's ValueError says "... either a datetime.timedelta or int seconds"); autoc compiles at the
+    first use and now does so before it checks the inputs."""
+    from autoc import task, workflow
+
+    @task
+    def t1(a: str) -> str:
+        return a
+
+    with pytest.raises(ValueError, match="datetime.timedelta or int seconds"):
+        @workflow
+        def my_wf(a: str) -> str:
+            return t1(a=a).with_overrides(timeout="foo")
+
+        my_wf()
+
+
+def test_a_condition_that_is_not_one_is_also_an_assertion_error_as_in_flytekit():
+    from autoc import conditional, task, workflow
+    from autoc.errors import WorkflowDefinitionError
+
+    @task
+    def yes() -> bool:
+        return True
+
+    for cond in (lambda: yes(), lambda: None, lambda: True):
+        @workflow
+        def wf() -> bool:
+            return conditional("c").if_(cond()).then(yes()).else_().then(yes())
+
+        with pytest.raises(AssertionError) as e:
+            wf()
+        assert isinstance(e.value, WorkflowDefinitionError) and "test_control_flow.py:" in e.value.where
+
+
+OUTPUTS = '''
+import json
+import typing
+
+from autoc import Workflow, task, workflow
+
+
+@task
+def two(a: int) -> typing.Tuple[int, str]:
+    return a + 1, str(a)
+
+
+@workflow
+def plain(a: int) -> typing.Tuple[int, str]:
+    return two(a=a)
+
+
+wb = Workflow(name="imperative")
+wb.add_workflow_input("a", int)
+n = wb.add_entity(two, a=wb.inputs["a"])
+wb.add_workflow_output("total", n.outputs["o0"])
+wb.add_workflow_output("text", n.outputs["o1"])
+
+out = []
+for r in (plain(a=1), wb(a=2)):
+    out.append([type(r).__name__, list(r._fields), list(r), r[0], getattr(r, r._fields[1])])
+print(json.dumps(out))
+'''
+
+
+def test_a_local_run_of_a_workflow_with_several_outputs_gives_flytekits_named_tuple(tmp_path):
+    """flytekit's local run returns a workflow's outputs as a DefaultNamedTupleOutput named by the outputs (an
+    imperative workflow's r.total); autoc's did a plain tuple."""
+    import sys
+
+    script = tmp_path / "outputs.py"
+    script.write_text(f"import sys\nsys.path.insert(0, {str(SHIM)!r})\n" + OUTPUTS)
+    theirs = run_oracle(script, cwd=tmp_path)
+    p = subprocess.run([sys.executable, "-c", OUTPUTS], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == theirs
+    assert '["DefaultNamedTupleOutput", ["total", "text"], [3, "2"], 3, "2"]' in theirs
+
+
+REGISTERED = '''
+import datetime
+import typing
+
+from autoc import Resources, approve, map_task, sleep, task, wait_for_input, workflow
+
+
+@task
+def shout(s: str) -> str:
+    return s.upper()
+
+
+@task
+def inc(x: int) -> int:
+    return x + 1
+
+
+@workflow
+def mapped_and_gated(xs: typing.List[str], x: int) -> typing.List[str]:
+    ys = map_task(shout)(s=xs).with_overrides(requests=Resources(mem="100Mi", ephemeral_storage="500Mi", cpu="1"),
+                                              timeout=60, retries=3, name="mapped")
+    nap = sleep(datetime.timedelta(minutes=1))
+    n = wait_for_input("n", timeout=datetime.timedelta(hours=1), expected_type=int)
+    a = inc(x=approve(inc(x=n), "ok", timeout=datetime.timedelta(hours=1))).with_overrides(
+        resources=Resources(ephemeral_storage="1Gi", gpu="1", mem=("1Gi", "2Gi"), cpu="1"))
+    nap >> a
+    return ys
+'''
+
+
+@pytest.mark.parametrize("face", ["own", "face"])
+def test_overridden_map_and_gate_nodes_register_into_the_test_flyteadmin(tmp_path, face):
+    """The test server compiles workflows as flyteadmin does: a map task's node with its overrides in the sub-node,
+    gate nodes and resource overrides register in both faces."""
+    import json
+
+    from tests.admin_server import AdminServer
+
+    root = _project(tmp_path, REGISTERED if face == "own" else as_flytekit(REGISTERED))
+    args = ["register", "qpkg", "--project", "flytesnacks", "--domain", "development", "--assume-images-exist",
+            "--output", "json", "-i", "a/b:1"] + (["--sdk", "flytekit"] if face == "face" else [])
+    with AdminServer() as admin:
+        p = run_autoc(*args, "--endpoint", admin.address, "--insecure", cwd=root)
+        assert json.loads(p.stdout)["workflows"][0]["status"] == "created"
+        assert {w.name for w in admin.workflows()} == {"qpkg.quirks.mapped_and_gated"}

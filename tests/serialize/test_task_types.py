@@ -379,3 +379,21 @@ print("RESULT", open(os.path.join(d, "out.txt")).read().strip())
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert p.returncode == 0, p.stderr[-3000:]
     assert "RESULT A=aa args=x y" in p.stdout
+
+
+def test_a_string_command_is_refused_where_it_is_used_not_where_it_is_defined():
+    """flytekit accepts ``command="echo"`` and pyflyte writes ``e c h o``: autoc defines the task (flytekit's
+    unit tests and modules that never run it import fine) and refuses it, at its line, when it is serialized
+    (test_mistakes_name_their_line) or run."""
+    import datetime
+    import sys
+
+    from autoc import ContainerTask
+    from autoc.errors import TaskDefinitionError
+
+    ct = ContainerTask(name="local-execution", image="test-image", command="echo")
+    td = datetime.timedelta(days=1, hours=1, minutes=1, seconds=1, microseconds=1)
+    assert ct._string_to_timedelta(str(td)) == td  # flytekit's helper for a timedelta output
+    with pytest.raises(TaskDefinitionError, match="got the string 'echo'") as e:
+        ct()
+    assert e.value.where.endswith(f"test_task_types.py:{sys._getframe().f_lineno - 5}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flyteidl.admin import common_pb2, schedule_pb2
-from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
+from flyteidl.core import identifier_pb2, literals_pb2, tasks_pb2, types_pb2, workflow_pb2
 
 #: string fields flytekit's model reads as None when empty, by message
 _EMPTY_IS_NONE = {"flyteidl.core.Literal": {"hash"}}
@@ -26,6 +26,8 @@ def _value(fd, value, msg) -> Any:
     Struct a dict, a Duration a timedelta, a wrapped scalar its value, and messages are models again."""
     mt = fd.message_type
     if mt is None:
+        if fd.containing_oneof is not None and not msg.HasField(fd.name):  # an unset choice (a bool or string
+            return None  # in a oneof: NodeMetadata.interruptible, Primitive.integer, ...) is None in flytekit
         return list(value) if _repeated(fd) else value
     if mt.GetOptions().map_entry:
         vt = mt.fields_by_name["value"].message_type
@@ -189,3 +191,32 @@ NodeExecutionIdentifier = idl_model(identifier_pb2.NodeExecutionIdentifier, "nod
 TaskExecutionIdentifier = idl_model(identifier_pb2.TaskExecutionIdentifier, "task_id", "node_execution_id",
                                     "retry_attempt")
 SignalIdentifier = idl_model(identifier_pb2.SignalIdentifier, "signal_id", "execution_id")
+
+# flytekit.models.task (the resources a container or a node override carries)
+Resources = idl_model(tasks_pb2.Resources, "requests", "limits",
+                      ResourceEntry=idl_model(tasks_pb2.Resources.ResourceEntry, "name", "value"),
+                      ResourceName=tasks_pb2.Resources.ResourceName, **dict(tasks_pb2.Resources.ResourceName.items()))
+
+# flytekit.models.core.workflow (what get_serializable's workflow templates are made of)
+Alias = idl_model(workflow_pb2.Alias, "var", "alias")
+NodeMetadata = idl_model(workflow_pb2.NodeMetadata, "name", "timeout", "retries", "interruptible", "cacheable",
+                         "cache_version", "cache_serializable")
+TaskNodeOverrides = idl_model(workflow_pb2.TaskNodeOverrides, "resources", "extended_resources", "container_image",
+                              "pod_template")
+TaskNode = idl_model(workflow_pb2.TaskNode, "reference_id", "overrides")
+WorkflowNode = idl_model(workflow_pb2.WorkflowNode, "launchplan_ref", "sub_workflow_ref")
+IfBlock = idl_model(workflow_pb2.IfBlock, "condition", "then_node")
+IfElseBlock = idl_model(workflow_pb2.IfElseBlock, "case", "other", "else_node", "error")
+BranchNode = idl_model(workflow_pb2.BranchNode, "if_else")
+SignalCondition = idl_model(workflow_pb2.SignalCondition, "signal_id", "type", "output_variable_name")
+ApproveCondition = idl_model(workflow_pb2.ApproveCondition, "signal_id")
+SleepCondition = idl_model(workflow_pb2.SleepCondition, "duration")
+GateNode = idl_model(workflow_pb2.GateNode, "signal", "sleep", "approve")
+ArrayNode = idl_model(workflow_pb2.ArrayNode, "node", "parallelism", "min_successes", "min_success_ratio",
+                      "execution_mode", "is_original_sub_node_interface", "data_mode", "bound_inputs")
+Node = idl_model(workflow_pb2.Node, "id", "metadata", "inputs", "upstream_node_ids", "output_aliases",
+                 "workflow_node", "task_node", "branch_node", "gate_node", "array_node")
+WorkflowMetadata = idl_model(workflow_pb2.WorkflowMetadata, "on_failure", "tags")
+WorkflowMetadataDefaults = idl_model(workflow_pb2.WorkflowMetadataDefaults, "interruptible")
+WorkflowTemplate = idl_model(workflow_pb2.WorkflowTemplate, "id", "metadata", "interface", "nodes", "outputs",
+                             "failure_node", "metadata_defaults")

@@ -58,10 +58,11 @@ MODULES: Dict[str, Dict[str, str]] = {
                   "PickledEntityMetadata"),
         "get_registerable_container_image": "autoc.image.config:get_registerable_container_image",
         "update_image_spec_copy_handling": "autoc.sdk.flytekit.image:update_image_spec_copy_handling"},
-    "flytekit.core.python_function_task": _public("PythonFunctionTask", "PythonInstanceTask"),
+    "flytekit.core.python_function_task": {**_public("PythonFunctionTask", "PythonInstanceTask"),
+                                           "EagerFailureHandlerTask": "autoc.core.eager:EagerFailureHandlerTask"},
     "flytekit.core.resources": {
         **_public("Resources", "ResourceSpec"),
-        "convert_resources_to_resource_model": "autoc.serialize.translate:convert_resources_to_resource_model",
+        "convert_resources_to_resource_model": "autoc.serialize.translate_overrides:override_resource_model",
         "construct_extended_resources": "autoc.serialize.translate:extended_resources",
         "pod_spec_from_resources": "autoc.core.pod:pod_spec_from_resources"},
     "flytekit.core.type_engine": {"TypeEngine": "autoc.sdk.flytekit.type_engine:TypeEngine",
@@ -137,7 +138,7 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core.schedule": _public("CronSchedule", "FixedRate"),
     "flytekit.core.notification": _public("Email", "Slack", "PagerDuty"),
     "flytekit.models": {},
-    "flytekit.models.task": {"Resources": "flyteidl.core.tasks_pb2:Resources"},
+    "flytekit.models.task": {"Resources": "autoc.sdk.flytekit.models:Resources"},
     "flytekit.models.literals": {n: f"autoc.sdk.flytekit.models:{n}" for n in (
         "RetryStrategy", "Void", "Primitive", "Binary", "BlobMetadata", "Blob", "Schema", "Union",
         "StructuredDatasetMetadata", "StructuredDataset", "Scalar", "LiteralOffloadedMetadata", "LiteralCollection",
@@ -149,6 +150,10 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.models.documentation": _public("Documentation", "Description", "SourceCode"),
     "flytekit.models.core": {},
     "flytekit.models.core.execution": _public("WorkflowExecutionPhase"),
+    "flytekit.models.core.workflow": {n: f"autoc.sdk.flytekit.models:{n}" for n in (
+        "Alias", "NodeMetadata", "TaskNodeOverrides", "TaskNode", "WorkflowNode", "IfBlock", "IfElseBlock",
+        "BranchNode", "SignalCondition", "ApproveCondition", "SleepCondition", "GateNode", "ArrayNode", "Node",
+        "WorkflowMetadata", "WorkflowMetadataDefaults", "WorkflowTemplate")},
     "flytekit.models.core.types": {n: f"autoc.sdk.flytekit.models:{n}" for n in ("BlobType", "EnumType")},
     "flytekit.models.core.identifier": {n: f"autoc.sdk.flytekit.models:{n}" for n in (
         "Identifier", "ResourceType", "WorkflowExecutionIdentifier", "NodeExecutionIdentifier",
@@ -194,6 +199,8 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.types.error.error": _public("FlyteError"),
     "flytekit.exceptions": {},
     "flytekit.exceptions.user": {"FlyteValidationException": "autoc.errors:ValidationError",
+                                 "FlyteAssertion": "builtins:AssertionError",  # what autoc's ConditionError and
+                                 # NodeCreationError are too, where flytekit raises its FlyteAssertion
                                  "FlyteRecoverableException": "autoc:FlyteRecoverableException"},
     "flytekit.exceptions.eager": {"EagerException": "autoc.core.eager:EagerException"},
     "flytekit.tools": {},

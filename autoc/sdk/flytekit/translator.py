@@ -10,7 +10,8 @@ from autoc.sdk.flytekit.models import Model
 
 def get_serializable(entity_mapping: Dict[Any, Any], settings, entity, options: Optional[Any] = None) -> Model:
     """The TaskSpec, WorkflowSpec or LaunchPlan of ``entity``; ``entity_mapping`` gets it and, first, what it
-    references (a workflow's tasks, subworkflows and launch plans), as flytekit fills it."""
+    references (a workflow's tasks, subworkflows and launch plans), as flytekit fills it. A task defined inside a test
+    function is written as flytekit writes it (``autoc.core.tracker.STRICT_LOADER_PATHS``)."""
     from autoc.errors import AutocError
     from autoc.serialize import _translate
     from autoc.serialize.order import kind_of, pyflyte_order
