@@ -330,6 +330,7 @@ class Result:
     autoc_seconds: float = 0.0
     files: int = 0
     engine: str = ""
+    bytecode: bool = field(default_factory=lambda: BYTECODE is not None)  # both tools ran with --bytecode
 
 
 def construct_of(error: str) -> Optional[str]:

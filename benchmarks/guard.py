@@ -46,7 +46,8 @@ def ratios(result) -> dict:
         a = sum(r["autoc_seconds"] for r in equal)
         if not equal or not a:
             raise ValueError("a flytesnacks field test with no equal module")
-        return {"flytesnacks_equal_modules_wall": sum(r["pyflyte_seconds"] for r in equal) / a}
+        name = "bytecode_wall" if all(r.get("bytecode") for r in equal) else "wall"  # (--bytecode or not)
+        return {f"flytesnacks_equal_modules_{name}": sum(r["pyflyte_seconds"] for r in equal) / a}
     if "serialize" in result:  # run.py
         kind = f"serialize_{result['tasks']}" + (f"_wf{result['workflows']}" if result.get("workflows") else "")
         a, p = result["serialize"]["autoc"], result["serialize"]["pyflyte"]
