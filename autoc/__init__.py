@@ -74,7 +74,7 @@ _EXPORTS = {
     "WorkflowBase": "autoc.core.workflow",
     "conditional": "autoc.core.condition",
     "map_task": "autoc.core.array_node_map_task",
-    "array_node": "autoc.core.unsupported",
+    "array_node": "autoc.core.array_node",
     "dynamic": "autoc.core.dynamic_workflow_task",
     "eager": "autoc.core.eager",
     "wait_for_input": "autoc.core.gate",
@@ -152,6 +152,7 @@ for _name in ("CSVFile", "HDF5EncodedFile", "HTMLPage", "JoblibSerializedFile", 
               "PNGImageFile", "PythonNotebook", "PythonPickledFile", "SVGImageFile", "TFRecordFile", "ONNXFile",
               "TensorboardLogs", "TFRecordsDirectory"):
     _EXPORTS[_name] = "autoc.types.files"
+_EXPORTS["FileExt"] = "autoc.types.files"
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 

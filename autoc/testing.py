@@ -14,11 +14,12 @@ logger = logging.getLogger("autoc")
 
 
 def _check(target, what: str) -> None:
+    from autoc.core.reference import ReferenceEntity
     from autoc.core.task import PythonTask
     from autoc.core.workflow import WorkflowBase
 
-    if not isinstance(target, (PythonTask, WorkflowBase)):
-        raise ValueError(f"{what} mocks tasks and workflows declared in Python, not {type(target).__name__}")
+    if not isinstance(target, (PythonTask, WorkflowBase, ReferenceEntity)):  # (a reference runs only as its mock)
+        raise ValueError(f"{what} mocks tasks, workflows and reference entities, not {type(target).__name__}")
 
 
 @contextlib.contextmanager

@@ -16,7 +16,9 @@ EAGER_RESOLVERS = {"autoc.resolvers.eager.eager_failure_task_resolver",  # an ea
 
 
 MAP_RESOLVERS = {"autoc.resolvers.map_task.ArrayNodeMapTaskResolver",
-                 "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver"}
+                 "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver",
+                 "autoc.resolvers.map_task.MapTaskResolver",  # flytekit's legacy (container_array) map task
+                 "flytekit.core.legacy_map_task.MapTaskResolver"}
 
 
 def normalize_args(args: List[str]) -> List[str]:

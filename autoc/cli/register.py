@@ -81,6 +81,11 @@ def register(ctx, paths, project, domain, version, images, source_root, copy, ex
     platform = load_platform(config_file, endpoint, insecure, ca_cert_file_path, project, domain)
     sdk = parse_sdk(sdk)
     copy = copy or ("auto" if sdk.is_default and engine != "flytekit" else "all")
+    if not sdk.is_default:  # flytekit imports while autoc imports the rest of itself
+        from autoc.serialize.engines import prestart_register
+
+        prestart_register(paths, source_root, sdk, engine, python, images, platform.project, platform.domain,
+                          version, copy)
     opts = RegisterOptions(project=platform.project, domain=platform.domain, version=version, images=images,
                            source_root=source_root, copy=copy, dry_run=dry_run, diff=diff, concurrency=concurrency,
                            keep_going=keep_going, max_bundle_bytes=max_bundle_size * 1024 * 1024,

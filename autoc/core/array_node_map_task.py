@@ -231,6 +231,17 @@ class ArrayNodeMapTask(PythonTask):
         return outputs
 
     # --- in the container: one element --------------------------------------------------------------------------
+    def dispatch_execute(self, ctx, input_literal_map):
+        """In a container (``TASK_EXECUTION``) the mapped task on this array index's element, its own outputs (what
+        flytekit's map task gives there); otherwise every element, the lists."""
+        from autoc.core.context import ExecutionMode, current_mode
+
+        if current_mode() == ExecutionMode.TASK_EXECUTION:
+            to_idl = getattr(input_literal_map, "to_flyte_idl", None)  # (flytekit's model of it, through the face)
+            task, one = self.array_element(to_idl() if callable(to_idl) else input_literal_map)
+            return task.dispatch_execute(ctx, one)
+        return super().dispatch_execute(ctx, input_literal_map)
+
     def array_element(self, lm):
         """(the mapped task, its inputs for this array index): unbound inputs are indexed, bound ones passed whole."""
         from flyteidl.core import literals_pb2
@@ -248,6 +259,8 @@ class ArrayNodeMapTask(PythonTask):
             if k in self._bound_inputs:
                 one.literals[k].CopyFrom(v)
                 continue
+            if v.WhichOneof("value") == "offloaded_metadata" and v.offloaded_metadata.uri:
+                v = literals_pb2.Literal.FromString(above("storage").read_bytes(v.offloaded_metadata.uri))  # (Flyte's)
             if v.WhichOneof("value") != "collection":
                 raise system_error("InputConversionError", TypeEngineError(
                     f"map task {self.name}: input '{k}' must be a list to map over, got a {v.WhichOneof('value')}"))
@@ -272,14 +285,16 @@ def array_index() -> int:
 def map_task(target, concurrency: Optional[int] = None, min_successes: Optional[int] = None,
              min_success_ratio: float = 1.0, run_all_sub_nodes: bool = False, **kwargs) -> ArrayNodeMapTask:
     """Map a task over its list inputs: ``map_task(t, concurrency=4, min_success_ratio=0.9)(x=[...])``; a
-    ``functools.partial`` binds inputs for every element."""
+    ``functools.partial`` binds inputs for every element. A launch plan or a reference task is mapped by an
+    ``array_node`` (``autoc.core.array_node``)."""
     from autoc.core.launch_plan import LaunchPlan
+    from autoc.core.reference import ReferenceLaunchPlan, ReferenceTask
 
-    if isinstance(target, LaunchPlan):
-        from autoc.core.node import not_supported
+    if isinstance(target, (LaunchPlan, ReferenceLaunchPlan, ReferenceTask)):  # an ArrayNode over it (flytekit's rule)
+        from autoc.core.array_node import ArrayNode
 
-        raise not_supported("map_task over a launch plan (array_node)", where=user_site(),
-                            hint="map a task, or keep this workflow in pyflyte for now")
+        return ArrayNode(target, concurrency=concurrency, min_successes=min_successes,
+                         min_success_ratio=min_success_ratio, run_all_sub_nodes=run_all_sub_nodes, where=user_site())
     return ArrayNodeMapTask(target, concurrency=concurrency, min_successes=min_successes,
                             min_success_ratio=min_success_ratio, run_all_sub_nodes=run_all_sub_nodes,
                             where=kwargs.pop("where", None) or user_site(), **kwargs)

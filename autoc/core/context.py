@@ -67,6 +67,14 @@ class FlyteContext:
     def user_space_params(self) -> Optional[object]:
         return self.execution_state.user_space_params if self.execution_state else None
 
+    @property
+    def file_access(self):
+        """Where the running task's files go (flytekit's ``FileAccessProvider`` names: ``get_random_local_path``,
+        ``get_random_remote_path``, ``put_data``, ``get_data``, ``raw_output_prefix``, ...)."""
+        from autoc.core.seams import above
+
+        return above("storage").current_file_access()
+
     @staticmethod
     def current_context() -> "FlyteContext":
         """The top of the stack (kept for flytekit compatibility; same as ``FlyteContextManager.current_context``)."""

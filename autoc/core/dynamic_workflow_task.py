@@ -41,7 +41,31 @@ class DynamicTask(PythonFunctionTask):
     def get_k8s_pod(self, settings):
         return super().get_k8s_pod(settings.flavor.transported(with_image_specs(settings)))
 
+    # --- run locally: the body compiled on the values, then that workflow run (flytekit's local dynamic run) ------
+    def execute(self, **kwargs) -> Any:
+        """The workflow the body builds on ``kwargs``, run here: its calls are nodes (so ``create_node``, ``>>`` and
+        ``with_overrides`` work, and computing on a call's result is the TypeError it is on Flyte)."""
+        from autoc.core.context import ExecutionMode, current_mode
+
+        if current_mode() == ExecutionMode.TASK_EXECUTION:  # (the container writes the DynamicJobSpec instead)
+            return super().execute(**kwargs)
+        return above("local_workflow").run_workflow(_DynamicWorkflow(self, kwargs), kwargs)
+
     # --- in the container ------------------------------------------------------------------------------------------
+    def dispatch_execute(self, ctx, input_literal_map):
+        """In a container (``TASK_EXECUTION``): the DynamicJobSpec the body builds (what ``futures.pb`` holds), or
+        the outputs when it calls nothing, translated with the context's serialization settings (else the
+        container's); elsewhere the body runs (flytekit's ``dispatch_execute``)."""
+        from autoc.core.context import ExecutionMode, FlyteContextManager, current_mode
+
+        if current_mode() != ExecutionMode.TASK_EXECUTION:
+            return super().dispatch_execute(ctx, input_literal_map)
+        to_idl = getattr(input_literal_map, "to_flyte_idl", None)  # (flytekit's model of it, through the face)
+        lm = to_idl() if callable(to_idl) else input_literal_map
+        settings = getattr(ctx or FlyteContextManager.current_context(), "serialization_settings", None) or \
+            runtime_settings()
+        return self.dynamic_job(above("dispatch").inputs_to_python(self, lm), settings)
+
     def dynamic_job(self, values: Dict[str, Any], settings):
         """The DynamicJobSpec of the workflow the body builds on ``values``, or a LiteralMap of the outputs when
         it calls nothing (flytekit's ``compile_into_workflow``)."""

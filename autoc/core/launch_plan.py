@@ -110,6 +110,9 @@ class LaunchPlan:
         workflow = args[-1]
         _check_workflow(workflow, None)
         cached = cls.CACHE.get(workflow.name)
+        if cached is not None and cached.workflow is not workflow and \
+                getattr(cached.workflow, "definition_site", None) == getattr(workflow, "definition_site", 0):
+            cached = None  # the same definition run again (a function body defining it, a reloaded module): anew
         if cached is not None:
             if cached.workflow is not workflow:
                 raise LaunchPlanError(

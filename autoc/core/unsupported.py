@@ -13,6 +13,3 @@ _HINT = "keep the workflow linear (task, subworkflow and launch plan calls), or 
 def _refuse(construct: str, hint: str = _HINT):
     raise not_supported(construct, where=user_site(2), hint=hint)
 
-
-def array_node(*args, **kwargs):
-    _refuse("array_node")

@@ -68,11 +68,15 @@ def build(files: Sequence[BundleFile], max_bytes: int = DEFAULT_MAX_BYTES) -> Bu
 
 def upload_location(client, bundle: Bundle, project: str, domain: str):
     """CreateUploadLocation: where the bundle goes (``native_url``) and a signed URL to PUT it; writes nothing."""
+    return client.call(client.dataproxy.CreateUploadLocation, location_request(bundle, project, domain))
+
+
+def location_request(bundle: Bundle, project: str, domain: str):
+    """The CreateUploadLocationRequest of :func:`upload_location`."""
     from flyteidl.service import dataproxy_pb2
 
-    req = dataproxy_pb2.CreateUploadLocationRequest(project=project, domain=domain, filename=bundle.name,
-                                                   content_md5=bundle.md5, add_content_md5_metadata=True)
-    return client.call(client.dataproxy.CreateUploadLocation, req)
+    return dataproxy_pb2.CreateUploadLocationRequest(project=project, domain=domain, filename=bundle.name,
+                                                     content_md5=bundle.md5, add_content_md5_metadata=True)
 
 
 def upload(bundle: Bundle, resp) -> str:

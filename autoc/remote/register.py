@@ -107,6 +107,30 @@ class RegisterOptions:
     python: Optional[str] = None
 
 
+class _Background:
+    """``fn()`` in a thread; :meth:`result` waits for it and returns its value or raises its exception."""
+
+    def __init__(self, fn: Callable):
+        import threading
+
+        self._value, self._error = None, None
+
+        def run():
+            try:
+                self._value = fn()
+            except BaseException as e:  # noqa: B902 - handed to result()
+                self._error = e
+
+        self._thread = threading.Thread(target=run, name="autoc-bundle", daemon=True)
+        self._thread.start()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 class _PyflyteRegistration:
     """``--sdk flytekit``: the code bundle and default version ``pyflyte register`` makes (autoc.sdk.flytekit)."""
 
@@ -141,32 +165,51 @@ class _EngineRegistration:
     and request the engine's earlier answer is used and no flytekit starts (``AnswerCache``)."""
 
     def __init__(self, start: Callable, paths: Sequence[str], opts: RegisterOptions, reason: Optional[str] = None):
-        from autoc.sdk.flytekit.engine import AnswerCache, python_for
+        from autoc.sdk.flytekit.engine import python_for
         from autoc.serialize.discover import list_modules
+        from autoc.serialize.engines import register_cache
 
         self.start, self.opts, self.reason = start, opts, reason
         self.source_root, self.modules = list_modules(paths, opts.source_root)
-        self.spec = {"images": list(opts.images), "project": opts.project, "domain": opts.domain,
-                     "version": opts.version}
         self.python = python_for(opts.python)
-        self.cache = AnswerCache(self.source_root, self.python, {"op": "register", "modules": self.modules,
-                                                                 "settings": self.spec, "copy": opts.copy})
+        self.cache, self.spec = register_cache(self.source_root, self.modules, self.python, opts.images,
+                                               opts.project, opts.domain, opts.version, opts.copy)
         self.cached = self.cache.get()
         self.engine = None
         self.loaded = None
+        self._loading = False
+        self._bundle: Optional[_Background] = None
         if self.cached is None:
-            self._load()  # flytekit starts now, while autoc builds the bundle
+            if opts.copy == "all":  # the bundle needs only the tree: made while flytekit imports
+                self._bundle = _Background(self._make_bundle)
+            self._start_load()  # then the modules load while autoc asks where the bundle goes
         self.entities: Optional[List] = None
         self.auto_activated: set = set()
         self._version: Optional[str] = None
 
-    def _load(self) -> None:
-        from autoc.sdk.flytekit.engine import load
+    def _start_load(self) -> None:
+        from autoc.sdk.flytekit.engine import send_load
 
         if self.engine is None:
             self.engine = self.start()
+        if self.loaded is None and not self._loading:
+            send_load(self.engine, self.source_root, self.modules, self.spec, "register", keep_going=False)
+            self._loading = True
+
+    def _load(self) -> None:
+        """The modules loaded (the first that failed raises)."""
+        from autoc.sdk.flytekit.engine import loaded
+
+        self._start_load()
         if self.loaded is None:
-            self.loaded = load(self.engine, self.source_root, self.modules, self.spec, "register", keep_going=False)
+            self._loading = False
+            self.loaded = loaded(self.engine, self.source_root, keep_going=False)
+
+    def failed_first(self) -> None:
+        """Raise what loading the modules raises, if it is still outstanding: a module that failed to import is
+        the run's error before a failed call made meanwhile (as when they ran one after the other)."""
+        if self._loading:
+            self._load()
 
     @property
     def name(self) -> str:
@@ -179,10 +222,21 @@ class _EngineRegistration:
             self.engine.close()
 
     def bundle(self) -> Optional[bundles.Bundle]:
-        from autoc.sdk.flytekit.registration import fast_package
-
         if self.opts.copy == "none":
             return None
+        if self._bundle is not None:
+            try:
+                return self._bundle.result()
+            except Exception:
+                self.failed_first()
+                raise
+        if self.opts.copy == "auto" and self.cached is None:
+            self._load()  # the bundle holds the files the modules loaded
+        return self._make_bundle()
+
+    def _make_bundle(self) -> bundles.Bundle:
+        from autoc.sdk.flytekit.registration import fast_package
+
         loaded = None
         if self.opts.copy == "auto":
             loaded = self.cached["loaded_files"] if self.loaded is None else self.loaded.loaded_files
@@ -212,6 +266,7 @@ class _EngineRegistration:
         if reply is None:
             self._load()
             reply = self.engine.call("register", md5=md5, distribution_location=where)
+            self.engine.release()  # nothing more to ask: it exits while the entities are registered
             if reply.get("error"):
                 raise error_of(reply["error"])
             answers[f"{md5} {where}"] = reply
@@ -742,7 +797,12 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
     client = None
     listings: Dict[str, Callable] = {}
     if not opts.dry_run or opts.diff:
-        client = client_factory()
+        try:
+            client = client_factory()
+        except BaseException:
+            if by_engine is not None:
+                by_engine.failed_first()
+            raise
     try:
         if client is not None and version is not None:  # what the server holds at this version: asked now,
             # read after the translation
@@ -752,7 +812,13 @@ def register(paths: Sequence[str], opts: RegisterOptions, client_factory: Callab
         if bundle is not None:
             distribution = REMOTE_PACKAGE_PATH
             if client is not None:  # signing a URL writes nothing
-                location = bundles.upload_location(client, bundle, opts.project, opts.domain)
+                if by_engine is None:
+                    location = bundles.upload_location(client, bundle, opts.project, opts.domain)
+                else:  # asked while the engine loads the modules; one that failed is the run's error first
+                    asked = client.prefetch(client.dataproxy.CreateUploadLocation,
+                                            bundles.location_request(bundle, opts.project, opts.domain))
+                    by_engine.failed_first()
+                    location = asked()
                 distribution = location.native_url
         if version is None:
             version = pyflyte.version(settings, bundle, distribution)

@@ -32,9 +32,25 @@ class ArrayNodeMapTaskResolver:
         if len(args) < 4 or args[0] != "vars" or args[2] != "resolver":
             raise AutocError(f"map task resolver: expected 'vars V resolver R ...', got {' '.join(args)!r}",
                              hint="the container args after '--' must be those written by autoc serialize")
-        from autoc.core.array_node_map_task import ArrayNodeMapTask
         from autoc.runtime.execute import load_resolver
 
         inner = load_resolver(args[3]).load_task(loader_args=args[4:])
         bound = {v for v in args[1].split(",") if v}
-        return ArrayNodeMapTask(inner, bound_inputs=bound)
+        return self._map_task_class()(inner, bound_inputs=bound)
+
+    def _map_task_class(self):
+        from autoc.core.array_node_map_task import ArrayNodeMapTask
+
+        return ArrayNodeMapTask
+
+
+class MapTaskResolver(ArrayNodeMapTaskResolver):
+    """The resolver of flytekit's legacy map task (``container_array``): the same args, loaded as a
+    ``MapPythonTask``."""
+
+    location = "autoc.resolvers.map_task.MapTaskResolver"
+
+    def _map_task_class(self):
+        from autoc.core.legacy_map_task import MapPythonTask
+
+        return MapPythonTask

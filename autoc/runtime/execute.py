@@ -180,11 +180,20 @@ def _write_deck(output_prefix: str, task_name: str) -> None:
         logger.warning("could not write deck.html: %s", e)
 
 
+#: the resolvers of flytekit's legacy (``container_array``) map task, by autoc's and flytekit's location
+LEGACY_MAP_RESOLVERS = ("autoc.resolvers.map_task.MapTaskResolver", "flytekit.core.legacy_map_task.MapTaskResolver")
+
+
 def run_execute(args: ExecuteArgs) -> Outcome:
     """Run one task; any failure is written as error.pb (when an output prefix is known) and returned."""
     args = dataclasses.replace(args, raw_output_data_prefix=_filled(args.raw_output_data_prefix),
                                checkpoint_path=_filled(args.checkpoint_path),
                                prev_checkpoint=_filled(args.prev_checkpoint))
+    if args.resolver in LEGACY_MAP_RESOLVERS and args.output_prefix:
+        # the array plugin gathers each element's outputs (and error) from <prefix>/<index>/ (pyflyte-map-execute)
+        from autoc.core.array_node_map_task import array_index
+
+        args = dataclasses.replace(args, output_prefix=storage.join(args.output_prefix, str(array_index())))
     fa = storage.FileAccess(args.raw_output_data_prefix)  # makes its own local sandbox
     try:
         with storage.using_file_access(fa):

@@ -82,8 +82,8 @@ def _run_node(entity, kwargs: Dict[str, Any]) -> Any:
 
     from autoc.core.reference import ReferenceEntity
 
-    if isinstance(entity, (PythonTask, WorkflowBase, ReferenceEntity)):  # a reference fails as in flytekit
-        return entity.local_execute(**kwargs)
+    if isinstance(entity, (PythonTask, WorkflowBase, ReferenceEntity)) or getattr(entity, "is_array_node", False):
+        return entity.local_execute(**kwargs)  # a reference fails as in flytekit
     wf = getattr(entity, "workflow", None)  # a launch plan runs its workflow with its fixed inputs
     if isinstance(wf, WorkflowBase):
         return wf.local_execute(**{**dict(getattr(entity, "fixed_inputs", None) or {}), **kwargs})

@@ -164,8 +164,16 @@ class FileAccess:
     def get_random_remote_directory(self) -> str:
         return self.new_remote_path()
 
-    def get_random_local_path(self, name: str = "") -> str:
-        return self.new_local_path(name)
+    def get_random_local_path(self, file_path_or_file_name: Optional[str] = None) -> str:
+        return self.new_local_path(os.path.basename(str(file_path_or_file_name or "")))
+
+    @property
+    def local_sandbox_dir(self) -> str:
+        return self.local_sandbox
+
+    @staticmethod
+    def exists(path: str) -> bool:
+        return exists(str(path))
 
     @staticmethod
     def get_filesystem_for_path(path: str = "", **_):

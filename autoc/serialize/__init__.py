@@ -196,7 +196,7 @@ def to_entities(found: Discovery, settings: SerializationSettings, keep_going: b
                 raise
             errors.append(err)
             continue
-        if getattr(e, "is_array_node_map_task", False):
+        if getattr(e, "is_array_node_map_task", False) or getattr(e, "is_map_task", False):
             if maps.get(e.name) == message:  # pyflyte writes it once per call; autoc's flavor once
                 if settings.flavor.repeat_map_tasks:
                     out.append(Entity(kind, e.name, message))

@@ -75,6 +75,35 @@ def make_entities(paths, settings, source_root, keep_going: bool, sdk, engine: O
         refusals=[f.error for f in made.failures] + made.errors, made=made)
 
 
+def register_cache(root, modules: List[str], python: str, images, project, domain, version, copy: str):
+    """The engine's answer cache of a ``register`` run (``AnswerCache``), and the settings the engine is asked with."""
+    from autoc.sdk.flytekit.engine import AnswerCache
+
+    spec = {"images": list(images), "project": project, "domain": domain, "version": version}
+    request = {"op": "register", "modules": modules, "settings": spec, "copy": copy}
+    return AnswerCache(root, python, request), spec
+
+
+def prestart_register(paths, source_root, sdk, engine: Optional[str], python: Optional[str], images, project,
+                      domain, version, copy: str) -> None:
+    """Start the flytekit engine at once (before autoc imports the rest of itself) when this ``register`` run will
+    ask it: source modules under ``--sdk flytekit`` with ``--engine flytekit``, or ``auto`` and a plugin import
+    (the face answers none), and no answer of the engine's for this unchanged tree."""
+    picked = choose(sdk, engine)
+    if picked == FACE or (picked == AUTO and plugin_import(paths, source_root) is None):
+        return
+    from autoc.sdk.flytekit.engine import prestart, python_for
+    from autoc.serialize.discover import list_modules
+
+    try:
+        root, modules = list_modules(paths, source_root)
+    except AutocError:
+        return  # (.pb files, an archive, bad paths: said where the run reads them)
+    if modules and register_cache(root, modules, python_for(python), images, project, domain, version,
+                                  copy)[0].get() is None:
+        prestart(python)
+
+
 _PLUGIN_IMPORT = None
 
 

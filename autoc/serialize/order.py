@@ -86,6 +86,9 @@ def pyflyte_order(created: Sequence[Any], default_lp: Callable[[Any], Optional[A
             for hint in getattr(e, "node_dependency_hints", None) or ():
                 visit(hint)
         elif kind is None:
+            target = getattr(e, "target", None) if getattr(e, "is_array_node", False) else None
+            if target is not None:  # an array node: the launch plan it maps
+                visit(target)
             return
         seen.add(id(e))
         out.append(e)

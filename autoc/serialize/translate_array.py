@@ -31,3 +31,47 @@ def map_task_array_node(task, bindings, settings) -> workflow_pb2.ArrayNode:
     a.is_original_sub_node_interface.SetInParent()
     a.bound_inputs.extend(sorted(task.bound_inputs))
     return a
+
+
+def array_node_message(node, settings, bindings) -> workflow_pb2.Node:
+    """The node of an ``array_node(target)`` call (``autoc.core.array_node``), as pyflyte writes it: the lists bound
+    on the node and on the node inside, which calls the target (named by its name as a DNS label, no upstream ids);
+    one metadata for both (the target's name, empty retries, then the node's overrides)."""
+    from autoc.core.overrides import dnsify
+    from autoc.core.reference import ReferenceEntity
+    from autoc.serialize.translate import identifier
+
+    entity = node.entity
+    target = entity.target
+    m = workflow_pb2.Node(id=node.id)
+    m.metadata.CopyFrom(entity.construct_node_metadata())
+    m.inputs.extend(bindings(node.inputs, entity.python_interface.inputs, f"array node {entity.name} ({node.id})",
+                             "input", node.where))
+    m.upstream_node_ids.extend(u.id for u in node.upstream_nodes)
+    if getattr(node, "overrides", None):
+        from autoc.serialize.translate_overrides import apply_overrides
+
+        apply_overrides(m, node, "array", settings)  # node metadata only, as flytekit applies them
+    sub = workflow_pb2.Node(id=dnsify(target.name))
+    sub.metadata.CopyFrom(m.metadata)
+    sub.inputs.extend(m.inputs)
+    if isinstance(target, ReferenceEntity):
+        if target.kind == "task":
+            sub.task_node.reference_id.CopyFrom(target.id)
+        else:
+            sub.workflow_node.launchplan_ref.CopyFrom(target.id)
+    else:
+        sub.workflow_node.launchplan_ref.CopyFrom(identifier(identifier_pb2.LAUNCH_PLAN, target.name, settings))
+    a = m.array_node
+    a.node.CopyFrom(sub)
+    if entity.concurrency is not None:
+        a.parallelism = entity.concurrency
+    if entity.min_success_ratio is not None:
+        a.min_success_ratio = entity.min_success_ratio
+    else:
+        a.min_successes = entity.min_successes
+    a.execution_mode = entity.execution_mode
+    a.data_mode = entity.data_mode
+    a.is_original_sub_node_interface.value = entity.is_original_sub_node_interface
+    a.run_all_sub_nodes = entity.run_all_sub_nodes
+    return m

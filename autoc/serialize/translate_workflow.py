@@ -245,6 +245,10 @@ def node_message(node, settings) -> workflow_pb2.Node:
         return m
     if "autoc.core.reference" in sys.modules and _is_reference(entity):
         return _reference_node(node, settings)
+    if getattr(entity, "is_array_node", False):
+        from autoc.serialize.translate_array import array_node_message
+
+        return array_node_message(node, settings, _bindings)
     kind = _entity_kind(entity)
     m = workflow_pb2.Node(id=node.id)
     m.metadata.CopyFrom(entity.construct_node_metadata())

@@ -28,6 +28,26 @@ class Transformer:
     #: the engine strips the annotation first.
     wants_annotations = False
 
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's ``to_literal(v, t)`` also answers flytekit's call ``to_literal(ctx, python_val,
+        python_type, expected)`` (code written against flytekit calling a transformer directly), giving the
+        Literal as flytekit's model."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("to_literal")
+        if own is None or getattr(own, "_flytekit_call", False):
+            return
+
+        def to_literal(self, v, t, *flytekit, _own=own):
+            if not flytekit:
+                return _own(self, v, t)
+            from autoc.sdk.flytekit.models import Model
+
+            return Model(_own(self, t, flytekit[0]))  # (ctx, python_val, python_type, expected)
+
+        to_literal._flytekit_call = True
+        to_literal.__doc__, to_literal.__qualname__ = own.__doc__, own.__qualname__
+        cls.to_literal = to_literal
+
     def literal_type(self, t: Any) -> LiteralType:
         raise NotImplementedError
 
@@ -38,8 +58,11 @@ class Transformer:
         raise TypeEngineError(f"literals cannot be converted to {type_name(t)}")
 
     # flytekit's names, for code written against flytekit's TypeTransformer (its model objects are accepted)
-    def get_literal_type(self, t: Any) -> LiteralType:
-        return self.literal_type(t)
+    def get_literal_type(self, t: Any) -> Any:
+        """The LiteralType read as flytekit's model (an unset message is None; ``to_flyte_idl()`` gives it)."""
+        from autoc.sdk.flytekit.models import Model
+
+        return Model(self.literal_type(t))
 
     def to_python_value(self, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
         return self.to_python(lv.to_flyte_idl() if hasattr(lv, "to_flyte_idl") else lv, expected_python_type)

@@ -47,6 +47,14 @@ _INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
 class SimpleTransformer(Transformer):
+    def __new__(cls, name: str, python_type: type, simple: Any, to_literal_transformer: Any = None,
+                from_literal_transformer: Any = None):
+        """flytekit's ``SimpleTransformer(name, t, lt, to_literal_fn, from_literal_fn)`` (a user's simple type,
+        converted by two functions) is a ``_ConvertingTransformer``."""
+        if to_literal_transformer is not None or from_literal_transformer is not None:
+            cls = _ConvertingTransformer
+        return super().__new__(cls)
+
     def __init__(self, name: str, python_type: type, simple: int):
         self.name, self.python_type, self.simple = name, python_type, simple
 
@@ -139,10 +147,22 @@ class ListTransformer(Transformer):
         return [tr.to_python(x, inner) for x in lit.collection.literals]
 
 
+def _allows_pickle(t: Any) -> typing.Tuple[Any, bool]:
+    """``(T, allow_pickle)`` of ``Annotated[T, kwtypes(allow_pickle=True)]`` (flytekit reads the first ordered dict
+    in the annotation), ``(t, False)`` for anything else."""
+    if typing.get_origin(t) is not typing.Annotated:
+        return t, False
+    inner, *extras = typing.get_args(t)
+    options = next((x for x in extras if isinstance(x, collections.OrderedDict)), {})
+    return inner, bool(options.get("allow_pickle", False))
+
+
 class DictTransformer(Transformer):
     name = "Typed Dict"
+    wants_annotations = True  # (``Annotated[dict, kwtypes(allow_pickle=True)]``)
 
     def literal_type(self, t):
+        t, _ = _allows_pickle(t)
         args = typing.get_args(t)
         if args and args[0] is str:
             return LiteralType(map_value_type=to_literal_type(args[1]))
@@ -151,6 +171,7 @@ class DictTransformer(Transformer):
         return lt
 
     def to_literal(self, v, t):
+        t, allow_pickle = _allows_pickle(t)
         if not isinstance(v, dict):
             raise _wrong_value(v, t)
         args = typing.get_args(t)
@@ -159,9 +180,34 @@ class DictTransformer(Transformer):
                 raise TypeEngineError(f"{_type_name(t)} needs string keys, got {v!r:.80}")
             convert = _item_to_literal(args[1])
             return Literal(map=literals_pb2.LiteralMap(literals={k: convert(x) for k, x in v.items()}))
-        return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
+        try:
+            return _scalar(binary=literals_pb2.Binary(value=_msgpack_encode(v, t), tag=MESSAGEPACK))
+        except TypeEngineError:
+            if not allow_pickle:
+                raise
+        # as flytekit: a pickle file under the raw output prefix, named by a Struct {"pickle_file": uri}
+        import cloudpickle
+        from google.protobuf import struct_pb2
+
+        from autoc.runtime.storage import current_file_access, write_bytes
+
+        uri = current_file_access().new_remote_path()
+        write_bytes(uri, cloudpickle.dumps(v))
+        generic = struct_pb2.Struct()
+        generic.update({"pickle_file": uri})
+        lit = _scalar(generic=generic)
+        lit.metadata["format"] = "pickle"
+        return lit
 
     def to_python(self, lit, t):
+        t, _ = _allows_pickle(t)
+        if lit.metadata.get("format") == "pickle" and lit.WhichOneof("value") == "scalar" \
+                and lit.scalar.WhichOneof("value") == "generic":  # a dict flytekit or autoc pickled
+            import cloudpickle
+
+            from autoc.runtime.storage import read_bytes
+
+            return cloudpickle.loads(read_bytes(lit.scalar.generic.fields["pickle_file"].string_value))
         args = typing.get_args(t)
         if args and args[0] is str:
             if lit.WhichOneof("value") != "map":
@@ -220,6 +266,41 @@ def _decode_struct(lit: Literal, t) -> Any:
     raise TypeEngineError(f"expected a binary or generic literal for {_type_name(t)}, got {_describe(lit)}")
 
 
+class _ConvertingTransformer(SimpleTransformer):
+    """A type converted by two functions, as flytekit's ``SimpleTransformer`` with converters: the value must be
+    of exactly that type, ``to_literal_transformer(v)`` gives the Literal and ``from_literal_transformer(lit)`` the
+    value back (a Literal read with flytekit's model conventions)."""
+
+    def __init__(self, name: str, python_type: type, lt: Any, to_literal_transformer: Any,
+                 from_literal_transformer: Any):
+        from autoc.types.user import _message
+
+        self.name, self.python_type = name, python_type
+        self._lt = _message(lt, f"SimpleTransformer {name!r}: its literal type", LiteralType)
+        self._to, self._from = to_literal_transformer, from_literal_transformer
+
+    def literal_type(self, t):
+        return self._lt
+
+    def to_literal(self, v, t):
+        from autoc.types.user import _message
+
+        if type(v) is not self.python_type:
+            raise TypeEngineError(f"Expected value of type {self.python_type} but got '{v!r:.80}' of type {type(v)}")
+        return _message(self._to(v), f"SimpleTransformer {self.name!r}: to_literal_transformer", Literal)
+
+    def to_python(self, lit, t):
+        from autoc.types.user import _model
+
+        if lit.WhichOneof("value") == "scalar" and lit.scalar.WhichOneof("value") == "union":
+            lit = lit.scalar.union.value
+        v = self._from(_model(lit))
+        if type(v) is not self.python_type:
+            raise TypeEngineError(f"Cannot convert literal {_describe(lit)} to {self.python_type}: "
+                                  f"from_literal_transformer gave {type(v)}")
+        return v
+
+
 class UnionTransformer(Transformer):
     name = "Typed Union"
 
@@ -228,13 +309,21 @@ class UnionTransformer(Transformer):
             variants=[_variant_type(arg, get_transformer(arg)) for arg in typing.get_args(t)]))
 
     def to_literal(self, v, t):
-        matches, errors = [], []
+        matches, errors, accepted = [], [], False
         for arg in typing.get_args(t):
             tr = get_transformer(arg)
+            variant = getattr(tr, "variant_to_literal", None)  # a user's transformer: called as flytekit's union does
             try:
-                matches.append((arg, tr, to_literal(v, arg)))
+                matches.append((arg, tr, to_literal(v, arg) if variant is None else variant(v, arg)))
+                accepted = accepted or variant is None
             except (TypeEngineError, TypeError, ValueError) as e:
                 errors.append((arg, e))
+            # as flytekit, the value must pass one variant's type check (a user transformer's assert_type) before
+            # the variants' conversions, which do not check, choose
+            accepted = accepted or arg is typing.Any or variant is not None and tr.accepts(v, arg)
+        if matches and not accepted:
+            errors += [(a, TypeEngineError(f"{v!r:.80} is not a {_type_name(a)}")) for a, _, _ in matches]
+            matches = []
         if matches and dataclasses.is_dataclass(v):  # flytekit encodes a dataclass into any dataclass variant whose
             matches += [(a, None, None) for a, _ in errors if _same_fields(type(v), a)]  # fields it has
         name = _union_name(t)
@@ -275,7 +364,10 @@ class UnionTransformer(Transformer):
                 return to_python(inner, a)
             except (TypeEngineError, TypeError, ValueError) as e:
                 errors.append(f"{_type_name(a)}: {e}")
-        raise TypeEngineError(f"the literal matches no variant of {_type_name(t)} ({'; '.join(errors)})")
+        tag = lit.scalar.union.type.structure.tag if lit.WhichOneof("value") == "scalar" \
+            and lit.scalar.WhichOneof("value") == "union" else None
+        raise TypeEngineError(f"Cannot convert from {_describe(lit)} to {_type_name(t)} (using tag {tag}): no variant "
+                              f"reads it ({'; '.join(errors)})")  # (flytekit's opening words)
 
 
 def _variant_type(arg, tr: Transformer) -> LiteralType:
@@ -388,6 +480,8 @@ class DataclassTransformer(Transformer):
         return lt
 
     def to_literal(self, v, t):
+        if isinstance(v, dict) and isinstance(t, type) and dataclasses.is_dataclass(t):
+            return _dict_as_dataclass(v, t)
         if not dataclasses.is_dataclass(v) or not isinstance(v, t):
             raise _wrong_value(v, t)
         if _json_mixin(t):  # its own to_json (a subclass keeps its fields), as flytekit writes it
@@ -410,6 +504,54 @@ class DataclassTransformer(Transformer):
             except Exception as e:
                 raise TypeEngineError(f"cannot decode {_type_name(t)} from the literal: {e}") from e
         return _decode_struct(lit, t)
+
+
+def _dict_as_dataclass(v: dict, t: type) -> Literal:
+    """A dict given for a dataclass, as flytekit takes it: its keys are the fields (an Optional one may be left
+    out), each value of exactly the field's type (a nested dict for a dataclass field checked the same way), and
+    the dict itself is written (msgpack), to be read back as the dataclass."""
+    _check_dict_fields(v, t)
+    import msgpack
+
+    try:
+        packed = msgpack.packb(v)
+    except (TypeError, ValueError) as e:
+        raise TypeEngineError(f"cannot write the dict given for {_type_name(t)}: {e}",
+                              hint=f"pass a {_type_name(t)} instance") from e
+    return _scalar(binary=literals_pb2.Binary(value=packed, tag=MESSAGEPACK))
+
+
+def _check_dict_fields(v: dict, t: type) -> None:
+    try:
+        hints = typing.get_type_hints(t)
+    except Exception:  # (unresolvable annotations: the declared ones)
+        hints = {}
+    fields = {f.name: hints.get(f.name, f.type) for f in dataclasses.fields(t)}
+
+    def optional(ft) -> bool:
+        return _is_union(ft) and type(None) in typing.get_args(ft)
+
+    skip = {k for k, ft in fields.items() if optional(ft)}
+    missing, extra = sorted(set(fields) - skip - set(v)), sorted(set(v) - skip - set(fields))
+    if missing or extra:
+        said = "; ".join(x for x in (missing and f"missing {missing}", extra and f"not fields {extra}") if x)
+        raise TypeEngineError(f"the dict given for {_type_name(t)} does not match its fields: {said}",
+                              hint=f"give exactly the fields of {_type_name(t)}, or a {_type_name(t)} instance")
+    for k, x in v.items():
+        ft = fields.get(k)
+        if ft is None:
+            continue
+        if isinstance(x, dict):
+            if isinstance(ft, type) and dataclasses.is_dataclass(ft):
+                _check_dict_fields(x, ft)
+            elif ft is not dict:  # (flytekit fails on a dict for any other field type)
+                raise TypeEngineError(f"field {k!r} of {_type_name(t)}: a dict cannot be checked against "
+                                      f"{_type_name(ft)}", hint=f"pass a {_type_name(t)} instance")
+            continue
+        want = [a for a in typing.get_args(ft) if a is not type(None)][0] if optional(ft) else ft
+        if type(x) is not want:
+            raise TypeEngineError(f"field {k!r} of {_type_name(t)}: expected {_type_name(want)}, got "
+                                  f"{type(x).__name__} {x!r:.60}", hint=f"pass a {_type_name(t)} instance")
 
 
 def _json_mixin(t) -> bool:
@@ -488,7 +630,9 @@ def get_transformer(t: Any) -> Transformer:
         t = type(None)
     origin = typing.get_origin(t)
     if origin is typing.Annotated:
-        return get_transformer(typing.get_args(t)[0])
+        inner, *extras = typing.get_args(t)
+        given = next((x for x in extras if _is_transformer(x)), None)  # ``Annotated[T, SomeTransformer()]``
+        return get_transformer(inner) if given is None else _given_transformer(given)
     if _hashable(t) and t in REGISTRY:
         return REGISTRY[t]
     if isinstance(t, type) and issubclass(t, enum.Enum):
@@ -527,6 +671,29 @@ def get_transformer(t: Any) -> Transformer:
         raise TypeEngineError(f"{_type_name(t)} cannot be converted to a Flyte type",
                               hint="annotate with a concrete type such as int, list[str], a dataclass or a class")
     raise TypeEngineError(f"{t!r} is not a type", hint="annotate parameters and the return value with types")
+
+
+def _is_transformer(x: Any) -> bool:
+    if isinstance(x, Transformer):
+        return True
+    from autoc.types.user import TypeTransformer
+
+    return isinstance(x, TypeTransformer)
+
+
+def _given_transformer(x: Any) -> Transformer:
+    """The transformer an ``Annotated[T, transformer]`` names, as flytekit takes it: it receives the whole
+    ``Annotated`` type (a flytekit-style one through autoc's adapter, made once per object)."""
+    if isinstance(x, Transformer):
+        return x
+    adapted = x.__dict__.get("_autoc_adapter")
+    if adapted is None:
+        from autoc.types.user import UserTransformer
+
+        adapted = UserTransformer(x)
+        adapted.wants_annotations = True
+        x.__dict__["_autoc_adapter"] = adapted
+    return adapted
 
 
 _CACHE: Dict[Any, LiteralType] = {}
@@ -592,7 +759,9 @@ def _flyte_annotation(extras: tuple, t: Any) -> Optional[dict]:
 def uses_pickle(t: Any) -> bool:
     """True when ``t`` (or something inside it) travels as a pickle."""
     tr = get_transformer(t)
-    if tr is _PICKLE:
+    if typing.get_origin(t) is typing.Annotated and not isinstance(tr, PickleTransformer):
+        t = typing.get_args(t)[0]
+    if isinstance(tr, PickleTransformer):  # (also one given in Annotated[T, ...])
         return True
     if tr in (_LIST, _DICT, _UNION):
         return any(uses_pickle(a) for a in typing.get_args(t))

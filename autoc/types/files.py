@@ -20,6 +20,34 @@ from autoc.types import base
 _FORMATS: Dict[Tuple[type, str], type] = {}
 
 
+class FileExt:
+    """A file format with a dot in it, for ``File[Annotated[str, FileExt("tar.gz")]]`` (flytekit's ``FileExt``)."""
+
+    def __init__(self, ext: str):
+        self._ext = ext
+
+    def __str__(self) -> str:
+        return self._ext
+
+    __repr__ = __str__
+
+    @staticmethod
+    def check_and_convert_to_str(item: Any) -> str:
+        """The format ``item`` names: ``Annotated[str, FileExt("tar.gz")]`` gives "tar.gz", anything else
+        ``str(item)``."""
+        if typing.get_origin(item) is not typing.Annotated:
+            return str(item)
+        inner, label = typing.get_args(item)[:2]
+        if inner is not str:
+            raise TypeEngineError(f"{item}: an Annotated file format must be Annotated[str, ...]",
+                                  hint='e.g. Annotated[str, FileExt("tar.gz")]')
+        return str(label)
+
+
+def noop() -> None:
+    """flytekit's do-nothing downloader (``File(path, downloader=noop)``: the path is used as it is)."""
+
+
 class File(os.PathLike):
     """A file path that may live remotely. ``open()``, ``download()`` and ``os.fspath()`` fetch it on demand.
 
@@ -33,19 +61,51 @@ class File(os.PathLike):
         """The declared format (``File["csv"].extension() == "csv"``), "" for none, as flytekit's."""
         return cls._format
 
-    def __init__(self, path: "str | os.PathLike", remote_source: Optional[str] = None):
+    def __init__(self, path: "str | os.PathLike", downloader: Optional[typing.Callable[[], Any]] = None,
+                 remote_path: "str | os.PathLike | bool | None" = None, metadata: Optional[Dict[str, str]] = None,
+                 *, remote_source: Optional[str] = None):
+        """As flytekit's ``FlyteFile(path, downloader, remote_path, metadata)``: ``path`` local or a URL (then
+        read on first use); ``downloader`` called instead of fetching ``remote_source`` on first use;
+        ``remote_path`` where the file is uploaded when it becomes a literal (``False``: never uploaded, the literal
+        names ``path`` itself); ``metadata`` the literal's metadata."""
         self.path = os.fspath(path)
+        self._init(downloader, remote_path, remote_source)
+        self.metadata = metadata
+        if remote_source is None and self._is_remote(self.path):  # FlyteFile("s3://...") is read when it is opened
+            self.remote_source, self._local_path, self._downloaded, self._downloader = self.path, None, False, None
+
+    def _init(self, downloader, upload_to, remote_source) -> None:
         self.remote_source = remote_source
-        self._downloaded = remote_source is None
+        self._downloader = downloader
+        self._upload_to = os.fspath(upload_to) if isinstance(upload_to, os.PathLike) else upload_to
+        self._local_path = self.path
+        self._downloaded = remote_source is None and downloader is None
+
+    _is_remote = staticmethod(lambda path: "://" in path and not path.startswith("file://"))
+
+    @property
+    def remote_path(self) -> "str | bool | None":
+        """Where the file is uploaded to (``remote_path=``), as flytekit's."""
+        return self._upload_to
+
+    @property
+    def _remote_source(self) -> Optional[str]:
+        """flytekit's name of ``remote_source`` (the URL the value was read from)."""
+        return self.remote_source
+
+    @_remote_source.setter
+    def _remote_source(self, uri: Optional[str]) -> None:
+        self.remote_source = uri
+
+    @property
+    def downloaded(self) -> bool:
+        return self._downloaded
 
     def __class_getitem__(cls, fmt: Any):
         """``File["csv"]``, ``File[typing.TypeVar("csv")]`` or ``File[Annotated[str, "csv"]]``: the same class for
         the same format, so ``File["csv"] is File["csv"]``."""
         if typing.get_origin(fmt) is typing.Annotated:
-            inner, label = typing.get_args(fmt)[:2]
-            if inner is not str:
-                raise TypeEngineError(f"{cls.__name__}[{fmt}]: an Annotated file format must be Annotated[str, ...]")
-            fmt = label
+            fmt = FileExt.check_and_convert_to_str(fmt)
         name = (fmt.__name__ if isinstance(fmt, typing.TypeVar) else str(fmt)).strip().lstrip("~").lstrip(".")
         if fmt is None or not name:
             return cls
@@ -56,11 +116,17 @@ class File(os.PathLike):
 
     def download(self) -> str:
         if not self._downloaded:
-            from autoc.runtime import storage
+            if self._downloader is not None:
+                self._downloader()
+            else:
+                from autoc.runtime import storage
 
-            storage.download(self.remote_source, self.path, recursive=self._recursive)
+                if self._local_path is None:
+                    name = os.path.basename(self.remote_source.rstrip("/")) or "data"
+                    self._local_path = storage.current_file_access().new_local_path(name)
+                storage.download(self.remote_source, self._local_path, recursive=self._recursive)
             self._downloaded = True
-        return self.path
+        return self._local_path
 
     _recursive = False
 
@@ -97,6 +163,18 @@ class Directory(File):
 
     _recursive = True
 
+    def __init__(self, path: "str | os.PathLike", downloader: Optional[typing.Callable[[], Any]] = None,
+                 remote_directory: "str | os.PathLike | bool | None" = None, *, remote_source: Optional[str] = None):
+        """As flytekit's ``FlyteDirectory(path, downloader, remote_directory)``: ``remote_directory`` is where the
+        directory is uploaded when it becomes a literal (``False``: never uploaded)."""
+        self.path = os.fspath(path)
+        self.metadata = None
+        self._init(downloader, remote_directory, remote_source)
+
+    @property
+    def remote_directory(self) -> "str | bool | None":
+        return self._upload_to
+
     def listdir(self):
         return sorted(os.listdir(self.download()))
 
@@ -115,11 +193,14 @@ class _BlobTransformer(base.Transformer):
     def to_literal(self, v: Any, t):
         from autoc.runtime import storage
 
+        if isinstance(v, File) and isinstance(v, Directory) != (self.dimensionality == types_pb2.BlobType.MULTIPART):
+            raise base.wrong_value(v, t)  # a Directory is no File and a File no Directory (flytekit's do not mix)
+        upload_to = v._upload_to if isinstance(v, File) else None
         if isinstance(v, File) and v.remote_source is not None:
             uri = v.remote_source
         elif isinstance(v, (str, os.PathLike)):
             path = v.path if isinstance(v, File) else os.fspath(v)
-            if storage.is_remote(path):
+            if storage.is_remote(path) or upload_to is False:  # (remote_path=False: the literal names the path)
                 uri = path
             else:
                 multipart = self.dimensionality == types_pb2.BlobType.MULTIPART
@@ -127,11 +208,14 @@ class _BlobTransformer(base.Transformer):
                     kind = "directory" if multipart else "file"
                     raise TypeEngineError(f"{path} is not a {kind}", hint=f"return an existing {kind}")
                 fa = storage.current_file_access()
-                uri = fa.new_remote_path() if multipart else fa.new_remote_path(os.path.basename(path))
+                uri = upload_to or (fa.new_remote_path() if multipart else fa.new_remote_path(os.path.basename(path)))
                 storage.upload(path, uri, recursive=multipart)
         else:
             raise base.wrong_value(v, t)
-        return base.blob_literal(uri, self._format(t), self.dimensionality)
+        lit = base.blob_literal(uri, self._format(t), self.dimensionality)
+        if isinstance(v, File) and v.metadata:
+            lit.metadata.update(v.metadata)
+        return lit
 
     def to_python(self, lit, t):
         from autoc.runtime import storage
@@ -143,9 +227,13 @@ class _BlobTransformer(base.Transformer):
             raise TypeEngineError(f"{uri} is not a {kind}", hint=f"the literal's blob type says it is not a {kind}")
         cls = t if isinstance(t, type) and issubclass(t, File) else self.cls
         if not storage.is_remote(uri):
-            return cls(storage._local(uri))
-        local = storage.current_file_access().new_local_path(os.path.basename(uri.rstrip("/")) or "data")
-        return cls(local, remote_source=uri)
+            out = cls(storage._local(uri))
+        else:
+            local = storage.current_file_access().new_local_path(os.path.basename(uri.rstrip("/")) or "data")
+            out = cls(local, remote_source=uri)
+        if lit.metadata and not issubclass(cls, Directory):
+            out.metadata = dict(lit.metadata)
+        return out
 
 
 def _transformer(cls: type) -> "_BlobTransformer":

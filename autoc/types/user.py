@@ -124,6 +124,28 @@ class UserTransformer(base.Transformer):
         lit = self.user.to_literal(TransformerContext(), v, t, _model(self.literal_type(t)))
         return _message(lit, f"{self.name}.to_literal", literals_pb2.Literal)
 
+    def accepts(self, v: Any, t: Any) -> bool:
+        """Whether ``v`` passes the user's ``assert_type`` (or assertions are off)."""
+        if not self.user.type_assertions_enabled:
+            return True
+        try:
+            self.user.assert_type(t, v)
+        except (TypeError, ValueError):
+            return False
+        return True
+
+    def variant_to_literal(self, v: Any, t: Any):
+        """``v`` as a variant of a Union, as flytekit's union transformer converts it: the user's ``to_literal``
+        without ``assert_type`` (so a value it accepts makes a union with another variant that accepts it
+        ambiguous, as in flytekit), any error it raises meaning "not this variant"."""
+        from flyteidl.core import literals_pb2
+
+        try:
+            lit = self.user.to_literal(TransformerContext(), v, t, _model(self.literal_type(t)))
+        except Exception as e:
+            raise TypeEngineError(f"{self.name}: {e}") from e
+        return _message(lit, f"{self.name}.to_literal", literals_pb2.Literal)
+
     def to_python(self, lit: Any, t: Any) -> Any:
         return self.user.to_python_value(TransformerContext(), _model(lit), t)
 

@@ -179,7 +179,17 @@ def _promises(binding: literals_pb2.BindingData) -> Iterator[types_pb2.OutputRef
 def _node_interface(node, tasks, plans, subs, errors: _Errors) -> tuple[Mapping, Mapping, set] | None:
     """(input name -> type, output name -> type, required input names) of what the node runs, or None."""
     if node.HasField("array_node"):  # the node it maps: its task's interface (flytekit made its inputs lists,
-        return _node_interface(node.array_node.node, tasks, plans, subs, errors)  # bound ones left as they are)
+        found = _node_interface(node.array_node.node, tasks, plans, subs, errors)  # bound ones left as they are)
+        a = node.array_node
+        if found is None or not (a.is_original_sub_node_interface.value or (
+                a.execution_mode == core_workflow_pb2.ArrayNode.FULL_STATE and not a.HasField(
+                    "is_original_sub_node_interface"))):
+            return found
+        # the sub-node's own interface (a launch plan's, a reference task's): flytepropeller makes every input but
+        # the bound ones a list, and every output (validators/interface.go, ValidateUnderlyingInterface)
+        ins, outs, required = found
+        return ({k: t if k in a.bound_inputs else types_pb2.LiteralType(collection_type=t) for k, t in ins.items()},
+                {k: types_pb2.LiteralType(collection_type=t) for k, t in outs.items()}, required)
     if node.HasField("task_node"):
         t = tasks.get(ident_key(node.task_node.reference_id))
         if t is None:

@@ -446,3 +446,37 @@ def test_an_array_node_is_compiled_against_its_mapped_task(admin, chain):
     missing = workflow("mapped_missing", [array_node("n0", ident(identifier_pb2.TASK, "m.map_x-arraynode"),
                                                      n=promise("", "xs"))], {"xs": ints}, {}, {})
     assert "missing entity of type TASK" in error_of(admin.CreateWorkflow, missing).details()
+
+
+def lp_array_node(node_id, lp_id, original=True, **inputs):
+    """An ArrayNode over a launch plan as flytekit writes it: the lists bound on the node and on the launch-plan node
+    inside, whose interface is the launch plan's own (``is_original_sub_node_interface``)."""
+    bindings = [binding(k, v) for k, v in inputs.items()]
+    inner = core.Node(id="lp", inputs=bindings, workflow_node=core.WorkflowNode(launchplan_ref=lp_id))
+    a = core.ArrayNode(node=inner, min_success_ratio=1.0, execution_mode=core.ArrayNode.FULL_STATE)
+    if original is not None:
+        a.is_original_sub_node_interface.value = original
+    return core.Node(id=node_id, inputs=bindings, array_node=a)
+
+
+def test_an_array_node_over_a_launch_plan_is_compiled_against_its_interface_made_lists(admin, chain):
+    """flytepropeller (validators/interface.go): with ``is_original_sub_node_interface`` (or, before it existed,
+    FULL_STATE without it) the sub-node's interface becomes lists, inputs and outputs; otherwise it is taken as
+    it is (a map task's, already lists)."""
+    admin.CreateWorkflow(chain[2])
+    lp_id = ident(identifier_pb2.LAUNCH_PLAN, "lp")
+    admin.CreateLaunchPlan(plan("lp", chain[2].id))
+    strs, ints = (types_pb2.LiteralType(collection_type=t) for t in (STR, INT))
+    for original in (True, None):
+        ok = workflow(f"fan_{original}", [lp_array_node("n0", lp_id, original, text=promise("", "texts"))],
+                      {"texts": strs}, {"o0": ints}, {"o0": promise("n0", "o0")})
+        admin.CreateWorkflow(ok)
+    scalar = workflow("fan_scalar", [lp_array_node("n0", lp_id, text=promise("", "text"))], {"text": STR},
+                      {"o0": INT}, {"o0": promise("n0", "o0")})
+    details = error_of(admin.CreateWorkflow, scalar).details()
+    assert ("The output variable 'text' has type [simple:STRING], but it's assigned to the input variable 'text' "
+            "which has type type [collection_type:{simple:STRING}].") in details
+    assert "[collection_type:{simple:INTEGER}], but it's assigned to the input variable 'o0'" in details
+    as_is = workflow("fan_as_is", [lp_array_node("n0", lp_id, False, text=promise("", "texts"))],
+                     {"texts": strs}, {"o0": ints}, {"o0": promise("n0", "o0")})
+    assert "MismatchingTypes" in error_of(admin.CreateWorkflow, as_is).details()

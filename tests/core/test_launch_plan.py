@@ -278,6 +278,20 @@ def test_a_named_launch_plan_may_not_take_the_name_of_another_workflows_default_
     assert e.value.where == f"{path}:{line_of(path, 'taken = ')}" and "another name" in e.value.hint
 
 
+def test_a_workflow_defined_again_by_the_same_code_gets_its_own_default_launch_plan(tmp_path):
+    """A function body defining a workflow (a parametrized test, a factory) makes a new workflow of the same name
+    each call: its default launch plan is its own (flytekit hands out the first workflow's; running that would
+    run the old definition). Another workflow taking that name is still refused (above)."""
+    mod, _ = load(tmp_path, "from autoc import task, workflow as real_workflow\n\n\n@task\ndef add(x: int, k: int) "
+                            "-> int:\n    return x + k\n\n\ndef make(k):\n    @real_workflow\n"
+                            "    def again(x: int) -> int:\n        return add(x=x, k=k)\n    return again\n")
+    first, second = mod.make(1), mod.make(2)
+    assert first.name == second.name
+    lp1, lp2 = LaunchPlan.get_default_launch_plan(first), LaunchPlan.get_default_launch_plan(second)
+    assert lp1.workflow is first and lp2.workflow is second and lp1.name == lp2.name
+    assert LaunchPlan.get_default_launch_plan(second) is lp2 and lp2(x=1) == 3
+
+
 @pytest.mark.parametrize("args", ["auto_activate=True", "concurrency=ConcurrencyPolicy(1)"])
 def test_activation_and_concurrency_without_a_name_are_errors_not_ignored(tmp_path, args):
     with pytest.raises(LaunchPlanError, match="Only named launchplans.*given without a name"):

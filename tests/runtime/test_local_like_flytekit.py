@@ -165,8 +165,30 @@ def meta(w):
     return [w.__name__, w.__qualname__, w.__doc__, w.__module__, w.__wrapped__.__name__]
 
 
+@task
+def shout(s: str) -> str:
+    return s.upper() + "!"
+
+
+@dynamic
+def dyn_nodes(s: str, n: int) -> str:
+    """A dynamic body is a workflow on its values: its calls are nodes (>>, with_overrides)."""
+    first = shout(s=s)
+    second = shout(s=first).with_overrides(retries=n)
+    first >> second
+    return second if n > 1 else first
+
+
+@dynamic
+def dyn_len(s: str) -> int:
+    x = shout(s=s)
+    return 5 if len(x) > 3 else 0  # a promise has no length: a TypeError, as on Flyte
+
+
 CASES = {{
     "bare task": lambda: bare(a=1),
+    "dynamic nodes": lambda: [dyn_nodes(s="a", n=2), dyn_nodes(s="b", n=1)],
+    "dynamic computing on a promise": lambda: dyn_len(s="abcd"),
     "bare workflow": lambda: wf_bare(a=1),
     "bare field": lambda: wf_field(a=1),
     "workflow metadata": lambda: meta(documented),
@@ -210,8 +232,8 @@ except Exception as e:
 print(json.dumps(out))
 '''
 
-IMPORTS = {"autoc": "from autoc import FlyteDirectory, FlyteFile, LaunchPlan, task, workflow",
-           "flytekit": "from flytekit import FlyteDirectory, FlyteFile, LaunchPlan, task, workflow"}
+IMPORTS = {"autoc": "from autoc import FlyteDirectory, FlyteFile, LaunchPlan, dynamic, task, workflow",
+           "flytekit": "from flytekit import FlyteDirectory, FlyteFile, LaunchPlan, dynamic, task, workflow"}
 
 
 def _module(tmp_path, face: str) -> tuple:
@@ -258,12 +280,14 @@ def test_values_and_refusals_are_flytekit_s(both):
             assert ours[case][1] == theirs[case][1], (face, case)
     expected = {"bare task": "OutputA(a=3)", "bare field": "3", "str paths, workflow": "'hellohello2True'",
                 "int output into float": "6.0", "dict value into dict": "\"'5'\"",
+                "dynamic nodes": "['A!!', 'B!']",
                 "workflow metadata": "['documented', 'documented', 'Doc of documented.', "
                                      f"'local_like_{face}', 'documented']"}
     for case, value in expected.items():  # (what both gave: the comparison above cannot pass vacuously)
         assert ours[case] == ["ok", value], case
     for case in ("Dict[str, str] into dict", "int for float, task", "int for float, workflow",
-                 "union of same dataclasses", "launch plan clash", "no path in Optional"):
+                 "union of same dataclasses", "launch plan clash", "no path in Optional",
+                 "dynamic computing on a promise"):
         assert ours[case][0] == "error", case
 
 

@@ -75,24 +75,33 @@ def _named(specs, prefix: str):
     ("workflows.maps.map_square_", {"x": [3, 4, 5, 6]}, {"x": list[int]}, 2),
     ("workflows.maps.map_scale_", {"x": [1, 2, 7], "factor": 2.0, "label": "double"},
      {"x": list[int], "factor": float, "label": str}, 1),
+    # flytekit's legacy (container_array) map task, the partial binding offset
+    ("workflows.maps.map_cube_7a86", {"x": [1, 2, 3], "offset": 1}, {"x": list[int], "offset": int}, 2),
 ])
 def test_a_map_element_runs_like_flytekit_s(specs, tmp_path, task, inputs, types, index):
     ours, theirs = _named(specs, task)
     assert ours.template.container.args[:2] == ["autoc", "execute"]
     assert theirs.template.container.args[0] == "pyflyte-map-execute"
     args = list(ours.template.container.args)
-    assert args[args.index("--resolver") + 1] == "autoc.resolvers.map_task.ArrayNodeMapTaskResolver"
+    legacy = "cube" in task
+    assert args[args.index("--resolver") + 1] == ("autoc.resolvers.map_task.MapTaskResolver" if legacy else
+                                                  "autoc.resolvers.map_task.ArrayNodeMapTaskResolver")
+    assert (ours.template.type == "container_array") == legacy
     infile = _inputs(tmp_path / "inputs.pb", inputs, types)
     # the index: the variable BATCH_JOB_ARRAY_INDEX_VAR_NAME names, plus BATCH_JOB_ARRAY_INDEX_OFFSET
     env = {"BATCH_JOB_ARRAY_INDEX_VAR_NAME": "AWS_BATCH_JOB_ARRAY_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX": "1",
            "BATCH_JOB_ARRAY_INDEX_OFFSET": str(index - 1)}
     a = _run(ours, infile, tmp_path / "a", oracle=False, extra_env=env)
     b = _run(theirs, infile, tmp_path / "b", oracle=True, extra_env=env)
+    if legacy:  # the array plugin reads each element's outputs under <prefix>/<index>/
+        assert os.listdir(a) == os.listdir(b) == [str(index)]
+        a, b = a / str(index), b / str(index)
     assert (a / "outputs.pb").read_bytes() and sorted(os.listdir(a)) == ["outputs.pb"]
     mine = literals_pb2.LiteralMap.FromString((a / "outputs.pb").read_bytes())
     assert mine == literals_pb2.LiteralMap.FromString((b / "outputs.pb").read_bytes())
     element = {k: v[index] if k == "x" else v for k, v in inputs.items()}
-    expected = element["x"] ** 2 if "square" in task else element["x"] * element["factor"]
+    expected = element["x"] ** 2 if "square" in task else element["x"] ** 3 + element["offset"] if legacy else \
+        element["x"] * element["factor"]
     assert engine.to_python(mine.literals["o0"], type(expected)) == expected
 
 
@@ -180,3 +189,80 @@ def test_an_eager_task_is_refused_in_autoc_s_container_and_locally(specs, tmp_pa
             add_twice(x=1)
     finally:
         sys.path.remove(str(EXAMPLES))
+
+
+
+DISPATCH = '''
+import json, os, tempfile, typing
+from flytekit import dynamic, map_task, task
+from flytekit.configuration import ImageConfig, SerializationSettings
+from flytekit.core import context_manager
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.literals import Literal, LiteralMap, LiteralOffloadedMetadata
+
+
+@task
+def say_hello(name: str) -> str:
+    return f"hello {name}!"
+
+
+@dynamic
+def greet_all(names: typing.List[str]) -> typing.List[str]:
+    return [say_hello(name=n) for n in names]
+
+
+def run():
+    out = []
+    ctx = context_manager.FlyteContextManager.current_context()
+    with context_manager.FlyteContextManager.with_context(ctx.with_execution_state(
+            ctx.execution_state.with_params(mode=context_manager.ExecutionState.Mode.TASK_EXECUTION))) as ctx:
+        lt = TypeEngine.to_literal_type(typing.List[str])
+        names = TypeEngine.to_literal(ctx, ["a", "b", "c"], typing.List[str], lt)
+        path = os.path.join(tempfile.mkdtemp(), "literal.pb")
+        with open(path, "wb") as f:
+            f.write(names.to_flyte_idl().SerializeToString())
+        offloaded = Literal(offloaded_metadata=LiteralOffloadedMetadata(uri=path, inferred_type=lt))
+        os.environ["BATCH_JOB_ARRAY_INDEX_VAR_NAME"] = "IDX"
+        for index in ("0", "2"):
+            os.environ["IDX"] = index
+            for lm in (LiteralMap({"name": names}), LiteralMap({"name": offloaded})):
+                res = map_task(say_hello).dispatch_execute(ctx, lm)
+                out.append([sorted(res.literals), res.literals["o0"].scalar.primitive.string_value])
+        settings = SerializationSettings(project="p", domain="d", version="v",
+                                         image_config=ImageConfig.auto(img_name="ghcr.io/a/b:1"))
+        with context_manager.FlyteContextManager.with_context(ctx.with_serialization_settings(settings)) as ctx:
+            spec = greet_all.dispatch_execute(ctx, LiteralMap({"names": names}))  # the DynamicJobSpec
+            out.append([[n.id for n in spec.nodes], [t.id.name for t in spec.tasks], len(spec.outputs)])
+    return out
+'''
+
+RUN = '''
+import importlib, json, sys
+sys.path.insert(0, {root!r})
+if {face!r}:
+    from autoc.sdk.flytekit.imports import flytekit_imports
+    with flytekit_imports("1.16.31"):
+        m = importlib.import_module("dispatched")
+else:
+    m = importlib.import_module("dispatched")
+print(json.dumps(m.run()))
+'''
+
+
+def test_a_map_task_dispatched_in_a_container_runs_one_element_like_flytekit_s(tmp_path):
+    """``dispatch_execute`` of a map task in TASK_EXECUTION (what a container does with it): the element at the
+    array index, its own output, also when Flyte offloaded the list; of a dynamic task: its DynamicJobSpec
+    (flytekit's tests; the same module through the face and in flytekit)."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import run_oracle
+
+    (tmp_path / "dispatched.py").write_text(DISPATCH)
+    ours = subprocess.run([sys.executable, "-c", RUN.format(root=str(tmp_path), face=True)], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert ours.returncode == 0, ours.stderr
+    theirs = run_oracle(RUN.format(root=str(tmp_path), face=False), cwd=tmp_path)
+    assert json.loads(ours.stdout.strip().splitlines()[-1]) == json.loads(theirs) == \
+        [[["o0"], "hello a!"]] * 2 + [[["o0"], "hello c!"]] * 2 + [[["dn0", "dn1", "dn2"], ["dispatched.say_hello"], 1]]

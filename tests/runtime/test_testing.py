@@ -14,8 +14,8 @@ import pytest
 from tests.conftest import REPO, run_oracle
 
 SCRIPT = textwrap.dedent("""
-    import json, os
-    from flytekit import Secret, task, workflow
+    import json, os, typing
+    from flytekit import Secret, reference_launch_plan, reference_task, task, workflow
     from flytekit.testing import SecretsManager, patch, task_mock
 
     @task
@@ -38,6 +38,32 @@ SCRIPT = textwrap.dedent("""
         return [wf(x=y), str(m.call_args)]
 
     out["patched"] = test_it(3)
+
+    @reference_task(project="p", domain="d", name="ref.join", version="v1")
+    def ref_join(a: typing.List[str]) -> str:
+        ...
+
+    @reference_launch_plan(project="p", domain="d", name="ref.lp", version="v1")
+    def ref_lp(x: int) -> int:
+        ...
+
+    @workflow
+    def uses_refs(a: typing.List[str], x: int) -> typing.Tuple[str, int]:
+        return ref_join(a=a), ref_lp(x=x)
+
+    try:
+        uses_refs(a=["a"], x=1)
+    except Exception as e:
+        out["unmocked reference"] = "You must mock this out" in str(e)
+    with task_mock(ref_join) as m:  # a reference entity runs locally only as its mock
+        m.return_value = "joined"
+
+        @patch(ref_lp)
+        def test_refs(lp_mock):
+            lp_mock.return_value = 5
+            return list(uses_refs(a=["a", "b"], x=2)) + [str(m.call_args), str(lp_mock.call_args)]
+
+        out["mocked references"] = test_refs()
     try:
         task_mock(len).__enter__()
     except ValueError:
@@ -84,6 +110,8 @@ def test_mocks_and_secrets_behave_as_flytekits(tmp_path):
     ours = p.stdout.strip().splitlines()[-1]
     assert ours == theirs
     assert '"mocked": [100, 100, "call(x=1)"]' in ours and '"prefixed", "in a file", "unprefixed"' in ours
+    assert '"mocked references": ["joined", 5, "call(a=[\'a\', \'b\'])", "call(x=2)"]' in ours
+    assert '"unmocked reference": true' in ours
 
 
 def test_autoc_testing_offers_the_same_names():
@@ -91,6 +119,6 @@ def test_autoc_testing_offers_the_same_names():
     from autoc import SecretsManager
 
     assert autoc.testing.SecretsManager is SecretsManager
-    with pytest.raises(ValueError, match="mocks tasks and workflows"):
+    with pytest.raises(ValueError, match="mocks tasks, workflows"):
         with autoc.testing.task_mock(len):
             pass

@@ -28,6 +28,7 @@ FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras
                   "create_node": "flytekit.core.node_creation", "Echo": "flytekit.core.task",
                   "array_node_map_task": "flytekit.core.array_node_map_task",
                   "ArrayNodeMapTask": "flytekit.core.array_node_map_task",
+                  "array_node": "flytekit.core.array_node", "ArrayNode": "flytekit.core.array_node",
                   "ShellTask": "flytekit.extras.tasks.shell", "OutputLocation": "flytekit.extras.tasks.shell",
                   "SQLite3Task": "flytekit.extras.sqlite3.task", "SQLite3Config": "flytekit.extras.sqlite3.task",
                   "FileSensor": "flytekit.sensor",
@@ -42,7 +43,8 @@ FLYTEKIT_PATHS = {"A100": "flytekit.extras.accelerators", "T4": "flytekit.extras
                   "IgnoreOutputs": "flytekit.core.base_task", "BatchSize": "flytekit.core.type_engine",
                   "FlyteRecoverableException": "flytekit.exceptions.user"}
 #: autoc modules other than ``autoc`` itself, and flytekit's module for them
-FLYTEKIT_MODULES = {"autoc.testing": "flytekit.testing"}
+FLYTEKIT_MODULES = {"autoc.testing": "flytekit.testing",
+                    "autoc.core.legacy_map_task": "flytekit.core.legacy_map_task"}
 
 
 def as_flytekit(source: str, package: str = PACKAGE) -> str:

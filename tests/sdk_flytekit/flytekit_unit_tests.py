@@ -29,6 +29,9 @@ DEFAULT = [CORE + f for f in (
     "test_serialization.py", "test_type_engine.py",
     "test_conditions.py", "test_node_creation.py", "test_container_task.py", "test_gate.py",
     "test_imperative.py")]
+#: map tasks (both kinds), array nodes, dynamic and references
+DEFAULT += [CORE + f for f in (
+    "test_map_task.py", "test_array_node_map_task.py", "test_array_node.py", "test_dynamic.py", "test_references.py")]
 
 
 class _Fixtures:

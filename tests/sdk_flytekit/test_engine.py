@@ -277,6 +277,75 @@ def test_register_array_branch_gate_dynamic_eager_and_reference_entities(proj, o
         assert len(stored(admin)) == n_base + 30
 
 
+def test_register_a_module_that_fails_to_import_is_the_error_not_the_server_asked_meanwhile(plugins, tmp_path):
+    """The modules load while autoc makes the bundle and asks the server where it goes: a module that failed to
+    import is the run's error, at once, even when the server cannot be reached; nothing is written."""
+    root = tmp_path / "broken"
+    shutil.copytree(plugins, root, ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "plug" / "zz_broken.py").write_text("from flytekitplugins.dask import Dask\n\nraise RuntimeError('on purpose')\n")
+    python = str(plugins_venv() / "bin" / "python")
+    args = ("register", "--sdk", "flytekit", "plug", "--insecure", "-p", P, "-d", D, "--python", python)
+    p = run_autoc(*args, "--endpoint", "127.0.0.1:1", cwd=root, check=False)
+    assert p.returncode == 1, p.stderr
+    assert f"{root}/plug/zz_broken.py:3" in p.stderr
+    assert "error: module plug.zz_broken failed to import: RuntimeError: on purpose" in p.stderr
+    assert "cannot reach FlyteAdmin" not in p.stderr  # (no retries of the upload location asked meanwhile)
+    with AdminServer() as admin:
+        p = run_autoc(*args, "--endpoint", admin.address, cwd=root, check=False)
+        assert p.returncode == 1 and "plug.zz_broken failed to import" in p.stderr
+        assert admin.writes == 0 and stored(admin) == []
+
+
+def test_a_prestarted_engine_is_taken_over_once_and_one_nobody_took_is_stopped(oracle):
+    from autoc.sdk.flytekit import engine as fk
+
+    fk.prestart(oracle)
+    started = fk._PRESTARTED[oracle]
+    with fk.FlytekitEngine(oracle) as engine:  # takes the running program over: no second one
+        assert engine._proc is started and engine.usable and engine.flytekit_version == "1.16.31"
+        assert oracle not in fk._PRESTARTED
+        with fk.FlytekitEngine(oracle) as other:
+            assert other._proc is not started and other.usable
+    assert started.poll() == 0  # closed, it exited by itself
+    fk.prestart(oracle)
+    left = fk._PRESTARTED[oracle]
+    fk._stop_prestarted()  # (at exit) the one nobody took
+    assert left.poll() is not None and not fk._PRESTARTED
+
+
+def test_register_starts_no_flytekit_for_an_unchanged_tree(plugins, tmp_path, monkeypatch):
+    """register starts the engine before it imports the rest of itself, but not when the engine's answer for the
+    unchanged tree is there (the re-run needs no flytekit)."""
+    from autoc.serialize.engines import prestart_register
+    from autoc.sdk import Sdk
+    from autoc.sdk.flytekit import engine as fk
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    python = str(plugins_venv() / "bin" / "python")
+    with AdminServer() as admin:
+        register(admin, plugins, "plug", python)
+    monkeypatch.chdir(plugins)
+    args = (["plug"], None, Sdk.parse("flytekit"), None, python, (), P, D, None, "all")
+    prestart_register(*args)  # the answer above, for the same request
+    assert python not in fk._PRESTARTED
+    prestart_register(*args[:6], "another-project", *args[7:])  # another request: the engine will be asked
+    assert python in fk._PRESTARTED
+    fk._stop_prestarted()
+
+
+def test_a_python_that_does_not_exist_is_said_not_a_traceback(plugins, tmp_path):
+    missing = str(tmp_path / "no" / "bin" / "python")
+    reg = ("register", "--sdk", "flytekit", "plug", "--endpoint", "127.0.0.1:1", "--insecure", "-p", P, "-d", D,
+           "--python", missing)
+    for args, code, said in [
+            (reg, 1, f"`{missing} -m pip install flytekit flytekitplugins-dask`"),  # auto: the face's refusal
+            ((*reg, "--engine", "flytekit"), 2, f"error: --python {missing}: no such interpreter"),
+            (("serialize", "--sdk", "flytekit", "plug", "-o", tmp_path / "out", "--python", missing), 1,
+             f"`{missing} -m pip install flytekit flytekitplugins-dask`")]:
+        p = run_autoc(*args, cwd=plugins, check=False)
+        assert p.returncode == code and said in p.stderr and "Traceback" not in p.stderr, p.stderr
+
+
 # --- build-image ---------------------------------------------------------------------------------------------------
 
 def test_build_image_plans_the_image_flytekits_specs_name(plugins, tmp_path):

@@ -42,7 +42,7 @@ def runtime_version(out: Path) -> str:
 @pytest.mark.parametrize("source, shown", [
     ("from flytekit import task, FlyteRemote\n", "flytekit.FlyteRemote"),
     ("import flytekit.remote\n", "import flytekit.remote"),
-    ("from flytekit.core.legacy_map_task import map_task\n", "import flytekit.core.legacy_map_task"),
+    ("from flytekit.core.artifact import Artifact\n", "import flytekit.core.artifact"),
     ("from flytekitplugins.spark import Spark\n", "import flytekitplugins"),
     ("import flytekit\n\nx = flytekit.FlyteRemote\n", "flytekit.FlyteRemote"),
 ])

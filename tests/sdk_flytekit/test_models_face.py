@@ -108,3 +108,225 @@ def test_a_model_is_read_only():
         p = Primitive(integer=3)
     with pytest.raises(AttributeError, match="read-only"):
         p.integer = 4
+
+
+def test_a_model_reads_its_private_fields_and_array_node_bound_inputs_as_flytekit_s_model():
+    """flytekit's models keep each field as ``_<field>`` (flytekit's tests read ``array_node._min_successes``) and
+    an ArrayNode's ``bound_inputs`` as a set; the same values as flytekit's ArrayNode model gives."""
+    from flyteidl.core import workflow_pb2
+
+    from autoc.sdk.flytekit.models import Model
+
+    msg = workflow_pb2.ArrayNode(parallelism=10, min_successes=2, bound_inputs=["b", "a"], run_all_sub_nodes=True)
+    m = Model(msg)
+    ours = [m._parallelism, m._min_successes, m._bound_inputs == {"a", "b"}, m._run_all_sub_nodes]
+    theirs = run_oracle("from flytekit.models.core.workflow import ArrayNode\n"
+                        "m = ArrayNode(node=None, parallelism=10, min_successes=2, bound_inputs={'b', 'a'}, "
+                        "run_all_sub_nodes=True)  # as flytekit's translator makes it\n"
+                        "print([m._parallelism, m._min_successes, m._bound_inputs == {'a', 'b'}, "
+                        "m._run_all_sub_nodes])", cwd=".")
+    assert repr(ours) == theirs == "[10, 2, True, True]"
+    with pytest.raises(AttributeError):
+        m._nope
+
+
+#: code written against flytekit that calls the context's file access and a transformer directly, and the import
+#: paths flytekit's test_type_engine.py uses for objects autoc has
+DIRECT = """
+import json, os, typing
+from flytekit import FlyteFile, task
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import DictTransformer, ListTransformer, TypeEngine
+from flytekit.types.file import FileExt
+from flytekit.types.file.file import noop
+
+
+@task
+def write(text: str) -> FlyteFile:
+    fa = FlyteContextManager.current_context().file_access
+    path = fa.get_random_local_path("/some/dir/out.txt")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    return FlyteFile(path)
+
+
+ctx = FlyteContextManager.current_context()
+fa = ctx.file_access
+local = fa.get_random_local_path(file_path_or_file_name="/a/b/c.txt")
+lt = TypeEngine.to_literal_type(typing.List[int])
+direct = ListTransformer().to_literal(ctx, [1, 2], typing.List[int], lt)
+got = TypeEngine.get_transformer(typing.Dict[str, int]).to_literal(ctx, {"a": 1}, typing.Dict[str, int],
+                                                                     TypeEngine.to_literal_type(typing.Dict[str, int]))
+print(json.dumps([fa.is_remote("s3://b/k"), fa.is_remote(local), os.path.basename(local),
+                  local.startswith(str(fa.local_sandbox_dir)), open(write(text="hi")).read(),
+                  direct.to_flyte_idl().SerializeToString(deterministic=True).hex(),
+                  got.to_flyte_idl().SerializeToString(deterministic=True).hex(), got.map.literals["a"].hash,
+                  str(FileExt("tar.gz")), noop() is None,
+                  TypeEngine.get_transformer(typing.List[int]).get_literal_type(typing.List[int]).map_value_type]))
+"""
+
+
+def test_context_file_access_and_direct_transformer_calls_as_flytekit(tmp_path):
+    import contextlib
+    import io
+    import runpy
+
+    script = tmp_path / "direct.py"
+    script.write_text(DIRECT)
+    theirs = json.loads(run_oracle(script, cwd=tmp_path))
+    out = io.StringIO()
+    with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+        runpy.run_path(str(script), run_name="direct")
+    ours = json.loads(out.getvalue())
+    assert ours == theirs
+    assert ours[:5] == [True, False, "c.txt", True, "hi"] and ours[-1] is None
+
+
+def test_the_registry_as_flytekit_names_it():
+    import typing
+
+    from autoc.types import base, engine
+
+    with flytekit_imports("1.16.31"):
+        from flytekit.core.type_engine import TypeEngine
+
+    assert TypeEngine._REGISTRY is base.REGISTRY and TypeEngine._DATACLASS_TRANSFORMER is engine._DATACLASS
+    assert TypeEngine.get_transformer(typing.List[int]) is engine._LIST
+
+
+#: the import paths flytekit's tests/flytekit/unit/core/test_type_engine.py uses for objects autoc has
+TYPE_ENGINE_TEST_IMPORTS = {
+    "flytekit": ["dynamic", "kwtypes", "task", "workflow"],
+    "flytekit.core.annotation": ["FlyteAnnotation"],
+    "flytekit.core.context_manager": ["FlyteContext", "FlyteContextManager"],
+    "flytekit.core.hash": ["HashMethod"],
+    "flytekit.core.type_engine": ["IntTransformer", "FloatTransformer", "BoolTransformer", "StrTransformer",
+                                  "DataclassTransformer", "DictTransformer", "EnumTransformer", "ListTransformer",
+                                  "SimpleTransformer", "TypeEngine", "TypeTransformer", "TypeTransformerFailedError",
+                                  "UnionTransformer", "get_underlying_type", "is_annotated"],
+    "flytekit.models.annotation": ["TypeAnnotation"],
+    "flytekit.models.core.types": ["BlobType"],
+    "flytekit.models.literals": ["Blob", "BlobMetadata", "Literal", "LiteralCollection", "LiteralMap",
+                                 "LiteralOffloadedMetadata", "Primitive", "Scalar", "Void", "Binary"],
+    "flytekit.models.types": ["LiteralType", "SimpleType", "TypeStructure", "UnionType"],
+    "flytekit.types.directory": ["TensorboardLogs"],
+    "flytekit.types.directory.types": ["FlyteDirectory", "FlyteDirToMultipartBlobTransformer"],
+    "flytekit.types.file": ["FileExt", "JPEGImageFile"],
+    "flytekit.types.file.file": ["FlyteFile", "FlyteFilePathTransformer", "noop"],
+    "flytekit.types.iterator.iterator": ["IteratorTransformer"],
+    "flytekit.types.iterator.json_iterator": ["JSONIterator", "JSONIteratorTransformer", "JSON"],
+    "flytekit.types.pickle.pickle": ["FlytePickleTransformer"],
+    "flytekit.types.schema": ["FlyteSchema"],
+    "flytekit.types.structured.structured_dataset": ["StructuredDataset", "StructuredDatasetTransformerEngine",
+                                                     "PARQUET"],
+    "flytekit.configuration": ["SERIALIZED_CONTEXT_ENV_VAR"],
+}
+
+
+def test_the_type_engine_tests_import_paths_resolve():
+    import importlib
+
+    with flytekit_imports("1.16.31"):  # (strict: an import autoc does not answer raises)
+        got = {(m, n): getattr(importlib.import_module(m), n) for m, names in TYPE_ENGINE_TEST_IMPORTS.items()
+               for n in names}
+        from flytekit.exceptions import user  # noqa: F401 (the module)
+    assert len(got) == 57 and all(v is not None for v in got.values())
+    assert got[("flytekit.core.hash", "HashMethod")].__module__.startswith("autoc.")
+
+
+KWARGS_ERROR = """
+import json
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine, TypeTransformerFailedError
+from flytekit.models.literals import Literal, LiteralMap, Primitive, Scalar
+
+lm = LiteralMap(literals={"bad_input": Literal(scalar=Scalar(primitive=Primitive(string_value="x")))})
+try:
+    TypeEngine.literal_map_to_kwargs(FlyteContextManager.current_context(), lm, {"bad_input": int})
+except TypeTransformerFailedError as e:
+    print(json.dumps([part in str(e) for part in ("Error converting input 'bad_input'", "Literal value:",
+                                                  "Expected Python type: <class 'int'>", "string_value")]))
+"""
+
+
+def test_a_literal_that_does_not_convert_names_its_input_as_flytekit(tmp_path):
+    import contextlib
+    import io
+
+    theirs = json.loads(run_oracle(KWARGS_ERROR, cwd=tmp_path))
+    out = io.StringIO()
+    with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+        exec(compile(KWARGS_ERROR, "<face>", "exec"), {})
+    assert json.loads(out.getvalue()) == theirs == [True, True, True, True]
+
+
+UNION_ERROR = """
+import json, typing
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.literals import Literal, LiteralMap, Primitive, Scalar
+
+lit = Literal(map=LiteralMap(literals={"k": Literal(scalar=Scalar(primitive=Primitive(integer=42)))}))
+try:
+    TypeEngine.to_python_value(FlyteContextManager.current_context(), lit, typing.Union[int, str])
+except TypeError as e:
+    print(json.dumps([part in str(e) for part in ("Cannot convert from", "using tag None")]))
+"""
+
+
+def test_a_literal_no_union_variant_reads_opens_as_flytekits_message(tmp_path):
+    import contextlib
+    import io
+
+    theirs = json.loads(run_oracle(UNION_ERROR, cwd=tmp_path))
+    out = io.StringIO()
+    with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+        exec(compile(UNION_ERROR, "<face>", "exec"), {})
+    assert json.loads(out.getvalue()) == theirs == [True, True]
+
+
+#: a workflow's named outputs and a task's inputs in an order no map iteration gives by chance
+DECLARED_ORDER = """
+import typing
+from collections import OrderedDict
+from flytekit import task, workflow
+from flytekit.configuration import Image, ImageConfig, SerializationSettings
+from flytekit.tools.translator import get_serializable
+
+NAMES = ["e", "b", "h", "a", "g", "c", "f", "d"]
+
+@task
+def t(e: int, b: int, h: int, a: int, g: int, c: int, f: int, d: int) -> int:
+    return a
+
+@workflow
+def wf() -> typing.NamedTuple("OP", **{n: int for n in NAMES}):
+    x = t(**{n: 1 for n in NAMES})
+    return tuple(x for _ in NAMES)
+
+settings = SerializationSettings(image_config=ImageConfig(default_image=Image(name="d", fqn="img", tag="1")))
+mapping = OrderedDict()
+spec = get_serializable(mapping, settings, wf)
+print([list(spec.template.interface.outputs), list(mapping[t].template.interface.inputs)])
+"""
+
+
+def test_an_interface_reads_its_variables_in_declared_order_as_flytekits_model(tmp_path, monkeypatch):
+    """A protobuf map keeps no order (its iteration order changes per process); flytekit's model keeps the order
+    the function declares, and so does the face's ``get_serializable``."""
+    import contextlib
+    import importlib
+    import io
+    import sys
+
+    script = tmp_path / "declared_order.py"  # (a file: flytekit reads a workflow's source)
+    script.write_text(DECLARED_ORDER)
+    theirs = run_oracle(script, cwd=tmp_path)
+    out = io.StringIO()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "declared_order", raising=False)
+    with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+        importlib.import_module("declared_order")
+    names = ["e", "b", "h", "a", "g", "c", "f", "d"]
+    assert out.getvalue().strip() == theirs.strip() == repr([names, names])

@@ -102,8 +102,9 @@ def test_both_tools_register_the_same_entities_and_rerun_unchanged(tmp_path, pro
         assert f"Computed version is {result['version']}" in out
         kinds = [k for k, _, _ in theirs]
         # (+ maps.py, dynamic.py and eager.py: 20 tasks with 5 map tasks and 2 eager cleanup tasks, 9 workflows;
-        # + filetypes.py: 5 tasks, a workflow and its launch plan)
-        assert (kinds.count("task"), kinds.count("workflow"), kinds.count("launch_plan")) == (95, 33, 40)
+        # + filetypes.py: 5 tasks, a workflow and its launch plan; + maps.py's legacy map tasks: 3 tasks with 2
+        # container_array map tasks, 2 workflows; + its array nodes over launch plans: 3 workflows, 4 launch plans)
+        assert (kinds.count("task"), kinds.count("workflow"), kinds.count("launch_plan")) == (98, 38, 46)
         assert {v for _, _, v in theirs} == {result["version"]}
         add = next(s for (_, n, _), s in theirs.items() if n == "app.basic.add")
         args = list(add.template.container.args)

@@ -205,9 +205,9 @@ def test_every_example_task_round_trips_through_its_resolver():
     tasks = discover([str(EXAMPLES / "workflows")]).tasks
     # 33 tasks + the 8 of typed.py, the 8 of pipelines.py, the 2 of handlers.py and the 3 of launchplans.py
     # ... + the 6 of branches.py, the 2 of gates.py, the 2 of overrides.py and the 4 of imperative.py
-    # ... + the 5 of maps.py, the 5 of dynamic.py and the 3 of eager.py (map tasks are made by workflow bodies, and
+    # ... + the 6 of maps.py, the 5 of dynamic.py and the 3 of eager.py (map tasks are made by workflow bodies, and
     # the cleanup tasks of eager ones at serialization: not module-level tasks) + the 5 of filetypes.py
-    assert len(tasks) == 86
+    assert len(tasks) == 87
     for t in tasks:
         args = t.task_resolver.loader_args(SETTINGS, t)
         assert t.task_resolver.load_task(args) is t, t.name

@@ -130,8 +130,14 @@ def test_autoc_face_writes_a_repeated_map_task_once_and_equal_to_pyflyte_s(tmp_p
     ("m = map_task(functools.partial(scale, nope=2))\n", "binds unknown input(s) nope"),
     ("from autoc import dynamic\n\n@dynamic\ndef d(x: int) -> int:\n    return x\n\nm = map_task(d)\n",
      "map_task needs a task"),
-    ("from autoc import LaunchPlan\n\n@workflow\ndef w(x: int) -> float:\n    return scale(x=x)\n\n"
-     "m = map_task(LaunchPlan.get_or_create(w))\n", "map_task over a launch plan"),
+    ("from autoc import LaunchPlan\n\n@workflow\ndef w(x: int, y: int) -> typing.Tuple[float, float]:\n"
+     "    return scale(x=x), scale(x=y)\n\nm = map_task(LaunchPlan.get_or_create(w))\n",
+     "m.w): Only tasks with a single output"),  # a launch plan is mapped by an ArrayNode
+    # flytekit's legacy map task (a ValueError in flytekit too)
+    ("from autoc.core import legacy_map_task\n\nm = legacy_map_task.map_task(functools.partial(scale, factor=[1.0]))\n",
+     "the partial binds input 'factor' to a list"),
+    ("from autoc.core import legacy_map_task\n\n@workflow\ndef w(x: int) -> float:\n    return scale(x=x)\n\n"
+     "m = legacy_map_task.map_task(w)\n", "map_task needs a task"),
 ])
 def test_what_cannot_be_mapped_is_refused_at_its_line(unique_pkg, tmp_path, body, text):
     head = "import functools\nimport typing\nfrom autoc import task, workflow, map_task\n\n@task\n" \
@@ -162,3 +168,58 @@ def test_both_faces_register_their_map_tasks_and_rerun_unchanged(tmp_path):
             assert len(maps) == (5 if flytekit else 4) and len({e["name"] for e in maps}) == 4
             assert runs[0]["ok"] and set(runs[1]["summary"]) == {"unchanged"}
             assert admin.calls["CreateWorkflow"] >= 3
+
+
+REFERENCES = '''
+import typing
+from {imp} import reference_launch_plan, reference_task, workflow
+{imp2}
+
+
+@reference_task(project="p", domain="d", name="ref.t", version="v1")
+def ref_t(x: int) -> int:
+    ...
+
+
+@reference_launch_plan(project="p", domain="d", name="ref.lp", version="v2")
+def ref_lp(x: int, label: str) -> str:
+    ...
+
+
+@workflow
+def over_refs(xs: typing.List[int], labels: typing.List[str]) -> typing.List[str]:
+    ys = array_node(ref_t, concurrency=3)(x=xs)
+    return map_task(ref_lp, min_success_ratio=0.5)(x=ys, label=labels).with_overrides(retries=1)
+'''
+
+
+@pytest.mark.parametrize("flytekit", [False, True])
+def test_array_nodes_over_reference_entities_are_pyflyte_s(tmp_path, flytekit):
+    """array_node / map_task over a reference task (MINIMAL_STATE, one input file per element) and a reference
+    launch plan: the nodes pyflyte writes, in both faces (a reference is not serialized on its own)."""
+    root = tmp_path / "proj"
+    (root / "rf").mkdir(parents=True)
+    (root / "rf" / "__init__.py").write_text("")
+    imp2 = "from flytekit import map_task\nfrom flytekit.core.array_node import array_node" if flytekit else \
+        "from autoc import array_node, map_task"
+    (root / "rf" / "m.py").write_text(REFERENCES.format(imp="flytekit" if flytekit else "autoc", imp2=imp2))
+    out = tmp_path / "p"
+    out.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if not flytekit:
+        env["PYTHONPATH"] = str(SHIM)
+    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "--pkgs", "rf", "serialize", "--image",
+                        "ghcr.io/a/b:1", "workflows", "-f", str(out)], cwd=root, env=env, capture_output=True,
+                       text=True)
+    assert p.returncode == 0, p.stderr[-3000:]
+    theirs = load_dir(out)
+    run_autoc("serialize", *(["--sdk", "flytekit==1.16.31"] if flytekit else []), "rf", "-o", tmp_path / "a",
+              "-i", "ghcr.io/a/b:1", cwd=root)
+    ours = load_dir(tmp_path / "a")
+    assert sorted(ours) == sorted(theirs) == ["0_rf.m.over_refs_2.pb", "1_rf.m.over_refs_3.pb"]
+    bad = {k: diff(theirs[k], ours[k]) for k in ours if diff(theirs[k], ours[k])}
+    assert not bad, bad
+    first, second = ours["0_rf.m.over_refs_2.pb"].template.nodes
+    assert first.array_node.node.task_node.reference_id.name == "ref.t" and first.array_node.data_mode == 1
+    assert second.array_node.node.workflow_node.launchplan_ref.version == "v2"
+    assert second.array_node.node.metadata.retries.retries == 1 and second.array_node.execution_mode == 1

@@ -77,20 +77,15 @@ def test_files_and_order_of_tasks_and_workflows(unique_pkg, tmp_path):
     assert outer.template.nodes[0].workflow_node.sub_workflow_ref.name == f"{pkg.name}.m.wf"
 
 
-UNSUPPORTED = {
-    "array_node": ("from autoc import array_node", "    return array_node(double)", "array_node is not"),
-}
-
-
-@pytest.mark.parametrize("name", sorted(UNSUPPORTED))
-def test_unsupported_construct_in_a_body_is_refused_with_file_line_and_exit_1(unique_pkg, tmp_path, name):
+def test_an_array_node_over_a_task_is_refused_with_file_line_and_exit_1(unique_pkg, tmp_path):
+    """array_node maps launch plans and reference tasks (flytekit raises a ValueError for a task too)."""
     from tests.conftest import run_autoc
 
-    imp, line, text = UNSUPPORTED[name]
-    pkg = unique_pkg({"m.py": HEAD + "@workflow\ndef wf(x: int) -> int:\n" + line + "\n" + imp + "\n"})
+    pkg = unique_pkg({"m.py": HEAD + "@workflow\ndef wf(x: int) -> int:\n    return array_node(double)\n"
+                                     "from autoc import array_node\n"})
     p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
     assert p.returncode == 1, p.stderr
-    assert f"m.py:14:\nerror: {text}" in p.stderr and "not supported by autoc yet" in p.stderr
+    assert "m.py:14:\nerror: array_node: Only LaunchPlans and ReferenceTasks are supported" in p.stderr, p.stderr
     assert "Traceback" not in p.stderr and not (tmp_path / "out").exists()
 
 

@@ -441,3 +441,128 @@ def test_classes_flytekit_has_other_transformers_for_are_refused_not_pickled(tmp
                       env={"PYTHONPATH": str(tmp_path / "libs")})
         assert p.returncode == 1 and f"'{fmt}' blob" in p.stderr and "m.py:" in p.stderr, p.stderr
         assert "pickle" not in p.stderr and not (proj / "out").exists()
+
+
+#: values flytekit takes that are not of the declared class: a dict for a dataclass (its fields checked as flytekit
+#: checks them), a dict msgpack cannot write in ``Annotated[dict, kwtypes(allow_pickle=True)]`` (pickled), a File or
+#: Directory only as its own kind (so a Union of both picks the right one)
+TAKES = '''
+import datetime, json, sys, typing
+from dataclasses import dataclass
+from typing_extensions import Annotated
+from flytekit import kwtypes, task, FlyteFile, FlyteDirectory
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine
+
+ctx = FlyteContextManager.current_context()
+out = {}
+
+
+def attempt(key, fn):
+    try:
+        out[key] = fn()
+    except (TypeError, ValueError, AssertionError) as e:
+        out[key] = "refused"
+
+
+@dataclass
+class Inner:
+    n: int
+
+
+@dataclass
+class Args:
+    x: int
+    y: typing.Optional[str]
+    inner: Inner = None
+
+
+def lit(v, t):
+    return TypeEngine.to_literal(ctx, v, t, TypeEngine.to_literal_type(t))
+
+
+def hexed(v, t):
+    return lit(v, t).to_flyte_idl().SerializeToString(deterministic=True).hex()
+
+
+AP = Annotated[dict, kwtypes(allow_pickle=True)]
+when = datetime.datetime(2024, 5, 5)
+pickled = lit({"x": when}, AP)
+out["pickled"] = [pickled.scalar.to_flyte_idl().WhichOneof("value"), dict(pickled.metadata),
+                  list(json.loads(__import__("google.protobuf.json_format", fromlist=["x"]).MessageToJson(
+                      pickled.scalar.generic))),
+                  str(TypeEngine.to_python_value(ctx, pickled, AP))]
+out["not_pickled"] = hexed({"x": 1}, AP)
+attempt("plain_dict_datetime", lambda: hexed({"x": when}, dict))
+out["dict_for_dataclass"] = [hexed({"x": 3, "y": "a", "inner": {"n": 1}}, Args),
+                             hexed({"x": 3, "inner": {"n": 1}}, Args)]
+attempt("missing_field", lambda: hexed({"y": "a"}, Args))
+attempt("extra_field", lambda: hexed({"x": 3, "z": 1}, Args))
+attempt("wrong_field_type", lambda: hexed({"x": "3"}, Args))
+attempt("wrong_nested", lambda: hexed({"x": 3, "inner": {"n": "1"}}, Args))
+U = typing.Union[str, FlyteDirectory, FlyteFile]
+attempt("file_in_union", lambda: lit(FlyteFile("s3://bucket/key"), U).scalar.union.stored_type.structure.tag)
+attempt("dir_in_union", lambda: lit(FlyteDirectory("s3://bucket/dir"), U).scalar.union.stored_type.structure.tag)
+attempt("dir_as_file", lambda: hexed(FlyteDirectory("s3://bucket/dir"), FlyteFile))
+attempt("file_as_dir", lambda: hexed(FlyteFile("s3://bucket/f"), FlyteDirectory))
+
+
+@task
+def x_of(a: Args) -> int:
+    return a.x + a.inner.n
+
+
+@task
+def keep(d: AP) -> AP:
+    return d
+
+
+out["local_runs"] = [x_of(a={"x": 3, "y": "a", "inner": {"n": 4}}), str(keep(d={"when": when}))]
+attempt("optional_left_out_run", lambda: x_of(a={"x": 3, "inner": {"n": 4}}))  # (written, but not read back)
+open(sys.argv[1], "wb").write(pickled.to_flyte_idl().SerializeToString())
+print(json.dumps(out))
+'''
+
+
+def test_values_flytekit_takes_for_a_type_as_flytekit(tmp_path):
+    import contextlib
+    import io
+    import json
+    import runpy
+    import sys
+
+    from autoc.sdk.flytekit.imports import flytekit_imports
+    from autoc.types import engine
+
+    script = tmp_path / "takes.py"
+    script.write_text(TAKES)
+    theirs = json.loads(run_oracle(script, str(tmp_path / "theirs.pb"), cwd=tmp_path))
+    out, argv = io.StringIO(), sys.argv
+    try:
+        sys.argv = [str(script), str(tmp_path / "ours.pb")]
+        with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+            runpy.run_path(str(script), run_name="takes")
+    finally:
+        sys.argv = argv
+    ours = json.loads(out.getvalue())
+    assert ours == theirs
+    assert ours["pickled"][:3] == ["generic", {"format": "pickle"}, ["pickle_file"]]
+    assert ours["file_in_union"] == "FlyteFilePath" and ours["dir_in_union"] == "FlyteDirectory"
+    assert ours["missing_field"] == ours["wrong_nested"] == ours["dir_as_file"] == "refused"
+    assert ours["local_runs"][0] == 7
+    # each reads the other's pickled dict (flytekit's pickle file, here on the local disk)
+    import datetime
+    import typing
+
+    from autoc import kwtypes
+
+    theirs_lit = literals_pb2.Literal.FromString((tmp_path / "theirs.pb").read_bytes())
+    ap = typing.Annotated[dict, kwtypes(allow_pickle=True)]
+    when = {"x": datetime.datetime(2024, 5, 5)}
+    assert engine.to_python(theirs_lit, ap) == engine.to_python(theirs_lit, dict) == when
+    read_back = run_oracle(
+        "import sys; from flytekit.core.type_engine import TypeEngine; from flytekit.models.literals import Literal;"
+        "from flyteidl.core import literals_pb2; from flytekit.core.context_manager import FlyteContextManager as M;"
+        "lit = Literal.from_flyte_idl(literals_pb2.Literal.FromString(open(sys.argv[1], 'rb').read()));"
+        "print(TypeEngine.to_python_value(M.current_context(), lit, dict))", str(tmp_path / "ours.pb"), cwd=tmp_path)
+    assert read_back == "{'x': datetime.datetime(2024, 5, 5, 0, 0)}"

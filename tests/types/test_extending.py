@@ -209,3 +209,255 @@ def test_they_register_into_the_loopback_admin(outputs, tmp_path):
         wf = admin.workflow("flytesnacks", "development", "xpkg.ext.sensed", "v1").closure.compiled_workflow
         assert [t.template.type for t in wf.tasks] == ["my-sensor"]
         assert wf.tasks[0].template.custom["poll"] == 5
+
+
+#: ``Annotated[T, SomeTransformer()]``: the transformer in the annotation converts that one parameter (flytekit looks
+#: there before its registry), for the interface, the literal and the value read back, also in a local run
+ANNOTATED = '''
+import json, typing
+from typing_extensions import Annotated
+from flytekit import task, workflow
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine, TypeTransformer
+from flytekit.models.annotation import TypeAnnotation
+from flytekit.models.literals import Literal, Primitive, Scalar
+from flytekit.models.types import LiteralType, SimpleType
+
+
+class AsJson(TypeTransformer[dict]):
+    def get_literal_type(self, t):
+        return LiteralType(simple=SimpleType.STRING, annotation=TypeAnnotation(annotations={"protocol": "json"}))
+
+    def to_literal(self, ctx, python_val, python_type, expected):
+        return Literal(scalar=Scalar(primitive=Primitive(string_value=json.dumps(python_val, sort_keys=True))))
+
+    def to_python_value(self, ctx, lv, expected_python_type):
+        return json.loads(lv.scalar.primitive.string_value)
+
+
+JsonDict = Annotated[typing.Dict[str, int], AsJson(name="json", t=typing.Dict[str, int])]
+
+
+@task
+def bump(d: JsonDict) -> JsonDict:
+    return {k: v + 1 for k, v in d.items()}
+
+
+@workflow
+def twice(d: JsonDict) -> JsonDict:
+    return bump(d=bump(d=d))
+
+
+ctx = FlyteContextManager.current_context()
+lt = TypeEngine.to_literal_type(JsonDict)
+lit = TypeEngine.to_literal(ctx, {"b": 2, "a": 1}, JsonDict, lt)
+print(json.dumps([lt.to_flyte_idl().SerializeToString(deterministic=True).hex(),
+                  lit.to_flyte_idl().SerializeToString(deterministic=True).hex(),
+                  TypeEngine.to_python_value(ctx, lit, JsonDict), twice(d={"a": 1}),
+                  type(TypeEngine.get_transformer(JsonDict)).__name__,
+                  TypeEngine.to_literal_type(typing.List[JsonDict]).to_flyte_idl().SerializeToString().hex()]))
+'''
+
+
+def test_a_transformer_in_annotated_converts_that_type_as_in_flytekit(tmp_path):
+    import contextlib
+    import io
+
+    from autoc.sdk.flytekit.imports import flytekit_imports
+
+    import runpy
+
+    script = tmp_path / "annotated_json.py"  # (tasks need a source file)
+    script.write_text(ANNOTATED)
+    theirs = json.loads(run_oracle(script, cwd=tmp_path))
+    out = io.StringIO()
+    with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+        runpy.run_path(str(script), run_name="annotated_json")
+    ours = json.loads(out.getvalue())
+    assert ours == theirs
+    assert ours[2] == {"a": 1, "b": 2} and ours[3] == {"a": 3} and ours[4] == "AsJson"
+
+
+def test_autoc_transformer_objects_in_annotated():
+    import typing
+
+    from flyteidl.core import types_pb2
+
+    from autoc import TypeEngine, TypeTransformer
+    from autoc.types.engine import PickleTransformer, get_transformer, to_literal_type, uses_pickle
+
+    class Upper(TypeTransformer[str]):
+        def get_literal_type(self, t):
+            return types_pb2.LiteralType(simple=types_pb2.SimpleType.STRING, metadata={"upper": True})
+
+    upper = Upper(name="upper", t=str)
+    t = typing.Annotated[str, upper]
+    assert to_literal_type(t).metadata["upper"] is True and not to_literal_type(str).metadata
+    assert TypeEngine.get_transformer(t).user is upper  # (autoc's own TypeEngine gives its adapter)
+    pickled = typing.Annotated[int, PickleTransformer()]
+    assert isinstance(get_transformer(pickled), PickleTransformer) and uses_pickle(pickled)
+    assert to_literal_type(pickled).blob.format == "PythonPickle"
+
+
+#: a Union with a variant of the user's transformer: flytekit checks the value against the variants' assert_type once,
+#: then converts with each variant unchecked (two that convert it are ambiguous; any error means "not this one")
+UNION_USER = '''
+import json, typing
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine, TypeTransformer
+from flytekit.models.literals import Literal, Primitive, Scalar
+from flytekit.models.types import LiteralType, SimpleType
+
+
+class UnsignedInt:
+    def __init__(self, x):
+        self.val = x
+
+
+class UnsignedIntTransformer(TypeTransformer[UnsignedInt]):
+    def __init__(self):
+        super().__init__("UnsignedInt", UnsignedInt)
+
+    def get_literal_type(self, t):
+        return LiteralType(simple=SimpleType.INTEGER)
+
+    def to_literal(self, ctx, python_val, python_type, expected):
+        if type(python_val) != int:
+            raise KeyError("Expected an integer")  # (not a TypeError: any error means "not this variant")
+        if python_val < 0:
+            raise ValueError("Expected a non-negative integer")
+        return Literal(scalar=Scalar(primitive=Primitive(integer=python_val)))
+
+    def to_python_value(self, ctx, lv, expected_python_type):
+        return UnsignedInt(lv.scalar.primitive.integer)
+
+
+TypeEngine.register(UnsignedIntTransformer())
+ctx = FlyteContextManager.current_context()
+out = []
+for t, v in [(typing.Union[int, UnsignedInt], 3), (typing.Union[int, UnsignedInt], -3),
+             (typing.Union[str, UnsignedInt], 3), (typing.Union[str, UnsignedInt], "x")]:
+    try:
+        lit = TypeEngine.to_literal(ctx, v, t, TypeEngine.to_literal_type(t))
+        out.append(lit.scalar.union.stored_type.structure.tag)
+    except TypeError as e:
+        out.append("Ambiguous" if "Ambiguous choice of variant" in str(e) else "TypeError")
+print(json.dumps(out))
+'''
+
+
+def test_a_union_with_a_users_transformer_chooses_as_flytekit(tmp_path):
+    import contextlib
+    import io
+    import runpy
+
+    from autoc.sdk.flytekit.imports import flytekit_imports
+    from autoc.types import base
+
+    script = tmp_path / "union_user.py"
+    script.write_text(UNION_USER)
+    theirs = json.loads(run_oracle(script, cwd=tmp_path))
+    out, saved = io.StringIO(), dict(base.REGISTRY)
+    try:
+        with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+            runpy.run_path(str(script), run_name="union_user")
+    finally:  # (the registration is the script's own)
+        base.REGISTRY.clear()
+        base.REGISTRY.update(saved)
+        for fn in base.ON_CHANGE:
+            fn()
+    assert json.loads(out.getvalue()) == theirs == ["Ambiguous", "int", "TypeError", "str"]
+
+
+#: flytekit's SimpleTransformer with two converter functions: a user's simple type (in a Union, a list, a local run)
+SIMPLE_USER = '''
+import json, typing
+from flytekit import task, workflow
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import SimpleTransformer, TypeEngine
+from flytekit.models.literals import Literal, Primitive, Scalar
+from flytekit.models.types import LiteralType, SimpleType
+
+
+class MyInt:
+    def __init__(self, x):
+        self.val = x
+
+    def __eq__(self, other):
+        return isinstance(other, MyInt) and other.val == self.val
+
+
+TypeEngine.register(SimpleTransformer("MyInt", MyInt, LiteralType(simple=SimpleType.INTEGER),
+                                      lambda x: Literal(scalar=Scalar(primitive=Primitive(integer=x.val))),
+                                      lambda x: MyInt(x.scalar.primitive.integer)))
+
+
+@task
+def double(x: MyInt) -> typing.List[MyInt]:
+    return [x, MyInt(x.val * 2)]
+
+
+@workflow
+def wf(x: MyInt) -> typing.List[MyInt]:
+    return double(x=x)
+
+
+ctx = FlyteContextManager.current_context()
+hexed = lambda m: m.to_flyte_idl().SerializeToString(deterministic=True).hex()
+pt = typing.Union[int, MyInt]
+lt = TypeEngine.to_literal_type(pt)
+out = [hexed(lt), hexed(TypeEngine.to_literal_type(typing.List[MyInt]))]
+for v in (3, MyInt(10)):
+    lit = TypeEngine.to_literal(ctx, v, pt, lt)
+    back = TypeEngine.to_python_value(ctx, lit, pt)
+    out.append([hexed(lit), back if isinstance(back, int) else ["MyInt", back.val]])
+out.append([x.val for x in wf(x=MyInt(4))])
+try:
+    TypeEngine.to_literal(ctx, 3, MyInt, TypeEngine.to_literal_type(MyInt))
+    out.append("accepted")
+except (TypeError, ValueError, AssertionError) as e:
+    out.append(type(e).__mro__[1].__name__ if False else "refused")
+print(json.dumps(out))
+'''
+
+
+def test_a_simple_transformer_with_converters_as_flytekit(tmp_path):
+    import contextlib
+    import io
+    import runpy
+
+    from autoc.sdk.flytekit.imports import flytekit_imports
+    from autoc.types import base
+
+    script = tmp_path / "simple_user.py"
+    script.write_text(SIMPLE_USER)
+    theirs = json.loads(run_oracle(script, cwd=tmp_path))
+    out, saved = io.StringIO(), dict(base.REGISTRY)
+    try:
+        with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+            runpy.run_path(str(script), run_name="simple_user")
+    finally:
+        base.REGISTRY.clear()
+        base.REGISTRY.update(saved)
+        for fn in base.ON_CHANGE:
+            fn()
+    ours = json.loads(out.getvalue())
+    assert ours == theirs
+    assert ours[3][1] == ["MyInt", 10] and ours[4] == [4, 8] and ours[5] == "refused"
+
+
+def test_autoc_simple_transformer_takes_converters():
+    from flyteidl.core import literals_pb2, types_pb2
+
+    from autoc.types.engine import SimpleTransformer, get_transformer, to_literal, to_python
+
+    class Celsius(float):
+        pass
+
+    tr = SimpleTransformer("Celsius", Celsius, types_pb2.LiteralType(simple=types_pb2.SimpleType.FLOAT),
+                           lambda c: literals_pb2.Literal(scalar=literals_pb2.Scalar(
+                               primitive=literals_pb2.Primitive(float_value=float(c)))),
+                           lambda lit: Celsius(lit.scalar.primitive.float_value))
+    assert type(get_transformer(int)) is SimpleTransformer and isinstance(tr, SimpleTransformer)
+    assert to_python(tr.to_literal(Celsius(1.5), Celsius), Celsius) == 1.5
+    assert to_literal(2, int).scalar.primitive.integer == 2  # (the built-in ones unchanged)

@@ -44,8 +44,9 @@ class FlytekitEngine:
         if not (os.path.isfile(self.python) and os.access(self.python, os.X_OK)):
             raise UserInputError(f"--python {self.python}: no such interpreter",
                                  hint="pass the project's interpreter, e.g. --python .venv/bin/python")
-        self._proc = subprocess.Popen([self.python, str(PROGRAM)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      text=True, bufsize=1)
+        started = _PRESTARTED.pop(self.python, None)
+        self._proc = started or subprocess.Popen([self.python, str(PROGRAM)], stdin=subprocess.PIPE,
+                                                 stdout=subprocess.PIPE, text=True, bufsize=1)
         self._hello: Optional[dict] = None
 
     @property
@@ -72,16 +73,32 @@ class FlytekitEngine:
         return json.loads(line)
 
     def call(self, op: str, **request) -> dict:
+        self.send(op, **request)
+        return self.receive(op)
+
+    def send(self, op: str, **request) -> None:
+        """Ask without waiting: the program works on it while autoc goes on (:meth:`receive` gives the answer)."""
         if not self.usable:
             raise self.unusable_error()
         self._proc.stdin.write(json.dumps(dict(request, op=op)) + "\n")
         self._proc.stdin.flush()
+
+    def receive(self, op: str) -> dict:
+        """The answer to the request ``op`` sent last."""
         reply = self._read(op)
         if "error" in reply and op == "load":  # the program itself broke, not the user's module
             err = reply["error"]
             raise EngineError(f"the flytekit engine failed: {err['message']}", where=err.get("where"),
                               hint=err.get("traceback"))
         return reply
+
+    def release(self) -> None:
+        """Nothing more to ask: the program exits while autoc goes on (:meth:`close` then finds it gone)."""
+        if self._proc.poll() is None and not self._proc.stdin.closed:
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
 
     def unusable_error(self) -> EngineError:
         why = self.hello.get("error") or f"it speaks protocol {self.hello.get('protocol')}, not {PROTOCOL}"
@@ -107,6 +124,36 @@ class FlytekitEngine:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_PRESTARTED: dict = {}  # interpreter -> the program's process, started before autoc knew it needs it
+
+
+def prestart(python: Optional[str]) -> None:
+    """Start the engine program in ``python`` now, before autoc imports its own modules (flytekit takes seconds to
+    import): the next :class:`FlytekitEngine` of that interpreter takes it over; one nobody took is stopped when
+    autoc exits. Called only where the run is known to need flytekit (see ``autoc.serialize.engines``)."""
+    import atexit
+
+    python = python_for(python)
+    if python in _PRESTARTED or not (os.path.isfile(python) and os.access(python, os.X_OK)):
+        return  # (a missing interpreter is reported where the engine is asked for)
+    try:
+        _PRESTARTED[python] = subprocess.Popen([python, str(PROGRAM)], stdin=subprocess.PIPE,
+                                               stdout=subprocess.PIPE, text=True, bufsize=1)
+    except OSError:
+        return
+    if len(_PRESTARTED) == 1:
+        atexit.register(_stop_prestarted)
+
+
+def _stop_prestarted() -> None:
+    while _PRESTARTED:
+        _, proc = _PRESTARTED.popitem()
+        proc.kill()
+        proc.wait()
+        proc.stdin.close()
+        proc.stdout.close()
 
 
 def probe(python: Optional[str]) -> Optional[FlytekitEngine]:
@@ -165,8 +212,19 @@ def failures_of(reported: list, root: Path) -> list:
 
 def load(engine: FlytekitEngine, root: Path, modules: List[str], settings: dict, mode: str,
          keep_going: bool) -> Load:
-    reply = engine.call("load", source_root=str(root), modules=modules, settings=settings, mode=mode,
-                        keep_going=keep_going)
+    send_load(engine, root, modules, settings, mode, keep_going)
+    return loaded(engine, root, keep_going)
+
+
+def send_load(engine: FlytekitEngine, root: Path, modules: List[str], settings: dict, mode: str,
+              keep_going: bool) -> None:
+    """Start loading the modules (:func:`loaded` waits for it)."""
+    engine.send("load", source_root=str(root), modules=modules, settings=settings, mode=mode, keep_going=keep_going)
+
+
+def loaded(engine: FlytekitEngine, root: Path, keep_going: bool) -> Load:
+    """The answer of :func:`send_load`: the first module that failed raises, unless ``keep_going``."""
+    reply = engine.receive("load")
     failures = failures_of(reply["failures"], root)
     if failures and not keep_going:
         raise failures[0].error
@@ -305,7 +363,10 @@ class AnswerCache:
         h.update(os.path.realpath(python).encode())
         venv = Path(python).parent.parent
         for sp in sorted(venv.glob("lib/python*/site-packages")) + [Path(os.path.realpath(python))]:
-            h.update(f"{sp}:{os.stat(sp).st_mtime_ns}".encode())
+            try:
+                h.update(f"{sp}:{os.stat(sp).st_mtime_ns}".encode())
+            except OSError:
+                return  # no such interpreter: no cache (the engine says so, or auto keeps the face's refusal)
         h.update(json.dumps(sorted((k, v) for k, v in os.environ.items() if k.startswith("FLYTE"))).encode())
         base = Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "autoc" / "engine"
         for d, dirs, files in os.walk(root):

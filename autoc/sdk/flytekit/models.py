@@ -11,6 +11,8 @@ from flyteidl.core import identifier_pb2, literals_pb2, tasks_pb2, types_pb2, wo
 
 #: string fields flytekit's model reads as None when empty, by message
 _EMPTY_IS_NONE = {"flyteidl.core.Literal": {"hash"}}
+#: repeated fields flytekit's model holds as a set, by message
+_SETS = {"flyteidl.core.ArrayNode": {"bound_inputs"}}
 #: flytekit model attributes named otherwise than their flyteidl field, by message
 _ALIASES = {"flyteidl.core.TaskMetadata": {"k8s_object_metadata": "metadata"},
             "flyteidl.core.Union": {"stored_type": "type"}}
@@ -21,7 +23,7 @@ def _repeated(fd) -> bool:
     return rep if rep is not None else fd.label == fd.LABEL_REPEATED
 
 
-def _value(fd, value, msg) -> Any:
+def _value(fd, value, msg, order=None) -> Any:
     """A field as flytekit's model gives it: an unset message is None, a key-value list or a map is a dict, a
     Struct a dict, a Duration a timedelta, a wrapped scalar its value, and messages are models again."""
     mt = fd.message_type
@@ -39,9 +41,12 @@ def _value(fd, value, msg) -> Any:
     if not msg.HasField(fd.name):
         return None
     name = mt.full_name
-    if name == "flyteidl.core.VariableMap":  # flytekit's TypedInterface holds dicts of variables
+    if name == "flyteidl.core.VariableMap":  # flytekit's TypedInterface holds dicts of variables, in the order
+        names = (order or {}).get(fd.name)  # the function declares them (a protobuf map has no order of its own)
+        if names is not None and set(names) == set(value.variables):
+            return {k: Model(value.variables[k]) for k in names}
         return {k: Model(v) for k, v in value.variables.items()}
-    if name == "google.protobuf.Struct":
+    if name == "google.protobuf.Struct" and fd.full_name != "flyteidl.core.Scalar.generic":  # (a Struct there)
         from google.protobuf.json_format import MessageToDict
 
         return MessageToDict(value)
@@ -53,7 +58,7 @@ def _value(fd, value, msg) -> Any:
         return value.ToDatetime(tzinfo=datetime.timezone.utc)
     if name.startswith("google.protobuf.") and name.endswith("Value") and "value" in mt.fields_by_name:
         return value.value
-    return Model(value)
+    return Model(value, order)
 
 
 class _ModelClass(type):
@@ -69,24 +74,32 @@ class _ModelClass(type):
 class Model(metaclass=_ModelClass):
     """A flyteidl message read as flytekit's model of it (``to_flyte_idl()`` gives the message back)."""
 
-    __slots__ = ("_msg",)
+    __slots__ = ("_msg", "_order")
 
-    def __init__(self, msg):
+    def __init__(self, msg, order=None):
+        """``order``: the declared order of an entity's interface (``{"inputs": [...], "outputs": [...]}``), which
+        its ``template.interface`` gives its variables in, as flytekit's model keeps them."""
         object.__setattr__(self, "_msg", msg)
+        object.__setattr__(self, "_order", order)
 
     def __getattr__(self, name: str):
         msg = object.__getattribute__(self, "_msg")
         desc = msg.DESCRIPTOR
         fd = desc.fields_by_name.get(_ALIASES.get(desc.full_name, {}).get(name, name))
+        if fd is None and name[:1] == "_" and name[1:2] != "_":  # flytekit's model keeps each field as ``_<field>``
+            fd = desc.fields_by_name.get(_ALIASES.get(desc.full_name, {}).get(name[1:], name[1:]))
         if fd is None and name in desc.oneofs_by_name:  # flytekit's ``value`` of Literal, Scalar, Primitive, ...
             which = msg.WhichOneof(name)
-            return None if which is None else _value(desc.fields_by_name[which], getattr(msg, which), msg)
+            return None if which is None else _value(desc.fields_by_name[which], getattr(msg, which), msg,
+                                                     object.__getattribute__(self, "_order"))
         if fd is None:
             return getattr(msg, name)
         value = getattr(msg, fd.name)
         if value == "" and fd.name in _EMPTY_IS_NONE.get(desc.full_name, ()):
             return None
-        return _value(fd, value, msg)
+        if fd.name in _SETS.get(desc.full_name, ()):
+            return set(value)
+        return _value(fd, value, msg, object.__getattribute__(self, "_order"))
 
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self._msg).__name__} read through flytekit's model is read-only")

@@ -46,7 +46,10 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.core": {},
     "flytekit.core.array_node_map_task": {**_public("map_task", "array_node_map_task", "ArrayNodeMapTask"),
                                           "ArrayNodeMapTaskResolver":
-                                              "autoc.resolvers.map_task:ArrayNodeMapTaskResolver"},
+                                              "autoc.sdk.flytekit.map_task:ArrayNodeMapTaskResolver"},
+    "flytekit.core.array_node": {n: f"autoc.core.array_node:{n}" for n in ("array_node", "ArrayNode")},
+    "flytekit.core.legacy_map_task": {**{n: f"autoc.core.legacy_map_task:{n}" for n in ("map_task", "MapPythonTask")},
+                                      "MapTaskResolver": "autoc.sdk.flytekit.map_task:MapTaskResolver"},
     "flytekit.core.task": {**_TASKS, "TaskResolverMixin": "autoc:TaskResolverMixin",
                            "Echo": "autoc:Echo", "eager": "autoc.sdk.flytekit.eager:eager"},
     "flytekit.core.base_task": {
@@ -80,7 +83,8 @@ MODULES: Dict[str, Dict[str, str]] = {
                                                                       "SERIALIZATION_FORMAT")},
     "flytekit.core.annotation": {"FlyteAnnotation": "autoc.types.annotation:FlyteAnnotation"},
     "flytekit.types.file.file": {"FlyteFile": "autoc:File",
-                                 "FlyteFilePathTransformer": "autoc.types.files:_BlobTransformer"},
+                                 "FlyteFilePathTransformer": "autoc.types.files:_BlobTransformer",
+                                 "noop": "autoc.types.files:noop"},
     "flytekit.types.directory.types": {"FlyteDirectory": "autoc:Directory",
                                        "FlyteDirToMultipartBlobTransformer": "autoc.types.files:_BlobTransformer"},
     "flytekit.types.structured.structured_dataset": {
@@ -190,7 +194,8 @@ MODULES: Dict[str, Dict[str, str]] = {
     "flytekit.types.file": {"FlyteFile": "autoc:File",
                             **_public("CSVFile", "HDF5EncodedFile", "HTMLPage", "JoblibSerializedFile",
                                       "JPEGImageFile", "JSONLFile", "PDFFile", "PNGImageFile", "PythonNotebook",
-                                      "PythonPickledFile", "SVGImageFile", "TFRecordFile", "ONNXFile")},
+                                      "PythonPickledFile", "SVGImageFile", "TFRecordFile", "ONNXFile"),
+                            "FileExt": "autoc.types.files:FileExt"},
     "flytekit.types.directory": {"FlyteDirectory": "autoc:Directory",
                                  **_public("TensorboardLogs", "TFRecordsDirectory")},
     "flytekit.types.structured": _public("StructuredDataset", "StructuredDatasetType"),
@@ -250,5 +255,6 @@ RESOLVER_LOCATIONS = {
     "autoc.resolvers.default_notebook_task_resolver":
         "flytekit.core.python_auto_container.default_notebook_task_resolver",
     "autoc.resolvers.map_task.ArrayNodeMapTaskResolver": "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver",
+    "autoc.resolvers.map_task.MapTaskResolver": "flytekit.core.legacy_map_task.MapTaskResolver",
     "autoc.resolvers.eager.eager_failure_task_resolver": "flytekit.core.python_function_task.eager_failure_task_resolver",
 }

@@ -26,10 +26,18 @@ def get_serializable(entity_mapping: Dict[Any, Any], settings, entity, options: 
                          hint="pass an object made by @task, @workflow or LaunchPlan.get_or_create")
     for e in pyflyte_order([entity], default_lp=lambda wf: None):
         if e not in entity_mapping:
-            entity_mapping[e] = Model(_translate(kind_of(e), e, settings))
+            entity_mapping[e] = Model(_translate(kind_of(e), e, settings), _declared_order(e))
     return entity_mapping[entity]
 
 
 def get_serializable_task(entity_mapping: Dict[Any, Any], settings, entity, options: Optional[Any] = None) -> Model:
     """The TaskSpec of the task ``entity``."""
     return get_serializable(entity_mapping, settings, entity, options)
+
+
+def _declared_order(entity) -> Optional[dict]:
+    """The order ``entity`` declares its inputs and outputs in (a protobuf map keeps none)."""
+    interface = getattr(entity, "python_interface", None)
+    if interface is None:
+        return None
+    return {"inputs": list(interface.inputs), "outputs": list(interface.outputs)}

@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional
 
 from flyteidl.core import interface_pb2, literals_pb2
 
+from autoc.errors import TypeEngineError
 from autoc.sdk.flytekit.models import Model, unwrap
 from autoc.types import engine
 
@@ -16,6 +17,10 @@ class TypeEngine(engine.TypeEngine):
     #: flytekit's cache of converted values, which its tests clear; autoc caches LiteralTypes only (clearing them
     #: is harmless)
     _LITERAL_CACHE = engine._CACHE
+    #: the registry itself (flytekit code unregisters with ``del TypeEngine._REGISTRY[T]``; a user's transformer is
+    #: held through autoc's adapter) and the dataclass transformer the engine falls back to
+    _REGISTRY = engine.REGISTRY
+    _DATACLASS_TRANSFORMER = engine._DATACLASS
 
     @classmethod
     def lazy_import_transformers(cls) -> None:
@@ -61,7 +66,15 @@ class TypeEngine(engine.TypeEngine):
         missing = [k for k in literals if k not in types]
         if missing:
             raise ValueError(f"no python type for the literal(s) {', '.join(missing)}")
-        return {k: engine.to_python(literals[k], types[k]) for k in literals}
+        out = {}
+        for k in literals:
+            try:
+                out[k] = engine.to_python(literals[k], types[k])
+            except TypeError as e:  # (TypeEngineError too) named as flytekit names it
+                raise TypeEngineError(
+                    f"Error converting input '{k}':\nLiteral value: {literals[k]!r:.300}\nExpected Python type: "
+                    f"{types[k]!r}\nException: {getattr(e, 'message', e)}", hint=getattr(e, "hint", None)) from e
+        return out
 
 
 #: flytekit's transformer instances for the simple types

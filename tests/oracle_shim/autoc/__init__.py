@@ -29,6 +29,8 @@ File, Directory = FlyteFile, FlyteDirectory
 # map tasks (issue 18)
 from flytekit import map_task  # noqa: E402,F401
 from flytekit.core.array_node_map_task import ArrayNodeMapTask, array_node_map_task  # noqa: E402,F401
+from flytekit.core.array_node import ArrayNode, array_node  # noqa: E402,F401
+from flytekit import reference_launch_plan, reference_task  # noqa: E402,F401
 from flytekit import dynamic  # noqa: E402,F401
 from flytekit import eager  # noqa: E402,F401
 # typed file aliases, FlyteSchema, BatchSize and the task-ending exceptions (issues 17/18)
