@@ -138,18 +138,20 @@ def plugin_import(paths, source_root) -> Optional[str]:
 def face_gap_of(errors, caught: bool = False) -> Optional[str]:
     """The first construct the face did not answer among ``errors`` (and, with ``caught``, among the unsupported
     imports user code caught with ``except ImportError``: their outcome would differ from pyflyte's)."""
+    import sys
+
+    imports = sys.modules.get("autoc.sdk.flytekit.imports")
+    raised = getattr(imports, "RAISED", []) if caught else []
+    if not errors and not raised:  # the usual case: nothing to look at, the engine's module stays unimported
+        return None
     from autoc.sdk.flytekit.engine import face_gap
 
     for e in errors:
         gap = face_gap(e)
         if gap is not None:
             return gap
-    if caught:
-        import sys
-
-        imports = sys.modules.get("autoc.sdk.flytekit.imports")
-        for e in getattr(imports, "RAISED", []):
-            return face_gap(e) + " (caught by the module's `except ImportError`)"
+    for e in raised:
+        return face_gap(e) + " (caught by the module's `except ImportError`)"
     return None
 
 
