@@ -86,7 +86,9 @@ def castable(up: LiteralType, down: LiteralType) -> bool:
         if uk == "union_type":
             return all(any(castable(u, d) for d in down.union_type.variants) for u in up.union_type.variants)
         return any(castable(up, d) for d in down.union_type.variants)
-    if uk != dk:
+    if {uk, dk} == {"schema", "structured_dataset_type"}:  # flytepropeller's schema <-> structured dataset casts:
+        return dk == "schema" or down.structured_dataset_type.format.lower() in ("", "parquet")  # (a schema is
+    if uk != dk:  # parquet)
         return False
     if dk == "simple":
         return up.simple == down.simple
