@@ -21,6 +21,13 @@ pyflyte and by ``autoc serialize --sdk flytekit``, their parsed messages compare
     .venv/bin/python benchmarks/flytesnacks.py run /var/tmp/flytesnacks --pyflyte /var/tmp/flytesnacks-env/bin/pyflyte \
         --autoc /var/tmp/flytesnacks-face-env/bin/autoc --autoc-arg=--python=/var/tmp/flytesnacks-env/bin/python
 
+Timing both tools fresh (the two times of each target taken one after the other, so under the same load): an empty
+``--cache DIR`` (pyflyte runs again), ``-j 1``. Bytecode: by default the tools run as this environment has them;
+where ``PYTHONDONTWRITEBYTECODE`` is set and the venvs were made by uv (which compiles nothing), every run of either
+tool compiles every library it imports from source (flytekit, pandas, ..., autoc itself). ``--bytecode DIR`` runs
+both as pip installs them (with bytecode): each tool's interpreter first compiles everything on its ``sys.path``
+into DIR (``PYTHONPYCACHEPREFIX``; nothing is written into the venvs or checkouts), then every run reads it.
+
 (``pip install uv`` first: uv resolves these lists in seconds; pip backtracks for a long time over boto3/aiobotocore.) Any other flag for
 ``autoc serialize`` goes through ``--autoc-arg=...`` (repeat it), e.g. ``--autoc-arg=--engine=flytekit``.
 
@@ -149,12 +156,40 @@ class Run:
     engine: str = ""
 
 
+#: ``--bytecode DIR``: both tools read (and write) their bytecode there
+BYTECODE: Optional[pathlib.Path] = None
+
+
 def tool_env() -> dict:
     # no Docker engine for pyflyte: it cannot tell whether an ImageSpec image exists, assumes it does, builds nothing
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FORCE_PUSH_IMAGE_SPEC", "AUTOC_SDK")}
     env["DOCKER_HOST"] = "unix:///nonexistent/docker.sock"
     env.setdefault("WHYLOGS_NO_ANALYTICS", "True")  # whylogs (setup b) would try to send usage data at import
+    if BYTECODE is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(BYTECODE)
     return env
+
+
+def interpreter_of(command: List[str]) -> Tuple[str, dict]:
+    """The Python a tool's console script runs in (its ``#!`` line) and the environment it gets (``env K=V``)."""
+    exe = shutil.which(command[-1]) or command[-1]
+    python = pathlib.Path(exe).read_text(errors="replace").splitlines()[0].lstrip("#!").strip()
+    env = {**tool_env(), **dict(a.split("=", 1) for a in command if "=" in a and not a.startswith("-"))}
+    return python, env
+
+
+def compile_bytecode(command: List[str]) -> str:
+    """Compile everything on the ``sys.path`` of the tool's interpreter into BYTECODE, as an install with bytecode
+    has it; returns a one-line summary."""
+    python, env = interpreter_of(command)
+    paths = json.loads(subprocess.run([python, "-c", "import json, sys; print(json.dumps(sys.path[1:]))"], env=env,
+                                      cwd=tempfile.gettempdir(), capture_output=True, text=True, check=True).stdout)
+    paths = [p for p in paths if os.path.isdir(p)]
+    t0 = time.perf_counter()
+    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", "-x", r"/\.[^/]*venv/", *paths], env=env, cwd=tempfile.gettempdir(),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # (files that do not compile are skipped)
+    return f"{python}: {len(paths)} sys.path entries compiled in {time.perf_counter() - t0:.0f} s"
 
 
 def images(project: str) -> List[str]:
@@ -295,6 +330,7 @@ class Result:
     autoc_seconds: float = 0.0
     files: int = 0
     engine: str = ""
+    bytecode: bool = field(default_factory=lambda: BYTECODE is not None)  # both tools ran with --bytecode
 
 
 def construct_of(error: str) -> Optional[str]:
@@ -434,10 +470,8 @@ def details(results: List[Result]) -> List[str]:
 
 def autoc_origin(autoc: List[str]) -> str:
     """Where the autoc under test is imported from, and that checkout's commit (best effort)."""
-    exe = shutil.which(autoc[-1]) or autoc[-1]
     try:
-        python = pathlib.Path(exe).read_text(errors="replace").splitlines()[0].lstrip("#!").strip()
-        env = {**tool_env(), **dict(a.split("=", 1) for a in autoc if "=" in a and not a.startswith("-"))}
+        python, env = interpreter_of(autoc)
         where = subprocess.run([python, "-c", "import autoc, os; print(os.path.dirname(os.path.dirname("
                                 "os.path.abspath(autoc.__file__))))"], capture_output=True, text=True, env=env,
                                cwd=tempfile.gettempdir(), timeout=60).stdout.strip()
@@ -450,7 +484,13 @@ def autoc_origin(autoc: List[str]) -> str:
         return "?"
 
 
-def report(results: List[Result], f: "Field", elapsed: float, total: int) -> str:
+def bytecode_state() -> str:
+    off = tool_env().get("PYTHONDONTWRITEBYTECODE")
+    return "PYTHONDONTWRITEBYTECODE set: what has no bytecode beside it is compiled on every run" if off \
+        else "as the environment has it (written beside the sources on first import)"
+
+
+def report(results: List[Result], f: "Field", elapsed: float, total: int, load: str = "") -> str:
     commit = (f.checkout / "FLYTESNACKS_COMMIT")
     head = autoc_origin(f.autoc)
     lines = [f"flytesnacks field test ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {elapsed:.0f} s"
@@ -460,6 +500,8 @@ def report(results: List[Result], f: "Field", elapsed: float, total: int) -> str
              f"  pyflyte: {f.pyflyte} (flytekit {pyflyte_flytekit_version(f.pyflyte)})",
              f"  autoc:   {' '.join(f.autoc)} serialize --sdk {f.sdk} {' '.join(f.extra)}",
              f"           autoc imported from {head}",
+             f"  bytecode: {f'read from {BYTECODE} (--bytecode)' if BYTECODE else bytecode_state()}; work files in "
+             f"{f.work.parent}" + (f"; load average {load}" if load else ""),
              ""]
     lines += table(results, "module") + [""]
     if any(r.kind == "project" for r in results):
@@ -486,11 +528,15 @@ def main(argv=None) -> int:
                     help="an extra argument for `autoc serialize` (repeat; e.g. --autoc-arg=--engine=flytekit)")
     rn.add_argument("--only", action="append", default=[], metavar="PROJECT", help="just these projects (repeat)")
     rn.add_argument("--modules-only", action="store_true", help="skip the projects as a whole")
+    rn.add_argument("--projects-first", action="store_true",
+                    help="the projects as a whole before the modules (a run that may not finish covers them first)")
     rn.add_argument("-j", "--jobs", type=int, default=2)
     rn.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "flytesnacks-pyflyte-cache"),
                     help="pyflyte's outputs, reused while pyflyte and the target's sources are the same")
     rn.add_argument("--results", type=pathlib.Path, help="also write the table and one line per target here")
     rn.add_argument("--json", type=pathlib.Path, help="one record per target, as JSON")
+    rn.add_argument("--bytecode", type=pathlib.Path, metavar="DIR",
+                    help="both tools with bytecode, compiled into DIR first (PYTHONPYCACHEPREFIX)")
     args = ap.parse_args(argv)
     if args.command == "extract":
         extract(args.git_dir, args.dest, args.rev)
@@ -499,10 +545,18 @@ def main(argv=None) -> int:
     for exe in (args.pyflyte, args.autoc[0]):
         if not shutil.which(exe):
             sys.exit(f"missing {exe}: run scripts/setup-dev (or pass --pyflyte/--autoc)")
+    if args.bytecode:
+        global BYTECODE
+        BYTECODE = args.bytecode.resolve()
+        for tool in ([args.pyflyte], args.autoc):
+            print("bytecode: " + compile_bytecode(tool), file=sys.stderr, flush=True)
     f = Field(args)
     modules, projects = targets(f.checkout, args.only)
     todo = modules + ([] if args.modules_only else projects)
+    if args.projects_first and not args.modules_only:
+        todo = projects + modules
     t0 = time.perf_counter()
+    load0 = os.getloadavg()
     results: List[Result] = []
     pool = concurrent.futures.ThreadPoolExecutor(max(1, args.jobs))
     try:
@@ -516,7 +570,9 @@ def main(argv=None) -> int:
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(f.work, ignore_errors=True)
-    text = report(results, f, time.perf_counter() - t0, len(todo))
+    load1 = os.getloadavg()
+    text = report(results, f, time.perf_counter() - t0, len(todo),
+                  f"{' '.join(f'{x:.2f}' for x in load0)} at the start, {' '.join(f'{x:.2f}' for x in load1)} at the end")
     print(text)
     if args.results:
         args.results.write_text(text + "\n\nper target (kind, outcome, target [engine], reason):\n"

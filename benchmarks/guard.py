@@ -2,11 +2,14 @@
 
     .venv/bin/python benchmarks/guard.py --run [--root /dev/shm/autoc-guard] [--repeat 3]
     .venv/bin/python benchmarks/guard.py RESULT.json [...]            # results of run.py / register.py / execute.py
+                                                                      # or flytesnacks.py run --json (fresh, -j 1)
     .venv/bin/python benchmarks/guard.py --run --record               # measure and record the values (reviewed!)
 
 ``--run`` runs the three side-by-side benchmarks with ``--json`` (serialize 5,000 tasks, register 1,000 tasks,
 execute cold start; trees under ROOT, tmpfs /dev/shm by default) and compares. Given result files, it compares
-those. Each ratio is pyflyte's time over autoc's, as the scripts report it; those recorded in
+those (the flytesnacks field test needs its checkout and environments, so ``--run`` leaves it out: give its
+``--json`` file, from a run with an empty ``--cache`` and ``-j 1``). Each ratio is pyflyte's time over autoc's, as
+the scripts report it; those recorded in
 ``benchmarks/recorded.json`` are checked, and a ratio below (1 - tolerance) times its recorded value is a
 regression. CPU-time ratios (``*_cpu``) move least with the machine's load; wall-time ratios are checked too.
 
@@ -36,8 +39,15 @@ RUNS = {
 }
 
 
-def ratios(result: dict) -> dict:
+def ratios(result) -> dict:
     """metric name -> ratio (pyflyte / autoc) of one script's JSON result."""
+    if isinstance(result, list):  # flytesnacks.py run --json: one record per target
+        equal = [r for r in result if r.get("kind") == "module" and r.get("outcome") == "equal"]
+        a = sum(r["autoc_seconds"] for r in equal)
+        if not equal or not a:
+            raise ValueError("a flytesnacks field test with no equal module")
+        name = "bytecode_wall" if all(r.get("bytecode") for r in equal) else "wall"  # (--bytecode or not)
+        return {f"flytesnacks_equal_modules_{name}": sum(r["pyflyte_seconds"] for r in equal) / a}
     if "serialize" in result:  # run.py
         kind = f"serialize_{result['tasks']}" + (f"_wf{result['workflows']}" if result.get("workflows") else "")
         a, p = result["serialize"]["autoc"], result["serialize"]["pyflyte"]
@@ -61,14 +71,14 @@ def ratios(result: dict) -> dict:
             if "cpu_ratio" in row:
                 out[f"{kind}_{row['phase']}_cpu"] = row["cpu_ratio"]
         return out
-    raise ValueError("not a result of run.py, register.py or execute.py")
+    raise ValueError("not a result of run.py, register.py, execute.py or flytesnacks.py run --json")
 
 
 def read(path: pathlib.Path) -> dict:
     """metric -> (ratio, when and under what load the result file was written)."""
     result = json.loads(path.read_text())
     when = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.timezone.utc)
-    load = result.get("load_average")
+    load = result.get("load_average") if isinstance(result, dict) else None
     stamp = f"{when:%Y-%m-%d %H:%M} UTC" + (f", load average {', '.join(f'{x:.1f}' for x in load)}" if load else "")
     return {name: (ratio, stamp) for name, ratio in ratios(result).items()}
 

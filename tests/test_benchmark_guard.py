@@ -52,3 +52,42 @@ def test_record_writes_the_measured_ratios_and_a_bad_file_is_refused(tmp_path):
     (tmp_path / "other.json").write_text("{}")
     r = _guard(tmp_path, str(tmp_path / "other.json"))
     assert r.returncode == 1 and "not a result of run.py" in r.stderr
+
+
+def _field_result(pairs, bytecode: bool = False) -> list:  # flytesnacks.py run --json's shape: a record per target
+    out = [{"project": "p", "target": f"p.m{i}", "kind": "module", "outcome": "equal", "reason": "",
+            "pyflyte_seconds": p, "autoc_seconds": a, "files": 1, "engine": "face", "bytecode": bytecode}
+           for i, (p, a) in enumerate(pairs)]
+    out.append({"project": "p", "target": "p.slow", "kind": "module", "outcome": "differ", "reason": "x",
+                "pyflyte_seconds": 1.0, "autoc_seconds": 100.0, "files": 1, "engine": "face"})  # not counted
+    out.append({"project": "p", "target": "p", "kind": "project", "outcome": "equal", "reason": "",
+                "pyflyte_seconds": 1.0, "autoc_seconds": 100.0, "files": 1, "engine": "face"})  # nor a project
+    return out
+
+
+def test_the_flytesnacks_field_tests_ratio_over_its_equal_modules_is_guarded(tmp_path):
+    (tmp_path / "recorded.json").write_text(json.dumps({
+        "flytesnacks_equal_modules_wall": {"ratio": 5.0, "measured": "then"}}))
+    ok = tmp_path / "field-ok.json"
+    ok.write_text(json.dumps(_field_result([(30.0, 5.0), (15.0, 5.0)])))  # 45 / 10 = 4.5x: 10% below 5x
+    r = _guard(tmp_path, str(ok))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "4.50x" in r.stdout
+
+    slow = tmp_path / "field-slow.json"
+    slow.write_text(json.dumps(_field_result([(20.0, 5.0), (20.0, 5.0)])))  # 4.0x: 20% below
+    r = _guard(tmp_path, str(slow))
+    assert r.returncode == 4
+    assert "REGRESSION: flytesnacks_equal_modules_wall is 4.00x" in r.stderr
+
+    # a run with --bytecode is its own metric (both tools without compiling on every run are faster, pyflyte more)
+    compiled = tmp_path / "field-bytecode.json"
+    compiled.write_text(json.dumps(_field_result([(20.0, 5.0), (20.0, 5.0)], bytecode=True)))
+    r = _guard(tmp_path, str(compiled))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "flytesnacks_equal_modules_bytecode_wall" in r.stdout and "not measured in this run" in r.stdout
+
+    empty = tmp_path / "field-none.json"
+    empty.write_text(json.dumps(_field_result([])))
+    r = _guard(tmp_path, str(empty))
+    assert r.returncode == 1 and "no equal module" in r.stderr

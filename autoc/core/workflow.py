@@ -8,6 +8,7 @@ run in order, each task through the same literal round trip as ``autoc execute``
 from __future__ import annotations
 
 import dataclasses
+import sys
 import enum
 import functools
 from typing import Any, Callable, Dict, List, Optional
@@ -321,6 +322,8 @@ class PythonFunctionWorkflow(WorkflowBase):
 
 
 def _check_sections_closed(state: CompilationState) -> None:
+    if "autoc.core.condition" not in sys.modules:  # no conditional() was called: nothing to check, nothing to import
+        return
     from autoc.core.condition import unfinished_section
 
     section = unfinished_section(state)

@@ -178,7 +178,7 @@ class _EngineRegistration:
         from autoc.serialize.engines import register_cache
 
         self.start, self.opts, self.reason = start, opts, reason
-        self.source_root, self.modules = list_modules(paths, opts.source_root)
+        self.source_root, self.modules = list_modules(paths, opts.source_root, pkgutil_names=True)
         self.python = python_for(opts.python)
         self.cache, self.spec = register_cache(self.source_root, self.modules, self.python, opts.images,
                                                opts.project, opts.domain, opts.version, opts.copy)

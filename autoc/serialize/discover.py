@@ -73,10 +73,14 @@ def _not_a_module_name(path: Path) -> str:
             f"by name; rename the {kind} (e.g. to {new})")
 
 
-def _walk(directory: Path, prefix: str, skipped: Optional[List[str]] = None) -> List[str]:
+def _walk(directory: Path, prefix: str, skipped: Optional[List[str]] = None,
+          pkgutil_names: bool = False) -> List[str]:
     """Module names under ``directory`` in ``pkgutil.walk_packages`` order: sorted by file name, a subpackage's
     modules right after the subpackage. Directories without ``__init__.py`` are skipped, as pkgutil does; files
-    and packages whose names are not module names are skipped and a warning for each goes to ``skipped``."""
+    and packages whose names are not module names are skipped and a warning for each goes to ``skipped``.
+    ``pkgutil_names`` (``--sdk flytekit``): every name ``pkgutil`` yields counts, as pyflyte imports them, also one
+    that is not an identifier (``calculate-area.py``; ``importlib`` imports it by that name); only names with a dot
+    are skipped."""
     skipped = [] if skipped is None else skipped
     out: List[str] = []
     try:
@@ -84,32 +88,37 @@ def _walk(directory: Path, prefix: str, skipped: Optional[List[str]] = None) -> 
     except OSError as e:
         raise UserInputError(f"cannot list {directory}: {e.strerror}") from e
     seen = set()
+
+    def valid(name: str) -> bool:
+        return "." not in name if pkgutil_names else name.isidentifier()
+
     for fn in entries:
         full = directory / fn
         if fn.endswith(".py") and full.is_file():
             name = fn[:-3]
-            if not name.isidentifier() and not fn.startswith("."):
+            if not valid(name) and not fn.startswith("."):
                 skipped.append(_not_a_module_name(full))
-            if name == "__init__" or name in seen or not name.isidentifier():
+            if name == "__init__" or name in seen or not valid(name) or not name:
                 continue
             seen.add(name)
             out.append(prefix + name)
         elif full.is_dir() and not fn.startswith(".") and (full / "__init__.py").is_file():
-            if "." in fn or not fn.isidentifier():
+            if "." in fn or not valid(fn):
                 skipped.append(_not_a_module_name(full))
                 continue
             if fn in seen:
                 continue
             seen.add(fn)
             out.append(prefix + fn)
-            out.extend(_walk(full, prefix + fn + ".", skipped))
+            out.extend(_walk(full, prefix + fn + ".", skipped, pkgutil_names))
     return out
 
 
 def list_modules(paths: Sequence[str], source_root: Optional[str] = None,
-                 skipped: Optional[List[str]] = None) -> Tuple[Path, List[str]]:
+                 skipped: Optional[List[str]] = None, pkgutil_names: bool = False) -> Tuple[Path, List[str]]:
     """The source root and every module to import for ``paths`` (files or directories), without duplicates;
-    a warning for each file skipped for its name goes to ``skipped``."""
+    a warning for each file skipped for its name goes to ``skipped``. ``pkgutil_names``: the modules of a folder
+    are every name pyflyte imports (``--sdk flytekit``, see ``_walk``)."""
     if not paths:
         raise UserInputError("no paths given", hint="autoc serialize ./workflows (a folder, a package or a .py file)")
     resolved = []
@@ -137,13 +146,13 @@ def list_modules(paths: Sequence[str], source_root: Optional[str] = None,
         if p.is_file():
             modules.append(module_name(p, root))
         elif p == root:
-            modules.extend(_walk(p, "", skipped))
+            modules.extend(_walk(p, "", skipped, pkgutil_names))
         elif (p / "__init__.py").is_file():
             pkg = module_name(p, root)
             modules.append(pkg)
-            modules.extend(_walk(p, pkg + ".", skipped))
+            modules.extend(_walk(p, pkg + ".", skipped, pkgutil_names))
         else:
-            modules.extend(_walk(p, module_name(p / "__init__.py", root) + ".", skipped))
+            modules.extend(_walk(p, module_name(p / "__init__.py", root) + ".", skipped, pkgutil_names))
     return root, list(dict.fromkeys(modules))
 
 
@@ -214,7 +223,7 @@ def discover(paths: Sequence[str], source_root: Optional[str] = None, keep_going
     from autoc.sdk import Sdk
 
     skipped: List[str] = []
-    root, modules = list_modules(paths, source_root, skipped)
+    root, modules = list_modules(paths, source_root, skipped, pkgutil_names=sdk is not None and not sdk.is_default)
     sdk = (sdk or Sdk()).for_project(root)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # importing builds many long-lived objects; cyclic GC passes over them are wasted work

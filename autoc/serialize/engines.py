@@ -103,7 +103,7 @@ def prestart_register(paths, source_root, sdk, engine: Optional[str], python: Op
     from autoc.serialize.discover import list_modules
 
     try:
-        root, modules = list_modules(paths, source_root)
+        root, modules = list_modules(paths, source_root, pkgutil_names=True)  # as _EngineRegistration lists them
     except AutocError:
         return  # (.pb files, an archive, bad paths: said where the run reads them)
     if modules and register_cache(root, modules, python_for(python), images, project, domain, version,
@@ -125,7 +125,7 @@ def plugin_import(paths, source_root) -> Optional[str]:
     if _PLUGIN_IMPORT is None:
         _PLUGIN_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+(flytekitplugins(?:\.\w+)?)", re.M)
     try:
-        root, modules = list_modules(paths, source_root)
+        root, modules = list_modules(paths, source_root, pkgutil_names=True)
     except AutocError:
         return None
     for name in modules:
@@ -145,17 +145,19 @@ def plugin_import(paths, source_root) -> Optional[str]:
 def face_gap_of(errors, caught: bool = False) -> Optional[str]:
     """The first construct the face did not answer among ``errors`` (and, with ``caught``, among the unsupported
     imports user code caught with ``except ImportError``: their outcome would differ from pyflyte's)."""
+    import sys
+
+    imports = sys.modules.get("autoc.sdk.flytekit.imports")
+    raised = getattr(imports, "RAISED", []) if caught else []
+    if not errors and not raised:  # the usual case: nothing to look at, the engine's module stays unimported
+        return None
     face_gap = flytekit_engine().face_gap
     for e in errors:
         gap = face_gap(e)
         if gap is not None:
             return gap
-    if caught:
-        import sys
-
-        imports = sys.modules.get("autoc.sdk.flytekit.imports")
-        for e in getattr(imports, "RAISED", []):
-            return face_gap(e) + " (caught by the module's `except ImportError`)"
+    for e in raised:
+        return face_gap(e) + " (caught by the module's `except ImportError`)"
     return None
 
 
@@ -192,7 +194,7 @@ def flytekit_entities(paths, settings, source_root, keep_going: bool, python: Op
     from autoc.serialize.discover import list_modules
 
     skipped: List[str] = []
-    root, modules = list_modules(paths, source_root, skipped)
+    root, modules = list_modules(paths, source_root, skipped, pkgutil_names=True)
     interpreter = engine.python if engine else python_for(python)
     request = {"modules": modules, "settings": settings_request(settings), "mode": mode, "keep_going": keep_going}
     cache = AnswerCache(root, interpreter, dict(request, op="serialize"))

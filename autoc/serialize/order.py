@@ -8,6 +8,7 @@ this order makes the name order a dependency order, which ``flytectl register fi
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 TASK, WORKFLOW, LAUNCH_PLAN = "task", "workflow", "launch_plan"
@@ -69,9 +70,12 @@ def pyflyte_order(created: Sequence[Any], default_lp: Callable[[Any], Optional[A
             return
         kind = kind_of(e)
         if kind == WORKFLOW:
-            from autoc.core.condition import walk_nodes
+            if "autoc.core.condition" in sys.modules:  # (a conditional's nodes exist only then)
+                from autoc.core.condition import walk_nodes
 
-            nodes = walk_nodes(e.nodes)  # the nodes of a conditional's cases too
+                nodes = walk_nodes(e.nodes)  # the nodes of a conditional's cases too
+            else:
+                nodes = list(e.nodes)
             if e.failure_node is not None:
                 nodes.append(e.failure_node)
             for n in nodes:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import gzip
 import json
 import os
 from typing import Any, Dict, Optional
@@ -127,6 +125,8 @@ class SerializationSettings:
 
     def to_transport(self) -> str:
         """base64(gzip(mtime=0, JSON)) — the ``_F_SS_C`` value flytekit reads."""
+        import base64
+        import gzip
         import io
 
         buf = io.BytesIO()  # a GzipFile, as flytekit writes it (its header says "unknown OS"; gzip.compress's
@@ -136,6 +136,9 @@ class SerializationSettings:
 
     @classmethod
     def from_transport(cls, s: str) -> "SerializationSettings":
+        import base64
+        import gzip
+
         return cls.from_json(gzip.decompress(base64.b64decode(s)).decode())
 
     def with_serialized_context(self) -> "SerializationSettings":

@@ -8,6 +8,7 @@ value of the wrong type, a schedule that leaves a required input unbound, a kick
 
 from __future__ import annotations
 
+import sys
 import typing
 from typing import Any, Callable, Dict
 
@@ -123,9 +124,9 @@ def _metadata(lp) -> launch_plan_pb2.LaunchPlanMetadata:
 
 def launch_plan_spec(lp, settings) -> launch_plan_pb2.LaunchPlanSpec:
     spec = launch_plan_pb2.LaunchPlanSpec()
-    from autoc.core.reference import ReferenceEntity
-
-    if isinstance(lp.workflow, ReferenceEntity):  # a launch plan of a registered workflow names it as written
+    reference = sys.modules.get("autoc.core.reference")  # (references exist only when it was imported)
+    if reference is not None and isinstance(lp.workflow, reference.ReferenceEntity):
+        # a launch plan of a registered workflow names it as written
         spec.workflow_id.CopyFrom(lp.workflow.id)
     else:
         spec.workflow_id.CopyFrom(identifier(identifier_pb2.WORKFLOW, lp.workflow.name, settings))

@@ -9,6 +9,7 @@ flyteadmin would refuse the workflow at registration.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import typing
 from typing import Any, Dict, List, Optional
 
@@ -85,7 +86,9 @@ def castable(up: LiteralType, down: LiteralType) -> bool:
         if uk == "union_type":
             return all(any(castable(u, d) for d in down.union_type.variants) for u in up.union_type.variants)
         return any(castable(up, d) for d in down.union_type.variants)
-    if uk != dk:
+    if {uk, dk} == {"schema", "structured_dataset_type"}:  # flytepropeller's schema <-> structured dataset casts:
+        return dk == "schema" or down.structured_dataset_type.format.lower() in ("", "parquet")  # (a schema is
+    if uk != dk:  # parquet)
         return False
     if dk == "simple":
         return up.simple == down.simple
@@ -213,20 +216,36 @@ def _bindings(values: Dict[str, Any], types: Dict[str, Any], owner: str, what: s
 
 
 # --- nodes and templates ----------------------------------------------------------------------------------------
+# A branch, gate or reference node is made by autoc.core.condition / gate / reference: while those are not imported
+# no node can be one, and the translation of control nodes (and the protobuf modules it needs) stays unimported.
+def _control_loaded() -> bool:
+    return "autoc.core.condition" in sys.modules or "autoc.core.gate" in sys.modules
+
+
+def _is_control(entity) -> bool:
+    from autoc.serialize.translate_control import is_control
+
+    return is_control(entity)
+
+
+def _is_reference(entity) -> bool:
+    from autoc.core.reference import ReferenceEntity
+
+    return isinstance(entity, ReferenceEntity)
+
+
 def node_message(node, settings) -> workflow_pb2.Node:
     entity = node.entity
-    from autoc.serialize.translate_control import control_node, is_control
+    if _control_loaded() and _is_control(entity):  # branch and gate nodes
+        from autoc.serialize.translate_control import control_node
 
-    if is_control(entity):  # branch and gate nodes
         m = control_node(node, settings, node_message)
         if getattr(node, "overrides", None):
             from autoc.serialize.translate_overrides import apply_overrides
 
             apply_overrides(m, node, "control", settings)  # node metadata only, as flytekit applies them
         return m
-    from autoc.core.reference import ReferenceEntity
-
-    if isinstance(entity, ReferenceEntity):
+    if "autoc.core.reference" in sys.modules and _is_reference(entity):
         return _reference_node(node, settings)
     if getattr(entity, "is_array_node", False):
         from autoc.serialize.translate_array import array_node_message
@@ -306,10 +325,11 @@ def _sub_workflows(wf, settings, found: Dict[str, workflow_pb2.WorkflowTemplate]
     """Templates of every workflow called by ``wf`` (its failure handler included), recursively."""
     from autoc.core.workflow import WorkflowBase
 
-    from autoc.serialize.translate_control import branch_leaves
-
     nodes = list(wf.nodes) + ([wf.failure_node] if wf.failure_node is not None else [])
-    nodes += branch_leaves(wf.nodes, nested="nested_branch_subworkflows" not in settings.flavor.quirks)
+    if "autoc.core.condition" in sys.modules:  # (branch nodes exist only then)
+        from autoc.serialize.translate_control import branch_leaves
+
+        nodes += branch_leaves(wf.nodes, nested="nested_branch_subworkflows" not in settings.flavor.quirks)
     for n in nodes:
         sub = n.entity
         if isinstance(sub, WorkflowBase) and sub.name not in found:

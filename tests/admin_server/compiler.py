@@ -488,14 +488,43 @@ def castable(up: types_pb2.LiteralType, down: types_pb2.LiteralType) -> bool:
         if up.HasField("enum_type"):
             return set(up.enum_type.values) <= set(down.enum_type.values)
         return up.simple == types_pb2.STRING and up.WhichOneof("type") == "simple"
-    if kind == "structured_dataset_type":
+    if kind == "structured_dataset_type":  # (structuredDatasetChecker: nullable; a schema is parquet)
+        if up.WhichOneof("type") == "simple" and up.simple == types_pb2.NONE:
+            return True
+        b = down.structured_dataset_type.format
+        if up.HasField("schema"):
+            return (not b or b.lower() == "parquet") and _columns_within(
+                {c.name: _SCHEMA_COLUMN_SIMPLE.get(c.type) for c in up.schema.columns},
+                {c.name: c.literal_type.simple for c in down.structured_dataset_type.columns})
         if not up.HasField("structured_dataset_type"):
             return False
-        a, b = up.structured_dataset_type.format, down.structured_dataset_type.format
+        a = up.structured_dataset_type.format
         return not a or not b or a == b
-    if kind == "schema":
+    if kind == "schema":  # (schemaTypeChecker: from a schema or a structured dataset, columns a subset)
+        if up.HasField("structured_dataset_type"):
+            return _columns_within({c.name: c.literal_type.simple for c in up.structured_dataset_type.columns},
+                                   {c.name: _SCHEMA_COLUMN_SIMPLE.get(c.type) for c in down.schema.columns})
         return up.HasField("schema")
     return up == down
+
+
+#: ``schemaTypeIsMatchStructuredDatasetType``: a schema column's type as the structured dataset's simple type
+_SCHEMA_COLUMN_SIMPLE = {
+    types_pb2.SchemaType.SchemaColumn.INTEGER: types_pb2.INTEGER,
+    types_pb2.SchemaType.SchemaColumn.FLOAT: types_pb2.FLOAT,
+    types_pb2.SchemaType.SchemaColumn.STRING: types_pb2.STRING,
+    types_pb2.SchemaType.SchemaColumn.DATETIME: types_pb2.DATETIME,
+    types_pb2.SchemaType.SchemaColumn.DURATION: types_pb2.DURATION,
+    types_pb2.SchemaType.SchemaColumn.BOOLEAN: types_pb2.BOOLEAN,
+}
+
+
+def _columns_within(upstream: dict, downstream: dict) -> bool:
+    """The downstream columns are a subset of the upstream ones, of matching types (either side without columns
+    takes any)."""
+    if not upstream or not downstream:
+        return True
+    return all(name in upstream and upstream[name] == t for name, t in downstream.items())
 
 
 # --- launch plans -----------------------------------------------------------------------------------------------

@@ -141,3 +141,42 @@ def test_pyflyte_naming_is_kept_and_said(autoc_out):
     assert len(warnings) == 2
     assert "quirks.py:11: task app.quirks.double:" in warnings[0] and "app.quirks.doubled" in warnings[0]
     assert "task app.quirks.noop:" in warnings[1] and "app.quirks.zeta" in warnings[1]
+
+
+HYPHENATED = {
+    "__init__.py": "",
+    # a plain script beside the tasks, as flytesnacks' customizing_dependencies has: pyflyte imports it too
+    "calculate-area.py": "import math\n\n\ndef area(a, b):\n    return math.pi * a * b\n",
+    "my-tasks.py": "from flytekit import task\n\n\n@task\ndef double(n: int) -> int:\n    return n * 2\n",
+    "2nd.py": "from flytekit import task\n\n\n@task\ndef second(n: int) -> int:\n    return n + 2\n",
+    "my-pkg/__init__.py": "from flytekit import task\n\n\n@task\ndef inner(n: int) -> int:\n    return n\n",
+    # an ImageSpec whose tag digests the loaded modules (pyflyte package copies them into the image)
+    "spec.py": ("from flytekit import ImageSpec, task\n\nimg = ImageSpec(name='calc', registry='localhost:5999', "
+                "base_image='b:1', packages=['numpy'])\n\n\n@task(container_image=img)\ndef calc(n: int) -> int:\n"
+                "    return n\n"),
+}
+
+
+@pytest.mark.parametrize("engine", ["face", "flytekit"])
+def test_modules_whose_names_are_not_identifiers_are_imported_as_pyflyte_imports_them(tmp_path, engine):
+    """pkgutil yields ``calculate-area`` and ``my-pkg`` and ``importlib`` imports them by those names: pyflyte
+    loads them, registers their tasks and digests them into an ImageSpec's tag. (autoc's own flavor skips them
+    with a warning: tests/cli/test_first_run.py.)"""
+    for rel, text in HYPHENATED.items():
+        (tmp_path / "hyph" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "hyph" / rel).write_text(text)
+    pyflyte("--pkgs", "hyph", "package", "-o", str(tmp_path / "pyflyte.tgz"), cwd=tmp_path)
+    p = run_autoc("serialize", "--sdk", "flytekit==1.16.31", "--engine", engine, "--python",
+                  oracle_venv() / "bin" / "python", "hyph", "--archive", tmp_path / "autoc.tgz", cwd=tmp_path)
+    assert "skipped" not in p.stderr, p.stderr
+
+    def members(path: Path) -> dict:
+        with tarfile.open(path) as tar:
+            return {m.name: parse(m.name, tar.extractfile(m).read()) for m in tar.getmembers()}
+
+    theirs, ours = members(tmp_path / "pyflyte.tgz"), members(tmp_path / "autoc.tgz")
+    assert sorted(ours) == sorted(theirs)
+    assert [n for n in theirs if ours[n] != theirs[n]] == []
+    names = {m.template.id.name for m in ours.values() if isinstance(m, task_pb2.TaskSpec)}
+    assert names == {"hyph.2nd.second", "hyph.my-pkg.__init__.inner", "hyph.my-tasks.double", "hyph.spec.calc"}
+    assert named(ours, "hyph.spec.calc_1.pb").template.container.image.startswith("localhost:5999/calc:")

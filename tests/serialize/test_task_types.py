@@ -21,6 +21,8 @@ from tests.sdk_flytekit.corpus import as_flytekit
 MODULE = '''
 import datetime
 
+import pandas
+
 from kubernetes.client import V1Container, V1EnvVar, V1PodSpec, V1Toleration
 
 from autoc import (ContainerTask, FileSensor, FlyteFile, OutputLocation, PodTemplate, Resources, ShellTask,
@@ -109,6 +111,11 @@ def size(f: FlyteFile) -> int:
     return len(open(f).read())
 
 
+@task
+def count(df: pandas.DataFrame) -> int:  # bound to a FlyteSchema output: flytepropeller casts a schema to it
+    return len(df)
+
+
 @workflow
 def pipeline(word: str, src: FlyteFile, limit: int) -> float:
     waited = ready(path="s3://bucket/ready.txt")
@@ -116,6 +123,7 @@ def pipeline(word: str, src: FlyteFile, limit: int) -> float:
     waited >> out
     size(f=out)
     tracks(limit=limit)
+    count(df=untyped())
     podded(n=limit)
     query(ds=now())
     return ellipse(a=1.0, b=2.0).area

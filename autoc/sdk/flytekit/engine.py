@@ -301,7 +301,7 @@ def image_specs(paths, source_root: Optional[str], fast: bool, engine: FlytekitE
     from autoc.serialize.discover import list_modules
 
     with engine:
-        root, modules = list_modules(paths, source_root)
+        root, modules = list_modules(paths, source_root, pkgutil_names=True)
         if not engine.usable:
             raise engine.unusable_error()
         loaded = load(engine, root, modules, {"images": [], "fast": {"enabled": fast}}, "serialize", False)

@@ -13,13 +13,19 @@ from autoc.sdk.flytekit.names import RESOLVER_LOCATIONS
 
 @functools.lru_cache(maxsize=None)
 def flytekit_flavor(version: str) -> OutputFlavor:
-    from autoc.sdk.flytekit.image import as_pyflyte_sees_it
-
     return OutputFlavor(sdk="flytekit", version=version, execute=("pyflyte-execute",),
                         fast_execute=("pyflyte-fast-execute",), resolver_locations=RESOLVER_LOCATIONS,
-                        image_spec=as_pyflyte_sees_it, default_image=default_image(version),
+                        image_spec=_as_pyflyte_sees_it, default_image=default_image(version),
                         image_runtime=image_runtime(version), quirks=PYFLYTE_QUIRKS,
                         map_execute=("pyflyte-map-execute",), repeat_map_tasks=True, transport_source_root=True)
+
+
+def _as_pyflyte_sees_it(spec, settings):
+    """``autoc.sdk.flytekit.image.as_pyflyte_sees_it``, imported when a task has an ImageSpec (most modules have
+    none: the face's ImageSpec and autoc's image builder stay unimported)."""
+    from autoc.sdk.flytekit.image import as_pyflyte_sees_it
+
+    return as_pyflyte_sees_it(spec, settings)
 
 
 def image_runtime(version: str) -> ImageRuntime:

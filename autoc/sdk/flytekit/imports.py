@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.abc
 import importlib.machinery
 import logging
 import os
@@ -129,7 +128,10 @@ class FlytekitModule(types.ModuleType):
         return sorted(set(super().__dir__()) | set(MODULES.get(self.__name__, {})))
 
 
-class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+class _Finder:
+    """A meta path finder and the loader of what it finds (the protocol needs no base class; importlib.abc would
+    import importlib.resources and its modules into every run)."""
+
     def __init__(self, version: str, lenient: bool = False):
         self.version = version
         self.lenient = lenient

@@ -138,3 +138,18 @@ def test_promises_inside_a_dataclass_constant_and_non_string_keys_are_explained(
     def k() -> int:
         return use_list(xs=[], m={1: "a"})
     assert "dict keys must be strings" in _error(k).message
+
+
+def test_a_schema_and_a_structured_dataset_cast_both_ways_as_flytepropeller_casts_them():
+    """flytepropeller's structuredDatasetChecker takes a schema (which is parquet) where the dataset's format is
+    unset or parquet; its schemaTypeChecker takes a structured dataset (flytesnacks' sqlite3_integration binds
+    a SQLite3Task's FlyteSchema to a pandas.DataFrame input)."""
+    from flyteidl.core import types_pb2
+
+    schema = types_pb2.LiteralType(schema=types_pb2.SchemaType())
+    def sd(fmt: str) -> types_pb2.LiteralType:
+        return types_pb2.LiteralType(structured_dataset_type=types_pb2.StructuredDatasetType(format=fmt))
+    assert castable(schema, sd("")) and castable(schema, sd("parquet")) and castable(sd("csv"), schema)
+    assert not castable(schema, sd("csv"))
+    assert not castable(schema, to_literal_type(int)) and not castable(to_literal_type(int), sd(""))
+
