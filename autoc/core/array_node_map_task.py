@@ -260,7 +260,7 @@ class ArrayNodeMapTask(PythonTask):
                 one.literals[k].CopyFrom(v)
                 continue
             if v.WhichOneof("value") == "offloaded_metadata" and v.offloaded_metadata.uri:
-                v = literals_pb2.Literal.FromString(above("storage").read_bytes(v.offloaded_metadata.uri))  # (Flyte's)
+                v = literals_pb2.Literal.FromString(_storage().read_bytes(v.offloaded_metadata.uri))  # (Flyte's)
             if v.WhichOneof("value") != "collection":
                 raise system_error("InputConversionError", TypeEngineError(
                     f"map task {self.name}: input '{k}' must be a list to map over, got a {v.WhichOneof('value')}"))
@@ -306,3 +306,10 @@ def array_node_map_task(task_function, concurrency: Optional[int] = None, min_su
     return ArrayNodeMapTask(task_function, concurrency=concurrency, min_success_ratio=min_success_ratio,
                             run_all_sub_nodes=run_all_sub_nodes, where=kwargs.pop("where", None) or user_site(),
                             **kwargs)
+
+
+def _storage():
+    """``autoc.storage`` (below core), imported on first use."""
+    from autoc import storage
+
+    return storage

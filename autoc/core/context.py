@@ -71,9 +71,7 @@ class FlyteContext:
     def file_access(self):
         """Where the running task's files go (flytekit's ``FileAccessProvider`` names: ``get_random_local_path``,
         ``get_random_remote_path``, ``put_data``, ``get_data``, ``raw_output_prefix``, ...)."""
-        from autoc.core.seams import above
-
-        return above("storage").current_file_access()
+        return _storage().current_file_access()
 
     @staticmethod
     def current_context() -> "FlyteContext":
@@ -204,3 +202,10 @@ def execution_mode(mode: ExecutionMode, working_dir: Optional[str] = None,
     es = ctx.new_execution_state(working_dir).with_params(mode=mode, user_space_params=user_space_params)
     with FlyteContextManager.with_context(ctx.with_execution_state(es)) as c:
         yield c
+
+
+def _storage():
+    """``autoc.storage`` (below core), imported on first use."""
+    from autoc import storage
+
+    return storage

@@ -28,10 +28,8 @@ ABOVE: Dict[str, str] = {
     "settings": "autoc.serialize.settings",
     "runtime_context": "autoc.runtime.context",
     "runtime_errors": "autoc.runtime.errors",
-    "storage": "autoc.runtime.storage",
     "image_config": "autoc.image.config",
     "flytekit_flavor": "autoc.sdk.flytekit.flavor",
-    "storage": "autoc.runtime.storage",
 }
 _LOADED: Dict[str, ModuleType] = {}
 
