@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -41,6 +42,31 @@ def run_oracle(script: str | Path, *args: str, cwd: Path) -> str:
         pytest.fail(f"the flytekit oracle failed:\n{r.stderr[-3000:]}")
     lines = r.stdout.strip().splitlines()
     return lines[-1] if lines else ""
+
+
+def run_face_and_oracle(tmp_path, name: str, source: str):
+    """What the script ``source`` prints as JSON, run through autoc's flytekit face and by flytekit 1.16.31; the
+    transformers it registers are forgotten afterwards (the registration is the script's own)."""
+    import contextlib
+    import io
+    import runpy
+
+    from autoc.sdk.flytekit.imports import flytekit_imports
+    from autoc.types import base
+
+    script = tmp_path / f"{name}.py"
+    script.write_text(source)
+    theirs = json.loads(run_oracle(script, cwd=tmp_path))
+    out, saved = io.StringIO(), dict(base.REGISTRY)
+    try:
+        with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
+            runpy.run_path(str(script), run_name=name)
+    finally:
+        base.REGISTRY.clear()
+        base.REGISTRY.update(saved)
+        for fn in base.ON_CHANGE:
+            fn()
+    return json.loads(out.getvalue()), theirs
 
 
 def run_autoc(*args, cwd=None, env=None, check=True) -> subprocess.CompletedProcess:

@@ -29,7 +29,27 @@ def _lists(types: Dict[str, Any]) -> Dict[str, Any]:
     return {k: typing.List[v] for k, v in types.items()}  # type: ignore
 
 
-class ArrayNode:
+class ArraySettings:
+    """How an array node runs its sub-nodes (flytekit's ``ArrayNode`` and ``ArrayNodeMapTask`` both offer these)."""
+
+    @property
+    def concurrency(self) -> Optional[int]:
+        return self._concurrency
+
+    @property
+    def min_successes(self) -> Optional[int]:
+        return self._min_successes
+
+    @property
+    def min_success_ratio(self) -> Optional[float]:
+        return self._min_success_ratio
+
+    @property
+    def run_all_sub_nodes(self) -> bool:
+        return self._run_all_sub_nodes
+
+
+class ArrayNode(ArraySettings):
     """A launch plan or reference task mapped over list inputs (flytekit's ``ArrayNode``): a node of a workflow,
     never an entity of its own."""
 
@@ -83,22 +103,6 @@ class ArrayNode:
     @property
     def python_interface(self) -> Interface:
         return self._python_interface
-
-    @property
-    def concurrency(self) -> Optional[int]:
-        return self._concurrency
-
-    @property
-    def min_successes(self) -> Optional[int]:
-        return self._min_successes
-
-    @property
-    def min_success_ratio(self) -> Optional[float]:
-        return self._min_success_ratio
-
-    @property
-    def run_all_sub_nodes(self) -> bool:
-        return self._run_all_sub_nodes
 
     @property
     def is_original_sub_node_interface(self) -> bool:

@@ -17,6 +17,7 @@ import os
 import typing
 from typing import Any, Dict, List, Optional, Set
 
+from autoc.core.array_node import ArraySettings
 from autoc.core.interface import Interface
 from autoc.core.node import user_site
 from autoc.core.seams import above
@@ -36,7 +37,7 @@ def _list_types(types: Dict[str, Any], bound: Set[str], optional: bool = False) 
             for k, v in types.items()}
 
 
-class ArrayNodeMapTask(PythonTask):
+class ArrayNodeMapTask(ArraySettings, PythonTask):
     """A task mapped over its list inputs (flytekit's ``ArrayNodeMapTask``): serialized as a task of its own and an
     ArrayNode in the workflows that call it."""
 
@@ -117,22 +118,6 @@ class ArrayNodeMapTask(PythonTask):
     @property
     def bound_inputs(self) -> Set[str]:
         return self._bound_inputs
-
-    @property
-    def concurrency(self) -> Optional[int]:
-        return self._concurrency
-
-    @property
-    def min_successes(self) -> Optional[int]:
-        return self._min_successes
-
-    @property
-    def min_success_ratio(self) -> Optional[float]:
-        return self._min_success_ratio
-
-    @property
-    def run_all_sub_nodes(self) -> bool:
-        return self._run_all_sub_nodes
 
     @property
     def execution_mode(self) -> int:

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from autoc.sdk.flytekit.imports import flytekit_imports
-from tests.conftest import run_oracle
+from tests.conftest import run_face_and_oracle, run_oracle
 
 #: the same code in both: models built with flytekit's constructors, and the type engine's results
 SCRIPT = """
@@ -168,17 +168,7 @@ print(json.dumps([fa.is_remote("s3://b/k"), fa.is_remote(local), os.path.basenam
 
 
 def test_context_file_access_and_direct_transformer_calls_as_flytekit(tmp_path):
-    import contextlib
-    import io
-    import runpy
-
-    script = tmp_path / "direct.py"
-    script.write_text(DIRECT)
-    theirs = json.loads(run_oracle(script, cwd=tmp_path))
-    out = io.StringIO()
-    with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
-        runpy.run_path(str(script), run_name="direct")
-    ours = json.loads(out.getvalue())
+    ours, theirs = run_face_and_oracle(tmp_path, "direct", DIRECT)
     assert ours == theirs
     assert ours[:5] == [True, False, "c.txt", True, "hi"] and ours[-1] is None
 

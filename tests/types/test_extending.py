@@ -16,7 +16,7 @@ import pytest
 from flyteidl.core import literals_pb2
 
 from tests.admin_server import AdminServer
-from tests.conftest import SHIM, oracle_venv, run_autoc, run_oracle
+from tests.conftest import SHIM, oracle_venv, run_autoc, run_face_and_oracle, run_oracle
 from tests.golden import diff, load_dir
 from tests.sdk_flytekit.corpus import as_flytekit
 
@@ -318,20 +318,7 @@ print(json.dumps([lt.to_flyte_idl().SerializeToString(deterministic=True).hex(),
 
 
 def test_a_transformer_in_annotated_converts_that_type_as_in_flytekit(tmp_path):
-    import contextlib
-    import io
-
-    from autoc.sdk.flytekit.imports import flytekit_imports
-
-    import runpy
-
-    script = tmp_path / "annotated_json.py"  # (tasks need a source file)
-    script.write_text(ANNOTATED)
-    theirs = json.loads(run_oracle(script, cwd=tmp_path))
-    out = io.StringIO()
-    with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
-        runpy.run_path(str(script), run_name="annotated_json")
-    ours = json.loads(out.getvalue())
+    ours, theirs = run_face_and_oracle(tmp_path, "annotated_json", ANNOTATED)
     assert ours == theirs
     assert ours[2] == {"a": 1, "b": 2} and ours[3] == {"a": 3} and ours[4] == "AsJson"
 
@@ -405,26 +392,8 @@ print(json.dumps(out))
 
 
 def test_a_union_with_a_users_transformer_chooses_as_flytekit(tmp_path):
-    import contextlib
-    import io
-    import runpy
-
-    from autoc.sdk.flytekit.imports import flytekit_imports
-    from autoc.types import base
-
-    script = tmp_path / "union_user.py"
-    script.write_text(UNION_USER)
-    theirs = json.loads(run_oracle(script, cwd=tmp_path))
-    out, saved = io.StringIO(), dict(base.REGISTRY)
-    try:
-        with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
-            runpy.run_path(str(script), run_name="union_user")
-    finally:  # (the registration is the script's own)
-        base.REGISTRY.clear()
-        base.REGISTRY.update(saved)
-        for fn in base.ON_CHANGE:
-            fn()
-    assert json.loads(out.getvalue()) == theirs == ["Ambiguous", "int", "TypeError", "str"]
+    ours, theirs = run_face_and_oracle(tmp_path, "union_user", UNION_USER)
+    assert ours == theirs == ["Ambiguous", "int", "TypeError", "str"]
 
 
 #: flytekit's SimpleTransformer with two converter functions: a user's simple type (in a Union, a list, a local run)
@@ -480,26 +449,7 @@ print(json.dumps(out))
 
 
 def test_a_simple_transformer_with_converters_as_flytekit(tmp_path):
-    import contextlib
-    import io
-    import runpy
-
-    from autoc.sdk.flytekit.imports import flytekit_imports
-    from autoc.types import base
-
-    script = tmp_path / "simple_user.py"
-    script.write_text(SIMPLE_USER)
-    theirs = json.loads(run_oracle(script, cwd=tmp_path))
-    out, saved = io.StringIO(), dict(base.REGISTRY)
-    try:
-        with flytekit_imports("1.16.31"), contextlib.redirect_stdout(out):
-            runpy.run_path(str(script), run_name="simple_user")
-    finally:
-        base.REGISTRY.clear()
-        base.REGISTRY.update(saved)
-        for fn in base.ON_CHANGE:
-            fn()
-    ours = json.loads(out.getvalue())
+    ours, theirs = run_face_and_oracle(tmp_path, "simple_user", SIMPLE_USER)
     assert ours == theirs
     assert ours[3][1] == ["MyInt", 10] and ours[4] == [4, 8] and ours[5] == "refused"
 
