@@ -320,3 +320,31 @@ def test_an_interface_reads_its_variables_in_declared_order_as_flytekits_model(t
         importlib.import_module("declared_order")
     names = ["e", "b", "h", "a", "g", "c", "f", "d"]
     assert out.getvalue().strip() == theirs.strip() == repr([names, names])
+
+
+#: flytekit's map-task interface helper over a task's interface (bound, excluded and optional outputs)
+LIST_INTERFACE = """
+import json, typing
+from flytekit import task
+from flytekit.core.interface import transform_interface_to_list_interface, transform_types_to_list_of_type
+
+@task
+def t(a: int, b: typing.Optional[str]) -> int:
+    return a
+
+out = []
+for bound, excluded, optional in [(set(), set(), True), (set(), set(), False), ({"a"}, set(), False),
+                                  (set(), {"b"}, False), ({"a", "b"}, set(), False), (set(), {"a", "b"}, False)]:
+    i = transform_interface_to_list_interface(t.python_interface, bound, excluded, optional)
+    out.append([{k: repr(v) for k, v in i.inputs.items()}, {k: repr(v) for k, v in i.outputs.items()}])
+out.append({k: repr(v) for k, v in transform_types_to_list_of_type({"x": int}, set(), True).items()})
+print(json.dumps(out))
+"""
+
+
+def test_the_map_task_interface_helpers_as_flytekit(tmp_path):
+    ours, theirs = run_face_and_oracle(tmp_path, "list_interface", LIST_INTERFACE)
+    assert ours == theirs
+    assert ours[0] == [{"a": "typing.List[int]", "b": "typing.List[typing.Optional[str]]"},
+                       {"o0": "typing.List[typing.Optional[int]]"}]
+    assert ours[4][0] == {"a": "<class 'int'>", "b": "typing.Optional[str]"}

@@ -115,7 +115,8 @@ MODULES: Dict[str, Dict[str, str]] = {
                                                                             "extract_return_annotation")},
                                 **{n: f"autoc.sdk.flytekit.interface:{n}" for n in (
                                     "transform_variable_map", "transform_interface_to_typed_interface",
-                                    "transform_inputs_to_parameters")}},
+                                    "transform_inputs_to_parameters", "transform_types_to_list_of_type",
+                                    "transform_interface_to_list_interface")}},
     "flytekit.core.docstring": {"Docstring": "autoc.core.interface:Docstring"},
     "flytekit.core.context_manager": _public("FlyteContext", "FlyteContextManager", "ExecutionParameters",
                                              "ExecutionState", "SecretsManager"),
