@@ -44,6 +44,18 @@ def run_oracle(script: str | Path, *args: str, cwd: Path) -> str:
     return lines[-1] if lines else ""
 
 
+def run_local_both(source: str, face_path: Path, own_path: Path, cwd: Path) -> tuple:
+    """The last output line of ``source`` run by flytekit (the oracle) with ``face_path`` (a flytekit project) first
+    on its path, and by autoc's Python with ``own_path`` (the same project written for autoc): (ours, theirs)."""
+    script = cwd / "local.py"
+    script.write_text(f"import sys\nsys.path[:0] = [{str(SHIM)!r}, {str(face_path)!r}]\n" + source)
+    theirs = run_oracle(script, cwd=cwd)
+    p = subprocess.run([sys.executable, "-c", f"import sys\nsys.path.insert(0, {str(own_path)!r})\n" + source],
+                       capture_output=True, text=True, cwd=cwd)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.strip().splitlines()[-1], theirs
+
+
 def run_face_and_oracle(tmp_path, name: str, source: str):
     """What the script ``source`` prints as JSON, run through autoc's flytekit face and by flytekit 1.16.31; the
     transformers it registers are forgotten afterwards (the registration is the script's own)."""

@@ -288,17 +288,9 @@ print(json.dumps(out))
 def test_local_runs_of_conditionals_overrides_and_imperative_workflows_give_flytekits_results(tmp_path):
     """The same calls of examples/workflows/branches.py, overrides.py and imperative.py, run locally by flytekit
     (the oracle) and by autoc."""
-    import sys
+    from tests.conftest import EXAMPLES, run_local_both
 
-    from tests.conftest import EXAMPLES
-
-    script = tmp_path / "local.py"
-    script.write_text(f"import sys\nsys.path[:0] = [{str(SHIM)!r}, {str(EXAMPLES)!r}]\n" + LOCAL)
-    theirs = run_oracle(script, cwd=tmp_path)
-    p = subprocess.run([sys.executable, "-c", f"import sys\nsys.path.insert(0, {str(EXAMPLES)!r})\n" + LOCAL],
-                       capture_output=True, text=True, cwd=tmp_path)
-    assert p.returncode == 0, p.stderr
-    ours = p.stdout.strip().splitlines()[-1]
+    ours, theirs = run_local_both(LOCAL, EXAMPLES, EXAMPLES, tmp_path)
     assert ours == theirs
     assert '"result: 0.6"' in ours and "ValueError: x must be in" in ours and '["HI!", 2, ["HI!", "HI!!"]]' in ours
 

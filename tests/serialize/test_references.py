@@ -9,13 +9,12 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.admin_server import AdminServer
-from tests.conftest import SHIM, oracle_venv, run_autoc, run_oracle
+from tests.conftest import oracle_venv, run_autoc, run_local_both, run_oracle
 from tests.golden import diff, load_dir
 from tests.sdk_flytekit.corpus import as_flytekit
 
@@ -213,14 +212,7 @@ print(json.dumps(out))
 
 
 def test_running_a_reference_locally_fails_as_in_flytekit(outputs, tmp_path):
-    base = outputs["base"]
-    script = tmp_path / "local.py"
-    script.write_text(f"import sys\nsys.path[:0] = [{str(SHIM)!r}, {str(base / 'face')!r}]\n" + LOCAL)
-    theirs = run_oracle(script, cwd=tmp_path)
-    p = subprocess.run([sys.executable, "-c", f"import sys\nsys.path.insert(0, {str(base / 'own')!r})\n" + LOCAL],
-                       capture_output=True, text=True, cwd=tmp_path)
-    assert p.returncode == 0, p.stderr
-    ours = p.stdout.strip().splitlines()[-1]
+    ours, theirs = run_local_both(LOCAL, outputs["base"] / "face", outputs["base"] / "own", tmp_path)
     assert ours == theirs and json.loads(ours) == ["NotImplementedError: Remote reference entities cannot be run "
                                                    "locally. You must mock this out."] * 2
 

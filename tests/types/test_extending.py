@@ -16,7 +16,7 @@ import pytest
 from flyteidl.core import literals_pb2
 
 from tests.admin_server import AdminServer
-from tests.conftest import SHIM, oracle_venv, run_autoc, run_face_and_oracle, run_oracle
+from tests.conftest import oracle_venv, run_autoc, run_face_and_oracle, run_local_both, run_oracle
 from tests.golden import diff, load_dir
 from tests.sdk_flytekit.corpus import as_flytekit
 
@@ -159,14 +159,8 @@ print(json.dumps([bags(), bags(n=1), read(b=fill(n=2))]))
 
 
 def test_local_runs_use_the_transformer_as_flytekit_does(outputs, tmp_path):
-    base = outputs["base"]
-    script = tmp_path / "local.py"
-    script.write_text(f"import sys\nsys.path[:0] = [{str(SHIM)!r}, {str(base / 'face')!r}]\n" + LOCAL)
-    theirs = run_oracle(script, cwd=tmp_path)
-    p = subprocess.run([sys.executable, "-c", f"import sys\nsys.path.insert(0, {str(base / 'own')!r})\n" + LOCAL],
-                       capture_output=True, text=True, cwd=tmp_path)
-    assert p.returncode == 0, p.stderr
-    assert p.stdout.strip().splitlines()[-1] == theirs
+    ours, theirs = run_local_both(LOCAL, outputs["base"] / "face", outputs["base"] / "own", tmp_path)
+    assert ours == theirs
     assert json.loads(theirs) == [["line 0", "line 1", "line 2"], ["line 0"], ["line 0", "line 1"]]
 
 
