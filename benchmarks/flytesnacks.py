@@ -218,6 +218,16 @@ def last_error(stderr: str) -> str:
     return (lines[-1] if lines else "no output")[:300]
 
 
+def timed(cmd: List[str], cwd: pathlib.Path):
+    """``cmd`` run in ``cwd`` with the tools' environment: (the finished process or None on a timeout, seconds)."""
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None, TIMEOUT
+    return p, time.perf_counter() - t0
+
+
 def run_pyflyte(pyflyte: str, t: Target, cwd: pathlib.Path, work: pathlib.Path) -> Run:
     out, archive = work / "out", None
     if t.module is None:
@@ -226,12 +236,9 @@ def run_pyflyte(pyflyte: str, t: Target, cwd: pathlib.Path, work: pathlib.Path) 
     else:
         cmd = [pyflyte, "--pkgs", t.module, "serialize", *images(t.project), "workflows", "-f", str(out)]
     out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    try:
-        p = subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
+    p, seconds = timed(cmd, cwd)
+    if p is None:
         return Run(False, TIMEOUT, {}, f"timed out after {TIMEOUT}s")
-    seconds = time.perf_counter() - t0
     files = read_outputs(out, archive)
     if p.returncode != 0 or not files:
         return Run(False, seconds, {}, last_error(p.stderr + p.stdout) if p.returncode else "wrote no files")
@@ -246,12 +253,9 @@ def run_autoc(autoc: List[str], sdk: str, extra: List[str], t: Target, cwd: path
     if t.module is None:
         archive = work / "autoc.tgz"
     cmd = [*autoc, "serialize", "--sdk", sdk, path, *where, *images(t.project), "--output", "json", *extra]
-    t0 = time.perf_counter()
-    try:
-        p = subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
+    p, seconds = timed(cmd, cwd)
+    if p is None:
         return Run(False, TIMEOUT, {}, f"timed out after {TIMEOUT}s")
-    seconds = time.perf_counter() - t0
     try:
         result = json.loads(p.stdout)
     except ValueError:
