@@ -4,6 +4,8 @@ order of ``upstream_node_ids`` (pyflyte's comes from a set)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 from typing import Dict, List
 
@@ -143,3 +145,29 @@ def diff(a, b) -> str:
     ta = text_format.MessageToString(normalize_any(a)).splitlines()
     tb = text_format.MessageToString(normalize_any(b)).splitlines()
     return "\n".join(difflib.unified_diff(ta, tb, "pyflyte", "autoc", lineterm=""))
+
+
+def write_project(root: Path, pkg: str, files: Dict[str, str]) -> Path:
+    """A project at ``root``: the package ``pkg`` holding ``files`` (file name -> source) and a requirements.txt
+    that pins the oracle's flytekit."""
+    (root / pkg).mkdir(parents=True)
+    (root / pkg / "__init__.py").write_text("")
+    for name, source in files.items():
+        (root / pkg / name).write_text(source)
+    (root / "requirements.txt").write_text("flytekit==1.16.31\n")
+    return root
+
+
+def pyflyte_serialize(cwd: Path, pkg: str, out: Path, images: List[str], shim: bool = False) -> None:
+    """``pyflyte --pkgs pkg serialize`` of the oracle into ``out`` (a new folder); with ``shim`` the oracle also finds
+    autoc's names (a project written for autoc)."""
+    from tests.conftest import SHIM, oracle_venv
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "FLYTE_FORCE_PUSH_IMAGE_SPEC", "FLYTE_INTERNAL_IMAGE")}
+    if shim:
+        env["PYTHONPATH"] = str(SHIM)
+    out.mkdir()
+    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "--pkgs", pkg, "serialize", *images, "workflows",
+                        "-f", str(out)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]

@@ -3,15 +3,14 @@ fixed in autoc's flavor), the errors a body can make with them (file:line), and 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHIM, oracle_venv, run_autoc, run_oracle
-from tests.golden import diff, load_dir
+from tests.conftest import SHIM, run_autoc, run_oracle
+from tests.golden import diff, load_dir, pyflyte_serialize, write_project
 from tests.sdk_flytekit.corpus import as_flytekit
 
 QUIRKS = '''
@@ -111,21 +110,11 @@ IMAGES = ["--image", "a/b:1", "--image", "gpu=ghcr.io/acme/gpu:v3"]
 
 
 def _project(root: Path, source: str) -> Path:
-    (root / "qpkg").mkdir(parents=True)
-    (root / "qpkg" / "__init__.py").write_text("")
-    (root / "qpkg" / "quirks.py").write_text(source)
-    (root / "requirements.txt").write_text("flytekit==1.16.31\n")
-    return root
+    return write_project(root, "qpkg", {"quirks.py": source})
 
 
 def _pyflyte(cwd: Path, out: Path, shim: bool) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FORCE_PUSH_IMAGE_SPEC")}
-    if shim:
-        env["PYTHONPATH"] = str(SHIM)
-    out.mkdir()
-    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "--pkgs", "qpkg", "serialize", *IMAGES,
-                        "workflows", "-f", str(out)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr[-3000:]
+    pyflyte_serialize(cwd, "qpkg", out, IMAGES, shim)
 
 
 @pytest.fixture(scope="module")

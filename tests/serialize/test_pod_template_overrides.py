@@ -6,17 +6,15 @@ writes them so, autoc's own flavor refuses it at its line)."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from google.protobuf import json_format
 
 from tests.admin_server import AdminServer
-from tests.conftest import oracle_venv, run_autoc
-from tests.golden import diff, load_dir, normalize_args
+from tests.conftest import run_autoc
+from tests.golden import diff, load_dir, normalize_args, pyflyte_serialize, write_project
 from tests.sdk_flytekit.corpus import as_flytekit
 
 PODS = '''
@@ -78,12 +76,7 @@ IMAGES = ["--image", "a/b:1"]
 
 
 def _project(root: Path, files: dict) -> Path:
-    (root / "ppkg").mkdir(parents=True)
-    (root / "ppkg" / "__init__.py").write_text("")
-    for name, source in files.items():
-        (root / "ppkg" / name).write_text(source)
-    (root / "requirements.txt").write_text("flytekit==1.16.31\n")
-    return root
+    return write_project(root, "ppkg", files)
 
 
 @pytest.fixture(scope="module")
@@ -91,11 +84,7 @@ def outputs(tmp_path_factory):
     base = tmp_path_factory.mktemp("pods")
     face = _project(base / "face", {"pods.py": as_flytekit(PODS), "configured.py": as_flytekit(CONFIGURED)})
     own = _project(base / "own", {"pods.py": PODS})
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FORCE_PUSH_IMAGE_SPEC")}
-    (base / "pyflyte").mkdir()
-    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "--pkgs", "ppkg", "serialize", *IMAGES, "workflows",
-                        "-f", str(base / "pyflyte")], cwd=face, env=env, capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr[-3000:]
+    pyflyte_serialize(face, "ppkg", base / "pyflyte", IMAGES)
     run_autoc("serialize", "--sdk", "flytekit", "ppkg", "-o", base / "face-out", *IMAGES, cwd=face)
     run_autoc("serialize", "ppkg", "-o", base / "autoc", *IMAGES, cwd=own)
     return {k: {re.sub(r"^\d+_", "", n): m for n, m in load_dir(base / k).items()}

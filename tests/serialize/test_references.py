@@ -6,16 +6,14 @@ when what they reference is registered."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.admin_server import AdminServer
-from tests.conftest import oracle_venv, run_autoc, run_local_both, run_oracle
-from tests.golden import diff, load_dir
+from tests.conftest import run_autoc, run_local_both, run_oracle
+from tests.golden import diff, load_dir, pyflyte_serialize, write_project
 from tests.sdk_flytekit.corpus import as_flytekit
 
 #: the entities the references name, registered first
@@ -118,20 +116,11 @@ IMAGES = ["--image", "a/b:1"]
 
 
 def _project(root: Path, files: dict) -> Path:
-    (root / "rpkg").mkdir(parents=True)
-    (root / "rpkg" / "__init__.py").write_text("")
-    for name, source in files.items():
-        (root / "rpkg" / name).write_text(source)
-    (root / "requirements.txt").write_text("flytekit==1.16.31\n")
-    return root
+    return write_project(root, "rpkg", files)
 
 
 def _pyflyte(cwd: Path, out: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FORCE_PUSH_IMAGE_SPEC")}
-    out.mkdir()
-    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "--pkgs", "rpkg", "serialize", *IMAGES,
-                        "workflows", "-f", str(out)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr[-3000:]
+    pyflyte_serialize(cwd, "rpkg", out, IMAGES)
 
 
 def _strip(d: dict) -> dict:

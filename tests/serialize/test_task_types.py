@@ -5,7 +5,6 @@ of autoc's own flavor); `autoc execute` of a ShellTask; registration into the lo
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -14,8 +13,8 @@ import pytest
 from flyteidl.core import literals_pb2, types_pb2
 
 from tests.admin_server import AdminServer
-from tests.conftest import SHIM, oracle_venv, run_autoc
-from tests.golden import diff, load_dir
+from tests.conftest import run_autoc
+from tests.golden import diff, load_dir, pyflyte_serialize, write_project
 from tests.sdk_flytekit.corpus import as_flytekit
 
 MODULE = '''
@@ -132,21 +131,11 @@ IMAGES = ["--image", "a/b:1"]
 
 
 def _project(root: Path, source: str) -> Path:
-    (root / "tpkg").mkdir(parents=True)
-    (root / "tpkg" / "__init__.py").write_text("")
-    (root / "tpkg" / "kinds.py").write_text(source)
-    (root / "requirements.txt").write_text("flytekit==1.16.31\n")
-    return root
+    return write_project(root, "tpkg", {"kinds.py": source})
 
 
 def _pyflyte(cwd: Path, out: Path, shim: bool) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_INTERNAL_IMAGE")}
-    if shim:
-        env["PYTHONPATH"] = str(SHIM)
-    out.mkdir()
-    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "--pkgs", "tpkg", "serialize", *IMAGES,
-                        "workflows", "-f", str(out)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr[-3000:]
+    pyflyte_serialize(cwd, "tpkg", out, IMAGES, shim)
 
 
 def _strip(d: Path) -> dict:

@@ -16,8 +16,8 @@ import pytest
 from flyteidl.core import literals_pb2
 
 from tests.admin_server import AdminServer
-from tests.conftest import oracle_venv, run_autoc, run_face_and_oracle, run_local_both, run_oracle
-from tests.golden import diff, load_dir
+from tests.conftest import run_autoc, run_face_and_oracle, run_local_both, run_oracle
+from tests.golden import diff, load_dir, pyflyte_serialize, write_project
 from tests.sdk_flytekit.corpus import as_flytekit
 
 EXT = '''
@@ -115,11 +115,7 @@ IMAGES = ["--image", "a/b:1"]
 
 
 def _project(root: Path, source: str) -> Path:
-    (root / "xpkg").mkdir(parents=True)
-    (root / "xpkg" / "__init__.py").write_text("")
-    (root / "xpkg" / "ext.py").write_text(source)
-    (root / "requirements.txt").write_text("flytekit==1.16.31\n")
-    return root
+    return write_project(root, "xpkg", {"ext.py": source})
 
 
 @pytest.fixture(scope="module")
@@ -127,11 +123,7 @@ def outputs(tmp_path_factory):
     base = tmp_path_factory.mktemp("ext")
     own = _project(base / "own", EXT)
     face = _project(base / "face", as_flytekit(EXT))
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLYTE_FORCE_PUSH_IMAGE_SPEC")}
-    (base / "pyflyte").mkdir()
-    p = subprocess.run([str(oracle_venv() / "bin" / "pyflyte"), "--pkgs", "xpkg", "serialize", *IMAGES, "workflows",
-                        "-f", str(base / "pyflyte")], cwd=face, env=env, capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr[-3000:]
+    pyflyte_serialize(face, "xpkg", base / "pyflyte", IMAGES)
     run_autoc("serialize", "xpkg", "-o", base / "autoc", *IMAGES, cwd=own)
     run_autoc("serialize", "--sdk", "flytekit", "xpkg", "-o", base / "face-out", *IMAGES, cwd=face)
     return {k: {re.sub(r"^\d+_", "", n): m for n, m in load_dir(base / k).items()}
