@@ -91,6 +91,14 @@ def run_autoc(*args, cwd=None, env=None, check=True) -> subprocess.CompletedProc
     return p
 
 
+def serialize_refused(pkg, tmp_path) -> str:
+    """``autoc serialize pkg`` that must fail cleanly: exit 1, no traceback, nothing written; its stderr."""
+    p = run_autoc("serialize", pkg, "-o", tmp_path / "out", "-i", "a:1", check=False)
+    assert p.returncode == 1, p.stderr
+    assert "Traceback" not in p.stderr and not (tmp_path / "out").exists(), p.stderr
+    return p.stderr
+
+
 @pytest.fixture
 def unique_pkg(tmp_path):
     """A fresh, importable package name under tmp_path (modules stay in sys.modules between tests)."""
