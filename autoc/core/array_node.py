@@ -48,6 +48,28 @@ class ArraySettings:
     def run_all_sub_nodes(self) -> bool:
         return self._run_all_sub_nodes
 
+    def run_elements(self, count: int, run_one, keep: bool = True) -> list:
+        """A local run of elements ``0 .. count-1`` through ``run_one(i)``, in order: a failed element is None while
+        the successes can still reach ``min_successes`` / ``min_success_ratio`` (flytekit's local semantics);
+        without ``keep`` only the failures' Nones are kept (an element without outputs)."""
+        needed = count
+        if self._min_successes:
+            needed = self._min_successes
+        elif self._min_success_ratio:
+            needed = math.ceil(count * self._min_success_ratio)
+        outputs, failed = [], 0
+        for i in range(count):
+            try:
+                o = run_one(i)
+                if keep:
+                    outputs.append(o)
+            except Exception:
+                outputs.append(None)
+                failed += 1
+                if count - failed < needed:
+                    raise
+        return outputs
+
 
 class ArrayNode(ArraySettings):
     """A launch plan or reference task mapped over list inputs (flytekit's ``ArrayNode``): a node of a workflow,
@@ -144,21 +166,7 @@ class ArrayNode(ArraySettings):
                                               f"{type(v).__name__} instead", where=user_site())
             count = len(v)
             break
-        needed = count
-        if self._min_successes:
-            needed = self._min_successes
-        elif self._min_success_ratio:
-            needed = math.ceil(count * self._min_success_ratio)
-        outputs, failed = [], 0
-        for i in range(count):
-            one = {k: v[i] for k, v in kwargs.items()}
-            try:
-                outputs.append(self.target(**one))
-            except Exception:
-                outputs.append(None)
-                failed += 1
-                if count - failed < needed:
-                    raise
+        outputs = self.run_elements(count, lambda i: self.target(**{k: v[i] for k, v in kwargs.items()}))
         return outputs if self._python_interface.outputs else None
 
     def __repr__(self) -> str:

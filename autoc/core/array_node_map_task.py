@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import math
 import os
 import typing
 from typing import Any, Dict, List, Optional, Set
@@ -195,25 +194,9 @@ class ArrayNodeMapTask(ArraySettings, PythonTask):
             if isinstance(kwargs.get(k), list) and k not in self._bound_inputs:
                 count = len(kwargs[k])
                 break
-        needed = count
-        if self._min_successes:
-            needed = self._min_successes
-        elif self._min_success_ratio:
-            needed = math.ceil(count * self._min_success_ratio)
-        outputs, failed = [], 0
-        has_output = bool(self.python_interface.outputs)
-        for i in range(count):
-            one = {k: v[i] if isinstance(v, list) and k not in self._bound_inputs else v for k, v in kwargs.items()}
-            try:
-                o = inner.execute(**one)
-                if has_output:
-                    outputs.append(o)
-            except Exception:
-                outputs.append(None)
-                failed += 1
-                if count - failed < needed:
-                    raise
-        return outputs
+        return self.run_elements(count, lambda i: inner.execute(
+            **{k: v[i] if isinstance(v, list) and k not in self._bound_inputs else v for k, v in kwargs.items()}),
+            keep=bool(self.python_interface.outputs))
 
     # --- in the container: one element --------------------------------------------------------------------------
     def dispatch_execute(self, ctx, input_literal_map):
